@@ -1,0 +1,58 @@
+// Shared pieces of the `tetris` command line: the command table, common options and output.
+// Each subcommand is a free function taking its arguments and returning the exit code.
+#pragma once
+
+#include <boost/program_options.hpp>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/machine_config.h"
+
+namespace tetris::cli {
+
+// Exit codes, documented in the README.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitCheckFailed = 1;  // the input was fine, but a check it asked for failed
+inline constexpr int kExitBadInput = 2;     // bad usage, file, config or trace
+
+struct Command {
+  std::string_view name;  // e.g. "config show"
+  std::string_view summary;
+  int (*run)(std::span<const std::string> args);
+};
+
+std::span<const Command> commands();
+
+// --config and -p, the way every subcommand that needs a machine takes them.
+struct ConfigOptions {
+  std::string config = std::string(kDefaultConfigName);
+  std::vector<std::string> params;
+
+  void add_to(boost::program_options::options_description& options);
+  MachineConfig load() const;
+};
+
+// --out, --json and --quiet.
+struct OutputOptions {
+  std::string out;
+  bool json = false;
+  bool quiet = false;
+
+  void add_to(boost::program_options::options_description& options, std::string_view out_help);
+  // Writes `text` to --out (atomically) or to stdout.
+  void emit(std::string_view text) const;
+};
+
+// Parses `args` for command `name`; returns false (after printing help) when --help was asked.
+// Throws boost::program_options::error on bad usage.
+bool parse(std::string_view name, std::string_view usage, std::span<const std::string> args,
+           boost::program_options::options_description& options,
+           const boost::program_options::positional_options_description& positional);
+
+// Subcommands.
+int config_show(std::span<const std::string> args);
+int trace_check(std::span<const std::string> args);
+
+}  // namespace tetris::cli

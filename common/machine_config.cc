@@ -1,0 +1,339 @@
+#include "common/machine_config.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "common/builtin_configs.h"
+#include "common/file_io.h"
+#include "common/input_error.h"
+
+namespace tetris {
+namespace {
+
+// Defaults describe one Cambricon-X core (Zhang et al., "Cambricon-X: An Accelerator for Sparse
+// Neural Networks", MICRO 2016) on a shared memory whose figures are stated assumptions.
+constexpr std::uint64_t DEFAULT_CORES = 1;
+constexpr std::uint64_t DEFAULT_CLOCK_MHZ = 1000;
+constexpr std::uint64_t DEFAULT_PE_COUNT = 16;
+constexpr std::uint64_t DEFAULT_MACS_PER_PE_PER_CYCLE = 16;
+constexpr std::uint64_t DEFAULT_VECTOR_OPS_PER_PE_PER_CYCLE = 16;
+constexpr std::uint64_t DEFAULT_NBIN_BYTES = 8 * 1024;
+constexpr std::uint64_t DEFAULT_NBOUT_BYTES = 8 * 1024;
+constexpr std::uint64_t DEFAULT_SB_BYTES = 32 * 1024;
+constexpr std::uint64_t DEFAULT_ELEMENT_BYTES = 2;
+constexpr std::uint64_t DEFAULT_CAPACITY_BYTES = 1ull << 30;
+constexpr std::uint64_t DEFAULT_BANDWIDTH_BYTES_PER_CYCLE = 64;
+constexpr std::uint64_t DEFAULT_LATENCY_CYCLES = 100;
+constexpr std::uint64_t DEFAULT_ALIGNMENT_BYTES = 64;
+constexpr std::uint64_t DEFAULT_BARRIER_LATENCY_CYCLES = 20;
+constexpr std::uint64_t DEFAULT_SEMAPHORE_LATENCY_CYCLES = 10;
+
+constexpr std::uint64_t kMaxBytes = 1ull << 48;
+
+const std::array<ConfigField, 15> kFields = {{
+    {"cores", DEFAULT_CORES, 1, 1024, "number of identical cores sharing the memory",
+     &MachineConfig::cores},
+    {"core.clock_mhz", DEFAULT_CLOCK_MHZ, 1, 100000, "core clock (paper: 1 GHz)", nullptr,
+     &CoreConfig::clock_mhz},
+    {"core.pe_count", DEFAULT_PE_COUNT, 1, 65536, "processing elements per core (paper: 16)",
+     nullptr, &CoreConfig::pe_count},
+    {"core.macs_per_pe_per_cycle", DEFAULT_MACS_PER_PE_PER_CYCLE, 1, 65536,
+     "16 multipliers + adder tree per PE (paper; 16 PEs x 16 MACs x 2 ops x 1 GHz = 512 of the "
+     "544 GOP/s peak)",
+     nullptr, &CoreConfig::macs_per_pe_per_cycle},
+    {"core.vector_ops_per_pe_per_cycle", DEFAULT_VECTOR_OPS_PER_PE_PER_CYCLE, 1, 65536,
+     "element-wise ops (pool, activation, add) per PE per cycle (assumption: one per multiplier)",
+     nullptr, &CoreConfig::vector_ops_per_pe_per_cycle},
+    {"core.nbin_bytes", DEFAULT_NBIN_BYTES, 1, kMaxBytes,
+     "input-neuron buffer (paper: 8 KB)", nullptr, &CoreConfig::nbin_bytes},
+    {"core.nbout_bytes", DEFAULT_NBOUT_BYTES, 1, kMaxBytes,
+     "output-neuron buffer (paper: 8 KB)", nullptr, &CoreConfig::nbout_bytes},
+    {"core.sb_bytes", DEFAULT_SB_BYTES, 1, kMaxBytes,
+     "synapse (weight) buffer, all PEs together (assumption: 2 KB per PE)", nullptr,
+     &CoreConfig::sb_bytes},
+    {"core.element_bytes", DEFAULT_ELEMENT_BYTES, 1, 8, "bytes per element (paper: 16-bit fixed point)",
+     nullptr, &CoreConfig::element_bytes},
+    {"memory.capacity_bytes", DEFAULT_CAPACITY_BYTES, 1, kMaxBytes,
+     "shared off-chip memory size (assumption: 1 GiB)", nullptr, nullptr,
+     &MemoryConfig::capacity_bytes},
+    {"memory.bandwidth_bytes_per_cycle", DEFAULT_BANDWIDTH_BYTES_PER_CYCLE, 1, 1ull << 20,
+     "shared by all cores (assumption: 64 GB/s at 1 GHz)", nullptr, nullptr,
+     &MemoryConfig::bandwidth_bytes_per_cycle},
+    {"memory.latency_cycles", DEFAULT_LATENCY_CYCLES, 0, 1ull << 20,
+     "request to first data (assumption: ~100 ns DRAM)", nullptr, nullptr,
+     &MemoryConfig::latency_cycles},
+    {"memory.alignment_bytes", DEFAULT_ALIGNMENT_BYTES, 1, 1ull << 20,
+     "tensor base address alignment, a power of two (assumption: one 64-byte burst)", nullptr,
+     nullptr, &MemoryConfig::alignment_bytes},
+    {"sync.barrier_latency_cycles", DEFAULT_BARRIER_LATENCY_CYCLES, 0, 1ull << 20,
+     "from the last arrival to release (assumption)", nullptr, nullptr, nullptr,
+     &SyncConfig::barrier_latency_cycles},
+    {"sync.semaphore_latency_cycles", DEFAULT_SEMAPHORE_LATENCY_CYCLES, 0, 1ull << 20,
+     "from signal to the waiting core seeing it (assumption)", nullptr, nullptr, nullptr,
+     &SyncConfig::semaphore_latency_cycles},
+}};
+
+constexpr std::array<std::string_view, 3> kSections = {"core", "memory", "sync"};
+
+// The raw layer: each key the file (or an override) set, with the text and where it came from.
+struct RawValue {
+  std::string text;
+  SourceLocation where;
+};
+struct RawConfig {
+  std::optional<RawValue> name;
+  std::map<std::string, RawValue, std::less<>> values;  // by dotted path
+};
+
+SourceLocation location_of(const YAML::Node& node, std::string_view file) {
+  const YAML::Mark mark = node.Mark();
+  if (mark.line < 0) return {std::string(file), 0, 0};
+  return {std::string(file), static_cast<std::uint64_t>(mark.line) + 1,
+          static_cast<std::uint64_t>(mark.column) + 1};
+}
+
+const ConfigField* find_field(std::string_view path) {
+  for (const auto& field : kFields)
+    if (field.path == path) return &field;
+  return nullptr;
+}
+
+bool is_section(std::string_view key) {
+  return std::find(kSections.begin(), kSections.end(), key) != kSections.end();
+}
+
+std::string known_keys_under(std::string_view section) {
+  std::string keys;
+  for (const auto& field : kFields) {
+    std::string_view path = field.path;
+    const auto dot = path.find('.');
+    const std::string_view head = dot == std::string_view::npos ? std::string_view{} : path.substr(0, dot);
+    if (head != section) continue;
+    if (!keys.empty()) keys += ", ";
+    keys += dot == std::string_view::npos ? path : path.substr(dot + 1);
+  }
+  if (section.empty()) keys = "name, " + keys + ", core, memory, sync";
+  return keys;
+}
+
+void require_scalar(const YAML::Node& node, std::string_view path, std::string_view file) {
+  if (!node.IsScalar())
+    throw InputError(location_of(node, file),
+                     fmt::format("'{}' must be a single value, not a {}", path,
+                                 node.IsMap() ? "mapping" : node.IsSequence() ? "list" : "null"));
+}
+
+void read_mapping(const YAML::Node& map, std::string_view section, std::string_view file,
+                  RawConfig& raw) {
+  std::vector<std::string> seen;
+  for (const auto& entry : map) {
+    const std::string key = entry.first.as<std::string>();
+    const std::string path = section.empty() ? key : fmt::format("{}.{}", section, key);
+    const SourceLocation key_at = location_of(entry.first, file);
+    if (std::find(seen.begin(), seen.end(), key) != seen.end())
+      throw InputError(key_at, fmt::format("duplicate key '{}'", path));
+    seen.push_back(key);
+
+    if (section.empty() && is_section(key)) {
+      if (!entry.second.IsMap())
+        throw InputError(location_of(entry.second, file),
+                         fmt::format("'{}' must be a mapping of keys ({})", key, known_keys_under(key)));
+      read_mapping(entry.second, key, file, raw);
+      continue;
+    }
+    if (section.empty() && key == "name") {
+      require_scalar(entry.second, path, file);
+      raw.name = RawValue{entry.second.Scalar(), location_of(entry.second, file)};
+      continue;
+    }
+    if (!find_field(path))
+      throw InputError(key_at, fmt::format("unknown key '{}' (known here: {})", path,
+                                           known_keys_under(section)));
+    require_scalar(entry.second, path, file);
+    raw.values[path] = RawValue{entry.second.Scalar(), location_of(entry.second, file)};
+  }
+}
+
+RawConfig read_raw(std::string_view text, std::string_view file) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(std::string(text));
+  } catch (const YAML::Exception& e) {
+    throw InputError({std::string(file), static_cast<std::uint64_t>(e.mark.line) + 1,
+                      static_cast<std::uint64_t>(e.mark.column) + 1},
+                     fmt::format("malformed YAML: {}", e.msg));
+  }
+  if (!root.IsMap())
+    throw InputError(location_of(root, file),
+                     root.IsNull() ? "the config is empty; expected a mapping of keys"
+                                   : "the config must be a mapping of keys at the top level");
+  RawConfig raw;
+  read_mapping(root, "", file, raw);
+  return raw;
+}
+
+std::uint64_t parse_unsigned(const RawValue& value, const ConfigField& field) {
+  const std::string& text = value.text;
+  std::uint64_t result = 0;
+  const char* end = text.data() + text.size();
+  const auto [ptr, ec] = std::from_chars(text.data(), end, result);
+  if (ec == std::errc::result_out_of_range)
+    throw InputError(value.where, fmt::format("'{}' = '{}' is too large (maximum {})", field.path,
+                                              text, field.max_value));
+  if (text.empty() || ec != std::errc() || ptr != end)
+    throw InputError(value.where, fmt::format("'{}' must be a non-negative integer, got '{}'",
+                                              field.path, text));
+  return result;
+}
+
+bool is_power_of_two(std::uint64_t v) { return v != 0 && (v & (v - 1)) == 0; }
+
+MachineConfig validate(const RawConfig& raw, std::string_view file) {
+  MachineConfig config{};
+  config.source = std::string(file);
+  config.name = raw.name ? raw.name->text : std::string("unnamed");
+  if (config.name.empty() || config.name.find_first_of(" \t\n") != std::string::npos)
+    throw InputError(raw.name ? raw.name->where : SourceLocation{std::string(file)},
+                     fmt::format("'name' must be one word without spaces, got '{}'", config.name));
+  for (const auto& field : kFields) {
+    const auto it = raw.values.find(field.path);
+    if (it == raw.values.end()) {
+      field.set(config, field.default_value);
+      continue;
+    }
+    const std::uint64_t value = parse_unsigned(it->second, field);
+    if (value < field.min_value || value > field.max_value)
+      throw InputError(it->second.where,
+                       fmt::format("'{}' = {} is out of range [{}, {}]", field.path, value,
+                                   field.min_value, field.max_value));
+    field.set(config, value);
+  }
+  auto where = [&](std::string_view path) {
+    const auto it = raw.values.find(path);
+    return it == raw.values.end() ? SourceLocation{std::string(file)} : it->second.where;
+  };
+  if (!is_power_of_two(config.memory.alignment_bytes))
+    throw InputError(where("memory.alignment_bytes"),
+                     fmt::format("'memory.alignment_bytes' = {} must be a power of two",
+                                 config.memory.alignment_bytes));
+  if (!is_power_of_two(config.core.element_bytes))
+    throw InputError(where("core.element_bytes"),
+                     fmt::format("'core.element_bytes' = {} must be 1, 2, 4 or 8",
+                                 config.core.element_bytes));
+  for (std::string_view buffer : {"core.nbin_bytes", "core.nbout_bytes", "core.sb_bytes"}) {
+    const std::uint64_t bytes = find_field(buffer)->get(config);
+    if (bytes % config.core.element_bytes != 0)
+      throw InputError(where(buffer), fmt::format("'{}' = {} is not a whole number of {}-byte elements",
+                                                  buffer, bytes, config.core.element_bytes));
+  }
+  return config;
+}
+
+}  // namespace
+
+std::uint64_t ConfigField::get(const MachineConfig& c) const {
+  if (top) return c.*top;
+  if (core) return c.core.*core;
+  if (memory) return c.memory.*memory;
+  return c.sync.*sync;
+}
+
+void ConfigField::set(MachineConfig& c, std::uint64_t value) const {
+  if (top) c.*top = value;
+  else if (core) c.core.*core = value;
+  else if (memory) c.memory.*memory = value;
+  else c.sync.*sync = value;
+}
+
+std::span<const ConfigField> config_fields() { return kFields; }
+
+ConfigOverride parse_override(std::string_view argument) {
+  const auto eq = argument.find('=');
+  if (eq == std::string_view::npos || eq == 0 || eq + 1 == argument.size())
+    throw InputError({fmt::format("-p {}", argument)},
+                     "an override must look like KEY=VALUE, e.g. memory.bandwidth_bytes_per_cycle=64");
+  return {std::string(argument.substr(0, eq)), std::string(argument.substr(eq + 1))};
+}
+
+MachineConfig parse_machine_config(std::string_view yaml_text, std::string_view file_label,
+                                   std::span<const ConfigOverride> overrides) {
+  RawConfig raw = read_raw(yaml_text, file_label);
+  for (const auto& override_ : overrides) {
+    SourceLocation where{fmt::format("-p {}={}", override_.path, override_.value)};
+    if (override_.path == "name") {
+      raw.name = RawValue{override_.value, where};
+      continue;
+    }
+    if (!find_field(override_.path)) {
+      const auto dot = override_.path.find('.');
+      const std::string section = dot == std::string::npos ? "" : override_.path.substr(0, dot);
+      throw InputError(where, fmt::format("unknown key '{}' (known here: {})", override_.path,
+                                          known_keys_under(is_section(section) ? section : "")));
+    }
+    raw.values[override_.path] = RawValue{override_.value, where};
+  }
+  return validate(raw, file_label);
+}
+
+MachineConfig load_machine_config(std::string_view path_or_name,
+                                  std::span<const ConfigOverride> overrides) {
+  const std::filesystem::path path{std::string(path_or_name)};
+  std::error_code ec;
+  if (std::filesystem::is_regular_file(path, ec))
+    return parse_machine_config(read_text_file(path.string()), path.string(), overrides);
+  // Not a file: a built-in name, with or without the folder and extension.
+  std::string name = path.filename().string();
+  if (name.ends_with(".yaml")) name.resize(name.size() - 5);
+  if (const auto text = builtin_config_text(name))
+    return parse_machine_config(*text, fmt::format("configs/{}.yaml (built in)", name), overrides);
+  std::string names;
+  for (const auto& n : builtin_config_names()) names += (names.empty() ? "" : ", ") + n;
+  throw InputError({path.string()},
+                   fmt::format("no such config file, and not a built-in config (built in: {})", names));
+}
+
+std::string to_yaml(const MachineConfig& config) {
+  std::string out = fmt::format("# effective machine config (from {})\nname: {}\n", config.source,
+                                config.name);
+  std::string_view current_section;
+  for (const auto& field : kFields) {
+    const auto dot = field.path.find('.');
+    const std::string_view section = dot == std::string_view::npos ? "" : field.path.substr(0, dot);
+    const std::string_view key = dot == std::string_view::npos ? field.path : field.path.substr(dot + 1);
+    if (section != current_section) {
+      out += fmt::format("{}:\n", section);
+      current_section = section;
+    }
+    out += fmt::format("{}{}: {}  # {}\n", section.empty() ? "" : "  ", key, field.get(config),
+                       field.description);
+  }
+  return out;
+}
+
+std::string to_json(const MachineConfig& config) {
+  nlohmann::ordered_json json;
+  json["name"] = config.name;
+  json["source"] = config.source;
+  for (const auto& field : kFields) {
+    const auto dot = field.path.find('.');
+    if (dot == std::string_view::npos)
+      json[std::string(field.path)] = field.get(config);
+    else
+      json[std::string(field.path.substr(0, dot))][std::string(field.path.substr(dot + 1))] =
+          field.get(config);
+  }
+  return json.dump(2) + "\n";
+}
+
+}  // namespace tetris

@@ -1,0 +1,101 @@
+// The machine: N Cambricon-X cores over one uniform shared memory, loaded from YAML.
+// Loading is two layers: raw YAML (with source locations) -> a validated, immutable MachineConfig.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace tetris {
+
+struct CoreConfig {
+  std::uint64_t clock_mhz;
+  std::uint64_t pe_count;
+  std::uint64_t macs_per_pe_per_cycle;
+  std::uint64_t vector_ops_per_pe_per_cycle;
+  std::uint64_t nbin_bytes;
+  std::uint64_t nbout_bytes;
+  std::uint64_t sb_bytes;
+  std::uint64_t element_bytes;
+
+  bool operator==(const CoreConfig&) const = default;
+};
+
+struct MemoryConfig {
+  std::uint64_t capacity_bytes;
+  std::uint64_t bandwidth_bytes_per_cycle;
+  std::uint64_t latency_cycles;
+  std::uint64_t alignment_bytes;
+
+  bool operator==(const MemoryConfig&) const = default;
+};
+
+struct SyncConfig {
+  std::uint64_t barrier_latency_cycles;
+  std::uint64_t semaphore_latency_cycles;
+
+  bool operator==(const SyncConfig&) const = default;
+};
+
+// Validated and immutable once loaded: every value is in range and cross-checked.
+struct MachineConfig {
+  std::string name;
+  std::uint64_t cores;
+  CoreConfig core;
+  MemoryConfig memory;
+  SyncConfig sync;
+  // Where it came from (file path, or "configs/NAME.yaml (built in)"), for reports.
+  std::string source;
+
+  bool operator==(const MachineConfig&) const = default;
+  std::uint64_t macs_per_cycle() const { return cores * core.pe_count * core.macs_per_pe_per_cycle; }
+};
+
+// One numeric configuration key: its dotted path, unit (also in the key's name), range and meaning.
+// The table of these is the single declaration of the config schema: loader, validator,
+// `config show` and the docs are all driven by it.
+struct ConfigField {
+  std::string_view path;
+  std::uint64_t default_value;
+  std::uint64_t min_value;
+  std::uint64_t max_value;
+  std::string_view description;
+  std::uint64_t MachineConfig::*top = nullptr;  // exactly one of these accessors is set
+  std::uint64_t CoreConfig::*core = nullptr;
+  std::uint64_t MemoryConfig::*memory = nullptr;
+  std::uint64_t SyncConfig::*sync = nullptr;
+
+  std::uint64_t get(const MachineConfig& config) const;
+  void set(MachineConfig& config, std::uint64_t value) const;
+};
+
+std::span<const ConfigField> config_fields();
+
+// A `-p key=value` override from the command line.
+struct ConfigOverride {
+  std::string path;
+  std::string value;
+};
+
+// Parses "key=value"; throws InputError naming the argument when it is malformed.
+ConfigOverride parse_override(std::string_view argument);
+
+// Loads `path_or_name`: a YAML file, or the name of a built-in config ("cambricon-x-4core").
+// Throws InputError naming the file, key path and line for unknown keys, wrong types,
+// out-of-range values, and overrides naming unknown keys.
+MachineConfig load_machine_config(std::string_view path_or_name,
+                                  std::span<const ConfigOverride> overrides = {});
+
+// Same, from YAML text; `file_label` is used in error messages.
+MachineConfig parse_machine_config(std::string_view yaml_text, std::string_view file_label,
+                                   std::span<const ConfigOverride> overrides = {});
+
+// The effective config as commented YAML that load_machine_config reads back unchanged.
+std::string to_yaml(const MachineConfig& config);
+std::string to_json(const MachineConfig& config);
+
+inline constexpr std::string_view kDefaultConfigName = "cambricon-x-4core";
+
+}  // namespace tetris

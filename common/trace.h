@@ -1,0 +1,116 @@
+// The lowered multi-core program ("trace"): tensors, layers and one instruction stream per core.
+// It is the interface between lowering, liveness analysis and simulation; docs/trace-format.md.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace tetris {
+
+using TensorId = std::uint32_t;
+using LayerId = std::uint32_t;
+using CoreId = std::uint32_t;
+using BarrierId = std::uint32_t;
+using SemaphoreId = std::uint32_t;
+
+inline constexpr std::uint32_t kTraceFormatVersion = 1;
+// Tensors above 256 TiB are refused so that sums over a program's tensors cannot wrap.
+inline constexpr std::uint64_t kMaxTensorBytes = std::uint64_t{1} << 48;
+
+enum class TensorKind : std::uint8_t { input, weight, activation, output };
+enum class OnChipBuffer : std::uint8_t { nbin, nbout, sb };
+// What a compute instruction does decides which unit runs it and at what rate:
+// conv and fc count multiply-accumulates, the others count element operations.
+enum class ComputeOp : std::uint8_t { conv, fc, pool, eltwise, activation, norm, softmax, copy };
+
+struct Layer {
+  std::string name;
+  std::string op;  // the model's operator, e.g. "conv" or "add"; informational
+};
+
+struct Tensor {
+  std::string name;
+  std::uint64_t bytes = 0;
+  TensorKind kind = TensorKind::activation;
+  std::optional<LayerId> producer;
+};
+
+// Bytes [offset + r*row_stride, offset + r*row_stride + row_bytes) of a tensor for r < rows.
+// A 1-D range has rows == 1 and row_stride == row_bytes.
+struct TensorRange {
+  std::uint64_t offset = 0;
+  std::uint64_t row_bytes = 0;
+  std::uint64_t row_stride = 0;
+  std::uint64_t rows = 1;
+
+  static TensorRange contiguous(std::uint64_t offset, std::uint64_t bytes) {
+    return {offset, bytes, bytes, 1};
+  }
+  bool is_2d() const { return rows != 1 || row_stride != row_bytes; }
+  std::uint64_t bytes() const { return row_bytes * rows; }
+  // One past the last byte touched; callers have validated that this does not overflow.
+  std::uint64_t end() const { return offset + (rows - 1) * row_stride + row_bytes; }
+};
+
+struct Load {
+  TensorId tensor;
+  TensorRange range;
+  OnChipBuffer buffer;
+};
+struct Store {
+  TensorId tensor;
+  TensorRange range;
+  OnChipBuffer buffer;
+};
+struct Compute {
+  ComputeOp op;
+  std::uint64_t work;  // MACs for conv/fc, element operations otherwise
+};
+// Every participant executes a barrier id exactly once; participants are in Program::barriers.
+struct Barrier {
+  BarrierId id;
+};
+// Semaphores are point to point: one core signals, one other core waits, and the k-th wait
+// consumes the k-th signal.
+struct Signal {
+  SemaphoreId semaphore;
+};
+struct Wait {
+  SemaphoreId semaphore;
+};
+
+using Operation = std::variant<Load, Store, Compute, Barrier, Signal, Wait>;
+
+struct Instruction {
+  Operation op;
+  std::optional<LayerId> layer;
+  std::uint32_t line = 0;  // line in the trace file it was read from; 0 when built in memory
+};
+
+struct Program {
+  std::uint32_t cores = 1;
+  std::uint64_t element_bytes = 2;
+  std::vector<Layer> layers;
+  std::vector<Tensor> tensors;
+  std::map<BarrierId, std::vector<CoreId>> barriers;  // participants, ascending
+  std::vector<std::vector<Instruction>> streams;      // one per core
+};
+
+std::string_view to_string(TensorKind kind);
+std::string_view to_string(OnChipBuffer buffer);
+std::string_view to_string(ComputeOp op);
+std::optional<TensorKind> parse_tensor_kind(std::string_view text);
+std::optional<OnChipBuffer> parse_on_chip_buffer(std::string_view text);
+std::optional<ComputeOp> parse_compute_op(std::string_view text);
+
+// Checks everything a trace promises beyond its syntax: tensor references and ranges, core
+// indices, barrier participation, semaphore pairing (every wait has its signal). Throws
+// InputError naming `file` and the instruction's line.
+void validate_program(const Program& program, std::string_view file);
+
+}  // namespace tetris

@@ -1,0 +1,129 @@
+// Runs the real `tetris` binary: exit codes, output, and error messages as a user sees them.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+
+#include "common/file_io.h"
+#include "common/machine_config.h"
+
+namespace tetris {
+namespace {
+
+struct CliResult {
+  int exit_code;
+  std::string out, err;
+};
+
+CliResult run(const std::string& arguments) {
+  // ctest runs tests in parallel processes: names carry the pid.
+  const std::string stem = testing::TempDir() + "tetris_cli_" + std::to_string(::getpid());
+  const std::string out = stem + ".out", err = stem + ".err";
+  const std::string command = std::string("cd '") + TETRIS_SOURCE_DIR + "' && '" + TETRIS_BINARY + "' " +
+                              arguments + " >'" + out + "' 2>'" + err + "' </dev/null";
+  const int status = std::system(command.c_str());
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, read_text_file(out), read_text_file(err)};
+}
+
+std::string write_temp(const std::string& name, const std::string& text) {
+  const std::string path = testing::TempDir() + std::to_string(::getpid()) + "_" + name;
+  std::ofstream(path) << text;
+  return path;
+}
+
+TEST(TetrisCli, ConfigShowPrintsTheDefaultFourCoreConfig) {
+  const CliResult r = run("config show");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("name: cambricon-x-4core"), std::string::npos) << r.out;
+  const MachineConfig printed = parse_machine_config(r.out, "stdout");
+  EXPECT_EQ(printed.cores, 4u);
+  EXPECT_EQ(printed, parse_machine_config(r.out, printed.source));
+}
+
+TEST(TetrisCli, ConfigShowAppliesOverrides) {
+  const CliResult r = run("config show --config configs/cambricon-x-16core.yaml -p memory.bandwidth_bytes_per_cycle=32 "
+                    "-p core.nbin_bytes=4096");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const MachineConfig printed = parse_machine_config(r.out, "stdout");
+  EXPECT_EQ(printed.cores, 16u);
+  EXPECT_EQ(printed.memory.bandwidth_bytes_per_cycle, 32u);
+  EXPECT_EQ(printed.core.nbin_bytes, 4096u);
+}
+
+TEST(TetrisCli, ConfigShowJson) {
+  const CliResult r = run("config show --json --config cambricon-x-1core");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto json = nlohmann::json::parse(r.out);
+  EXPECT_EQ(json["cores"], 1);
+  EXPECT_EQ(json["memory"]["alignment_bytes"], 64);
+}
+
+TEST(TetrisCli, ConfigShowWritesOutFile) {
+  const std::string path = testing::TempDir() + std::to_string(::getpid()) + "_effective.yaml";
+  std::remove(path.c_str());
+  const CliResult r = run("config show --out '" + path + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(r.out.empty());
+  EXPECT_EQ(load_machine_config(path).cores, 4u);
+}
+
+TEST(TetrisCli, BadConfigExitsTwoNamingFileKeyAndLine) {
+  const std::string path = write_temp("tetris_cli_bad.yaml", "cores: 4\nmemory:\n  latency_cycles: soon\n");
+  const CliResult r = run("config show --config '" + path + "'");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find(path + ":3:"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("memory.latency_cycles"), std::string::npos) << r.err;
+  EXPECT_TRUE(r.out.empty());
+}
+
+TEST(TetrisCli, UnknownOverrideKeyExitsTwo) {
+  const CliResult r = run("config show -p memory.speed=9");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("unknown key 'memory.speed'"), std::string::npos) << r.err;
+}
+
+TEST(TetrisCli, TraceCheckSummarisesAValidTrace) {
+  const CliResult r = run("trace check docs/examples/two-core.trace");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("valid"), std::string::npos);
+  EXPECT_NE(r.out.find("activation"), std::string::npos);
+  const CliResult j = run("trace check docs/examples/two-core.trace --json");
+  ASSERT_EQ(j.exit_code, 0) << j.err;
+  const auto json = nlohmann::json::parse(j.out);
+  EXPECT_EQ(json["per_core"].size(), 2u);
+  EXPECT_EQ(json["per_core"][0]["loads"], 3);
+  EXPECT_EQ(json["tensors"]["all"]["bytes"], 3 * 8192);
+}
+
+TEST(TetrisCli, TraceCheckRefusesAMalformedTrace) {
+  const std::string path = write_temp("tetris_cli_bad.trace",
+                                      "tetris-trace 1\ncores 2\nelement_bytes 2\ncore 3\n");
+  const CliResult r = run("trace check '" + path + "'");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find(path + ":4: bad core index 3"), std::string::npos) << r.err;
+}
+
+TEST(TetrisCli, MissingFilesAndBadUsageExitTwo) {
+  EXPECT_EQ(run("trace check /nonexistent.trace").exit_code, 2);
+  EXPECT_EQ(run("trace check").exit_code, 2);
+  EXPECT_EQ(run("config show --frobnicate").exit_code, 2);
+  EXPECT_EQ(run("config show --config nonexistent-machine").exit_code, 2);
+  EXPECT_EQ(run("frobnicate").exit_code, 2);
+  EXPECT_EQ(run("").exit_code, 2);
+}
+
+TEST(TetrisCli, EveryCommandHasHelp) {
+  for (const char* command : {"--help", "config show --help", "trace check --help"}) {
+    const CliResult r = run(command);
+    EXPECT_EQ(r.exit_code, 0) << command << ": " << r.err;
+    EXPECT_NE(r.out.find("usage"), std::string::npos) << command;
+  }
+}
+
+}  // namespace
+}  // namespace tetris

@@ -1,0 +1,176 @@
+#include "common/machine_config.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "common/builtin_configs.h"
+#include "common/input_error.h"
+
+namespace tetris {
+namespace {
+
+// Runs `f`, expecting an InputError whose message contains every fragment.
+template <typename F>
+void expect_input_error(F&& f, std::initializer_list<std::string_view> fragments) {
+  try {
+    f();
+    FAIL() << "expected an InputError";
+  } catch (const InputError& e) {
+    const std::string message = e.what();
+    for (auto fragment : fragments)
+      EXPECT_NE(message.find(fragment), std::string::npos) << "'" << fragment << "' not in: " << message;
+  }
+}
+
+TEST(MachineConfig, BuiltinConfigsMatchTheFilesAndHaveTheirCoreCounts) {
+  const std::pair<const char*, std::uint64_t> expected[] = {
+      {"cambricon-x-1core", 1}, {"cambricon-x-4core", 4}, {"cambricon-x-16core", 16}};
+  for (const auto& [name, cores] : expected) {
+    const std::string path = std::string(TETRIS_SOURCE_DIR) + "/configs/" + name + ".yaml";
+    const MachineConfig from_file = load_machine_config(path);
+    const MachineConfig built_in = parse_machine_config(*builtin_config_text(name), "builtin");
+    EXPECT_EQ(from_file.cores, cores);
+    EXPECT_EQ(from_file.name, name);
+    EXPECT_EQ(from_file.core, built_in.core);
+    EXPECT_EQ(from_file.memory, built_in.memory);
+    EXPECT_EQ(from_file.core.pe_count, 16u);
+    EXPECT_EQ(from_file.core.element_bytes, 2u);
+  }
+}
+
+TEST(MachineConfig, LoadsABuiltinByNameWhenNoFileHasThatPath) {
+  const MachineConfig config = load_machine_config("cambricon-x-16core");
+  EXPECT_EQ(config.cores, 16u);
+  EXPECT_NE(config.source.find("built in"), std::string::npos);
+}
+
+TEST(MachineConfig, MissingKeysTakeTheNamedDefaults) {
+  const MachineConfig config = parse_machine_config("cores: 2\nmemory:\n  latency_cycles: 7\n", "t.yaml");
+  EXPECT_EQ(config.cores, 2u);
+  EXPECT_EQ(config.memory.latency_cycles, 7u);
+  for (const auto& field : config_fields()) {
+    if (field.path != "cores" && field.path != "memory.latency_cycles") {
+      EXPECT_EQ(field.get(config), field.default_value) << field.path;
+    }
+  }
+}
+
+TEST(MachineConfig, UnknownKeyNamesFileKeyPathAndLine) {
+  expect_input_error([] { parse_machine_config("cores: 4\nmemory:\n  bandwith_bytes_per_cycle: 64\n", "m.yaml"); },
+                     {"m.yaml:3:", "memory.bandwith_bytes_per_cycle", "unknown key"});
+}
+
+TEST(MachineConfig, UnknownTopLevelKey) {
+  expect_input_error([] { parse_machine_config("cores: 4\nfrequency: 3\n", "m.yaml"); },
+                     {"m.yaml:2:", "'frequency'", "unknown key"});
+}
+
+TEST(MachineConfig, WrongTypeNamesKeyAndLine) {
+  expect_input_error([] { parse_machine_config("cores: 4\ncore:\n  pe_count: sixteen\n", "m.yaml"); },
+                     {"m.yaml:3:", "core.pe_count", "non-negative integer", "sixteen"});
+}
+
+TEST(MachineConfig, NegativeNumberIsAWrongType) {
+  expect_input_error([] { parse_machine_config("memory:\n  latency_cycles: -5\n", "m.yaml"); },
+                     {"m.yaml:2:", "memory.latency_cycles", "-5"});
+}
+
+TEST(MachineConfig, MappingWhereAValueBelongs) {
+  expect_input_error([] { parse_machine_config("cores:\n  n: 4\n", "m.yaml"); },
+                     {"m.yaml:2:", "'cores' must be a single value"});
+}
+
+TEST(MachineConfig, SectionThatIsNotAMapping) {
+  expect_input_error([] { parse_machine_config("memory: 5\n", "m.yaml"); },
+                     {"m.yaml:1:", "'memory' must be a mapping"});
+}
+
+TEST(MachineConfig, OutOfRangeValueNamesTheRange) {
+  expect_input_error([] { parse_machine_config("memory:\n  bandwidth_bytes_per_cycle: 0\n", "m.yaml"); },
+                     {"m.yaml:2:", "memory.bandwidth_bytes_per_cycle", "out of range [1,"});
+}
+
+TEST(MachineConfig, OverflowingValueIsRefused) {
+  expect_input_error([] { parse_machine_config("memory:\n  capacity_bytes: 99999999999999999999999\n", "m.yaml"); },
+                     {"m.yaml:2:", "memory.capacity_bytes", "too large"});
+}
+
+TEST(MachineConfig, AlignmentMustBeAPowerOfTwo) {
+  expect_input_error([] { parse_machine_config("memory:\n  alignment_bytes: 48\n", "m.yaml"); },
+                     {"m.yaml:2:", "power of two"});
+}
+
+TEST(MachineConfig, BufferMustHoldWholeElements) {
+  expect_input_error([] { parse_machine_config("core:\n  nbin_bytes: 8191\n", "m.yaml"); },
+                     {"m.yaml:2:", "core.nbin_bytes", "whole number"});
+}
+
+TEST(MachineConfig, MalformedYamlNamesTheLine) {
+  expect_input_error([] { parse_machine_config("cores: 4\nmemory: [1, 2\n", "m.yaml"); },
+                     {"m.yaml:", "malformed YAML"});
+}
+
+TEST(MachineConfig, DuplicateKeyIsRefused) {
+  expect_input_error([] { parse_machine_config("cores: 4\ncores: 8\n", "m.yaml"); },
+                     {"m.yaml:2:", "duplicate key 'cores'"});
+}
+
+TEST(MachineConfig, EmptyFileIsRefused) {
+  expect_input_error([] { parse_machine_config("# nothing\n", "m.yaml"); }, {"m.yaml", "empty"});
+}
+
+TEST(MachineConfig, MissingFileNamesThePath) {
+  expect_input_error([] { load_machine_config("/nonexistent/machine.yaml"); },
+                     {"/nonexistent/machine.yaml", "no such config file"});
+}
+
+TEST(MachineConfig, OverrideReplacesAnyKey) {
+  const ConfigOverride overrides[] = {parse_override("memory.bandwidth_bytes_per_cycle=128"),
+                                      parse_override("cores=16"), parse_override("name=wide")};
+  const MachineConfig config = load_machine_config("cambricon-x-4core", overrides);
+  EXPECT_EQ(config.memory.bandwidth_bytes_per_cycle, 128u);
+  EXPECT_EQ(config.cores, 16u);
+  EXPECT_EQ(config.name, "wide");
+}
+
+TEST(MachineConfig, OverrideOfUnknownKeyNamesTheArgument) {
+  const ConfigOverride overrides[] = {parse_override("memory.speed=3")};
+  expect_input_error([&] { load_machine_config("cambricon-x-4core", overrides); },
+                     {"-p memory.speed=3", "unknown key 'memory.speed'", "bandwidth_bytes_per_cycle"});
+}
+
+TEST(MachineConfig, BadOverrideValueNamesTheArgument) {
+  const ConfigOverride overrides[] = {parse_override("memory.latency_cycles=soon")};
+  expect_input_error([&] { load_machine_config("cambricon-x-4core", overrides); },
+                     {"-p memory.latency_cycles=soon", "non-negative integer"});
+}
+
+TEST(MachineConfig, MalformedOverrideArgument) {
+  expect_input_error([] { parse_override("memory.latency_cycles"); }, {"KEY=VALUE"});
+  expect_input_error([] { parse_override("=5"); }, {"KEY=VALUE"});
+}
+
+TEST(MachineConfig, PrintedConfigReadsBackUnchanged) {
+  const ConfigOverride overrides[] = {parse_override("sync.barrier_latency_cycles=77")};
+  const MachineConfig config = load_machine_config("cambricon-x-16core", overrides);
+  const MachineConfig again = parse_machine_config(to_yaml(config), config.source);
+  EXPECT_EQ(again, config);
+  EXPECT_EQ(to_yaml(again), to_yaml(config));
+}
+
+TEST(MachineConfig, ReadsARealFileFromDisk) {
+  const auto path = std::filesystem::temp_directory_path() / "tetris_machine_config_test.yaml";
+  std::ofstream(path) << "name: tiny\ncores: 3\ncore:\n  sb_bytes: 1024\n";
+  const MachineConfig config = load_machine_config(path.string());
+  std::filesystem::remove(path);
+  EXPECT_EQ(config.name, "tiny");
+  EXPECT_EQ(config.cores, 3u);
+  EXPECT_EQ(config.core.sb_bytes, 1024u);
+  EXPECT_EQ(config.source, path.string());
+}
+
+}  // namespace
+}  // namespace tetris
