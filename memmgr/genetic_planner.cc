@@ -1,0 +1,242 @@
+#include "memmgr/genetic_planner.h"
+
+#include <algorithm>
+#include <chrono>
+#include <numeric>
+#include <random>
+#include <thread>
+#include <unordered_set>
+
+#include "memmgr/placement_decoder.h"
+#include "memmgr/plan_validator.h"
+
+namespace tetris::memmgr {
+namespace {
+
+constexpr std::size_t kPopulation = 48;
+constexpr std::size_t kTournament = 3;
+constexpr double kMutationRate = 0.5;
+constexpr double kTargetedRate = 0.4;
+constexpr std::uint64_t kStagnationGenerations = 150;
+
+struct Individual {
+  std::vector<BufferId> order;
+  std::vector<Offset> offsets;  // per buffer
+  Offset peak = 0;
+  std::uint64_t hash = 0;
+};
+
+std::uint64_t order_hash(const std::vector<BufferId>& order) {
+  std::uint64_t h = 1469598103934665603ull;
+  for (BufferId b : order) h = (h ^ b) * 1099511628211ull;
+  return h;
+}
+
+// splitmix64: independent, reproducible streams per (seed, generation, child).
+std::uint64_t mix(std::uint64_t x) {
+  x += 0x9e3779b97f4a7c15ull;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+  return x ^ (x >> 31);
+}
+
+std::vector<std::vector<BufferId>> heuristic_orders(const Problem& problem) {
+  const auto buffers = problem.buffers();
+  std::vector<Offset> degree(buffers.size(), 0);  // bytes of conflicting buffers
+  for (BufferId b = 0; b < buffers.size(); ++b)
+    for (BufferId other : problem.conflicting_buffers(b)) degree[b] += buffers[other].size;
+  std::vector<BufferId> identity(buffers.size());
+  std::iota(identity.begin(), identity.end(), 0);
+  auto sorted = [&](auto key) {  // descending key, then index
+    auto order = identity;
+    std::stable_sort(order.begin(), order.end(), [&](BufferId a, BufferId b) { return key(a) > key(b); });
+    return order;
+  };
+  auto size = [&](BufferId b) { return static_cast<double>(buffers[b].size); };
+  auto area = [&](BufferId b) { return static_cast<double>(buffers[b].size) * buffers[b].lifespan.length(); };
+  auto duration = [&](BufferId b) { return static_cast<double>(buffers[b].lifespan.length()); };
+  auto conflicts = [&](BufferId b) { return static_cast<double>(degree[b]); };
+  auto early = [&](BufferId b) { return -static_cast<double>(buffers[b].lifespan.lower); };
+  return {sorted(size), sorted(area), sorted(duration), sorted(conflicts), sorted(early)};
+}
+
+class GeneticSearch {
+ public:
+  GeneticSearch(const Problem& problem, const PlannerOptions& options)
+      : problem_(problem), options_(options), n_(problem.buffers().size()) {
+    const unsigned threads = std::max(1u, options.threads);
+    for (unsigned t = 0; t < threads; ++t) decoders_.emplace_back(problem);
+  }
+
+  PlanResult run() {
+    const auto start = std::chrono::steady_clock::now();
+    auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
+    PlanResult result{.planner = "tetris"};
+    if (n_ == 0) return result;
+
+    seed_population();
+    std::uint64_t generation = 0, last_improvement = 0;
+    Offset best = population_.front().peak;
+    double last_report = -1;
+    while (best > problem_.lower_bound && generation < options_.max_generations &&
+           elapsed() < options_.time_limit_seconds) {
+      ++generation;
+      const bool restart = generation - last_improvement > kStagnationGenerations;
+      evolve(generation, restart);
+      if (restart) last_improvement = generation;
+      if (population_.front().peak < best) {
+        best = population_.front().peak;
+        last_improvement = generation;
+      }
+      if (options_.on_progress && elapsed() - last_report >= 0.1) {
+        last_report = elapsed();
+        options_.on_progress({generation, best, problem_.lower_bound, last_report});
+      }
+    }
+    const Individual& winner = population_.front();
+    result.offsets = winner.offsets;
+    result.peak = winner.peak;
+    result.generations = generation;
+    result.seconds = elapsed();
+    if (options_.on_progress) options_.on_progress({generation, best, problem_.lower_bound, result.seconds});
+    return result;
+  }
+
+ private:
+  void decode(Individual& child, std::size_t reuse_prefix, PlacementDecoder& decoder) {
+    child.offsets.resize(n_);
+    child.peak = decoder.decode(child.order, child.offsets, reuse_prefix);
+    child.hash = order_hash(child.order);
+  }
+
+  // Moves a buffer that touches the peak to a random earlier position; returns the first changed index.
+  std::size_t targeted_move(Individual& child, std::mt19937_64& rng) const {
+    std::vector<std::size_t> at_peak;
+    for (std::size_t i = 0; i < n_; ++i) {
+      const BufferId b = child.order[i];
+      if (child.offsets[b] + problem_.buffers()[b].size == child.peak && i > 0) at_peak.push_back(i);
+    }
+    if (at_peak.empty()) return n_;
+    const std::size_t from = at_peak[rng() % at_peak.size()];
+    const std::size_t to = rng() % from;
+    std::rotate(child.order.begin() + to, child.order.begin() + from, child.order.begin() + from + 1);
+    return to;
+  }
+
+  std::size_t mutate(Individual& child, std::size_t keep, std::mt19937_64& rng) const {
+    if (keep + 1 >= n_) keep = n_ > 2 ? rng() % (n_ - 1) : 0;
+    std::uniform_int_distribution<std::size_t> pick(keep, n_ - 1);
+    const std::size_t a = pick(rng), b = pick(rng);
+    if (rng() & 1) {
+      std::swap(child.order[a], child.order[b]);
+    } else if (a < b) {
+      std::rotate(child.order.begin() + a, child.order.begin() + b, child.order.begin() + b + 1);
+    } else {
+      std::rotate(child.order.begin() + b, child.order.begin() + b + 1, child.order.begin() + a + 1);
+    }
+    return std::min(a, b);
+  }
+
+  void seed_population() {
+    std::vector<Individual> seeds;
+    for (auto& order : heuristic_orders(problem_)) seeds.push_back({std::move(order), {}, 0, 0});
+    for (auto& s : seeds) decode(s, 0, decoders_[0]);
+    std::sort(seeds.begin(), seeds.end(), [](const Individual& a, const Individual& b) { return a.peak < b.peak; });
+    population_ = seeds;
+    std::mt19937_64 rng(mix(options_.seed));
+    while (population_.size() < kPopulation) {
+      Individual child = seeds[population_.size() % seeds.size()];
+      std::size_t first = n_;
+      for (int k = 0; k < 3; ++k) first = std::min(first, mutate(child, 0, rng));
+      decode(child, 0, decoders_[0]);
+      population_.push_back(std::move(child));
+    }
+    survive({});
+  }
+
+  const Individual& tournament(std::mt19937_64& rng) const {
+    std::size_t best = rng() % population_.size();
+    for (std::size_t k = 1; k < kTournament; ++k) best = std::min(best, static_cast<std::size_t>(rng() % population_.size()));
+    return population_[best];  // the population is sorted, so the lowest index is the fittest
+  }
+
+  void evolve(std::uint64_t generation, bool restart) {
+    std::vector<Individual> children(kPopulation);
+    std::vector<std::size_t> reuse(kPopulation, 0);
+    for (std::size_t i = 0; i < kPopulation; ++i) {
+      std::mt19937_64 rng(mix(mix(options_.seed) ^ mix(generation * kPopulation + i)));
+      std::uniform_real_distribution<double> coin(0, 1);
+      Individual& child = children[i];
+      if (restart) {  // heavy perturbation of the best
+        child = population_.front();
+        std::size_t first = n_;
+        const int moves = 2 + static_cast<int>(rng() % std::max<std::size_t>(3, n_ / 10));
+        for (int k = 0; k < moves; ++k) first = std::min(first, mutate(child, 0, rng));
+        reuse[i] = first;
+        continue;
+      }
+      const Individual& p1 = tournament(rng);
+      const Individual& p2 = tournament(rng);
+      // One-point order crossover: p1's prefix, then the rest in p2's order.
+      const std::size_t cut = rng() % (n_ + 1);
+      child.order.assign(p1.order.begin(), p1.order.begin() + cut);
+      child.offsets = p1.offsets;
+      child.peak = p1.peak;
+      std::vector<bool> taken(n_, false);
+      for (BufferId b : child.order) taken[b] = true;
+      for (BufferId b : p2.order)
+        if (!taken[b]) child.order.push_back(b);
+      std::size_t first_changed = cut;
+      if (coin(rng) < kTargetedRate) {
+        // Lift a buffer at p1's peak; valid because child's prefix before `cut` is p1's.
+        Individual probe = p1;
+        const std::size_t to = targeted_move(probe, rng);
+        if (to < n_) {
+          child = std::move(probe);
+          first_changed = to;
+        }
+      }
+      if (coin(rng) < kMutationRate) first_changed = std::min(first_changed, mutate(child, first_changed, rng));
+      reuse[i] = first_changed;
+    }
+    // Decoding is the expensive part: split it over the threads.
+    const std::size_t threads = decoders_.size();
+    auto work = [&](std::size_t t) {
+      for (std::size_t i = t; i < kPopulation; i += threads) decode(children[i], reuse[i], decoders_[t]);
+    };
+    std::vector<std::thread> pool;
+    for (std::size_t t = 1; t < threads; ++t) pool.emplace_back(work, t);
+    work(0);
+    for (auto& thread : pool) thread.join();
+    if (restart) population_.resize(1);
+    survive(std::move(children));
+  }
+
+  // (mu + lambda): the best kPopulation distinct orders of parents and children.
+  void survive(std::vector<Individual> children) {
+    for (auto& c : children) population_.push_back(std::move(c));
+    std::stable_sort(population_.begin(), population_.end(),
+                     [](const Individual& a, const Individual& b) { return a.peak < b.peak; });
+    std::unordered_set<std::uint64_t> seen;
+    std::vector<Individual> next;
+    for (auto& individual : population_) {
+      if (next.size() == kPopulation) break;
+      if (seen.insert(individual.hash).second) next.push_back(std::move(individual));
+    }
+    population_ = std::move(next);
+  }
+
+  const Problem& problem_;
+  const PlannerOptions& options_;
+  const std::size_t n_;
+  std::vector<PlacementDecoder> decoders_;
+  std::vector<Individual> population_;
+};
+
+}  // namespace
+
+PlanResult plan_tetris(const Problem& problem, const PlannerOptions& options) {
+  return GeneticSearch(problem, options).run();
+}
+
+}  // namespace tetris::memmgr

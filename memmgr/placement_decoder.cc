@@ -1,0 +1,57 @@
+#include "memmgr/placement_decoder.h"
+
+#include <algorithm>
+
+namespace tetris::memmgr {
+
+PlacementDecoder::PlacementDecoder(const Problem& problem)
+    : problem_(problem), placed_stamp_(problem.buffers().size(), 0) {}
+
+Offset PlacementDecoder::lowest_base(BufferId buffer, std::span<const Offset> offsets) {
+  const auto pieces = problem_.pieces();
+  const Buffer& b = problem_.buffers()[buffer];
+  forbidden_.clear();
+  for (PieceId p = b.first_piece; p < b.first_piece + b.piece_count; ++p) {
+    const auto p_offset = static_cast<std::int64_t>(pieces[p].offset);
+    const auto p_size = static_cast<std::int64_t>(pieces[p].size);
+    for (PieceId q : problem_.conflicts(p)) {
+      const BufferId other = pieces[q].buffer;
+      if (placed_stamp_[other] != stamp_) continue;
+      // Piece p at base + p_offset collides with q's [q0, q1) exactly for bases in [lo, hi).
+      const auto q0 = static_cast<std::int64_t>(offsets[other] + pieces[q].offset);
+      const auto q1 = q0 + static_cast<std::int64_t>(pieces[q].size);
+      const std::int64_t hi = q1 - p_offset;
+      if (hi <= 0) continue;
+      forbidden_.emplace_back(std::max<std::int64_t>(0, q0 - p_offset - p_size + 1), hi);
+    }
+  }
+  std::sort(forbidden_.begin(), forbidden_.end());
+  // Sweep in order of lo: the candidate is never inside a processed interval (moving it past one
+  // cannot land it in an earlier one, which would then have contained it already).
+  const auto alignment = static_cast<std::int64_t>(b.alignment);
+  std::int64_t candidate = 0;
+  for (const auto& [lo, hi] : forbidden_) {
+    if (lo > candidate) break;
+    if (candidate < hi) candidate = (hi + alignment - 1) / alignment * alignment;
+  }
+  return static_cast<Offset>(candidate);
+}
+
+Offset PlacementDecoder::decode(std::span<const BufferId> order, std::span<Offset> offsets,
+                                std::size_t reuse_prefix) {
+  if (++stamp_ == 0) {  // wrapped: clear the stamps once every 2^32 decodes
+    std::fill(placed_stamp_.begin(), placed_stamp_.end(), 0);
+    stamp_ = 1;
+  }
+  const auto buffers = problem_.buffers();
+  Offset peak = 0;
+  for (std::size_t i = 0; i < order.size(); ++i) {
+    const BufferId b = order[i];
+    if (i >= reuse_prefix) offsets[b] = lowest_base(b, offsets);
+    placed_stamp_[b] = stamp_;
+    peak = std::max(peak, offsets[b] + buffers[b].size);
+  }
+  return peak;
+}
+
+}  // namespace tetris::memmgr

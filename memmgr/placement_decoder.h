@@ -1,0 +1,38 @@
+// The Tetris decoder: turns an order of buffers into a plan by dropping each, in turn, to the
+// lowest aligned base where none of its pieces overlaps a conflicting piece already placed.
+//
+// What is guaranteed: for one-piece buffers (MiniMalloc's case) some order reaches the optimum.
+// Drop the buffers of an optimal plan in order of their optimal bases; by induction each placed
+// buffer ends at or below its optimal base, so each next buffer's optimal base is still free and
+// it lands there or lower. For multi-piece buffers that argument fails: a buffer based below
+// another can have a piece above it, so the lowest base for one buffer can block a better
+// packing of the next; there the order search is a heuristic with no optimality guarantee.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "memmgr/problem.h"
+
+namespace tetris::memmgr {
+
+class PlacementDecoder {
+ public:
+  explicit PlacementDecoder(const Problem& problem);
+
+  // Places order[i] for i in [reuse_prefix, n), given that `offsets` already holds the bases of
+  // order[0..reuse_prefix) from an earlier decode of an order with that prefix. Returns the peak.
+  // No allocation after the first call: the hot path of the genetic search.
+  Offset decode(std::span<const BufferId> order, std::span<Offset> offsets, std::size_t reuse_prefix = 0);
+
+ private:
+  Offset lowest_base(BufferId buffer, std::span<const Offset> offsets);
+
+  const Problem& problem_;
+  std::vector<std::uint32_t> placed_stamp_;  // == stamp_ when placed in the current decode
+  std::uint32_t stamp_ = 0;
+  std::vector<std::pair<std::int64_t, std::int64_t>> forbidden_;  // [lo, hi) bases that collide
+};
+
+}  // namespace tetris::memmgr

@@ -1,0 +1,51 @@
+// The planner interface and registry: every planner maps a Problem to one base offset per buffer.
+// Results always go through validate_plan (plan_validator.h) before anyone trusts them.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "memmgr/problem.h"
+
+namespace tetris::memmgr {
+
+// What a long search reports to whoever shows progress (the CLI draws a line on a terminal).
+struct SearchProgress {
+  std::uint64_t generation = 0;
+  Offset best_peak = 0;
+  Offset lower_bound = 0;
+  double seconds = 0;
+};
+
+struct PlannerOptions {
+  std::uint64_t seed = 1;
+  double time_limit_seconds = 10.0;         // the search stops here at the latest
+  std::uint64_t max_generations = 1000000;  // ... or after this many generations
+  unsigned threads = 2;                     // results depend on seed and threads only
+  std::function<void(const SearchProgress&)> on_progress;  // called at most ~10 times a second
+};
+
+struct PlanResult {
+  std::string planner{};
+  std::vector<Offset> offsets{};  // per buffer
+  Offset peak = 0;
+  double seconds = 0;
+  std::uint64_t generations = 0;  // search planners only
+  std::string notes{};            // e.g. which ordering won
+};
+
+struct PlannerInfo {
+  std::string_view name;
+  std::string_view summary;
+  std::function<PlanResult(const Problem&, const PlannerOptions&)> plan;
+};
+
+std::span<const PlannerInfo> planners();
+const PlannerInfo* find_planner(std::string_view name);
+
+}  // namespace tetris::memmgr

@@ -1,0 +1,109 @@
+// The allocation problem every planner solves: buffers made of pieces, and which pieces conflict.
+// A buffer is a rigid shape in address x time (a Tetris piece); conflicting pieces need disjoint addresses.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace tetris::memmgr {
+
+using Offset = std::uint64_t;
+using TimeValue = std::uint64_t;
+using BufferId = std::uint32_t;
+using PieceId = std::uint32_t;
+
+// Half-open [lower, upper) in the problem's linear time: layer steps at topology level, positions
+// in an interleaving consistent with happens-before at instruction level. Interval baselines and
+// pictures use it; safety is decided by the conflict lists alone.
+struct Lifespan {
+  TimeValue lower = 0;
+  TimeValue upper = 0;
+
+  bool overlaps(const Lifespan& other) const { return lower < other.upper && other.lower < upper; }
+  TimeValue length() const { return upper - lower; }
+};
+
+// A byte range of a buffer with its own lifetime.
+struct Piece {
+  BufferId buffer = 0;
+  Offset offset = 0;  // from the buffer's base
+  Offset size = 0;
+  Lifespan lifespan;
+};
+
+// Placed contiguously at one base offset, a multiple of `alignment`.
+struct Buffer {
+  std::string name;
+  Offset size = 0;
+  Offset alignment = 1;
+  PieceId first_piece = 0;
+  std::uint32_t piece_count = 0;
+  Lifespan lifespan;  // hull of its pieces' lifespans
+};
+
+// Immutable once built (see ProblemBuilder). Conflicts are stored per piece as adjacency
+// lists (compressed rows), so memory grows with pieces plus conflicts, never pieces squared.
+class Problem {
+ public:
+  std::span<const Buffer> buffers() const { return buffers_; }
+  std::span<const Piece> pieces() const { return pieces_; }
+  std::span<const Piece> pieces_of(BufferId buffer) const {
+    return std::span<const Piece>(pieces_).subspan(buffers_[buffer].first_piece, buffers_[buffer].piece_count);
+  }
+  // Pieces of other buffers that conflict with `piece`, ascending.
+  std::span<const PieceId> conflicts(PieceId piece) const {
+    return std::span<const PieceId>(conflict_targets_)
+        .subspan(conflict_begin_[piece], conflict_begin_[piece + 1] - conflict_begin_[piece]);
+  }
+  // Number of conflicting (unordered) piece pairs.
+  std::uint64_t conflict_count() const { return conflict_targets_.size() / 2; }
+  // Buffers with at least one conflicting piece pair with `buffer`, ascending.
+  std::vector<BufferId> conflicting_buffers(BufferId buffer) const;
+
+  // True when every buffer is one piece and two pieces conflict exactly when their lifespans
+  // overlap: the case interval-based planners (TFLite, XLA, BFC, MiniMalloc) were written for.
+  bool is_interval_problem() const { return interval_problem_; }
+
+  std::optional<Offset> capacity;
+  Offset lower_bound = 0;        // no safe plan has a smaller peak
+  std::string lower_bound_source;
+  std::string origin;            // what it was built from, for reports
+
+ private:
+  friend class ProblemBuilder;
+  std::vector<Buffer> buffers_;
+  std::vector<Piece> pieces_;
+  std::vector<std::uint64_t> conflict_begin_;
+  std::vector<PieceId> conflict_targets_;
+  bool interval_problem_ = false;
+};
+
+class ProblemBuilder {
+ public:
+  BufferId add_buffer(std::string name, Offset size, Offset alignment = 1);
+  // Pieces of a buffer must be added right after it, in any byte order, within its size.
+  PieceId add_piece(BufferId buffer, Offset offset, Offset size, Lifespan lifespan);
+  // Records that two pieces (of different buffers) may be live at the same time.
+  void add_conflict(PieceId a, PieceId b);
+  // Adds a conflict for every pair of pieces of different buffers whose lifespans overlap.
+  void add_lifespan_conflicts();
+  std::size_t piece_count() const { return problem_.pieces_.size(); }
+
+  // Sorts and deduplicates the conflicts; the lower bound defaults to the maximum over time of
+  // the live bytes by lifespan (valid when overlapping lifespans conflict).
+  Problem build(std::string origin);
+
+ private:
+  Problem problem_;
+  std::vector<std::pair<PieceId, PieceId>> edges_;
+  bool lifespan_conflicts_ = false;
+  bool explicit_edges_ = false;
+};
+
+// Maximum over time of the summed sizes of pieces whose lifespans contain that time.
+Offset max_live_bytes(std::span<const Piece> pieces);
+
+}  // namespace tetris::memmgr

@@ -1,0 +1,90 @@
+#include "memmgr/placement_decoder.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <numeric>
+
+#include "memmgr/plan_validator.h"
+#include "problem_builders.h"
+
+namespace tetris::memmgr {
+namespace {
+
+TEST(PlacementDecoder, DropsEachBufferToTheLowestFreeBase) {
+  const Problem problem = testing::inclusive_problem({{10, 0, 1}, {20, 1, 2}, {5, 0, 2}});
+  PlacementDecoder decoder(problem);
+  std::vector<Offset> offsets(3);
+  const BufferId order[] = {1, 0, 2};
+  EXPECT_EQ(decoder.decode(order, offsets), 35u);
+  EXPECT_EQ(offsets, (std::vector<Offset>{20, 0, 30}));
+}
+
+TEST(PlacementDecoder, ARigidMultiPieceShapeNestsIntoAnother) {
+  // b conflicts only with a's low half; a's high half is dead before b is born, so b takes
+  // those bytes: peak 20 where whole-tensor liveness would need 30.
+  ProblemBuilder builder;
+  const BufferId a = builder.add_buffer("a", 20);
+  const PieceId low = builder.add_piece(a, 0, 10, {0, 10});
+  builder.add_piece(a, 10, 10, {0, 2});
+  const BufferId b = builder.add_buffer("b", 10);
+  const PieceId pb = builder.add_piece(b, 0, 10, {5, 8});
+  builder.add_conflict(low, pb);
+  const Problem problem = builder.build("t");
+  PlacementDecoder decoder(problem);
+  std::vector<Offset> offsets(2);
+  const BufferId order[] = {0, 1};
+  EXPECT_EQ(decoder.decode(order, offsets), 20u);
+  EXPECT_EQ(offsets, (std::vector<Offset>{0, 10}));
+}
+
+TEST(PlacementDecoder, RespectsAlignment) {
+  ProblemBuilder builder;
+  builder.add_piece(builder.add_buffer("a", 10, 16), 0, 10, {0, 2});
+  builder.add_piece(builder.add_buffer("b", 10, 16), 0, 10, {0, 2});
+  builder.add_lifespan_conflicts();
+  const Problem problem = builder.build("t");
+  PlacementDecoder decoder(problem);
+  std::vector<Offset> offsets(2);
+  const BufferId order[] = {0, 1};
+  EXPECT_EQ(decoder.decode(order, offsets), 26u);
+  EXPECT_EQ(offsets[1], 16u);
+}
+
+TEST(PlacementDecoder, PrefixReuseGivesTheSameResultAsAFullDecode) {
+  std::mt19937_64 rng(11);
+  for (int round = 0; round < 300; ++round) {
+    const Problem problem = testing::random_problem(rng, round % 2 == 0, round % 3 == 0 ? 8 : 1);
+    const std::size_t n = problem.buffers().size();
+    std::vector<BufferId> order(n);
+    std::iota(order.begin(), order.end(), 0);
+    std::shuffle(order.begin(), order.end(), rng);
+    PlacementDecoder decoder(problem);
+    std::vector<Offset> offsets(n);
+    decoder.decode(order, offsets);
+    ASSERT_FALSE(validate_plan(problem, offsets).has_value());
+    const std::size_t keep = rng() % (n + 1);
+    std::shuffle(order.begin() + keep, order.end(), rng);
+    std::vector<Offset> incremental = offsets, full(n);
+    const Offset peak_incremental = decoder.decode(order, incremental, keep);
+    const Offset peak_full = decoder.decode(order, full);
+    ASSERT_EQ(incremental, full);
+    ASSERT_EQ(peak_incremental, peak_full);
+  }
+}
+
+// The optimality argument in placement_decoder.h, checked: decoding an optimal plan's buffers
+// in order of their offsets reproduces a plan at least as good.
+TEST(PlacementDecoder, OrderOfAnOptimalPlanReproducesIt) {
+  // MiniMalloc's README example with its optimal solution (peak 12).
+  const Problem problem = testing::inclusive_problem({{4, 0, 2}, {4, 3, 8}, {4, 0, 8}, {4, 9, 20}, {4, 0, 20}});
+  const std::vector<Offset> optimal = {8, 8, 4, 4, 0};
+  std::vector<BufferId> order = {0, 1, 2, 3, 4};
+  std::stable_sort(order.begin(), order.end(), [&](BufferId a, BufferId b) { return optimal[a] < optimal[b]; });
+  PlacementDecoder decoder(problem);
+  std::vector<Offset> offsets(5);
+  EXPECT_LE(decoder.decode(order, offsets), 12u);
+}
+
+}  // namespace
+}  // namespace tetris::memmgr
