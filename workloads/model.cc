@@ -1,0 +1,86 @@
+#include "workloads/model.h"
+
+#include <fmt/format.h>
+
+#include "common/checked_math.h"
+#include "common/input_error.h"
+
+namespace tetris::workloads {
+namespace {
+
+constexpr std::array<std::string_view, kOpCount> kOpNames = {
+    "conv",
+    "fully_connected",
+    "max_pool",
+    "avg_pool",
+    "global_avg_pool",
+    "relu",
+    "relu6",
+    "sigmoid",
+    "batch_norm",
+    "scale",
+    "bias",
+    "add",
+    "mul",
+    "concat",
+    "lrn",
+    "softmax",
+    "flatten",
+    "reshape",
+    "transpose",
+    "dropout",
+};
+
+}  // namespace
+
+void validate(const ModelOptions& options) {
+  if (options.batch < 1 || options.batch > kMaxBatch)
+    throw InputError({"--batch"},
+                     fmt::format("the batch must be between 1 and {}, got {}", kMaxBatch, options.batch));
+  const std::uint64_t e = options.element_bytes;
+  if (e != 1 && e != 2 && e != 4 && e != 8)
+    throw InputError({"--element-bytes"}, fmt::format("bytes per element must be 1, 2, 4 or 8, got {}", e));
+}
+
+std::optional<std::uint64_t> Shape::sample_elements() const {
+  const auto ch = checked_mul(c, h);
+  return ch ? checked_mul(*ch, w) : std::nullopt;
+}
+
+std::optional<std::uint64_t> Shape::elements() const {
+  const auto sample = sample_elements();
+  return sample ? checked_mul(n, *sample) : std::nullopt;
+}
+
+std::string Shape::to_string() const { return fmt::format("{}x{}x{}x{}", n, c, h, w); }
+
+std::string_view to_string(Op op) { return kOpNames[static_cast<std::size_t>(op)]; }
+
+std::optional<Op> parse_op(std::string_view text) {
+  for (std::size_t i = 0; i < kOpNames.size(); ++i)
+    if (kOpNames[i] == text) return static_cast<Op>(i);
+  return std::nullopt;
+}
+
+bool counts_macs(Op op) { return op == Op::conv || op == Op::fully_connected; }
+
+std::optional<TensorId> Model::find_tensor(std::string_view tensor_name) const {
+  for (std::size_t i = 0; i < tensors.size(); ++i)
+    if (tensors[i].name == tensor_name) return static_cast<TensorId>(i);
+  return std::nullopt;
+}
+
+std::optional<LayerId> Model::find_layer(std::string_view layer_name) const {
+  for (std::size_t i = 0; i < layers.size(); ++i)
+    if (layers[i].name == layer_name) return static_cast<LayerId>(i);
+  return std::nullopt;
+}
+
+std::vector<TensorId> Model::tensors_of_kind(TensorKind kind) const {
+  std::vector<TensorId> ids;
+  for (std::size_t i = 0; i < tensors.size(); ++i)
+    if (tensors[i].kind == kind) ids.push_back(static_cast<TensorId>(i));
+  return ids;
+}
+
+}  // namespace tetris::workloads

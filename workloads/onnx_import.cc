@@ -1,0 +1,702 @@
+#include "workloads/onnx_import.h"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <onnx/defs/schema.h>
+#include <onnx/onnx_pb.h>
+#include <onnx/shape_inference/implementation.h>
+
+#include <algorithm>
+#include <cstring>
+#include <filesystem>
+#include <limits>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "common/file_io.h"
+#include "common/input_error.h"
+#include "workloads/model_builder.h"
+#include "workloads/op_shapes.h"
+
+namespace tetris::workloads {
+namespace {
+
+using Dims = std::vector<std::int64_t>;
+
+// What the importer knows about one ONNX value (a tensor name in the graph).
+struct Value {
+  bool constant = false;           // known before the model runs: a weight or a folded shape
+  std::optional<Dims> dims;        // from the file or shape inference; -1 where unknown
+  std::optional<TensorId> tensor;  // activations once produced; constants once a layer reads them
+};
+
+// Replaces characters the trace format cannot carry in a name.
+std::string sanitize(std::string_view name) {
+  std::string out(name);
+  for (char& ch : out)
+    if (ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n' || ch == '#') ch = '_';
+  return out.empty() ? std::string("unnamed") : out;
+}
+
+Dims dims_of(const onnx::TensorShapeProto& shape) {
+  Dims dims;
+  for (const auto& d : shape.dim()) dims.push_back(d.has_dim_value() ? d.dim_value() : -1);
+  return dims;
+}
+
+const onnx::AttributeProto* find_attribute(const onnx::NodeProto& node, std::string_view name) {
+  for (const auto& a : node.attribute())
+    if (a.name() == name) return &a;
+  return nullptr;
+}
+
+std::int64_t attr_int(const onnx::NodeProto& node, std::string_view name, std::int64_t fallback) {
+  const auto* a = find_attribute(node, name);
+  return a ? a->i() : fallback;
+}
+
+float attr_float(const onnx::NodeProto& node, std::string_view name, float fallback) {
+  const auto* a = find_attribute(node, name);
+  return a ? a->f() : fallback;
+}
+
+std::string attr_string(const onnx::NodeProto& node, std::string_view name, std::string fallback) {
+  const auto* a = find_attribute(node, name);
+  return a ? a->s() : fallback;
+}
+
+std::optional<Dims> attr_ints(const onnx::NodeProto& node, std::string_view name) {
+  const auto* a = find_attribute(node, name);
+  if (!a) return std::nullopt;
+  return Dims(a->ints().begin(), a->ints().end());
+}
+
+// The value of a one-element tensor (Clip bounds), when its data type is a number.
+// A tensor's data, held in its typed field or packed little-endian in raw_data.
+template <class T, class Field>
+std::vector<T> data_of(const Field& typed, const std::string& raw) {
+  if (raw.empty()) return {typed.begin(), typed.end()};
+  std::vector<T> out(raw.size() / sizeof(T));
+  std::memcpy(out.data(), raw.data(), out.size() * sizeof(T));
+  return out;
+}
+
+// The value of a one-element numeric tensor (Clip bounds).
+std::optional<double> scalar_of(const onnx::TensorProto& t) {
+  std::vector<double> values;
+  auto take = [&](const auto& data) { values.assign(data.begin(), data.end()); };
+  switch (t.data_type()) {
+    case onnx::TensorProto::FLOAT:
+      take(data_of<float>(t.float_data(), t.raw_data()));
+      break;
+    case onnx::TensorProto::DOUBLE:
+      take(data_of<double>(t.double_data(), t.raw_data()));
+      break;
+    case onnx::TensorProto::INT64:
+      take(data_of<std::int64_t>(t.int64_data(), t.raw_data()));
+      break;
+    default:
+      return std::nullopt;
+  }
+  if (values.size() != 1) return std::nullopt;
+  return values[0];
+}
+
+// A small integer tensor of shape arithmetic (a scalar or a list), as exporters compute
+// Reshape targets.
+struct IntValue {
+  std::vector<std::int64_t> values;
+  bool scalar = false;
+};
+
+std::optional<IntValue> ints_of(const onnx::TensorProto& t) {
+  if (t.dims_size() > 1) return std::nullopt;
+  IntValue v;
+  v.scalar = t.dims_size() == 0;
+  if (t.data_type() == onnx::TensorProto::INT64) {
+    v.values = data_of<std::int64_t>(t.int64_data(), t.raw_data());
+  } else if (t.data_type() == onnx::TensorProto::INT32) {
+    const auto narrow = data_of<std::int32_t>(t.int32_data(), t.raw_data());
+    v.values.assign(narrow.begin(), narrow.end());
+  } else {
+    return std::nullopt;
+  }
+  return v;
+}
+
+// Evaluates the integer subgraphs that compute Reshape targets from Shape (PyTorch's
+// x.view(x.size(0), -1): Shape -> Gather -> Unsqueeze -> Concat). ONNX 1.12's data propagation
+// does not follow them, so the importer folds them into initializers and infers shapes again.
+class ShapeFolder {
+ public:
+  explicit ShapeFolder(onnx::GraphProto& graph) : graph_(graph) {
+    for (const auto& init : graph.initializer())
+      if (const auto v = ints_of(init)) known_[init.name()] = *v;
+    for (const auto& info : graph.value_info()) record_dims(info);
+    for (const auto& info : graph.input()) record_dims(info);
+  }
+
+  // Returns whether any Reshape target was replaced.
+  bool run() {
+    std::unordered_set<std::string> initializers;
+    for (const auto& init : graph_.initializer()) initializers.insert(init.name());
+    bool folded = false;
+    for (int i = 0; i < graph_.node_size(); ++i) {
+      onnx::NodeProto& node = *graph_.mutable_node(i);
+      evaluate(node);
+      if (node.op_type() != "Reshape" || node.input_size() < 2 || initializers.contains(node.input(1)))
+        continue;
+      const auto it = known_.find(node.input(1));
+      if (it == known_.end()) continue;
+      auto* init = graph_.add_initializer();
+      init->set_name(fmt::format("{}__tetris_folded", node.input(1)));
+      init->set_data_type(onnx::TensorProto::INT64);
+      init->add_dims(static_cast<std::int64_t>(it->second.values.size()));
+      for (const auto v : it->second.values) init->add_int64_data(v);
+      initializers.insert(init->name());
+      node.set_input(1, init->name());
+      folded = true;
+    }
+    return folded;
+  }
+
+ private:
+  void record_dims(const onnx::ValueInfoProto& info) {
+    if (!info.type().has_tensor_type() || !info.type().tensor_type().has_shape()) return;
+    const Dims d = dims_of(info.type().tensor_type().shape());
+    if (std::all_of(d.begin(), d.end(), [](std::int64_t x) { return x >= 0; })) dims_[info.name()] = d;
+  }
+
+  const IntValue* input(const onnx::NodeProto& node, int i) const {
+    if (i >= node.input_size()) return nullptr;
+    const auto it = known_.find(node.input(i));
+    return it == known_.end() ? nullptr : &it->second;
+  }
+
+  void evaluate(const onnx::NodeProto& node) {
+    const std::string& op = node.op_type();
+    if (node.output_size() < 1) return;
+    std::optional<IntValue> out;
+    if (op == "Constant") {
+      if (const auto* value = find_attribute(node, "value")) out = ints_of(value->t());
+    } else if (op == "Shape") {
+      const auto it = dims_.find(node.input(0));
+      if (it != dims_.end() && !find_attribute(node, "start") && !find_attribute(node, "end"))
+        out = IntValue{it->second, false};
+    } else if (op == "Cast" || op == "Identity") {
+      if (const IntValue* in = input(node, 0)) out = *in;
+    } else if (op == "Gather") {
+      const IntValue* data = input(node, 0);
+      const IntValue* indices = input(node, 1);
+      if (data && indices && !data->scalar && attr_int(node, "axis", 0) == 0) {
+        IntValue v{{}, indices->scalar};
+        const auto n = static_cast<std::int64_t>(data->values.size());
+        for (auto index : indices->values) {
+          if (index < 0) index += n;
+          if (index < 0 || index >= n) return;
+          v.values.push_back(data->values[static_cast<std::size_t>(index)]);
+        }
+        out = v;
+      }
+    } else if (op == "Unsqueeze") {
+      if (const IntValue* in = input(node, 0); in && in->scalar) out = IntValue{in->values, false};
+    } else if (op == "Squeeze") {
+      if (const IntValue* in = input(node, 0); in && !in->scalar && in->values.size() == 1)
+        out = IntValue{in->values, true};
+    } else if (op == "Concat") {
+      IntValue v;
+      for (int i = 0; i < node.input_size(); ++i) {
+        const IntValue* in = input(node, i);
+        if (!in || in->scalar) return;
+        v.values.insert(v.values.end(), in->values.begin(), in->values.end());
+      }
+      out = v;
+    }
+    if (out) known_[node.output(0)] = *out;
+  }
+
+  onnx::GraphProto& graph_;
+  std::unordered_map<std::string, IntValue> known_;
+  std::unordered_map<std::string, Dims> dims_;
+};
+
+class Importer {
+ public:
+  Importer(std::string_view file, const ModelOptions& options)
+      : file_(file), builder_(std::filesystem::path(file_).stem().string(), file_, options) {}
+
+  Model run(onnx::ModelProto& model) {
+    if (!model.has_graph() || model.graph().node_size() == 0)
+      throw InputError({file_}, "not an ONNX model: it has no graph (an empty or foreign file?)");
+    for (const auto& opset : model.opset_import())
+      if (opset.domain().empty() || opset.domain() == "ai.onnx") opset_ = opset.version();
+    onnx::GraphProto& graph = *model.mutable_graph();
+    collect_constants(graph);
+    check_order(graph);
+    fix_batch(graph);
+    infer_shapes(model);
+    if (ShapeFolder(graph).run()) {
+      graph.clear_value_info();
+      collect_constants(graph);
+      infer_shapes(model);
+    }
+    collect_dims(graph);
+    add_inputs(graph);
+    for (const auto& node : graph.node())
+      for (const auto& input : node.input()) consumed_.insert(input);
+    for (const auto& output : graph.output()) consumed_.insert(output.name());
+    for (int i = 0; i < graph.node_size(); ++i) import_node(graph.node(i), i);
+    for (const auto& output : graph.output()) {
+      const auto it = values_.find(output.name());
+      if (it != values_.end() && !it->second.constant && it->second.tensor &&
+          builder_.tensor(*it->second.tensor).kind == TensorKind::activation)
+        builder_.mark_output(*it->second.tensor);
+    }
+    return std::move(builder_).build();
+  }
+
+ private:
+  [[noreturn]] void fail(const std::string& message) const { throw InputError({file_}, message); }
+
+  [[noreturn]] void fail(const onnx::NodeProto& node, int index, const std::string& message) const {
+    const std::string label = node.name().empty() ? fmt::format("#{}", index) : node.name();
+    throw InputError({file_}, fmt::format("node '{}' ({}): {}", label, node.op_type(), message));
+  }
+
+  // Initializers are weights (older exporters also list them as graph inputs).
+  void collect_constants(const onnx::GraphProto& graph) {
+    for (const auto& init : graph.initializer()) {
+      Value& v = values_[init.name()];
+      v.constant = true;
+      v.dims = Dims(init.dims().begin(), init.dims().end());
+      initializers_[init.name()] = &init;
+    }
+  }
+
+  // ONNX requires nodes in topological order; shape inference would only say that an input
+  // has no type.
+  void check_order(const onnx::GraphProto& graph) const {
+    std::unordered_set<std::string> defined;
+    for (const auto& input : graph.input()) defined.insert(input.name());
+    for (const auto& init : graph.initializer()) defined.insert(init.name());
+    for (int i = 0; i < graph.node_size(); ++i) {
+      const auto& node = graph.node(i);
+      for (const auto& input : node.input())
+        if (!input.empty() && !defined.contains(input))
+          fail(node, i,
+               fmt::format("reads '{}', which no earlier node produces (the graph is not in "
+                           "topological order, or has a cycle)",
+                           input));
+      defined.insert(node.output().begin(), node.output().end());
+    }
+  }
+
+  // ONNX files fix or name their batch; tetris takes it from the options. The file's batch
+  // (1 when it is symbolic) is only used for shape inference, and must stay the leading
+  // dimension of every activation.
+  void fix_batch(onnx::GraphProto& graph) {
+    for (auto& input : *graph.mutable_input()) {
+      if (values_.contains(input.name())) continue;
+      if (!input.type().has_tensor_type() || !input.type().tensor_type().has_shape())
+        fail(fmt::format("graph input '{}' has no tensor shape", input.name()));
+      auto* shape = input.mutable_type()->mutable_tensor_type()->mutable_shape();
+      if (shape->dim_size() == 0)
+        fail(fmt::format("graph input '{}' is a scalar; expected a batch of samples", input.name()));
+      for (int i = 1; i < shape->dim_size(); ++i)
+        if (!shape->dim(i).has_dim_value() || shape->dim(i).dim_value() <= 0)
+          fail(
+              fmt::format("graph input '{}' has a symbolic or empty dimension {} ('{}'); tetris needs fixed "
+                          "sample shapes",
+                          input.name(), i, shape->dim(i).dim_param()));
+      if (!shape->dim(0).has_dim_value() || shape->dim(0).dim_value() <= 0)
+        shape->mutable_dim(0)->set_dim_value(1);
+    }
+  }
+
+  void infer_shapes(onnx::ModelProto& model) {
+    // Strict mode turns node-level inference failures into errors; data propagation follows
+    // what it can of shape arithmetic (ShapeFolder does the rest).
+    const onnx::ShapeInferenceOptions options(false, 1, true);
+    try {
+      onnx::shape_inference::InferShapes(model, onnx::OpSchemaRegistry::Instance(), options);
+    } catch (const std::exception& e) {
+      fail(fmt::format("ONNX shape inference failed: {}", e.what()));
+    }
+  }
+
+  void collect_dims(const onnx::GraphProto& graph) {
+    auto record = [&](const onnx::ValueInfoProto& info) {
+      if (!info.type().has_tensor_type() || !info.type().tensor_type().has_shape()) return;
+      Value& v = values_[info.name()];
+      if (!v.dims) v.dims = dims_of(info.type().tensor_type().shape());
+    };
+    for (const auto& info : graph.input()) record(info);
+    for (const auto& info : graph.value_info()) record(info);
+    for (const auto& info : graph.output()) record(info);
+  }
+
+  void add_inputs(const onnx::GraphProto& graph) {
+    for (const auto& input : graph.input()) {
+      Value& v = values_[input.name()];
+      if (v.constant) continue;
+      const Dims& dims = *v.dims;
+      file_batch_ = dims[0];
+      std::vector<std::uint64_t> sample(dims.begin() + 1, dims.end());
+      v.tensor = builder_.add_input(unique_tensor_name(input.name()), sample, {file_});
+    }
+  }
+
+  std::string unique_tensor_name(std::string_view onnx_name) {
+    std::string name = sanitize(onnx_name);
+    for (int i = 1; builder_.find_tensor(name); ++i) name = fmt::format("{}_{}", sanitize(onnx_name), i);
+    return name;
+  }
+
+  std::string unique_layer_name(const onnx::NodeProto& node, int index) {
+    const std::string base =
+        node.name().empty() ? fmt::format("{}_{}", node.op_type(), index) : sanitize(node.name());
+    std::string name = base;
+    for (int i = 1; builder_.find_layer(name); ++i) name = fmt::format("{}_{}", base, i);
+    return name;
+  }
+
+  // A constant consumed as an operand becomes a weight tensor the first time it is read.
+  TensorId weight(const onnx::NodeProto& node, int index, const std::string& name) {
+    Value& v = values_[name];
+    if (v.tensor) return *v.tensor;
+    if (!v.dims) fail(node, index, fmt::format("the shape of constant '{}' is unknown", name));
+    std::vector<std::uint64_t> dims;
+    for (const auto d : *v.dims) {
+      if (d < 0) fail(node, index, fmt::format("the shape of constant '{}' is not fully known", name));
+      dims.push_back(static_cast<std::uint64_t>(d));
+    }
+    v.tensor = builder_.add_weight(unique_tensor_name(name), dims, {file_});
+    return *v.tensor;
+  }
+
+  const Dims& known_dims(const onnx::NodeProto& node, int index, const std::string& name) {
+    const Value& v = values_[name];
+    if (!v.dims) fail(node, index, fmt::format("ONNX shape inference gave no shape for '{}'", name));
+    for (const auto d : *v.dims)
+      if (d < 0)
+        fail(node, index,
+             fmt::format("the shape of '{}' is not fully known ({})", name, fmt::join(*v.dims, "x")));
+    return *v.dims;
+  }
+
+  std::optional<double> constant_scalar(const std::string& name) const {
+    if (const auto it = initializers_.find(name); it != initializers_.end()) return scalar_of(*it->second);
+    if (const auto it = constant_tensors_.find(name); it != constant_tensors_.end())
+      return scalar_of(*it->second);
+    return std::nullopt;
+  }
+
+  // A window from ONNX attributes; auto_pad SAME_* pads so that out = ceil(in / stride).
+  Window window(const onnx::NodeProto& node, int index, const Dims& in, std::int64_t kh, std::int64_t kw) {
+    Window w;
+    w.kernel_h = static_cast<std::uint64_t>(kh), w.kernel_w = static_cast<std::uint64_t>(kw);
+    const Dims strides = attr_ints(node, "strides").value_or(Dims{1, 1});
+    const Dims dilations = attr_ints(node, "dilations").value_or(Dims{1, 1});
+    const Dims pads = attr_ints(node, "pads").value_or(Dims{0, 0, 0, 0});
+    if (strides.size() != 2 || dilations.size() != 2 || pads.size() != 4)
+      fail(node, index, "expected 2-D strides, dilations and 4 pads");
+    for (const auto v : {kh, kw, strides[0], strides[1], dilations[0], dilations[1]})
+      if (v < 1) fail(node, index, "kernel, strides and dilations must be positive");
+    for (const auto p : pads)
+      if (p < 0) fail(node, index, "pads must not be negative");
+    w.stride_h = static_cast<std::uint64_t>(strides[0]), w.stride_w = static_cast<std::uint64_t>(strides[1]);
+    w.dilation_h = static_cast<std::uint64_t>(dilations[0]),
+    w.dilation_w = static_cast<std::uint64_t>(dilations[1]);
+    w.pad = {static_cast<std::uint64_t>(pads[0]), static_cast<std::uint64_t>(pads[1]),
+             static_cast<std::uint64_t>(pads[2]), static_cast<std::uint64_t>(pads[3])};
+    const std::string auto_pad = attr_string(node, "auto_pad", "NOTSET");
+    if (auto_pad == "VALID") w.pad = {};
+    if (auto_pad == "SAME_UPPER" || auto_pad == "SAME_LOWER") {
+      auto same = [&](std::int64_t size, std::int64_t k, std::int64_t s, std::int64_t d, bool upper) {
+        const std::int64_t out = (size + s - 1) / s;
+        const std::int64_t total = std::max<std::int64_t>((out - 1) * s + (k - 1) * d + 1 - size, 0);
+        const auto small = static_cast<std::uint64_t>(total / 2),
+                   large = static_cast<std::uint64_t>(total - total / 2);
+        return upper ? std::pair{small, large} : std::pair{large, small};
+      };
+      const bool upper = auto_pad == "SAME_UPPER";
+      std::tie(w.pad.top, w.pad.bottom) = same(in[2], kh, strides[0], dilations[0], upper);
+      std::tie(w.pad.left, w.pad.right) = same(in[3], kw, strides[1], dilations[1], upper);
+    }
+    return w;
+  }
+
+  // Normalises a possibly negative ONNX axis of a rank-`rank` tensor to an NCHW axis.
+  std::uint32_t nchw_axis(const onnx::NodeProto& node, int index, std::int64_t axis, std::size_t rank) {
+    const auto r = static_cast<std::int64_t>(rank);
+    if (axis < 0) axis += r;
+    if (axis < 0 || axis >= r)
+      fail(node, index, fmt::format("axis {} is out of range for rank {}", axis, rank));
+    if (axis > 3) fail(node, index, fmt::format("axis {} of a rank-{} tensor is beyond NCHW", axis, rank));
+    if (rank > 4 && axis == 3)
+      fail(node, index, "the W axis of a tensor of rank above 4 is folded with the later axes");
+    return static_cast<std::uint32_t>(axis);
+  }
+
+  void import_node(const onnx::NodeProto& node, int index) {
+    std::vector<std::string> activations, constants;
+    for (const auto& input : node.input()) {
+      if (input.empty()) continue;  // an omitted optional input
+      const auto it = values_.find(input);
+      if (it == values_.end() || (!it->second.constant && !it->second.tensor))
+        fail(node, index, fmt::format("reads '{}', an output this import does not produce", input));
+      (it->second.constant ? constants : activations).push_back(input);
+    }
+    const std::string& op = node.op_type();
+    if (node.output_size() == 0 || node.output(0).empty()) fail(node, index, "the node has no output");
+    // Folded away: constants, and Shape, whose result is static once shapes are inferred.
+    if (activations.empty() || op == "Shape") {
+      for (const auto& output : node.output()) values_[output].constant = true;
+      if (op == "Constant")
+        if (const auto* value = find_attribute(node, "value"))
+          constant_tensors_[node.output(0)] = &value->t();
+      return;
+    }
+    if (!node.domain().empty() && node.domain() != "ai.onnx")
+      fail(node, index, fmt::format("operators of domain '{}' are not supported", node.domain()));
+    for (int i = 1; i < node.output_size(); ++i)
+      if (!node.output(i).empty() && consumed_.contains(node.output(i)))
+        fail(node, index,
+             fmt::format("only the first output is supported, but '{}' is read", node.output(i)));
+
+    LayerSpec spec = map_node(node, index, activations, constants);
+    spec.name = unique_layer_name(node, index);
+    spec.output_name = unique_tensor_name(node.output(0));
+    spec.where = {file_};
+    const LayerId id = builder_.add_layer(std::move(spec));
+    const TensorId output = builder_.layer(id).output;
+    values_[node.output(0)].tensor = output;
+    check_shape(node, index, builder_.tensor(output).shape);
+  }
+
+  // Cross-checks tetris's shape inference against ONNX's: the mapping of attributes must agree.
+  void check_shape(const onnx::NodeProto& node, int index, const Shape& ours) {
+    const Value& v = values_[node.output(0)];
+    if (!v.dims || v.dims->empty()) return;
+    const Dims& d = *v.dims;
+    if (d[0] != file_batch_)
+      fail(node, index,
+           fmt::format("its output {} does not keep the batch ({}) as the leading dimension",
+                       fmt::join(d, "x"), file_batch_));
+    std::vector<std::uint64_t> sample;
+    for (std::size_t i = 1; i < d.size(); ++i) {
+      if (d[i] < 0) return;  // unknown to ONNX: nothing to compare
+      sample.push_back(static_cast<std::uint64_t>(d[i]));
+    }
+    const auto theirs = fold_shape(ours.n, sample);
+    if (!theirs || *theirs != ours)
+      fail(node, index,
+           fmt::format("tetris infers the output shape {}, ONNX infers {}", ours.to_string(),
+                       fmt::join(d, "x")));
+  }
+
+  LayerSpec map_node(const onnx::NodeProto& node, int index, const std::vector<std::string>& acts,
+                     const std::vector<std::string>& consts) {
+    const std::string& op = node.op_type();
+    LayerSpec spec;
+    auto act = [&](const std::string& name) { return *values_[name].tensor; };
+    auto single_activation = [&] {
+      if (acts.size() != 1 || node.input(0) != acts[0])
+        fail(node, index, "expected one activation input, first");
+      spec.inputs = {act(acts[0])};
+    };
+    auto weights_from = [&](int first) {
+      std::vector<TensorId> w;
+      for (int i = first; i < node.input_size(); ++i) {
+        if (node.input(i).empty()) continue;
+        if (!values_[node.input(i)].constant)
+          fail(node, index, fmt::format("input {} ('{}') must be a constant (a weight)", i, node.input(i)));
+        w.push_back(weight(node, index, node.input(i)));
+      }
+      return w;
+    };
+    auto rank4 = [&](const std::string& name) -> const Dims& {
+      const Dims& d = known_dims(node, index, name);
+      if (d.size() != 4)
+        fail(node, index, fmt::format("only 2-D (rank 4) inputs are supported, got rank {}", d.size()));
+      return d;
+    };
+
+    if (op == "Conv") {
+      single_activation();
+      const Dims& in = rank4(acts[0]);
+      if (node.input_size() < 2 || !values_[node.input(1)].constant)
+        fail(node, index, "the weights must be constants");
+      const Dims& w = known_dims(node, index, node.input(1));
+      if (w.size() != 4) fail(node, index, "the weights must have rank 4");
+      const Dims kernel = attr_ints(node, "kernel_shape").value_or(Dims{w[2], w[3]});
+      if (kernel.size() != 2) fail(node, index, "only 2-D kernels are supported");
+      ConvParams p;
+      p.window = window(node, index, in, kernel[0], kernel[1]);
+      p.out_channels = static_cast<std::uint64_t>(w[0]);
+      const std::int64_t groups = attr_int(node, "group", 1);
+      if (groups < 1) fail(node, index, "group must be positive");
+      p.groups = static_cast<std::uint64_t>(groups);
+      spec.weights = weights_from(1);
+      p.bias = spec.weights->size() > 1;
+      spec.op = Op::conv, spec.params = p;
+    } else if (op == "Gemm" || op == "MatMul") {
+      single_activation();
+      const Dims& in = known_dims(node, index, acts[0]);
+      if (in.size() != 2)
+        fail(node, index, fmt::format("the activation must have rank 2, got rank {}", in.size()));
+      if (attr_int(node, "transA", 0) != 0) fail(node, index, "transA = 1 is not supported");
+      if (node.input_size() < 2 || !values_[node.input(1)].constant)
+        fail(node, index, "the second operand must be a constant (a weight)");
+      const Dims& b = known_dims(node, index, node.input(1));
+      if (b.size() != 2) fail(node, index, "the weight must have rank 2");
+      const bool trans_b = op == "Gemm" && attr_int(node, "transB", 0) != 0;
+      spec.weights = weights_from(1);
+      spec.op = Op::fully_connected;
+      spec.params =
+          FullyConnectedParams{static_cast<std::uint64_t>(trans_b ? b[0] : b[1]), spec.weights->size() > 1};
+    } else if (op == "MaxPool" || op == "AveragePool") {
+      single_activation();
+      const Dims& in = rank4(acts[0]);
+      const auto kernel = attr_ints(node, "kernel_shape");
+      if (!kernel || kernel->size() != 2) fail(node, index, "kernel_shape must give 2 dimensions");
+      spec.op = op == "MaxPool" ? Op::max_pool : Op::avg_pool;
+      spec.params = PoolParams{window(node, index, in, (*kernel)[0], (*kernel)[1]),
+                               attr_int(node, "ceil_mode", 0) != 0};
+    } else if (op == "GlobalAveragePool") {
+      single_activation();
+      rank4(acts[0]);
+      spec.op = Op::global_avg_pool;
+    } else if (op == "Relu" || op == "Sigmoid") {
+      single_activation();
+      spec.op = op == "Relu" ? Op::relu : Op::sigmoid;
+    } else if (op == "Clip") {
+      single_activation();
+      // Opset 11 moved the bounds from attributes to constant inputs.
+      std::optional<double> low = attr_float(node, "min", -3.4028234663852886e38f);
+      std::optional<double> high = attr_float(node, "max", 3.4028234663852886e38f);
+      if (node.input_size() > 1 && !node.input(1).empty()) low = constant_scalar(node.input(1));
+      if (node.input_size() > 2 && !node.input(2).empty()) high = constant_scalar(node.input(2));
+      if (!low || !high) fail(node, index, "the bounds must be scalar constants");
+      if (*low == 0 && *high == 6)
+        spec.op = Op::relu6;
+      else if (*low == 0 && *high > 1e38)
+        spec.op = Op::relu;
+      else
+        fail(node, index,
+             fmt::format("only Clip(0, 6) (ReLU6) and Clip(0, inf) (ReLU) are supported, got ({}, {})", *low,
+                         *high));
+    } else if (op == "BatchNormalization") {
+      single_activation();
+      spec.weights = weights_from(1);
+      if (spec.weights->size() != 4) fail(node, index, "expected scale, bias, mean and variance constants");
+      spec.op = Op::batch_norm;
+      spec.params = BatchNormParams{attr_float(node, "epsilon", 1e-5f)};
+    } else if (op == "Add" || op == "Sum" || op == "Mul" || op == "Sub" || op == "Div") {
+      const bool adds = op == "Add" || op == "Sum" || op == "Sub";
+      if (consts.empty() && acts.size() >= 2 && op != "Sub" && op != "Div") {
+        const std::size_t rank = known_dims(node, index, acts[0]).size();
+        for (const auto& a : acts) {
+          if (known_dims(node, index, a).size() != rank)
+            fail(node, index, "broadcasting between activations of different ranks is not supported");
+          spec.inputs.push_back(act(a));
+        }
+        spec.op = adds ? Op::add : Op::mul;
+      } else if (acts.size() == 1 && consts.size() == 1 &&
+                 (node.input(0) == acts[0] || op == "Add" || op == "Mul")) {
+        // An activation with a constant operand: a (per-channel or broadcast) bias or scale.
+        spec.inputs = {act(acts[0])};
+        spec.weights = std::vector<TensorId>{weight(node, index, consts[0])};
+        spec.op = adds ? Op::bias : Op::scale;
+        if (!adds) spec.params = ScaleParams{false};
+      } else {
+        fail(node, index,
+             fmt::format("{} activation and {} constant operands are not supported", acts.size(),
+                         consts.size()));
+      }
+    } else if (op == "Concat") {
+      if (!consts.empty()) fail(node, index, "concatenating constants with activations is not supported");
+      for (const auto& a : acts) spec.inputs.push_back(act(a));
+      const auto* axis = find_attribute(node, "axis");
+      if (!axis) fail(node, index, "the axis attribute is required");
+      spec.op = Op::concat;
+      spec.params = AxisParams{nchw_axis(node, index, axis->i(), known_dims(node, index, acts[0]).size())};
+    } else if (op == "LRN") {
+      single_activation();
+      const std::int64_t size = attr_int(node, "size", 0);
+      if (size < 1) fail(node, index, "size must be positive");
+      spec.op = Op::lrn;
+      spec.params = LrnParams{static_cast<std::uint64_t>(size), attr_float(node, "alpha", 1e-4f),
+                              attr_float(node, "beta", 0.75f), attr_float(node, "bias", 1.0f)};
+    } else if (op == "Softmax") {
+      single_activation();
+      const std::size_t rank = known_dims(node, index, acts[0]).size();
+      spec.op = Op::softmax;
+      spec.params = AxisParams{nchw_axis(node, index, attr_int(node, "axis", opset_ < 13 ? 1 : -1), rank)};
+    } else if (op == "Flatten") {
+      single_activation();
+      if (attr_int(node, "axis", 1) != 1) fail(node, index, "only axis = 1 (keep the batch) is supported");
+      spec.op = Op::flatten;
+    } else if (op == "Reshape" || op == "Squeeze" || op == "Unsqueeze" || op == "Identity") {
+      single_activation();
+      const Dims& out = known_dims(node, index, node.output(0));
+      if (out.empty() || out[0] != file_batch_)
+        fail(node, index,
+             fmt::format("the output {} does not keep the batch ({}) as the leading dimension",
+                         fmt::join(out, "x"), file_batch_));
+      ReshapeParams p;
+      p.shape.assign(out.begin() + 1, out.end());
+      if (p.shape.empty()) p.shape = {1};
+      spec.op = Op::reshape, spec.params = p;
+    } else if (op == "Transpose") {
+      single_activation();
+      const Dims& in = known_dims(node, index, acts[0]);
+      Dims perm = attr_ints(node, "perm").value_or(Dims{});
+      if (perm.empty())
+        for (std::size_t i = in.size(); i-- > 0;) perm.push_back(static_cast<std::int64_t>(i));
+      if (perm.size() != in.size() || perm[0] != 0)
+        fail(node, index, fmt::format("perm [{}] must keep the batch axis first", fmt::join(perm, ", ")));
+      TransposeParams p;
+      for (const auto a : perm) {
+        if (a < 0 || a >= static_cast<std::int64_t>(in.size()))
+          fail(node, index, "perm is not a permutation");
+        p.perm.push_back(static_cast<std::uint32_t>(a));
+      }
+      p.sample_dims.assign(in.begin() + 1, in.end());
+      spec.op = Op::transpose, spec.params = p;
+    } else if (op == "Dropout") {
+      single_activation();
+      spec.op = Op::dropout;
+      spec.params = DropoutParams{attr_float(node, "ratio", 0.5f)};
+    } else {
+      fail(node, index, "unsupported operator");
+    }
+    return spec;
+  }
+
+  std::string file_;
+  ModelBuilder builder_;
+  std::int64_t opset_ = 1;
+  std::int64_t file_batch_ = 1;
+  std::unordered_map<std::string, Value> values_;
+  std::unordered_map<std::string, const onnx::TensorProto*> initializers_;
+  std::unordered_map<std::string, const onnx::TensorProto*> constant_tensors_;
+  std::unordered_set<std::string> consumed_;
+};
+
+}  // namespace
+
+Model import_onnx(std::string_view bytes, std::string_view file_label, const ModelOptions& options) {
+  onnx::ModelProto model;
+  if (bytes.size() > static_cast<std::size_t>(std::numeric_limits<int>::max()) ||
+      !model.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())))
+    throw InputError({std::string(file_label)},
+                     "not an ONNX model: the protobuf does not parse (truncated, or another kind of file)");
+  return Importer(file_label, options).run(model);
+}
+
+Model import_onnx_file(const std::string& path, const ModelOptions& options) {
+  return import_onnx(read_text_file(path), path, options);
+}
+
+}  // namespace tetris::workloads
