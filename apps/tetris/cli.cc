@@ -15,6 +15,7 @@ std::span<const Command> commands() {
   static const Command kCommands[] = {
       {"config show", "validate a machine config and print the effective values", config_show},
       {"trace check", "validate a trace; print per-core instruction counts and tensor totals", trace_check},
+      {"model show", "load a model (zoo name, .yaml or .onnx); print per-layer shapes and MACs", model_show},
   };
   return kCommands;
 }
