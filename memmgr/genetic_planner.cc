@@ -7,6 +7,7 @@
 #include <thread>
 #include <unordered_set>
 
+#include "memmgr/exact_search.h"
 #include "memmgr/placement_decoder.h"
 #include "memmgr/plan_validator.h"
 
@@ -18,6 +19,10 @@ constexpr std::size_t kTournament = 3;
 constexpr double kMutationRate = 0.5;
 constexpr double kTargetedRate = 0.4;
 constexpr std::uint64_t kStagnationGenerations = 150;
+constexpr int kExactProbes = 6;
+constexpr std::uint64_t kExactNodesPerBuffer = 2000;  // per probe; MiniMalloc's hard cases need ~500
+constexpr std::uint64_t kExactNodesPerProbeCap = 2000000;
+constexpr double kExactShareOfTime = 0.6;
 
 struct Individual {
   std::vector<BufferId> order;
@@ -75,6 +80,7 @@ class GeneticSearch {
     if (n_ == 0) return result;
 
     seed_population();
+    if (problem_.is_interval_problem()) exact_phase(start);
     std::uint64_t generation = 0, last_improvement = 0;
     Offset best = population_.front().peak;
     double last_report = -1;
@@ -152,6 +158,46 @@ class GeneticSearch {
       population_.push_back(std::move(child));
     }
     survive({});
+  }
+
+  // Asks the exact search for plans under ever lower capacities: first the lower bound (success
+  // ends the search with an optimal plan), then the problem's capacity if it lies between the
+  // bound and the best plan known, then bisection between the lowest capacity not yet reached and
+  // the best plan. Each probe may use half the exact phase's remaining time; a plan found joins
+  // the population as its placement order.
+  void exact_phase(std::chrono::steady_clock::time_point start) {
+    using Clock = std::chrono::steady_clock;
+    const Deadline deadline = start + std::chrono::duration_cast<Clock::duration>(
+                                          std::chrono::duration<double>(options_.time_limit_seconds * kExactShareOfTime));
+    Offset low = problem_.lower_bound;
+    std::vector<Offset> targets = {low};
+    if (problem_.capacity && *problem_.capacity > low) targets.push_back(*problem_.capacity);
+    for (int probe = 0; probe < kExactProbes; ++probe) {
+      const Offset best = population_.front().peak;
+      Offset target;
+      if (!targets.empty()) {
+        target = targets.front();
+        targets.erase(targets.begin());
+      } else {
+        target = low + (best - low) / 2;
+      }
+      if (target >= best || Clock::now() >= deadline) {
+        if (targets.empty()) break;
+        continue;
+      }
+      const Deadline probe_deadline = Clock::now() + (deadline - Clock::now()) / 2;
+      const std::uint64_t nodes = std::min(kExactNodesPerProbeCap, kExactNodesPerBuffer * std::max<std::uint64_t>(n_, 5));
+      const ExactSearchResult found = search_fit(problem_, target, nodes, probe_deadline);
+      if (found.answer == FitAnswer::fits) {
+        Individual individual{found.order, {}, 0, 0};
+        decode(individual, 0, decoders_[0]);
+        population_.push_back(std::move(individual));
+        survive({});
+      } else if (target >= low) {
+        low = target + 1;  // proved too small, or not found within budget: look higher
+      }
+      if (population_.front().peak <= problem_.lower_bound) break;
+    }
   }
 
   const Individual& tournament(std::mt19937_64& rng) const {

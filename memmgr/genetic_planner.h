@@ -4,12 +4,16 @@
 // Phase 1 (seed): the orders of the classic heuristics (size, area = size x lifespan, lifespan,
 // conflict degree, start) are decoded; the best is the search's starting point, and the rest of
 // the population are perturbations of them.
-// Phase 2 (evolve): tournament selection; one-point order crossover (the child keeps a prefix of
+// Phase 2 (exact, interval problems only): a bounded branch and bound (exact_search.h) asks for
+// a plan at the lower bound, then bisects towards the best plan known; any plan it finds enters
+// the population as its placement order. It gets a node budget per probe and at most 60% of the
+// time limit.
+// Phase 3 (evolve): tournament selection; one-point order crossover (the child keeps a prefix of
 // one parent, the remaining buffers in the other parent's order) so a child re-decodes only after
 // the cut; swap and insert mutations; a peak-targeted move that lifts a buffer touching the peak
 // to an earlier position, since only such buffers can lower it; elitist (mu + lambda) survival
 // with duplicate orders removed.
-// Phase 3 (restart): after a stretch without improvement, all but the best are replaced by
+// Phase 4 (restart): after a stretch without improvement, all but the best are replaced by
 // heavy perturbations of the best and fresh heuristic orders.
 // Stops at the problem's lower bound, at the generation limit, or at the time limit. Children are
 // made by per-child random streams derived from (seed, generation, index), so the result depends on

@@ -55,5 +55,6 @@ bool parse(std::string_view name, std::string_view usage, std::span<const std::s
 int config_show(std::span<const std::string> args);
 int trace_check(std::span<const std::string> args);
 int model_show(std::span<const std::string> args);
+int plan(std::span<const std::string> args);
 
 }  // namespace tetris::cli

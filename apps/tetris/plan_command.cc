@@ -1,0 +1,89 @@
+// `tetris plan`: plans a problem (MiniMalloc CSV, or a trace through liveness analysis) with one
+// planner, validates the plan, and writes it. A plan that fails validation is never written.
+#include <fmt/format.h>
+
+#include "apps/tetris/cli.h"
+#include "apps/tetris/problem_input.h"
+#include "apps/tetris/progress_line.h"
+#include "common/file_io.h"
+#include "common/input_error.h"
+#include "memmgr/minimalloc_csv.h"
+#include "memmgr/plan_io.h"
+#include "memmgr/plan_validator.h"
+
+namespace po = boost::program_options;
+
+namespace tetris::cli {
+
+int plan(std::span<const std::string> args) {
+  ProblemInputOptions input;
+  std::string planner_name = "tetris", csv_out;
+  std::uint64_t capacity = 0;
+  memmgr::PlannerOptions planner_options;
+  OutputOptions output;
+  po::options_description options("options");
+  input.add_to(options);
+  options.add_options()
+      ("planner", po::value(&planner_name)->default_value(planner_name),
+       "tetris, naive, tf-bfc, tflm-greedy, greedy-size, greedy-breadth or xla-best-fit")
+      ("capacity", po::value(&capacity), "memory capacity in bytes; a plan above it is an error (exit 2)")
+      ("seed", po::value(&planner_options.seed)->default_value(planner_options.seed), "random seed of the search")
+      ("time-limit", po::value(&planner_options.time_limit_seconds)->default_value(planner_options.time_limit_seconds),
+       "stop the search after this many seconds (the plan then depends on machine speed)")
+      ("generations", po::value(&planner_options.max_generations)->default_value(2000),
+       "stop the search after this many generations (deterministic)")
+      ("threads", po::value(&planner_options.threads)->default_value(planner_options.threads), "search threads")
+      ("csv-out", po::value(&csv_out), "for CSV problems: also write MiniMalloc's solution CSV here");
+  output.add_to(options, "write the plan (YAML, or JSON with --json) to this file");
+  po::positional_options_description positional;
+  positional.add("input", 1);
+  if (!parse("plan", "PROBLEM.csv|TRACE [--planner NAME] [--capacity BYTES] [--seed N] [--time-limit S] [--out FILE]",
+             args, options, positional))
+    return kExitOk;
+  const memmgr::PlannerInfo* planner = memmgr::find_planner(planner_name);
+  if (!planner) {
+    std::string names;
+    for (const auto& p : memmgr::planners()) names += (names.empty() ? "" : ", ") + std::string(p.name);
+    throw InputError({"--planner"}, fmt::format("unknown planner '{}' (known: {})", planner_name, names));
+  }
+  memmgr::Problem problem = input.load();
+  if (capacity) problem.capacity = capacity;
+
+  ProgressLine progress(output.quiet);
+  if (progress.enabled())
+    planner_options.on_progress = [&](const memmgr::SearchProgress& p) {
+      const double gap = p.lower_bound ? 100.0 * (double(p.best_peak) / double(p.lower_bound) - 1) : 0;
+      progress.update(fmt::format("{}: generation {}  best peak {}  lower bound {}  gap {:.2f}%  {:.1f} s",
+                                  planner->name, p.generation, p.best_peak, p.lower_bound, gap, p.seconds));
+    };
+  const memmgr::PlanResult result = planner->plan(problem, planner_options);
+  progress.finish();
+
+  if (const auto violation = memmgr::validate_plan(problem, result.offsets)) {
+    if (violation->kind == memmgr::ViolationKind::over_capacity) {
+      fmt::print(stderr, "tetris: error: {}: {}\n", input.path, violation->describe(problem));
+      return kExitBadInput;
+    }
+    fmt::print(stderr, "tetris: error: planner {} produced an invalid plan: {}\n", planner->name,
+               violation->describe(problem));
+    return kExitCheckFailed;
+  }
+  const memmgr::PlanFile file = memmgr::make_plan_file(problem, result, planner_options.seed);
+  if (!csv_out.empty()) {
+    if (!problem.is_interval_problem())
+      throw InputError({"--csv-out"}, "MiniMalloc's CSV holds one-piece buffers only; this problem has pieces");
+    write_text_file_atomically(csv_out, memmgr::write_minimalloc_solution(problem, result.offsets));
+  }
+  if (!output.out.empty() || output.json) {
+    output.emit(output.json ? memmgr::plan_to_json(file) : memmgr::plan_to_yaml(file));
+    if (output.out.empty()) return kExitOk;
+  }
+  if (!output.quiet)
+    fmt::print("{}: {} buffers, planner {}: peak {} bytes, lower bound {} ({:.4f}x), {:.3f} s, {} generations\n",
+               input.path, problem.buffers().size(), planner->name, result.peak, problem.lower_bound,
+               problem.lower_bound ? double(result.peak) / double(problem.lower_bound) : 0.0, result.seconds,
+               result.generations);
+  return kExitOk;
+}
+
+}  // namespace tetris::cli

@@ -1,0 +1,20 @@
+// How commands that plan take their problem: a MiniMalloc CSV, or a trace analysed for liveness
+// at the level asked for (--level topology|instruction).
+#pragma once
+
+#include <boost/program_options.hpp>
+#include <string>
+
+#include "memmgr/problem.h"
+
+namespace tetris::cli {
+
+struct ProblemInputOptions {
+  std::string path;
+  std::string level = "instruction";
+
+  void add_to(boost::program_options::options_description& options);
+  memmgr::Problem load() const;
+};
+
+}  // namespace tetris::cli

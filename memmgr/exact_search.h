@@ -1,0 +1,48 @@
+// The bounded exact phase of the Tetris planner, for interval problems (one piece per buffer,
+// conflicts = overlapping lifespans): "does every buffer fit under this capacity?", answered by a
+// depth-first branch and bound over placement orders, after MiniMalloc (Moffitt, ASPLOS 2023).
+//
+// Only canonical placements are searched: buffers are placed in non-decreasing (offset, rank)
+// order, each at the lowest offset its time sections allow (their floor: the top of the placed
+// buffers live there). Pruning: a candidate is skipped when some unplaced buffer would fit wholly
+// below it (that buffer comes first in canonical order); a branch dies when a section's floor plus
+// the sizes still to place in it exceed the capacity. The search stops at a node budget, so it
+// answers yes (with a plan), no (proved), or unknown.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "memmgr/problem.h"
+
+namespace tetris::memmgr {
+
+enum class FitAnswer { fits, does_not_fit, unknown };
+
+struct ExactSearchResult {
+  FitAnswer answer = FitAnswer::unknown;
+  std::vector<Offset> offsets;   // when it fits
+  std::vector<BufferId> order;   // the placement order that produced them
+  std::uint64_t nodes = 0;
+};
+
+using Deadline = std::chrono::steady_clock::time_point;
+
+// How buffers at the same offset are tried, MiniMalloc's preorders: descending by W (lifespan
+// width), A (area = size x width) and T (the most bytes left to place in a section it crosses),
+// in the order of the letters; buffer index breaks ties.
+enum class Preorder { wat, taw, twa };
+
+// `problem` must be an interval problem. The search visits at most `node_budget` nodes and stops
+// at `deadline` (answering unknown; only then does the answer depend on machine speed).
+ExactSearchResult fit_under_capacity(const Problem& problem, Offset capacity, Preorder preorder,
+                                     std::uint64_t node_budget, Deadline deadline = Deadline::max());
+
+// fit_under_capacity with each preorder in turn and doubling node limits, until one answers
+// or `node_budget` nodes are spent in all.
+ExactSearchResult search_fit(const Problem& problem, Offset capacity, std::uint64_t node_budget,
+                             Deadline deadline = Deadline::max());
+
+}  // namespace tetris::memmgr
