@@ -1,0 +1,205 @@
+#include "memmgr/instruction_liveness.h"
+
+#include <algorithm>
+#include <limits>
+
+#include <fmt/format.h>
+
+#include "memmgr/topology_liveness.h"
+
+namespace tetris::memmgr {
+namespace {
+
+constexpr std::uint32_t kNever = std::numeric_limits<std::uint32_t>::max();
+
+struct Access {
+  std::uint64_t begin, end;
+  InstructionRef at;
+  bool write;
+};
+
+// What a byte segment's accesses say about its lifetime, per core:
+//   last[c]     = 1 + the highest index of an access on core c (0: none; kNever: read at the end);
+//   frontier[c] = the lowest, over its writes w, of the count of core c's instructions that
+//                 happen before w (kNever: never written).
+// Then every access of A happens before every write of B exactly when last_A[c] <= frontier_B[c]
+// for every core c.
+struct Lifetime {
+  std::vector<std::uint32_t> last, frontier;
+  std::uint64_t first_position = std::numeric_limits<std::uint64_t>::max();  // first write
+  std::uint64_t last_position = 0;                                            // last access
+  std::uint64_t settled = std::numeric_limits<std::uint64_t>::max();  // every position below it ≺ all writes
+  bool accessed = false;
+
+  explicit Lifetime(std::uint32_t cores) : last(cores, 0), frontier(cores, kNever) {}
+  bool same_order(const Lifetime& o) const { return last == o.last && frontier == o.frontier; }
+  void merge(const Lifetime& o) {
+    for (std::size_t c = 0; c < last.size(); ++c) {
+      last[c] = std::max(last[c], o.last[c]);
+      frontier[c] = std::min(frontier[c], o.frontier[c]);
+    }
+    first_position = std::min(first_position, o.first_position);
+    last_position = std::max(last_position, o.last_position);
+    settled = std::min(settled, o.settled);
+    accessed |= o.accessed;
+  }
+};
+
+bool ordered(const Lifetime& a, const Lifetime& b) {
+  for (std::size_t c = 0; c < a.last.size(); ++c)
+    if (a.last[c] > b.frontier[c]) return false;
+  return true;
+}
+
+struct Segment {
+  std::uint64_t begin, end;
+  Lifetime life;
+};
+
+// Groups consecutive segments into at most `limit` runs of about equal count.
+std::vector<Segment> merge_into(std::vector<Segment> segments, std::size_t limit) {
+  if (segments.size() <= limit) return segments;
+  std::vector<Segment> out;
+  const std::size_t n = segments.size();
+  for (std::size_t g = 0; g < limit; ++g) {
+    const std::size_t from = g * n / limit, to = (g + 1) * n / limit;
+    Segment merged = segments[from];
+    for (std::size_t i = from + 1; i < to; ++i) merged.life.merge(segments[i].life), merged.end = segments[i].end;
+    out.push_back(std::move(merged));
+  }
+  return out;
+}
+
+}  // namespace
+
+Problem instruction_liveness(const Program& program, const HappensBefore& hb,
+                             const InstructionLivenessOptions& options, std::string_view origin) {
+  const std::uint32_t cores = program.cores;
+  std::vector<std::vector<Access>> accesses(program.tensors.size());
+  for (CoreId c = 0; c < cores; ++c) {
+    const auto& stream = program.streams[c];
+    for (std::uint32_t i = 0; i < stream.size(); ++i) {
+      const auto* load = std::get_if<Load>(&stream[i].op);
+      const auto* store = std::get_if<Store>(&stream[i].op);
+      if (!load && !store) continue;
+      const TensorId t = load ? load->tensor : store->tensor;
+      const TensorRange& r = load ? load->range : store->range;
+      if (is_planned(program.tensors[t].kind)) accesses[t].push_back({r.offset, r.end(), {c, i}, store != nullptr});
+    }
+  }
+
+  ProblemBuilder builder;
+  std::vector<Lifetime> lifetimes;     // per piece, in piece order
+  std::vector<BufferId> piece_buffer;  // per piece
+  const std::size_t segment_limit = std::size_t{4} * std::max<std::uint32_t>(options.max_pieces_per_tensor, 1);
+  for (TensorId t = 0; t < program.tensors.size(); ++t) {
+    const Tensor& tensor = program.tensors[t];
+    if (!is_planned(tensor.kind)) continue;
+    auto& list = accesses[t];
+    std::vector<std::uint64_t> cuts = {0, tensor.bytes};
+    for (const Access& a : list) cuts.push_back(a.begin), cuts.push_back(a.end);
+    std::sort(cuts.begin(), cuts.end());
+    cuts.erase(std::unique(cuts.begin(), cuts.end()), cuts.end());
+    if (cuts.size() - 1 > segment_limit) {  // thin the cut points, keeping both ends
+      std::vector<std::uint64_t> thinned;
+      const std::size_t n = cuts.size() - 1;
+      for (std::size_t g = 0; g <= segment_limit; ++g) thinned.push_back(cuts[g * n / segment_limit]);
+      cuts = std::move(thinned);
+    }
+    std::vector<Segment> segments;
+    for (std::size_t i = 0; i + 1 < cuts.size(); ++i) segments.push_back({cuts[i], cuts[i + 1], Lifetime(cores)});
+
+    for (Segment& s : segments) {
+      if (tensor.kind == TensorKind::input) {  // written before the program starts
+        std::fill(s.life.frontier.begin(), s.life.frontier.end(), 0);
+        s.life.first_position = 0;
+        s.life.settled = 0;
+        s.life.accessed = true;
+      }
+      if (tensor.kind == TensorKind::output) {  // read after it ends
+        std::fill(s.life.last.begin(), s.life.last.end(), kNever);
+        s.life.last_position = hb.total_instructions();
+        s.life.accessed = true;
+      }
+    }
+    std::vector<std::uint32_t> write_frontier(cores);
+    for (const Access& a : list) {
+      std::uint64_t settled = 0;
+      if (a.write) {
+        settled = std::numeric_limits<std::uint64_t>::max();
+        for (CoreId c = 0; c < cores; ++c) {
+          write_frontier[c] = c == a.at.core ? a.at.index : hb.known(a.at, c);
+          settled = std::min(settled, hb.position_or_end(c, write_frontier[c]));
+        }
+      }
+      const std::uint64_t position = hb.position(a.at);
+      auto first = std::upper_bound(segments.begin(), segments.end(), a.begin,
+                                    [](std::uint64_t v, const Segment& s) { return v < s.end; });
+      for (auto it = first; it != segments.end() && it->begin < a.end; ++it) {
+        Lifetime& life = it->life;
+        life.accessed = true;
+        if (life.last[a.at.core] != kNever) life.last[a.at.core] = std::max(life.last[a.at.core], a.at.index + 1);
+        life.last_position = std::max(life.last_position, position);
+        if (a.write) {
+          for (CoreId c = 0; c < cores; ++c) life.frontier[c] = std::min(life.frontier[c], write_frontier[c]);
+          life.first_position = std::min(life.first_position, position);
+          life.settled = std::min(life.settled, settled);
+        }
+      }
+    }
+    // Neighbours that live and die together are one piece.
+    std::vector<Segment> pieces;
+    for (Segment& s : segments) {
+      if (!pieces.empty() && pieces.back().life.same_order(s.life) &&
+          pieces.back().life.accessed == s.life.accessed) {
+        pieces.back().life.merge(s.life);
+        pieces.back().end = s.end;
+      } else {
+        pieces.push_back(std::move(s));
+      }
+    }
+    pieces = merge_into(std::move(pieces), std::max<std::uint32_t>(options.max_pieces_per_tensor, 1));
+    const BufferId b = builder.add_buffer(tensor.name, tensor.bytes, options.alignment);
+    for (Segment& piece : pieces) {
+      Lifespan span{0, 0};
+      if (piece.life.accessed) {
+        // Never written (a read of bytes nobody stored) counts from its first access.
+        const std::uint64_t from = std::min(piece.life.first_position, piece.life.last_position);
+        span = {from, std::max(piece.life.last_position, from) + 1};
+        piece.life.settled = std::min(piece.life.settled, from);
+      }
+      builder.add_piece(b, piece.begin, piece.end - piece.begin, span);
+      lifetimes.push_back(std::move(piece.life));
+      piece_buffer.push_back(b);
+    }
+  }
+
+  // Candidate pairs: a piece can only conflict with pieces whose window [settled, last access]
+  // overlaps its own; outside it, one's accesses all precede the other's writes (every position
+  // below `settled` happens before all writes). Sweep the windows, then decide each candidate
+  // pair exactly by the per-core counts.
+  const std::size_t piece_count = lifetimes.size();
+  std::vector<PieceId> order;
+  for (PieceId p = 0; p < piece_count; ++p)
+    if (lifetimes[p].accessed) order.push_back(p);
+  std::sort(order.begin(), order.end(), [&](PieceId a, PieceId b) {
+    return lifetimes[a].settled != lifetimes[b].settled ? lifetimes[a].settled < lifetimes[b].settled : a < b;
+  });
+  std::vector<PieceId> active;
+  for (PieceId p : order) {
+    const Lifetime& lp = lifetimes[p];
+    std::erase_if(active, [&](PieceId q) { return lifetimes[q].last_position < lp.settled; });
+    const BufferId bp = piece_buffer[p];
+    for (PieceId q : active) {
+      if (piece_buffer[q] == bp) continue;
+      if (!ordered(lp, lifetimes[q]) && !ordered(lifetimes[q], lp)) builder.add_conflict(p, q);
+    }
+    active.push_back(p);
+  }
+  Problem problem = builder.build(fmt::format("instruction-level liveness of {}", origin));
+  problem.lower_bound = max_live_bytes(problem.pieces());
+  problem.lower_bound_source = "instruction level: maximum live bytes over an interleaving consistent with happens-before";
+  return problem;
+}
+
+}  // namespace tetris::memmgr

@@ -1,0 +1,37 @@
+// Instruction-level liveness, the Tetris analysis: each tensor split into pieces by the byte
+// ranges its loads and stores touch, each piece alive from its first write to its last read under ≺.
+//
+// Two pieces of different tensors may share addresses only when every access of one happens
+// before every write of the other (in every execution the synchronisation allows); otherwise they
+// conflict. Graph inputs count as written before the program starts and graph outputs as read
+// after it ends. Timing observed in one run never counts.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+#include "common/trace.h"
+#include "memmgr/happens_before.h"
+#include "memmgr/problem.h"
+
+namespace tetris::memmgr {
+
+struct InstructionLivenessOptions {
+  std::uint64_t alignment = 1;
+  // Piece policy: a 2-D access counts as touching its whole bounding range (conservative: more
+  // accesses only add conflicts). A tensor's cut points are thinned to at most 4 x this many
+  // segments before lifetimes are gathered, neighbours with identical lifetimes are merged, and
+  // if more than this many pieces remain, neighbours are merged into this many groups; a merged
+  // piece takes the union of the accesses, which is again conservative.
+  std::uint32_t max_pieces_per_tensor = 64;
+};
+
+// Lower bound: the maximum, over the interleaving HappensBefore chose, of the bytes of pieces
+// between their first write and last access. That interleaving is an execution the
+// synchronisation allows, and pieces live together in it conflict (an access at a later position
+// cannot happen before a write at an earlier one), so any safe plan gives them disjoint
+// addresses: no safe plan has a smaller peak.
+Problem instruction_liveness(const Program& program, const HappensBefore& hb,
+                             const InstructionLivenessOptions& options, std::string_view origin);
+
+}  // namespace tetris::memmgr

@@ -1,0 +1,49 @@
+#include "memmgr/topology_liveness.h"
+
+#include <algorithm>
+#include <optional>
+
+#include <fmt/format.h>
+
+#include "common/input_error.h"
+
+namespace tetris::memmgr {
+
+Problem topology_liveness(const Program& program, std::uint64_t alignment, std::string_view origin) {
+  const std::size_t n = program.tensors.size();
+  std::vector<std::optional<LayerId>> first(n), last(n);
+  auto touch = [](std::optional<LayerId>& lo, std::optional<LayerId>& hi, LayerId layer) {
+    lo = lo ? std::min(*lo, layer) : layer;
+    hi = hi ? std::max(*hi, layer) : layer;
+  };
+  for (const auto& stream : program.streams) {
+    for (const Instruction& instruction : stream) {
+      const auto* load = std::get_if<Load>(&instruction.op);
+      const auto* store = std::get_if<Store>(&instruction.op);
+      if (!load && !store) continue;
+      if (!instruction.layer)
+        throw InputError({std::string(origin), instruction.line, 0},
+                         "topology-level liveness needs every load and store inside a 'layer' section");
+      const TensorId t = load ? load->tensor : store->tensor;
+      touch(first[t], last[t], *instruction.layer);
+    }
+  }
+  const auto layers = static_cast<TimeValue>(std::max<std::size_t>(program.layers.size(), 1));
+  ProblemBuilder builder;
+  for (TensorId t = 0; t < n; ++t) {
+    const Tensor& tensor = program.tensors[t];
+    if (!is_planned(tensor.kind)) continue;
+    TimeValue lower = tensor.kind == TensorKind::input ? 0 : first[t].value_or(tensor.producer.value_or(0));
+    if (tensor.producer) lower = std::min<TimeValue>(lower, *tensor.producer);
+    TimeValue upper = tensor.kind == TensorKind::output ? layers : last[t].value_or(lower) + 1;
+    upper = std::max(upper, lower + 1);
+    const BufferId b = builder.add_buffer(tensor.name, tensor.bytes, alignment);
+    builder.add_piece(b, 0, tensor.bytes, {lower, upper});
+  }
+  builder.add_lifespan_conflicts();
+  Problem problem = builder.build(fmt::format("topology-level liveness of {}", origin));
+  problem.lower_bound_source = "topology level: maximum over layers of the live bytes";
+  return problem;
+}
+
+}  // namespace tetris::memmgr

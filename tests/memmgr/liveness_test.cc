@@ -1,0 +1,228 @@
+// Topology- and instruction-level liveness on hand-written traces that show the point, plus the
+// properties that must hold between the two levels and under added or removed synchronisation.
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include <fmt/format.h>
+
+#include "common/input_error.h"
+#include "common/trace_io.h"
+#include "memmgr/genetic_planner.h"
+#include "memmgr/happens_before.h"
+#include "memmgr/instruction_liveness.h"
+#include "memmgr/plan_validator.h"
+#include "memmgr/topology_liveness.h"
+
+namespace tetris::memmgr {
+namespace {
+
+Program trace(const std::string& name) {
+  return read_trace_file(std::string(TETRIS_SOURCE_DIR) + "/tests/data/traces/" + name);
+}
+
+Problem instruction_problem(const Program& program, std::uint32_t max_pieces = 64) {
+  return instruction_liveness(program, HappensBefore::analyze(program), {1, max_pieces}, "test");
+}
+
+BufferId buffer_named(const Problem& problem, std::string_view name) {
+  for (BufferId b = 0; b < problem.buffers().size(); ++b)
+    if (problem.buffers()[b].name == name) return b;
+  ADD_FAILURE() << "no buffer " << name;
+  return 0;
+}
+
+bool buffers_conflict(const Problem& problem, std::string_view a, std::string_view b) {
+  const auto list = problem.conflicting_buffers(buffer_named(problem, a));
+  return std::find(list.begin(), list.end(), buffer_named(problem, b)) != list.end();
+}
+
+// Whether the pieces holding byte x of tensor a and byte y of tensor b conflict.
+bool bytes_conflict(const Problem& problem, BufferId a, Offset x, BufferId b, Offset y) {
+  auto piece_at = [&](BufferId buffer, Offset byte) {
+    const Buffer& info = problem.buffers()[buffer];
+    for (PieceId p = info.first_piece; p < info.first_piece + info.piece_count; ++p)
+      if (problem.pieces()[p].offset <= byte && byte < problem.pieces()[p].offset + problem.pieces()[p].size) return p;
+    return PieceId{0};
+  };
+  const PieceId pa = piece_at(a, x), pb = piece_at(b, y);
+  const auto list = problem.conflicts(pa);
+  return std::find(list.begin(), list.end(), pb) != list.end();
+}
+
+PlannerOptions quick() {
+  PlannerOptions options;
+  options.max_generations = 200;
+  return options;
+}
+
+TEST(HappensBefore, ProgramOrderBarriersAndSemaphores) {
+  const Program program = trace("p2p_early_release.trace");
+  const HappensBefore hb = HappensBefore::analyze(program);
+  // core 0: 0 load, 1 compute, 2 store, 3 signal 0, 4 wait 1, 5 load x, 6 compute, 7 signal 2
+  // core 1: 0 wait 0, 1 signal 1, 2 wait 2, 3 load, 4 compute, 5 store y, ...
+  EXPECT_TRUE(hb.before({0, 2}, {1, 0}));   // the store of x precedes core 1's wait 0
+  EXPECT_TRUE(hb.before({0, 5}, {1, 5}));   // the read of x precedes the write of y
+  EXPECT_FALSE(hb.before({1, 1}, {0, 3}));  // core 1's signal 1 does not precede core 0's signal 0
+  EXPECT_TRUE(hb.before({1, 1}, {0, 5}));
+  EXPECT_LT(hb.position({0, 5}), hb.position({1, 5}));
+  EXPECT_EQ(hb.total_instructions(), program.streams[0].size() + program.streams[1].size());
+}
+
+TEST(HappensBefore, DeadlockIsReportedWithEveryBlockedCore) {
+  const Program program = read_trace(
+      "tetris-trace 1\ncores 2\nelement_bytes 2\ncore 0\nwait 0\nsignal 1\ncore 1\nwait 1\nsignal 0\n", "cycle.trace");
+  try {
+    HappensBefore::analyze(program, "cycle.trace");
+    FAIL() << "no deadlock reported";
+  } catch (const InputError& e) {
+    const std::string message = e.what();
+    EXPECT_NE(message.find("deadlock"), std::string::npos) << message;
+    EXPECT_NE(message.find("core 0 at instruction 0 (line 5) (wait 0)"), std::string::npos) << message;
+    EXPECT_NE(message.find("core 1 at instruction 0 (line 8) (wait 1)"), std::string::npos) << message;
+  }
+}
+
+TEST(Liveness, ElementwiseOutputTakesItsInputsBytesTileByTile) {
+  const Program program = trace("eltwise_in_place.trace");
+  const Problem topology = topology_liveness(program, 1, "eltwise");
+  const Problem instruction = instruction_problem(program);
+  EXPECT_TRUE(buffers_conflict(topology, "a", "b"));
+  EXPECT_EQ(instruction.pieces_of(buffer_named(instruction, "a")).size(), 4u);
+  const BufferId a = buffer_named(instruction, "a"), b = buffer_named(instruction, "b");
+  // b's tile j may overlap a's tile i exactly when i <= j.
+  for (Offset i = 0; i < 4; ++i)
+    for (Offset j = 0; j < 4; ++j)
+      EXPECT_EQ(bytes_conflict(instruction, a, i * 1024, b, j * 1024), i > j) << i << " " << j;
+  EXPECT_EQ(topology.lower_bound, 4096u + 4096u);  // a and b live together during relu
+  EXPECT_LT(instruction.lower_bound, topology.lower_bound);
+  const PlanResult plan = plan_tetris(instruction, quick());
+  EXPECT_FALSE(validate_plan(instruction, plan.offsets).has_value());
+  EXPECT_LT(plan.peak, plan_tetris(topology, quick()).peak);
+}
+
+TEST(Liveness, PointToPointSyncLetsACoreReleaseATensorEarly) {
+  const Program program = trace("p2p_early_release.trace");
+  EXPECT_TRUE(buffers_conflict(topology_liveness(program, 1, "p2p"), "x", "y"));
+  // Every read of x happens before every write of y, so they may share.
+  const Problem instruction = instruction_problem(program);
+  EXPECT_FALSE(buffers_conflict(instruction, "x", "y"));
+  const Problem topology = topology_liveness(program, 1, "p2p");
+  EXPECT_LT(instruction.lower_bound, topology.lower_bound);
+  EXPECT_LT(plan_tetris(instruction, quick()).peak, plan_tetris(topology, quick()).peak);
+}
+
+TEST(Liveness, ARaceForbidsSharing) {
+  const Problem instruction = instruction_problem(trace("racy.trace"));
+  EXPECT_TRUE(buffers_conflict(instruction, "x", "y"));
+  const PlanResult plan = plan_tetris(instruction, quick());
+  EXPECT_FALSE(validate_plan(instruction, plan.offsets).has_value());
+}
+
+TEST(Liveness, TopologyLevelNeedsLayers) {
+  const Program program = read_trace(
+      "tetris-trace 1\ncores 1\nelement_bytes 2\ntensor 0 t 64 activation -\ncore 0\nstore 0 0 64 nbout\n", "t");
+  EXPECT_THROW(topology_liveness(program, 1, "t"), InputError);
+}
+
+// Random layered programs: each layer reads earlier tensors and writes its own, tiles spread
+// over the cores; with `barriers`, a global barrier ends every layer, otherwise semaphores order
+// some producer/consumer pairs and the rest race.
+Program random_layered_program(std::mt19937_64& rng, bool barriers) {
+  auto pick = [&](std::uint64_t n) { return std::uniform_int_distribution<std::uint64_t>(0, n - 1)(rng); };
+  Program p;
+  p.cores = static_cast<std::uint32_t>(1 + pick(4));
+  p.streams.resize(p.cores);
+  const auto layers = 2 + pick(5);
+  p.tensors.push_back({"in", 256 * (1 + pick(8)), TensorKind::input, {}});
+  SemaphoreId semaphore = 0;
+  for (LayerId l = 0; l < layers; ++l) {
+    p.layers.push_back({fmt::format("L{}", l), "conv"});
+    const TensorKind kind = l + 1 == layers ? TensorKind::output : TensorKind::activation;
+    const TensorId out = static_cast<TensorId>(p.tensors.size());
+    p.tensors.push_back({fmt::format("t{}", l), 256 * (1 + pick(8)), kind, l});
+    const TensorId source = static_cast<TensorId>(pick(out));
+    const auto tiles = 1 + pick(4);
+    const std::uint64_t bytes = p.tensors[out].bytes, in_bytes = p.tensors[source].bytes;
+    for (std::uint64_t t = 0; t < tiles; ++t) {
+      const CoreId core = static_cast<CoreId>(pick(p.cores));
+      const std::uint64_t lo = bytes * t / tiles, hi = bytes * (t + 1) / tiles;
+      const std::uint64_t in_lo = in_bytes * t / tiles, in_hi = in_bytes * (t + 1) / tiles;
+      if (in_hi > in_lo) p.streams[core].push_back({Load{source, TensorRange::contiguous(in_lo, in_hi - in_lo), OnChipBuffer::nbin}, l, 0});
+      p.streams[core].push_back({Compute{ComputeOp::conv, 10}, l, 0});
+      if (hi > lo) p.streams[core].push_back({Store{out, TensorRange::contiguous(lo, hi - lo), OnChipBuffer::nbout}, l, 0});
+    }
+    if (barriers) {
+      std::vector<CoreId> all;
+      for (CoreId c = 0; c < p.cores; ++c) all.push_back(c), p.streams[c].push_back({Barrier{l}, l, 0});
+      p.barriers[l] = all;
+    } else if (p.cores > 1) {
+      for (int k = 0; k < 2; ++k) {
+        const CoreId from = static_cast<CoreId>(pick(p.cores)), to = static_cast<CoreId>((from + 1 + pick(p.cores - 1)) % p.cores);
+        p.streams[from].push_back({Signal{semaphore}, l, 0});
+        p.streams[to].push_back({Wait{semaphore++}, l, 0});
+      }
+    }
+  }
+  return p;
+}
+
+TEST(LivenessProperties, InstructionLevelConflictsAreTopologyLevelConflictsUnderBarriers) {
+  std::mt19937_64 rng(2026);
+  for (int round = 0; round < 300; ++round) {
+    const Program program = random_layered_program(rng, true);
+    validate_program(program, "random");
+    const Problem topology = topology_liveness(program, 1, "random");
+    const Problem instruction = instruction_problem(program);
+    EXPECT_LE(instruction.lower_bound, topology.lower_bound) << "round " << round;
+    for (BufferId b = 0; b < instruction.buffers().size(); ++b) {
+      const auto topology_conflicts = topology.conflicting_buffers(b);  // same tensors, same order
+      for (BufferId other : instruction.conflicting_buffers(b))
+        EXPECT_TRUE(std::binary_search(topology_conflicts.begin(), topology_conflicts.end(), other))
+            << "round " << round << ": " << instruction.buffers()[b].name << " / " << instruction.buffers()[other].name;
+    }
+    PlannerOptions options;
+    options.max_generations = 10;
+    const PlanResult plan = plan_tetris(instruction, options);
+    ASSERT_FALSE(validate_plan(instruction, plan.offsets).has_value());
+  }
+}
+
+// Adding a semaphore pair (a sync edge) never adds a conflict; removing one never removes one.
+TEST(LivenessProperties, MoreSyncNeverAddsConflicts) {
+  std::mt19937_64 rng(99);
+  int compared = 0;
+  for (int round = 0; round < 300; ++round) {
+    const Program loose = random_layered_program(rng, false);
+    if (loose.cores < 2) continue;
+    Program tight = loose;
+    // A new edge: after some instruction of core a, before some instruction of core b.
+    const CoreId a = static_cast<CoreId>(rng() % tight.cores), b = static_cast<CoreId>((a + 1) % tight.cores);
+    auto& sa = tight.streams[a];
+    auto& sb = tight.streams[b];
+    const SemaphoreId s = 1000;
+    sa.insert(sa.begin() + static_cast<std::ptrdiff_t>(rng() % (sa.size() + 1)), Instruction{Signal{s}, {}, 0});
+    sb.insert(sb.begin() + static_cast<std::ptrdiff_t>(rng() % (sb.size() + 1)), Instruction{Wait{s}, {}, 0});
+    Problem loose_problem, tight_problem;
+    try {
+      tight_problem = instruction_problem(tight, 1u << 20);
+    } catch (const InputError&) {
+      continue;  // the new wait deadlocks against an existing one: not a program
+    }
+    loose_problem = instruction_problem(loose, 1u << 20);
+    ++compared;
+    for (BufferId x = 0; x < loose_problem.buffers().size(); ++x)
+      for (BufferId y = 0; y < loose_problem.buffers().size(); ++y) {
+        if (x == y) continue;
+        for (const Piece& px : tight_problem.pieces_of(x))
+          for (const Piece& py : tight_problem.pieces_of(y))
+            if (bytes_conflict(tight_problem, x, px.offset, y, py.offset)) {
+              EXPECT_TRUE(bytes_conflict(loose_problem, x, px.offset, y, py.offset)) << "round " << round;
+            }
+      }
+  }
+  EXPECT_GT(compared, 100);
+}
+
+}  // namespace
+}  // namespace tetris::memmgr
