@@ -3,6 +3,7 @@
 #pragma once
 
 #include <boost/program_options.hpp>
+#include <cstdint>
 #include <string>
 
 #include "memmgr/problem.h"
@@ -12,6 +13,8 @@ namespace tetris::cli {
 struct ProblemInputOptions {
   std::string path;
   std::string level = "instruction";
+  std::uint32_t max_pieces = 64;
+  std::uint64_t alignment = 64;  // the machine configs' memory.alignment_bytes
 
   void add_to(boost::program_options::options_description& options);
   memmgr::Problem load() const;

@@ -1,0 +1,87 @@
+// `tetris analyze TRACE`: liveness at topology and instruction level; prints both lower bounds,
+// buffers, pieces and conflicts, and writes the chosen level's problem for `tetris plan`.
+#include <chrono>
+#include <nlohmann/json.hpp>
+
+#include <fmt/format.h>
+
+#include "apps/tetris/cli.h"
+#include "common/file_io.h"
+#include "common/input_error.h"
+#include "common/trace_io.h"
+#include "memmgr/happens_before.h"
+#include "memmgr/instruction_liveness.h"
+#include "memmgr/problem_io.h"
+#include "memmgr/topology_liveness.h"
+
+namespace po = boost::program_options;
+
+namespace tetris::cli {
+
+int analyze(std::span<const std::string> args) {
+  std::string file, level = "instruction", csv_out;
+  std::uint32_t max_pieces = 64;
+  std::uint64_t alignment = 64;
+  bool list_buffers = false;
+  OutputOptions output;
+  po::options_description options("options");
+  options.add_options()
+      ("trace", po::value(&file)->required(), "the trace to analyse")
+      ("level", po::value(&level)->default_value(level), "which problem --out writes: instruction or topology")
+      ("max-pieces", po::value(&max_pieces)->default_value(max_pieces), "instruction level: pieces per tensor at most")
+      ("alignment", po::value(&alignment)->default_value(alignment), "base address alignment, bytes")
+      ("buffers", po::bool_switch(&list_buffers), "list every buffer with its pieces and conflicts")
+      ("csv", po::value(&csv_out), "also write the problem as MiniMalloc CSV (one-piece problems only)");
+  output.add_to(options, "write the problem (JSON, which is also YAML) to this file");
+  po::positional_options_description positional;
+  positional.add("trace", 1);
+  if (!parse("analyze", "TRACE [--level instruction|topology] [--out PROBLEM.json] [--csv FILE]", args, options,
+             positional))
+    return kExitOk;
+  if (level != "instruction" && level != "topology")
+    throw InputError({"--level"}, fmt::format("unknown level '{}' (instruction or topology)", level));
+  const Program program = read_trace_file(file);
+  const auto start = std::chrono::steady_clock::now();
+  const memmgr::Problem topology = memmgr::topology_liveness(program, alignment, file);
+  const memmgr::HappensBefore hb = memmgr::HappensBefore::analyze(program, file);
+  const memmgr::Problem instruction = memmgr::instruction_liveness(program, hb, {alignment, max_pieces}, file);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const memmgr::Problem& chosen = level == "topology" ? topology : instruction;
+
+  if (!output.out.empty()) write_text_file_atomically(output.out, memmgr::problem_to_json(chosen));
+  if (!csv_out.empty()) {
+    if (!chosen.is_interval_problem())
+      throw InputError({"--csv"}, "MiniMalloc CSV holds one piece per buffer: use --level topology");
+    write_text_file_atomically(csv_out, memmgr::problem_to_minimalloc_csv(chosen));
+  }
+  if (output.quiet) return kExitOk;
+  const double ratio = topology.lower_bound ? double(instruction.lower_bound) / double(topology.lower_bound) : 0;
+  if (output.json) {
+    nlohmann::ordered_json json;
+    for (const auto* p : {&topology, &instruction}) {
+      const char* key = p == &topology ? "topology" : "instruction";
+      json[key] = {{"buffers", p->buffers().size()}, {"pieces", p->pieces().size()},
+                   {"conflicts", p->conflict_count()}, {"lower_bound_bytes", p->lower_bound}};
+    }
+    json["instruction_over_topology"] = ratio;
+    json["sync_epochs"] = hb.epoch_count();
+    fmt::print("{}\n", json.dump(2));
+    return kExitOk;
+  }
+  fmt::print("{}: {} cores, {} instructions, {} sync epochs, analysed in {:.3f} s\n\n", file, program.cores,
+             hb.total_instructions(), hb.epoch_count(), seconds);
+  fmt::print("{:<12} {:>8} {:>8} {:>12} {:>18}\n", "level", "buffers", "pieces", "conflicts", "lower bound (B)");
+  for (const auto* p : {&topology, &instruction})
+    fmt::print("{:<12} {:>8} {:>8} {:>12} {:>18}\n", p == &topology ? "topology" : "instruction",
+               p->buffers().size(), p->pieces().size(), p->conflict_count(), p->lower_bound);
+  fmt::print("\ninstruction-level lower bound / topology-level: {:.4f}\n", ratio);
+  if (list_buffers) {
+    fmt::print("\n{} level:\n{:<32} {:>12} {:>7} {:>10}\n", level, "buffer", "bytes", "pieces", "conflicts");
+    for (memmgr::BufferId b = 0; b < chosen.buffers().size(); ++b)
+      fmt::print("{:<32} {:>12} {:>7} {:>10}\n", chosen.buffers()[b].name, chosen.buffers()[b].size,
+                 chosen.buffers()[b].piece_count, chosen.conflicting_buffers(b).size());
+  }
+  return kExitOk;
+}
+
+}  // namespace tetris::cli

@@ -1,0 +1,72 @@
+// `tetris analyze` and `tetris plan` as a user runs them.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "common/file_io.h"
+#include "memmgr/plan_io.h"
+
+namespace tetris {
+namespace {
+
+struct CliResult {
+  int exit_code;
+  std::string out, err;
+};
+
+CliResult run(const std::string& arguments) {
+  const std::string stem = testing::TempDir() + "tetris_plan_cli_" + std::to_string(::getpid());
+  const std::string command = std::string("cd '") + TETRIS_SOURCE_DIR + "' && '" + TETRIS_BINARY + "' " + arguments +
+                              " >'" + stem + ".out' 2>'" + stem + ".err' </dev/null";
+  const int status = std::system(command.c_str());
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, read_text_file(stem + ".out"), read_text_file(stem + ".err")};
+}
+
+const std::string kTrace = "tests/data/traces/eltwise_in_place.trace";
+
+TEST(AnalyzeCli, ReportsBothLevelsAndWritesAProblemThatPlans) {
+  const std::string problem = testing::TempDir() + std::to_string(::getpid()) + "_problem.json";
+  const CliResult r = run("analyze " + kTrace + " --json --out '" + problem + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto json = nlohmann::json::parse(r.out);
+  EXPECT_EQ(json["topology"]["lower_bound_bytes"], 8192);
+  EXPECT_LT(json["instruction"]["lower_bound_bytes"], 8192);
+  EXPECT_GT(json["instruction"]["pieces"], json["topology"]["pieces"]);
+  const CliResult planned = run("plan '" + problem + "' --planner xla-best-fit");
+  EXPECT_EQ(planned.exit_code, 0) << planned.err;
+}
+
+TEST(PlanCli, PlansATraceWritesAValidPlanAndIsDeterministic) {
+  const std::string a = testing::TempDir() + std::to_string(::getpid()) + "_a.yaml";
+  const std::string b = testing::TempDir() + std::to_string(::getpid()) + "_b.yaml";
+  ASSERT_EQ(run("plan " + kTrace + " --seed 3 --out '" + a + "'").exit_code, 0);
+  ASSERT_EQ(run("plan " + kTrace + " --seed 3 --out '" + b + "'").exit_code, 0);
+  auto without_time = [](std::string text) {
+    const auto at = text.find("plan_seconds:");
+    return text.erase(at, text.find('\n', at) - at);
+  };
+  EXPECT_EQ(without_time(read_text_file(a)), without_time(read_text_file(b)));
+  const memmgr::PlanFile plan = memmgr::read_plan_file(a);
+  EXPECT_EQ(plan.planner, "tetris");
+  EXPECT_EQ(plan.offsets.size(), 4u);
+}
+
+TEST(PlanCli, OverCapacityIsAnErrorSayingByHowMuch) {
+  const CliResult r = run("plan " + kTrace + " --level topology --alignment 1 --capacity 8000");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("192 more than the capacity of 8000"), std::string::npos) << r.err;
+}
+
+TEST(PlanCli, BadUsageExitsTwo) {
+  EXPECT_EQ(run("plan " + kTrace + " --planner magic").exit_code, 2);
+  EXPECT_EQ(run("plan " + kTrace + " --level sideways").exit_code, 2);
+  EXPECT_EQ(run("plan /nonexistent.csv").exit_code, 2);
+  EXPECT_EQ(run("analyze docs/examples/two-core.trace --csv /tmp/x.csv").exit_code, 2);
+}
+
+}  // namespace
+}  // namespace tetris
