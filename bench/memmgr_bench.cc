@@ -1,0 +1,78 @@
+// Hot paths of memmgr: the placement decoder, one genetic generation's worth of decodes, and
+// instruction-level liveness (happens-before + pieces + conflicts) of a large 16-core trace.
+#include <benchmark/benchmark.h>
+
+#include <filesystem>
+#include <numeric>
+#include <random>
+
+#include "common/trace_io.h"
+#include "memmgr/happens_before.h"
+#include "memmgr/instruction_liveness.h"
+#include "memmgr/minimalloc_csv.h"
+#include "memmgr/placement_decoder.h"
+#include "memmgr/topology_liveness.h"
+#include "synthetic_trace.h"
+
+namespace {
+
+using namespace tetris::memmgr;
+
+const Problem& challenging_f() {
+  static const Problem problem = [] {
+    const std::string path = std::string(TETRIS_SHARED_DIR) + "/benchmarks/minimalloc-challenging/F.1048576.csv";
+    if (std::filesystem::exists(path)) return read_minimalloc_csv_file(path);
+    ProblemBuilder builder;  // without ../shared: a random interval problem of the same size
+    std::mt19937_64 rng(1);
+    for (int i = 0; i < 296; ++i) {
+      const auto lower = rng() % 1000;
+      const Offset size = 1 + rng() % 65536;
+      builder.add_piece(builder.add_buffer(std::to_string(i), size), 0, size, {lower, lower + 1 + rng() % 200});
+    }
+    builder.add_lifespan_conflicts();
+    return builder.build("random");
+  }();
+  return problem;
+}
+
+void BM_DecodeFullOrder(benchmark::State& state) {
+  const Problem& problem = challenging_f();
+  std::vector<BufferId> order(problem.buffers().size());
+  std::iota(order.begin(), order.end(), 0);
+  std::shuffle(order.begin(), order.end(), std::mt19937_64(2));
+  std::vector<Offset> offsets(order.size());
+  PlacementDecoder decoder(problem);
+  for (auto _ : state) benchmark::DoNotOptimize(decoder.decode(order, offsets));
+  state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(order.size()));
+}
+BENCHMARK(BM_DecodeFullOrder)->Unit(benchmark::kMicrosecond);
+
+const tetris::Program& synthetic_program() {
+  static const tetris::Program program = tetris::read_trace(tetris::bench::synthetic_trace(50, 64, 16), "synthetic");
+  return program;
+}
+
+void BM_HappensBefore(benchmark::State& state) {
+  for (auto _ : state) benchmark::DoNotOptimize(HappensBefore::analyze(synthetic_program()).total_instructions());
+}
+BENCHMARK(BM_HappensBefore)->Unit(benchmark::kMillisecond);
+
+void BM_InstructionLiveness(benchmark::State& state) {
+  const HappensBefore hb = HappensBefore::analyze(synthetic_program());
+  std::uint64_t pieces = 0, conflicts = 0;
+  for (auto _ : state) {
+    const Problem problem = instruction_liveness(synthetic_program(), hb, {64, 64}, "synthetic");
+    pieces = problem.pieces().size();
+    conflicts = problem.conflict_count();
+  }
+  state.counters["pieces"] = static_cast<double>(pieces);
+  state.counters["conflicts"] = static_cast<double>(conflicts);
+}
+BENCHMARK(BM_InstructionLiveness)->Unit(benchmark::kMillisecond);
+
+void BM_TopologyLiveness(benchmark::State& state) {
+  for (auto _ : state) benchmark::DoNotOptimize(topology_liveness(synthetic_program(), 64, "synthetic").lower_bound);
+}
+BENCHMARK(BM_TopologyLiveness)->Unit(benchmark::kMillisecond);
+
+}  // namespace
