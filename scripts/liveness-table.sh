@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# The zoo models x {4, 16} cores x {barrier, p2p} sync: tensors, pieces, topology- and
+# instruction-level lower bounds and their ratio, plus the Tetris plan on the instruction-level
+# problem. Prints a markdown table (docs/liveness.md holds one). Usage: scripts/liveness-table.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/build.sh >/dev/null
+tetris=build/apps/tetris/tetris
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+models=${MODELS:-"alexnet vgg16 resnet18 resnet50 googlenet mobilenet-v1 mobilenet-v2 squeezenet-v1.1"}
+echo "| model | cores | sync | tensors | pieces | conflicts | topology bound (MiB) | instruction bound (MiB) | ratio | tetris peak (MiB) | × bound | plan s |"
+echo "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+for model in $models; do
+  for cores in 4 16; do
+    for sync in barrier p2p; do
+      trace="$work/$model-$cores-$sync.trace"
+      $tetris lower --quiet --model "$model" --config "cambricon-x-${cores}core" --sync "$sync" --out "$trace"
+      $tetris analyze "$trace" --json --out "$work/problem.json" > "$work/analyze.json"
+      $tetris plan "$work/problem.json" --json --out "$work/plan.json" --quiet
+      python3 - "$model" "$cores" "$sync" "$work/analyze.json" "$work/plan.json" <<'PY'
+import json, sys
+model, cores, sync, analyze, plan = sys.argv[1:]
+a = json.load(open(analyze)); p = json.load(open(plan))
+mib = lambda b: b / 2**20
+t, i = a["topology"], a["instruction"]
+print(f"| {model} | {cores} | {sync} | {t['buffers']} | {i['pieces']} | {i['conflicts']} | "
+      f"{mib(t['lower_bound_bytes']):.2f} | {mib(i['lower_bound_bytes']):.2f} | {a['instruction_over_topology']:.3f} | "
+      f"{mib(p['peak_bytes']):.2f} | {p['peak_bytes'] / max(1, p['lower_bound_bytes']):.4f} | {p['plan_seconds']:.2f} |")
+PY
+    done
+  done
+done
