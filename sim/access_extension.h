@@ -1,0 +1,29 @@
+// What a memory request is about, carried on the TLM generic payload from a core to the memory:
+// the instruction it serves and the tensor range it moves. The payload's address and length are
+// the range's address hull.
+#pragma once
+
+#include <tlm>
+
+#include "common/trace.h"
+#include "sim/sim_types.h"
+
+namespace tetris::sim {
+
+class AccessExtension : public tlm::tlm_extension<AccessExtension> {
+ public:
+  CoreId core = 0;
+  TransferKind kind = TransferKind::load;
+  std::uint32_t index = 0;  // in the core's stream
+  std::uint32_t line = 0;
+  TensorId tensor = 0;
+  TensorRange range;
+  Cycles issued = 0;
+
+  tlm::tlm_extension_base* clone() const override { return new AccessExtension(*this); }
+  void copy_from(const tlm::tlm_extension_base& other) override {
+    *this = static_cast<const AccessExtension&>(other);
+  }
+};
+
+}  // namespace tetris::sim

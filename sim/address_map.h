@@ -1,0 +1,50 @@
+// Where every tensor lives in the shared memory.
+//
+// The activation region starts at address 0 and is laid out by a plan: each input, activation
+// and output tensor gets the base its plan gives it (or, with no plan, the naive plan: tensors
+// stacked in id order, each aligned to memory.alignment_bytes). Weights are not planned; they sit
+// in their own region above it, from align_up(plan peak) on, stacked in id order and aligned.
+// A load or store of bytes [o, o + n) of tensor T touches [base(T) + o, base(T) + o + n).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/machine_config.h"
+#include "common/trace.h"
+#include "memmgr/plan_io.h"
+
+namespace tetris::sim {
+
+class AddressMap {
+ public:
+  // The naive plan; errors (everything exceeding the capacity) name `trace_label`.
+  static AddressMap naive(const Program& program, const MachineConfig& config, std::string_view trace_label);
+  // The plan of `plan`, read from `plan_label`. Throws InputError naming `plan_label` when the
+  // plan lacks a planned tensor, names a tensor the trace does not plan, or when everything does
+  // not fit the memory's capacity.
+  static AddressMap from_plan(const Program& program, const MachineConfig& config, const memmgr::PlanFile& plan,
+                              std::string_view plan_label);
+
+  std::uint64_t base(TensorId tensor) const { return bases_[tensor]; }
+  // One past the highest planned byte: the plan's footprint.
+  std::uint64_t activation_end() const { return activation_end_; }
+  std::uint64_t weight_begin() const { return weight_begin_; }
+  std::uint64_t end() const { return end_; }  // one past the last weight byte
+  const std::string& source() const { return source_; }
+
+ private:
+  AddressMap(const Program& program, const MachineConfig& config, std::vector<std::uint64_t> bases,
+             std::uint64_t plan_peak, std::string source);
+
+  std::vector<std::uint64_t> bases_;
+  std::uint64_t activation_end_ = 0;
+  std::uint64_t weight_begin_ = 0;
+  std::uint64_t end_ = 0;
+  std::string source_;
+};
+
+}  // namespace tetris::sim

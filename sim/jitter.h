@@ -1,0 +1,33 @@
+// Bounded random perturbation of latencies, for `--jitter SEED`.
+//
+// Each draw is a pure function of (seed, core, instruction, what is perturbed), never of the order
+// in which the kernel runs processes, so a seed always gives the same run. A perturbed latency
+// lies in [base, 2 x base]: memory requests get up to 100% extra latency, computes up to 100%
+// extra duration. Jitter only ever adds time, so every roofline stays a lower bound.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+
+#include "common/trace.h"
+#include "sim/sim_types.h"
+
+namespace tetris::sim {
+
+enum class JitterTarget : std::uint8_t { memory_latency, compute };
+
+class Jitter {
+ public:
+  Jitter() = default;  // no jitter
+  explicit Jitter(std::uint64_t seed) : seed_(seed) {}
+
+  bool enabled() const { return seed_.has_value(); }
+  std::optional<std::uint64_t> seed() const { return seed_; }
+  // Extra cycles, uniform in [0, base]; 0 when disabled.
+  Cycles extra(Cycles base, CoreId core, std::uint32_t instruction, JitterTarget target) const;
+
+ private:
+  std::optional<std::uint64_t> seed_;
+};
+
+}  // namespace tetris::sim

@@ -1,0 +1,73 @@
+// Arbitration of the shared memory's data bus between all cores' requests.
+//
+// Policy: round robin over data beats. The bus moves one beat (bandwidth_bytes_per_cycle bytes)
+// per cycle. A request reaches the memory `latency` cycles after it is issued (its arrival);
+// from then on it competes for beats with every other request that has arrived and is not done:
+// the requests take one beat each in turn, in a fixed ring order. A newly arrived request joins
+// the ring at the end of the current round; requests arriving in the same cycle join in order of
+// their key (core, then unit), so the outcome never depends on the order the kernel delivered
+// them. A request is complete at the end of its last beat. N requests streaming together thus
+// each get 1/N of the bandwidth, and a lone request of B beats issued at t completes at
+// t + latency + B.
+//
+// Nothing here ticks: the arbiter computes in O(active requests) when the next request will
+// complete, and `advance` jumps straight there.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <queue>
+#include <vector>
+
+#include "sim/sim_types.h"
+
+namespace tetris::sim {
+
+class MemoryArbiter {
+ public:
+  struct Completion {
+    std::uint64_t tag;
+    Cycles at;  // end of the last beat
+  };
+
+  // A request identified by `tag` arrives at cycle `arrival` (>= now()) needing `beats` beats.
+  // Requests arriving in the same cycle are ordered by `key` (unique among requests in flight).
+  void add(std::uint64_t tag, std::uint64_t key, Cycles arrival, Cycles beats);
+
+  // Serves beats up to cycle `to` and appends the requests completed at or before it, in order.
+  void advance(Cycles to, std::vector<Completion>& done);
+
+  // The next cycle at which something happens (an arrival or a completion), if anything is left.
+  std::optional<Cycles> next_event() const;
+
+  Cycles now() const { return now_; }
+  bool idle() const { return ring_.empty() && arrivals_.empty(); }
+  // Cycles in which the bus moved a beat.
+  Cycles busy_cycles() const { return busy_cycles_; }
+
+ private:
+  struct Active {
+    std::uint64_t tag;
+    Cycles remaining;  // beats
+  };
+  struct Arrival {
+    Cycles at;
+    std::uint64_t key;
+    std::uint64_t tag;
+    Cycles beats;
+    bool operator>(const Arrival& o) const { return at != o.at ? at > o.at : key > o.key; }
+  };
+
+  void admit();
+  // (cycle at which the first request in the ring completes, its index in ring_)
+  std::pair<Cycles, std::size_t> earliest_completion() const;
+  void serve(Cycles cycles);
+
+  Cycles now_ = 0;          // every beat before this cycle has been handed out
+  std::vector<Active> ring_;
+  std::size_t next_ = 0;    // index in ring_ of the request served next
+  std::priority_queue<Arrival, std::vector<Arrival>, std::greater<>> arrivals_;
+  Cycles busy_cycles_ = 0;
+};
+
+}  // namespace tetris::sim

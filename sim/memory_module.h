@@ -1,0 +1,47 @@
+// The shared memory as a SystemC module: a TLM-2.0 target (base protocol, non-blocking) that all
+// cores' initiator sockets bind to, around a MemoryArbiter. One SC_METHOD, the controller, wakes
+// only at the next cycle something can happen (an arrival or a completion) and reschedules
+// itself; requests are accepted at once (END_REQ) and answered with BEGIN_RESP when their last
+// beat is done. Every access is shown to the AccessMonitor (the plan checker) in time order.
+#pragma once
+
+#include <systemc>
+#include <tlm>
+#include <tlm_utils/multi_passthrough_target_socket.h>
+#include <vector>
+
+#include "sim/access_monitor.h"
+#include "sim/jitter.h"
+#include "sim/memory_arbiter.h"
+#include "sim/timing_model.h"
+
+namespace tetris::sim {
+
+class MemoryModule : public sc_core::sc_module {
+ public:
+  SC_HAS_PROCESS(MemoryModule);
+  tlm_utils::multi_passthrough_target_socket<MemoryModule> socket;
+
+  // Cores bind their sockets in core order: socket index == core id.
+  MemoryModule(sc_core::sc_module_name name, std::size_t cores, const TimingModel& timing, const Jitter& jitter,
+               AccessMonitor& monitor);
+
+  const MemoryArbiter& arbiter() const { return arbiter_; }
+
+ private:
+  void controller();
+  void schedule(Cycles now);
+  tlm::tlm_sync_enum nb_transport_fw(int id, tlm::tlm_generic_payload& payload, tlm::tlm_phase& phase,
+                                     sc_core::sc_time& delay);
+
+  const TimingModel& timing_;
+  const Jitter& jitter_;
+  AccessMonitor& monitor_;
+  MemoryArbiter arbiter_;
+  std::vector<tlm::tlm_generic_payload*> in_flight_;  // by tag: 2 x socket index + unit
+  std::vector<MemoryArbiter::Completion> done_;
+  sc_core::sc_event wake_;
+  Cycles scheduled_at_ = kNever;  // when wake_ fires next (kNever: not scheduled)
+};
+
+}  // namespace tetris::sim

@@ -1,0 +1,122 @@
+#include "sim/simulator.h"
+
+#include <systemc>
+
+#include <memory>
+
+#include <fmt/format.h>
+
+#include "common/input_error.h"
+#include "sim/core_module.h"
+#include "sim/memory_module.h"
+#include "sim/roofline.h"
+#include "sim/sim_time.h"
+#include "sim/sync_module.h"
+#include "sim/sync_unit.h"
+
+namespace tetris::sim {
+namespace {
+
+// A fresh SystemC simulation context for one elaboration, with 1 ns resolution (one cycle).
+// The previous context is restored afterwards; modules must be destroyed before this is.
+class FreshSimContext {
+ public:
+  FreshSimContext() : previous_(sc_core::sc_curr_simcontext), context_(new sc_core::sc_simcontext) {
+    sc_core::sc_curr_simcontext = context_;
+    sc_core::sc_default_global_context = context_;
+    sc_core::sc_set_time_resolution(1, sc_core::SC_NS);
+  }
+  ~FreshSimContext() {
+    delete context_;
+    sc_core::sc_curr_simcontext = previous_;
+    sc_core::sc_default_global_context = previous_;
+  }
+  FreshSimContext(const FreshSimContext&) = delete;
+  FreshSimContext& operator=(const FreshSimContext&) = delete;
+
+ private:
+  sc_core::sc_simcontext* previous_;
+  sc_core::sc_simcontext* context_;
+};
+
+// SystemC's own messages would mix into our output; errors still throw.
+void quiet_systemc_reports() {
+  sc_core::sc_report_handler::set_actions(sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
+  sc_core::sc_report_handler::set_actions(sc_core::SC_WARNING, sc_core::SC_DO_NOTHING);
+}
+
+}  // namespace
+
+Simulator::Simulator(const Program& program, const MachineConfig& config, const AddressMap& addresses)
+    : program_(program), config_(config), addresses_(addresses) {
+  if (program.cores > config.cores)
+    throw InputError({config.source}, fmt::format("the trace has {} cores, the machine only {} (cores: {})",
+                                                  program.cores, config.cores, config.cores));
+}
+
+RunResult Simulator::run(const Jitter& jitter) const {
+  quiet_systemc_reports();
+  const TimingModel timing(config_);
+  SyncUnit sync_unit(program_, timing);
+  AccessMonitor monitor(program_, addresses_);
+  RunResult result;
+  result.seed = jitter.seed();
+  {
+    FreshSimContext context;
+    MemoryModule memory("memory", program_.cores, timing, jitter, monitor);
+    SyncModule sync("sync", sync_unit, program_.cores);
+    std::vector<std::unique_ptr<CoreModule>> cores;
+    for (CoreId c = 0; c < program_.cores; ++c) {
+      cores.push_back(std::make_unique<CoreModule>(fmt::format("core{}", c).c_str(), c, program_, addresses_,
+                                                   timing, jitter));
+      cores.back()->socket.bind(memory.socket);
+      cores.back()->sync.bind(sync);
+      sync.attach(c, *cores.back());
+    }
+    sc_core::sc_start();
+    const Cycles end = now_cycles();
+
+    std::vector<const CoreModel*> models;
+    for (const auto& core : cores) models.push_back(&core->model());
+    result.deadlock = DeadlockDetector::check(program_, models, sync_unit, end);
+    for (const CoreModel* model : models) result.cycles = std::max(result.cycles, model->stats().finish);
+    if (result.deadlock) result.cycles = std::max(result.cycles, end);
+
+    const std::vector<LayerWork> work = layer_work(program_);
+    result.layers.resize(program_.layers.size());
+    for (LayerId l = 0; l < program_.layers.size(); ++l) {
+      LayerResult& layer = result.layers[l];
+      layer.name = program_.layers[l].name;
+      layer.macs = work[l].macs;
+      layer.element_ops = work[l].element_ops;
+      layer.bytes = work[l].bytes;
+      layer.roofline_cycles = roofline_cycles(work[l], config_);
+    }
+    for (const CoreModel* model : models) {
+      CoreStats stats = model->stats();
+      stats.idle = result.cycles - std::min(result.cycles, stats.busy + stats.memory_stall + stats.sync_stall);
+      result.instructions += stats.instructions;
+      result.bytes_read += stats.bytes_read;
+      result.bytes_written += stats.bytes_written;
+      result.cores.push_back(stats);
+      for (LayerId l = 0; l < program_.layers.size(); ++l) {
+        const LayerSpan& span = model->layer_spans()[l];
+        result.layers[l].first = std::min(result.layers[l].first, span.first);
+        result.layers[l].last = std::max(result.layers[l].last, span.last);
+      }
+    }
+    result.memory_busy_cycles = memory.arbiter().busy_cycles();
+  }
+  monitor.finish(result.cycles);
+  result.bandwidth_bytes_per_cycle = config_.memory.bandwidth_bytes_per_cycle;
+  result.clock_mhz = config_.core.clock_mhz;
+  result.footprint_bytes = addresses_.activation_end();
+  result.weight_bytes = addresses_.end() - addresses_.weight_begin();
+  result.peak_live_bytes = monitor.peak_live_bytes();
+  result.conflicts = monitor.conflicts();
+  result.conflict_count = monitor.conflict_count();
+  result.uninitialised_count = monitor.uninitialised_count();
+  return result;
+}
+
+}  // namespace tetris::sim

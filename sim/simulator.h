@@ -1,0 +1,69 @@
+// Runs a program on the SystemC model: N cores, one shared memory, one sync unit.
+//
+// Every run elaborates a fresh model in a fresh SystemC simulation context, so one process can
+// simulate many times (`--runs`, tests). Nothing ticks per cycle: sc_start() returns when no
+// event is left, and a core that has not finished then is deadlocked.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/machine_config.h"
+#include "common/trace.h"
+#include "sim/access_monitor.h"
+#include "sim/address_map.h"
+#include "sim/core_model.h"
+#include "sim/deadlock_detector.h"
+#include "sim/jitter.h"
+
+namespace tetris::sim {
+
+struct LayerResult {
+  std::string name;
+  Cycles first = kNever;  // kNever: the layer has no loads, computes or stores
+  Cycles last = 0;
+  std::uint64_t macs = 0;
+  std::uint64_t element_ops = 0;
+  std::uint64_t bytes = 0;
+  double roofline_cycles = 0;
+
+  Cycles cycles() const { return first == kNever ? 0 : last - first; }
+};
+
+struct RunResult {
+  std::optional<std::uint64_t> seed;  // the jitter seed; none: exact timing
+  Cycles cycles = 0;                  // when the last core finished (or, deadlocked, the last event)
+  std::uint64_t instructions = 0;
+  std::uint64_t bytes_read = 0;
+  std::uint64_t bytes_written = 0;
+  Cycles memory_busy_cycles = 0;  // cycles the bus moved a beat
+  std::uint64_t bandwidth_bytes_per_cycle = 0;
+  std::uint64_t clock_mhz = 0;
+  std::uint64_t footprint_bytes = 0;  // one past the highest planned address
+  std::uint64_t weight_bytes = 0;     // the weight region
+  std::uint64_t peak_live_bytes = 0;
+  std::vector<CoreStats> cores;
+  std::vector<LayerResult> layers;
+  std::vector<Conflict> conflicts;  // the first AccessMonitor::kMaxConflictsKept
+  std::uint64_t conflict_count = 0;
+  std::uint64_t uninitialised_count = 0;
+  std::optional<DeadlockReport> deadlock;
+};
+
+class Simulator {
+ public:
+  // The program must be valid (validate_program) and have no more cores than the config;
+  // `addresses` must outlive the simulator.
+  Simulator(const Program& program, const MachineConfig& config, const AddressMap& addresses);
+
+  RunResult run(const Jitter& jitter = Jitter()) const;
+
+ private:
+  const Program& program_;
+  const MachineConfig& config_;
+  const AddressMap& addresses_;
+};
+
+}  // namespace tetris::sim

@@ -1,0 +1,24 @@
+#include "sim/timing_model.h"
+
+namespace tetris::sim {
+namespace {
+
+std::uint64_t ceil_div(std::uint64_t a, std::uint64_t b) { return a / b + (a % b != 0); }
+
+}  // namespace
+
+TimingModel::TimingModel(const MachineConfig& config)
+    : macs_per_cycle_(config.core.pe_count * config.core.macs_per_pe_per_cycle),
+      vector_per_cycle_(config.core.pe_count * config.core.vector_ops_per_pe_per_cycle),
+      bandwidth_(config.memory.bandwidth_bytes_per_cycle),
+      memory_latency_(config.memory.latency_cycles),
+      barrier_latency_(config.sync.barrier_latency_cycles),
+      semaphore_latency_(config.sync.semaphore_latency_cycles) {}
+
+Cycles TimingModel::compute_cycles(ComputeOp op, std::uint64_t work) const {
+  return ceil_div(work, is_mac_op(op) ? macs_per_cycle_ : vector_per_cycle_);
+}
+
+Cycles TimingModel::beats(std::uint64_t bytes) const { return ceil_div(bytes, bandwidth_); }
+
+}  // namespace tetris::sim

@@ -1,0 +1,83 @@
+#include "sim/address_map.h"
+
+#include <gtest/gtest.h>
+
+#include "common/input_error.h"
+#include "common/trace_io.h"
+#include "sim_test_util.h"
+
+namespace tetris::sim {
+namespace {
+
+const char* kTrace = R"(tetris-trace 1
+cores 1
+element_bytes 2
+tensor 0 in 100 input -
+tensor 1 w1 1000 weight -
+tensor 2 act 64 activation -
+tensor 3 w2 10 weight -
+tensor 4 out 1 output -
+)";
+
+TEST(AddressMap, NaivePlanStacksPlannedTensorsAlignedAndWeightsAbove) {
+  const Program program = read_trace(kTrace, "t");
+  const AddressMap map = AddressMap::naive(program, testing::machine(1), "t");
+  EXPECT_EQ(map.base(0), 0u);
+  EXPECT_EQ(map.base(2), 128u);  // 100 aligned up to 64
+  EXPECT_EQ(map.base(4), 192u);
+  EXPECT_EQ(map.activation_end(), 193u);
+  EXPECT_EQ(map.weight_begin(), 256u);
+  EXPECT_EQ(map.base(1), 256u);
+  EXPECT_EQ(map.base(3), 256u + 1024u);
+  EXPECT_EQ(map.end(), 256u + 1024u + 64u);
+}
+
+TEST(AddressMap, PlanGivesBasesAndWeightsGoAboveItsPeak) {
+  const Program program = read_trace(kTrace, "t");
+  memmgr::PlanFile plan = testing::plan({{"out", 0}, {"act", 0}, {"in", 64}});
+  plan.peak_bytes = 300;
+  const AddressMap map = AddressMap::from_plan(program, testing::machine(1), plan, "p.yaml");
+  EXPECT_EQ(map.base(0), 64u);
+  EXPECT_EQ(map.base(2), 0u);
+  EXPECT_EQ(map.base(4), 0u);
+  EXPECT_EQ(map.activation_end(), 164u);
+  EXPECT_EQ(map.base(1), 320u);
+  EXPECT_EQ(map.source(), "p.yaml");
+}
+
+void expect_error(const std::function<void()>& f, const std::string& text) {
+  try {
+    f();
+    ADD_FAILURE() << "no error";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find(text), std::string::npos) << e.what();
+  }
+}
+
+TEST(AddressMap, RefusesPlansThatDoNotMatchTheTrace) {
+  const Program program = read_trace(kTrace, "t");
+  const MachineConfig config = testing::machine(1);
+  expect_error([&] { AddressMap::from_plan(program, config, testing::plan({{"in", 0}, {"act", 128}}), "p.yaml"); },
+               "p.yaml: the plan has no offset for tensor 'out'");
+  expect_error(
+      [&] {
+        AddressMap::from_plan(program, config, testing::plan({{"in", 0}, {"act", 128}, {"out", 0}, {"ghost", 0}}),
+                              "p.yaml");
+      },
+      "p.yaml: the plan names buffer 'ghost', which the trace does not have");
+  expect_error(
+      [&] {
+        AddressMap::from_plan(program, config, testing::plan({{"in", 0}, {"act", 128}, {"out", 0}, {"w1", 0}}),
+                              "p.yaml");
+      },
+      "weights are not planned");
+  expect_error(
+      [&] {
+        AddressMap::from_plan(program, config,
+                              testing::plan({{"in", 0}, {"act", 128}, {"out", std::uint64_t{1} << 40}}), "p.yaml");
+      },
+      "more than the 1073741824 bytes of memory.capacity_bytes");
+}
+
+}  // namespace
+}  // namespace tetris::sim
