@@ -9,6 +9,7 @@
 #include "common/input_error.h"
 #include "memmgr/minimalloc_csv.h"
 #include "memmgr/plan_io.h"
+#include "memmgr/plan_svg.h"
 #include "memmgr/plan_validator.h"
 
 namespace po = boost::program_options;
@@ -17,7 +18,7 @@ namespace tetris::cli {
 
 int plan(std::span<const std::string> args) {
   ProblemInputOptions input;
-  std::string planner_name = "tetris", csv_out;
+  std::string planner_name = "tetris", csv_out, svg_out;
   std::uint64_t capacity = 0;
   memmgr::PlannerOptions planner_options;
   OutputOptions output;
@@ -33,7 +34,8 @@ int plan(std::span<const std::string> args) {
       ("generations", po::value(&planner_options.max_generations)->default_value(2000),
        "stop the search after this many generations (deterministic)")
       ("threads", po::value(&planner_options.threads)->default_value(planner_options.threads), "search threads")
-      ("csv-out", po::value(&csv_out), "for CSV problems: also write MiniMalloc's solution CSV here");
+      ("csv-out", po::value(&csv_out), "for CSV problems: also write MiniMalloc's solution CSV here")
+      ("svg", po::value(&svg_out), "also draw the plan (address x time) as SVG here");
   output.add_to(options, "write the plan (YAML, or JSON with --json) to this file");
   po::positional_options_description positional;
   positional.add("input", 1);
@@ -69,6 +71,10 @@ int plan(std::span<const std::string> args) {
     return kExitCheckFailed;
   }
   const memmgr::PlanFile file = memmgr::make_plan_file(problem, result, planner_options.seed);
+  if (!svg_out.empty())
+    write_text_file_atomically(
+        svg_out, memmgr::plan_to_svg(problem, result.offsets,
+                                     {.title = fmt::format("{}: {}", planner->name, problem.origin)}));
   if (!csv_out.empty()) {
     if (!problem.is_interval_problem())
       throw InputError({"--csv-out"}, "MiniMalloc's CSV holds one-piece buffers only; this problem has pieces");
