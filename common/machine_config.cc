@@ -179,7 +179,13 @@ RawConfig read_raw(std::string_view text, std::string_view file) {
                      root.IsNull() ? "the config is empty; expected a mapping of keys"
                                    : "the config must be a mapping of keys at the top level");
   RawConfig raw;
-  read_mapping(root, "", file, raw);
+  try {
+    read_mapping(root, "", file, raw);
+  } catch (const YAML::Exception& e) {  // e.g. a list used as a key
+    throw InputError({std::string(file), e.mark.line < 0 ? 0 : static_cast<std::uint64_t>(e.mark.line) + 1,
+                      e.mark.column < 0 ? 0 : static_cast<std::uint64_t>(e.mark.column) + 1},
+                     fmt::format("malformed config: {}", e.msg));
+  }
   return raw;
 }
 

@@ -83,7 +83,19 @@ T scalar(const YAML::Node& root, const char* key, std::string_view file, bool re
 
 }  // namespace
 
+static PlanFile read_plan_node(std::string_view text, std::string_view file);
+
 PlanFile read_plan(std::string_view text, std::string_view file) {
+  // Any conversion yaml-cpp refuses (a list as a key, say) is bad input, never a crash.
+  try {
+    return read_plan_node(text, file);
+  } catch (const YAML::Exception& e) {
+    throw InputError({std::string(file), e.mark.line < 0 ? 0 : static_cast<std::uint64_t>(e.mark.line) + 1, 0},
+                     fmt::format("malformed plan: {}", e.msg));
+  }
+}
+
+static PlanFile read_plan_node(std::string_view text, std::string_view file) {
   YAML::Node root;
   try {
     root = YAML::Load(std::string(text));

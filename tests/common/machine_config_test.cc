@@ -118,6 +118,10 @@ TEST(MachineConfig, DuplicateKeyIsRefused) {
                      {"m.yaml:2:", "duplicate key 'cores'"});
 }
 
+TEST(MachineConfig, AListAsAKeyIsRefused) {
+  expect_input_error([] { parse_machine_config("? [cores, 4]\n: 1\n", "m.yaml"); }, {"m.yaml:"});
+}
+
 TEST(MachineConfig, EmptyFileIsRefused) {
   expect_input_error([] { parse_machine_config("# nothing\n", "m.yaml"); }, {"m.yaml", "empty"});
 }

@@ -64,6 +64,9 @@ TEST(PlanIo, APlanMustNameEveryBufferOnce) {
   EXPECT_THROW(read_plan("offsets: {b0: 0, b0: 4}", "p"), InputError);
   EXPECT_THROW(read_plan("offsets: {b0: -4}", "p"), InputError);
   EXPECT_THROW(read_plan("speed: 3\noffsets: {}", "p"), InputError);
+  // Found by fuzz_plan: a complex (list) key used to escape as a yaml-cpp exception.
+  EXPECT_THROW(read_plan("offsets:\n  \"in\": 0\n? \"y\": 0\n", "p"), InputError);
+  EXPECT_THROW(read_plan("? [a, b]\n: 1\noffsets: {}\n", "p"), InputError);
 }
 
 }  // namespace
