@@ -2,7 +2,7 @@
 # Builds the libFuzzer targets with clang (ASan + UBSan) into build-fuzz/ and runs each for
 # SECONDS (default 60), starting from fuzz/corpus/TARGET (plus ../shared's ONNX models for the
 # ONNX target when present; they are read from there, never copied). New corpus entries go to
-# build-fuzz/corpus/TARGET; crashes to build-fuzz/crashes/. Prints executions and crashes per target.
+# build-fuzz/corpus/TARGET; crashes to build-fuzz/crashes/. Prints executions and new crashes per target.
 # Usage: scripts/fuzz.sh [SECONDS] [TARGET...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,12 +19,13 @@ for t in $targets; do
   seeds=("fuzz/corpus/$t")
   [ "$t" = onnx ] && [ -d ../shared/models/onnx-light ] && seeds+=(../shared/models/onnx-light)
   log="build-fuzz/fuzz_$t.log"
+  before=$(ls build-fuzz/crashes/ 2>/dev/null | grep -c "^${t}-" || true)
   set +e
   "build-fuzz/fuzz/fuzz_$t" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=4096 -print_final_stats=1 \
     -artifact_prefix="build-fuzz/crashes/${t}-" "build-fuzz/corpus/$t" "${seeds[@]}" >"$log" 2>&1
   set -e
   runs=$(grep -o 'stat::number_of_executed_units: [0-9]*' "$log" | awk '{print $2}' | tail -1)
   [ -n "$runs" ] || runs=$(grep -oE '^#[0-9]+' "$log" | tail -1 | tr -d '#')
-  crashes=$(ls build-fuzz/crashes/ 2>/dev/null | grep -c "^${t}-" || true)
+  crashes=$(( $(ls build-fuzz/crashes/ 2>/dev/null | grep -c "^${t}-" || true) - before ))
   printf '%-8s %14s %8s\n' "$t" "${runs:-?}" "$crashes"
 done
