@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <limits>
+#include <queue>
+#include <tuple>
 
 #include <fmt/format.h>
 
@@ -11,6 +13,9 @@ namespace tetris::memmgr {
 namespace {
 
 constexpr std::uint32_t kNever = std::numeric_limits<std::uint32_t>::max();
+// Cut points beyond this many per tensor are thinned before lifetimes are gathered (bounds the
+// gathering cost for pathological traces; lowered CNNs stay far below it).
+constexpr std::size_t kMaxSegmentsPerTensor = 16384;
 
 struct Access {
   std::uint64_t begin, end;
@@ -56,17 +61,63 @@ struct Segment {
   Lifetime life;
 };
 
-// Groups consecutive segments into at most `limit` runs of about equal count.
+// The cores that access a piece, as a bit set (cores beyond 64 share bits: only a heuristic).
+std::uint64_t accessing_cores(const Lifetime& life) {
+  std::uint64_t set = 0;
+  for (std::size_t c = 0; c < life.last.size(); ++c)
+    if (life.last[c] != 0) set |= std::uint64_t{1} << (c % 64);
+  return set;
+}
+
+// How much merging two neighbours loses: pieces touched by different cores (a band boundary)
+// cost most, then the growth of the live window in the interleaving.
+double merge_cost(const Segment& a, const Segment& b) {
+  const Lifetime& x = a.life;
+  const Lifetime& y = b.life;
+  const auto span = [](const Lifetime& l) {
+    return l.first_position <= l.last_position ? static_cast<double>(l.last_position - l.first_position) : 0.0;
+  };
+  Lifetime merged = x;
+  merged.merge(y);
+  const double growth = span(merged) - std::max(span(x), span(y));
+  const double core_penalty = accessing_cores(x) == accessing_cores(y) ? 0.0 : 1e15;
+  return core_penalty + growth;
+}
+
+// Merges neighbours, cheapest first, until at most `limit` pieces remain.
 std::vector<Segment> merge_into(std::vector<Segment> segments, std::size_t limit) {
   if (segments.size() <= limit) return segments;
-  std::vector<Segment> out;
   const std::size_t n = segments.size();
-  for (std::size_t g = 0; g < limit; ++g) {
-    const std::size_t from = g * n / limit, to = (g + 1) * n / limit;
-    Segment merged = segments[from];
-    for (std::size_t i = from + 1; i < to; ++i) merged.life.merge(segments[i].life), merged.end = segments[i].end;
-    out.push_back(std::move(merged));
+  std::vector<std::size_t> next(n), previous(n);
+  std::vector<bool> alive(n, true);
+  std::vector<std::uint32_t> version(n, 0);
+  for (std::size_t i = 0; i < n; ++i) next[i] = i + 1, previous[i] = i == 0 ? n : i - 1;
+  using Entry = std::tuple<double, std::size_t, std::uint32_t, std::uint32_t>;  // cost, left, versions
+  std::priority_queue<Entry, std::vector<Entry>, std::greater<>> queue;
+  auto push = [&](std::size_t left) {
+    const std::size_t right = next[left];
+    if (right < n) queue.emplace(merge_cost(segments[left], segments[right]), left, version[left], version[right]);
+  };
+  for (std::size_t i = 0; i + 1 < n; ++i) push(i);
+  std::size_t count = n;
+  while (count > limit && !queue.empty()) {
+    const auto [cost, left, left_version, right_version] = queue.top();
+    queue.pop();
+    const std::size_t right = next[left];
+    if (!alive[left] || right >= n || version[left] != left_version || version[right] != right_version) continue;
+    segments[left].life.merge(segments[right].life);
+    segments[left].end = segments[right].end;
+    alive[right] = false;
+    next[left] = next[right];
+    if (next[right] < n) previous[next[right]] = left;
+    ++version[left];
+    --count;
+    push(left);
+    if (previous[left] < n) push(previous[left]);
   }
+  std::vector<Segment> out;
+  for (std::size_t i = 0; i < n; ++i)
+    if (alive[i]) out.push_back(std::move(segments[i]));
   return out;
 }
 
@@ -91,7 +142,7 @@ Problem instruction_liveness(const Program& program, const HappensBefore& hb,
   ProblemBuilder builder;
   std::vector<Lifetime> lifetimes;     // per piece, in piece order
   std::vector<BufferId> piece_buffer;  // per piece
-  const std::size_t segment_limit = std::size_t{4} * std::max<std::uint32_t>(options.max_pieces_per_tensor, 1);
+  const std::size_t segment_limit = kMaxSegmentsPerTensor;
   for (TensorId t = 0; t < program.tensors.size(); ++t) {
     const Tensor& tensor = program.tensors[t];
     if (!is_planned(tensor.kind)) continue;

@@ -19,11 +19,12 @@ namespace tetris::memmgr {
 struct InstructionLivenessOptions {
   std::uint64_t alignment = 1;
   // Piece policy: a 2-D access counts as touching its whole bounding range (conservative: more
-  // accesses only add conflicts). A tensor's cut points are thinned to at most 4 x this many
-  // segments before lifetimes are gathered, neighbours with identical lifetimes are merged, and
-  // if more than this many pieces remain, neighbours are merged into this many groups; a merged
-  // piece takes the union of the accesses, which is again conservative.
-  std::uint32_t max_pieces_per_tensor = 64;
+  // accesses only add conflicts). A tensor is cut at every access boundary (thinned evenly past
+  // 16384 segments), neighbours with identical lifetimes are merged, and while more than this
+  // many pieces remain, the neighbours whose merge costs least are merged: pieces of different
+  // cores last (a band boundary), then the smallest growth of the live window. A merged piece
+  // takes the union of the accesses, which is again conservative.
+  std::uint32_t max_pieces_per_tensor = 1024;
 };
 
 // Lower bound: the maximum, over the interleaving HappensBefore chose, of the bytes of pieces

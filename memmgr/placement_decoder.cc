@@ -5,24 +5,48 @@
 namespace tetris::memmgr {
 
 PlacementDecoder::PlacementDecoder(const Problem& problem)
-    : problem_(problem), placed_stamp_(problem.buffers().size(), 0) {}
+    : problem_(problem), collisions_(problem.buffers().size()), placed_stamp_(problem.buffers().size(), 0) {
+  // Piece p of b at base(b) + p.offset overlaps piece q of o at base(o) + q.offset exactly when
+  // base(b) - base(o) lies in (q.offset - p.offset - p.size, q.offset + q.size - p.offset).
+  const auto pieces = problem.pieces();
+  std::vector<std::pair<std::int64_t, std::int64_t>> scratch;
+  std::vector<std::pair<BufferId, std::pair<std::int64_t, std::int64_t>>> pairs;
+  for (BufferId b = 0; b < problem.buffers().size(); ++b) {
+    pairs.clear();
+    for (const Piece& p : problem.pieces_of(b)) {
+      const PieceId pid = static_cast<PieceId>(&p - pieces.data());
+      for (PieceId q : problem.conflicts(pid)) {
+        const auto p_offset = static_cast<std::int64_t>(p.offset), p_size = static_cast<std::int64_t>(p.size);
+        const auto q_offset = static_cast<std::int64_t>(pieces[q].offset), q_size = static_cast<std::int64_t>(pieces[q].size);
+        pairs.push_back({pieces[q].buffer, {q_offset - p_offset - p_size + 1, q_offset + q_size - p_offset}});
+      }
+    }
+    std::sort(pairs.begin(), pairs.end());
+    for (std::size_t i = 0; i < pairs.size();) {
+      const BufferId other = pairs[i].first;
+      const auto begin = static_cast<std::uint32_t>(displacements_.size());
+      for (; i < pairs.size() && pairs[i].first == other; ++i) {
+        const auto interval = pairs[i].second;
+        if (displacements_.size() > begin && interval.first <= displacements_.back().second)
+          displacements_.back().second = std::max(displacements_.back().second, interval.second);
+        else
+          displacements_.push_back(interval);
+      }
+      collisions_[b].push_back({other, begin, static_cast<std::uint32_t>(displacements_.size())});
+    }
+  }
+}
 
 Offset PlacementDecoder::lowest_base(BufferId buffer, std::span<const Offset> offsets) {
-  const auto pieces = problem_.pieces();
   const Buffer& b = problem_.buffers()[buffer];
   forbidden_.clear();
-  for (PieceId p = b.first_piece; p < b.first_piece + b.piece_count; ++p) {
-    const auto p_offset = static_cast<std::int64_t>(pieces[p].offset);
-    const auto p_size = static_cast<std::int64_t>(pieces[p].size);
-    for (PieceId q : problem_.conflicts(p)) {
-      const BufferId other = pieces[q].buffer;
-      if (placed_stamp_[other] != stamp_) continue;
-      // Piece p at base + p_offset collides with q's [q0, q1) exactly for bases in [lo, hi).
-      const auto q0 = static_cast<std::int64_t>(offsets[other] + pieces[q].offset);
-      const auto q1 = q0 + static_cast<std::int64_t>(pieces[q].size);
-      const std::int64_t hi = q1 - p_offset;
+  for (const Collisions& c : collisions_[buffer]) {
+    if (placed_stamp_[c.other] != stamp_) continue;
+    const auto base = static_cast<std::int64_t>(offsets[c.other]);
+    for (std::uint32_t i = c.begin; i < c.end; ++i) {
+      const std::int64_t hi = base + displacements_[i].second;
       if (hi <= 0) continue;
-      forbidden_.emplace_back(std::max<std::int64_t>(0, q0 - p_offset - p_size + 1), hi);
+      forbidden_.emplace_back(std::max<std::int64_t>(0, base + displacements_[i].first), hi);
     }
   }
   std::sort(forbidden_.begin(), forbidden_.end());

@@ -20,7 +20,7 @@ namespace tetris::cli {
 
 int analyze(std::span<const std::string> args) {
   std::string file, level = "instruction", csv_out;
-  std::uint32_t max_pieces = 64;
+  std::uint32_t max_pieces = 1024;
   std::uint64_t alignment = 64;
   bool list_buffers = false;
   OutputOptions output;

@@ -13,7 +13,7 @@ namespace tetris::cli {
 struct ProblemInputOptions {
   std::string path;
   std::string level = "instruction";
-  std::uint32_t max_pieces = 64;
+  std::uint32_t max_pieces = 1024;
   std::uint64_t alignment = 64;  // the machine configs' memory.alignment_bytes
 
   void add_to(boost::program_options::options_description& options);
