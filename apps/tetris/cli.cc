@@ -16,6 +16,7 @@ std::span<const Command> commands() {
       {"config show", "validate a machine config and print the effective values", config_show},
       {"trace check", "validate a trace; print per-core instruction counts and tensor totals", trace_check},
       {"model show", "load a model (zoo name, .yaml or .onnx); print per-layer shapes and MACs", model_show},
+      {"lower", "lower a model onto the machine's cores: write the trace, print per-layer MACs, bytes, tiles", lower},
       {"analyze", "liveness of a trace at topology and instruction level: pieces, conflicts, lower bounds", analyze},
       {"plan", "plan a problem (MiniMalloc CSV or trace) with one planner; validate and write the plan", plan},
   };

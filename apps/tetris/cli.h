@@ -57,5 +57,6 @@ int trace_check(std::span<const std::string> args);
 int model_show(std::span<const std::string> args);
 int plan(std::span<const std::string> args);
 int analyze(std::span<const std::string> args);
+int lower(std::span<const std::string> args);
 
 }  // namespace tetris::cli

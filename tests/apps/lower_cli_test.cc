@@ -1,0 +1,90 @@
+// `tetris lower` run as a user runs it: the default model, the trace it writes (which
+// `tetris trace check` accepts), the options, JSON, and bad usage exiting 2.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "common/file_io.h"
+#include "common/trace_io.h"
+
+namespace tetris {
+namespace {
+
+struct Outcome {
+  int exit_code;
+  std::string out, err;
+};
+
+// Runs from a folder without models/ or configs/: the zoo and the configs are built in.
+Outcome tetris(const std::string& arguments) {
+  const std::string stem = testing::TempDir() + "tetris_lower_cli_" + std::to_string(::getpid());
+  const std::string command = "cd '" + testing::TempDir() + "' && '" + TETRIS_BINARY + "' " + arguments +
+                              " >'" + stem + ".out' 2>'" + stem + ".err' </dev/null";
+  const int status = std::system(command.c_str());
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, read_text_file(stem + ".out"),
+          read_text_file(stem + ".err")};
+}
+
+std::string temp_path(const std::string& name) { return testing::TempDir() + std::to_string(::getpid()) + "_" + name; }
+
+TEST(LowerCli, LowersResNet50ByDefaultAndWritesACheckableTrace) {
+  const std::string trace = temp_path("resnet50.trace");
+  const Outcome r = tetris("lower --out '" + trace + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("lowered resnet50 onto cambricon-x-4core (4 cores)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("conv+batch_norm+relu"), std::string::npos);
+  EXPECT_NE(r.out.find("4089184256"), std::string::npos) << r.out;  // the MAC total
+  EXPECT_NE(r.out.find("trace written to"), std::string::npos);
+  const Outcome check = tetris("trace check '" + trace + "'");
+  EXPECT_EQ(check.exit_code, 0) << check.err;
+  EXPECT_EQ(read_trace_file(trace).cores, 4u);
+}
+
+TEST(LowerCli, OptionsReachTheTrace) {
+  const std::string trace = temp_path("squeezenet.trace");
+  const Outcome r = tetris("lower squeezenet-v1.1 --config cambricon-x-16core --batch 2 --sync p2p "
+                           "--partition channels --no-fuse --json --out '" + trace + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto json = nlohmann::json::parse(r.out);
+  EXPECT_EQ(json["cores"], 16);
+  EXPECT_EQ(json["batch"], 2);
+  EXPECT_EQ(json["sync"], "p2p");
+  EXPECT_EQ(json["partition"], "channels");
+  EXPECT_EQ(json["fused"], false);
+  EXPECT_EQ(json["totals"]["barriers"], 0);
+  EXPECT_GT(json["totals"]["waits"].get<int>(), 0);
+  EXPECT_EQ(json["layers"][1]["name"], "relu_conv1");  // not folded
+  const Program p = read_trace_file(trace);
+  EXPECT_EQ(p.cores, 16u);
+  EXPECT_EQ(p.layers.size(), json["layers"].size());
+}
+
+TEST(LowerCli, QuietPrintsNothingAndOverridesApply) {
+  const std::string trace = temp_path("quiet.trace");
+  const Outcome r = tetris("lower alexnet -q -p core.element_bytes=4 --out '" + trace + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "");
+  EXPECT_EQ(read_trace_file(trace).element_bytes, 4u);
+}
+
+TEST(LowerCli, BadUsageExitsTwo) {
+  const Outcome no_out = tetris("lower");
+  EXPECT_EQ(no_out.exit_code, 2);
+  EXPECT_NE(no_out.err.find("--out"), std::string::npos) << no_out.err;
+  const Outcome sync = tetris("lower --sync sometimes --out x.trace");
+  EXPECT_EQ(sync.exit_code, 2);
+  EXPECT_NE(sync.err.find("unknown sync mode 'sometimes'"), std::string::npos) << sync.err;
+  const Outcome partition = tetris("lower --partition diagonal --out x.trace");
+  EXPECT_EQ(partition.exit_code, 2);
+  EXPECT_NE(partition.err.find("rows or channels"), std::string::npos) << partition.err;
+  const Outcome model = tetris("lower --model nosuchnet --out x.trace");
+  EXPECT_EQ(model.exit_code, 2);
+  EXPECT_FALSE(std::filesystem::exists(testing::TempDir() + "x.trace"));
+}
+
+}  // namespace
+}  // namespace tetris

@@ -1,0 +1,53 @@
+// Lowering: a Model and a MachineConfig become a multi-core Program (the trace), deterministically.
+// docs/lowering.md explains every rule; in short:
+// - fusion: batch_norm/scale/bias and activations that follow a conv or fully_connected layer
+//   fold into it; dropout, flatten and reshape are views of their input's bytes; a concat's
+//   operands are written straight into their slot of its output;
+// - layout: channels-last (NHWC); each layer's output is partitioned across the cores by rows
+//   or by channels, and each core's part is cut into tiles whose input, weight and output slices
+//   fit NBin, SB and NBout; a tile is loads -> compute -> stores;
+// - synchronisation: a barrier after each layer, or signal/wait between exactly the cores whose
+//   bytes another reads.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "common/machine_config.h"
+#include "common/trace.h"
+#include "workloads/model.h"
+
+namespace tetris::workloads {
+
+enum class SyncMode : std::uint8_t {
+  barrier,  // all cores meet after every layer that computes
+  p2p,      // a core waits for exactly the cores whose stores it loads (semaphores)
+};
+
+enum class PartitionMode : std::uint8_t {
+  rows,      // contiguous bands of output rows (N x H); channel slices too when rows < cores
+  channels,  // slices of output channels; every core reads the whole input
+};
+
+std::string_view to_string(SyncMode mode);
+std::string_view to_string(PartitionMode mode);
+std::optional<SyncMode> parse_sync_mode(std::string_view text);
+std::optional<PartitionMode> parse_partition_mode(std::string_view text);
+
+struct LoweringOptions {
+  bool fuse = true;
+  SyncMode sync = SyncMode::barrier;
+  // Rows by default: a core's band of a channels-last tensor is one contiguous byte range that
+  // only it (and its halo neighbours) read, so those bytes can die while the layer still runs.
+  PartitionMode partition = PartitionMode::rows;
+};
+
+// Lowers `model` (its batch is the model's; bytes per element are the config's) onto
+// `config.cores` cores. The program passes validate_program. Throws InputError naming the layer
+// when a layer cannot be tiled into the core's buffers (e.g. one kernel window of one input
+// channel is larger than NBin).
+Program lower(const Model& model, const MachineConfig& config, const LoweringOptions& options = {});
+
+}  // namespace tetris::workloads

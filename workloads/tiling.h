@@ -1,0 +1,111 @@
+// Tile sizes: the largest tiles whose input, weight and output slices fit NBin, SB and NBout,
+// chosen by an estimate of the core's serial memory time (docs/lowering.md, "Tiling").
+// Plain arithmetic over shapes, so each rule can be tested without lowering a model.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <vector>
+
+#include "common/machine_config.h"
+#include "workloads/tensor_region.h"
+
+namespace tetris::workloads {
+
+// What a core can hold, in bytes, and what moving data costs, from the machine config.
+struct TileBudget {
+  std::uint64_t nbin = 0, nbout = 0, sb = 0;
+  std::uint64_t element_bytes = 2;
+  double latency_cycles = 100;   // charged per load or store instruction
+  double bytes_per_cycle = 64;   // charged per byte moved
+  std::uint64_t burst_bytes = 64;  // a row of a range moves at least this much (memory.alignment_bytes)
+
+  static TileBudget of(const MachineConfig& config);
+};
+
+// What moving a box of n x h x w x c elements of an NHWC array of extent `full` costs: the
+// instructions append_ranges makes of it, and its bytes with each row rounded up to a burst.
+struct RangeCost {
+  double bytes = 0;
+  double instructions = 0;
+  RangeCost& operator+=(const RangeCost& o) { return bytes += o.bytes, instructions += o.instructions, *this; }
+};
+RangeCost range_cost(const Extent& full, std::uint64_t n, std::uint64_t h, std::uint64_t w, std::uint64_t c,
+                     const TileBudget& budget);
+
+// Distinct values of ceil(length / k) for k = 1, 2, ...: every chunk size that splits `length`
+// into a whole number of nearly equal chunks, largest first.
+std::vector<std::uint64_t> chunk_sizes(std::uint64_t length);
+
+// Splits [begin, end) into ceil((end - begin) / at_most) nearly equal consecutive chunks.
+std::vector<std::pair<std::uint64_t, std::uint64_t>> split_evenly(std::uint64_t begin, std::uint64_t end,
+                                                                   std::uint64_t at_most);
+
+// A convolution (a fully connected layer is a 1x1 convolution over a 1x1 input of K channels).
+// The weight matrix has (in channels per group x kernel area + param_rows) rows of out-channel
+// columns; param_rows hold the per-channel bias, batch-norm and scale values fused into it.
+struct ConvGeometry {
+  Extent in, out;
+  std::uint64_t kernel_h = 1, kernel_w = 1, stride_h = 1, stride_w = 1, dilation_h = 1, dilation_w = 1;
+  std::uint64_t pad_top = 0, pad_left = 0;
+  std::uint64_t groups = 1;
+  std::uint64_t param_rows = 0;
+
+  std::uint64_t in_per_group() const { return in.c / groups; }
+  std::uint64_t out_per_group() const { return out.c / groups; }
+  std::uint64_t kernel_area() const { return kernel_h * kernel_w; }
+  std::uint64_t weight_rows() const { return in_per_group() * kernel_area() + param_rows; }
+  std::uint64_t span_h() const { return (kernel_h - 1) * dilation_h + 1; }
+  std::uint64_t span_w() const { return (kernel_w - 1) * dilation_w + 1; }
+  // Input rows (columns) that `rows` consecutive output rows (columns) read, at most the input's.
+  std::uint64_t input_rows(std::uint64_t rows) const;
+  std::uint64_t input_cols(std::uint64_t cols) const;
+};
+
+struct ConvTiling {
+  std::uint64_t rows = 1;     // output rows of one sample per tile (== out.h when samples > 1)
+  std::uint64_t cols = 1;     // output columns per tile
+  std::uint64_t samples = 1;  // whole samples per tile (> 1 only when a whole sample fits)
+  std::uint64_t out_channels = 1;  // per chunk; a multiple of out_per_group() when it spans groups
+  std::uint64_t in_channels = 1;   // per chunk within a group; partial sums stay in NBout
+  bool whole_weights = false;  // the chunk's weights for every input channel fit SB: loaded once
+  // A core walks its spatial tiles once, in order, in strips of this many tiles; within a strip
+  // the out-channel chunks are the outer loop, so each chunk's weights load once per strip. The
+  // strip is the shortest whose activation bytes are at least the weight bytes reloaded for it:
+  // weight traffic at most matches activation traffic, and the bytes a core keeps alive while it
+  // works on a strip stay a few tiles' worth, so a band's bytes die behind it as it moves on.
+  std::uint64_t strip = 1;
+};
+
+// `rows_per_core` and `channels_per_core`: the largest part (combined N x H rows, out channels)
+// any core has. nullopt when not even a 1x1 tile of one channel fits.
+std::optional<ConvTiling> choose_conv_tiling(const ConvGeometry& g, const TileBudget& budget,
+                                             std::uint64_t rows_per_core, std::uint64_t channels_per_core);
+
+// What the inputs of one tile load: elements (for the NBin limit) and their cost.
+struct TileInput {
+  std::uint64_t elements = 0;
+  RangeCost cost;
+};
+
+// Ops without weights matrices (pooling, element-wise, activations, normalisation, softmax,
+// copies). `input(n, h, w, c)` says what all inputs of one tile of those output lengths load,
+// for an interior tile (halo included, clipped to the input).
+struct PointwiseShape {
+  Extent out;
+  std::uint64_t rows_per_core = 1, channels_per_core = 1;
+  std::uint64_t param_rows = 0;  // per-channel weights loaded into SB (unfused batch norm, ...)
+  std::uint64_t inputs = 1;      // load instructions per tile, for the cost
+  // Global pooling: a tile is a chunk of the input and its output is one element per channel.
+  bool reduces_spatially = false;
+  std::function<TileInput(std::uint64_t, std::uint64_t, std::uint64_t, std::uint64_t)> input;
+};
+
+struct PointwiseTiling {
+  std::uint64_t rows = 1, cols = 1, samples = 1, channels = 1;
+};
+
+std::optional<PointwiseTiling> choose_pointwise_tiling(const PointwiseShape& shape, const TileBudget& budget);
+
+}  // namespace tetris::workloads
