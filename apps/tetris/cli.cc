@@ -18,6 +18,7 @@ std::span<const Command> commands() {
       {"model show", "load a model (zoo name, .yaml or .onnx); print per-layer shapes and MACs", model_show},
       {"lower", "lower a model onto the machine's cores: write the trace, print per-layer MACs, bytes, tiles", lower},
       {"analyze", "liveness of a trace at topology and instruction level: pieces, conflicts, lower bounds", analyze},
+      {"run", "lower, analyse, plan with every planner, simulate the Tetris plan; write the report (default: ResNet-50, 4 cores)", run},
       {"plan", "plan a problem (MiniMalloc CSV or trace) with one planner; validate and write the plan", plan},
   };
   return kCommands;

@@ -58,5 +58,6 @@ int model_show(std::span<const std::string> args);
 int plan(std::span<const std::string> args);
 int analyze(std::span<const std::string> args);
 int lower(std::span<const std::string> args);
+int run(std::span<const std::string> args);
 
 }  // namespace tetris::cli

@@ -1,0 +1,136 @@
+#include "apps/tetris/run_report.h"
+
+#include <iterator>
+#include <nlohmann/json.hpp>
+
+#include <fmt/format.h>
+
+namespace tetris::cli {
+namespace {
+
+double mib(std::uint64_t bytes) { return static_cast<double>(bytes) / (1 << 20); }
+
+// Reductions are against the no-reuse plan and TensorFlow's BFC, both on topology-level liveness
+// (how those allocators see a network); "x bound" is against the instruction-level lower bound.
+struct Derived {
+  std::optional<double> vs_naive, vs_bfc;
+  double over_bound;
+};
+
+Derived derive(const RunReport& r, const PlanRow& row) {
+  Derived d{};
+  if (const PlanRow* naive = r.find("naive", "topology"))
+    d.vs_naive = 1.0 - static_cast<double>(row.peak_bytes) / static_cast<double>(naive->peak_bytes);
+  if (const PlanRow* bfc = r.find("tf-bfc", "topology"))
+    d.vs_bfc = 1.0 - static_cast<double>(row.peak_bytes) / static_cast<double>(bfc->peak_bytes);
+  d.over_bound = r.instruction_bound ? static_cast<double>(row.peak_bytes) / static_cast<double>(r.instruction_bound) : 0;
+  return d;
+}
+
+std::string percent(std::optional<double> v) { return v ? fmt::format("{:.1f}%", *v * 100) : "-"; }
+
+std::string escape(std::string_view text) {
+  std::string out;
+  for (char c : text) out += c == '<' ? "&lt;" : c == '>' ? "&gt;" : c == '&' ? "&amp;" : std::string(1, c);
+  return out;
+}
+
+}  // namespace
+
+const PlanRow* RunReport::find(std::string_view planner, std::string_view level) const {
+  for (const PlanRow& row : rows)
+    if (row.planner == planner && row.level == level) return &row;
+  return nullptr;
+}
+
+std::string RunReport::table() const {
+  fmt::memory_buffer out;
+  auto it = std::back_inserter(out);
+  fmt::format_to(it, "{} on {} ({} cores, {} sync, {} partition): {} instructions, {} tensors, {} pieces\n", model,
+                 config, cores, sync, partition, instructions, tensors, pieces);
+  fmt::format_to(it, "lower bounds: topology level {:.2f} MiB, instruction level {:.2f} MiB\n\n", mib(topology_bound),
+                 mib(instruction_bound));
+  fmt::format_to(it, "{:<16} {:<11} {:>12} {:>11} {:>10} {:>13} {:>10} {:>10}\n", "planner", "liveness",
+                 "peak (MiB)", "vs no reuse", "vs tf-bfc", "x lower bound", "plan time", "conflicts");
+  for (const PlanRow& row : rows) {
+    const Derived d = derive(*this, row);
+    fmt::format_to(it, "{:<16} {:<11} {:>12.2f} {:>11} {:>10} {:>13.3f} {:>9.2f}s {:>10}\n", row.planner, row.level,
+                   mib(row.peak_bytes), percent(d.vs_naive), percent(d.vs_bfc), d.over_bound, row.plan_seconds,
+                   row.conflicts ? fmt::to_string(*row.conflicts) : std::string("-"));
+  }
+  return fmt::to_string(out);
+}
+
+std::string RunReport::json() const {
+  nlohmann::ordered_json json;
+  json["model"] = model;
+  json["config"] = config;
+  json["cores"] = cores;
+  json["sync"] = sync;
+  json["partition"] = partition;
+  json["seed"] = seed;
+  json["instructions"] = instructions;
+  json["tensors"] = tensors;
+  json["pieces"] = pieces;
+  json["topology_lower_bound_bytes"] = topology_bound;
+  json["instruction_lower_bound_bytes"] = instruction_bound;
+  json["plans"] = nlohmann::ordered_json::array();
+  for (const PlanRow& row : rows) {
+    const Derived d = derive(*this, row);
+    nlohmann::ordered_json r = {{"planner", row.planner}, {"liveness", row.level}, {"peak_bytes", row.peak_bytes}};
+    r["reduction_vs_no_reuse"] = d.vs_naive ? nlohmann::json(*d.vs_naive) : nlohmann::json(nullptr);
+    r["reduction_vs_tf_bfc"] = d.vs_bfc ? nlohmann::json(*d.vs_bfc) : nlohmann::json(nullptr);
+    r["over_lower_bound"] = d.over_bound;
+    r["plan_seconds"] = row.plan_seconds;
+    r["conflicts"] = row.conflicts ? nlohmann::json(*row.conflicts) : nlohmann::json(nullptr);
+    r["cycles"] = row.cycles ? nlohmann::json(*row.cycles) : nlohmann::json(nullptr);
+    json["plans"].push_back(r);
+  }
+  return json.dump(2) + "\n";
+}
+
+std::string RunReport::csv() const {
+  std::string out = "model,cores,sync,planner,liveness,peak_bytes,reduction_vs_no_reuse,reduction_vs_tf_bfc,"
+                    "over_lower_bound,plan_seconds,conflicts,cycles\n";
+  for (const PlanRow& row : rows) {
+    const Derived d = derive(*this, row);
+    out += fmt::format("{},{},{},{},{},{},{},{},{:.4f},{:.3f},{},{}\n", model, cores, sync, row.planner, row.level,
+                       row.peak_bytes, d.vs_naive ? fmt::format("{:.4f}", *d.vs_naive) : "",
+                       d.vs_bfc ? fmt::format("{:.4f}", *d.vs_bfc) : "", d.over_bound, row.plan_seconds,
+                       row.conflicts ? fmt::to_string(*row.conflicts) : "", row.cycles ? fmt::to_string(*row.cycles) : "");
+  }
+  return out;
+}
+
+std::string RunReport::html() const {
+  fmt::memory_buffer out;
+  auto it = std::back_inserter(out);
+  fmt::format_to(it,
+                 "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Tetris: {} on {}</title>\n"
+                 "<style>body{{font-family:sans-serif;margin:2em}}table{{border-collapse:collapse}}"
+                 "td,th{{border:1px solid #ccc;padding:4px 8px;text-align:right}}td:first-child,td:nth-child(2)"
+                 "{{text-align:left}}.plans{{display:flex;flex-wrap:wrap;gap:1em}}.plans figure{{margin:0}}"
+                 "svg{{max-width:100%;height:auto}}</style></head><body>\n",
+                 escape(model), escape(config));
+  fmt::format_to(it, "<h1>{} on {}</h1>\n<p>{} cores, {} sync, {} partition; {} instructions, {} tensors, {} pieces. "
+                 "Lower bounds: topology level {:.2f} MiB, instruction level {:.2f} MiB.</p>\n",
+                 escape(model), escape(config), cores, sync, partition, instructions, tensors, pieces,
+                 mib(topology_bound), mib(instruction_bound));
+  fmt::format_to(it, "<table><tr><th>planner</th><th>liveness</th><th>peak (MiB)</th><th>vs no reuse</th>"
+                 "<th>vs tf-bfc</th><th>× lower bound</th><th>plan time (s)</th><th>conflicts</th></tr>\n");
+  for (const PlanRow& row : rows) {
+    const Derived d = derive(*this, row);
+    fmt::format_to(it, "<tr><td>{}</td><td>{}</td><td>{:.2f}</td><td>{}</td><td>{}</td><td>{:.3f}</td><td>{:.2f}</td>"
+                   "<td>{}</td></tr>\n",
+                   row.planner, row.level, mib(row.peak_bytes), percent(d.vs_naive), percent(d.vs_bfc), d.over_bound,
+                   row.plan_seconds, row.conflicts ? fmt::to_string(*row.conflicts) : "not simulated");
+  }
+  fmt::format_to(it, "</table>\n<h2>Plans (address × time)</h2>\n<div class=\"plans\">\n");
+  for (const PlanRow& row : rows)
+    if (!row.svg.empty())
+      fmt::format_to(it, "<figure><figcaption>{} ({})</figcaption>\n{}</figure>\n", row.planner, row.level, row.svg);
+  fmt::format_to(it, "</div>\n</body></html>\n");
+  return fmt::to_string(out);
+}
+
+}  // namespace tetris::cli

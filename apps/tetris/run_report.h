@@ -1,0 +1,36 @@
+// The report of `tetris run`: one row per plan (planner x liveness level) with footprint,
+// reductions, bound ratio, plan time and simulated conflicts; rendered as a table, JSON, CSV, HTML.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace tetris::cli {
+
+struct PlanRow {
+  std::string planner;
+  std::string level;  // "instruction" or "topology": which liveness the plan was made on
+  std::uint64_t peak_bytes = 0;
+  double plan_seconds = 0;
+  std::optional<std::uint64_t> conflicts;  // when simulated
+  std::optional<std::uint64_t> cycles;
+  std::string svg;  // the plan drawn, for the HTML page
+};
+
+struct RunReport {
+  std::string model, config, sync, partition;
+  std::uint64_t cores = 0, instructions = 0, tensors = 0, pieces = 0;
+  std::uint64_t topology_bound = 0, instruction_bound = 0;
+  std::uint64_t seed = 0;
+  std::vector<PlanRow> rows;
+
+  const PlanRow* find(std::string_view planner, std::string_view level) const;
+  std::string table() const;
+  std::string json() const;
+  std::string csv() const;
+  std::string html() const;
+};
+
+}  // namespace tetris::cli
