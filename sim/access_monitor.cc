@@ -4,67 +4,89 @@
 
 namespace tetris::sim {
 
-AccessMonitor::AccessMonitor(const Program& program, const AddressMap& addresses)
-    : addresses_(addresses), liveness_(program) {
+bool AccessMonitor::Later::operator()(const Access& a, const Access& b) const {
+  if (a.at != b.at) return a.at > b.at;
+  if (a.write != b.write) return a.write;  // loads first
+  return a.core != b.core ? a.core > b.core : a.index > b.index;
+}
+
+AccessMonitor::AccessMonitor(const Program& program, const AddressMap& addresses, const AddressGrid& grid)
+    : program_(program),
+      grid_(grid),
+      shadow_(grid),
+      liveness_(program, addresses, grid) {
+  std::uint32_t total = 0;
+  for (const auto& stream : program.streams) {
+    first_id_.push_back(total);
+    total += static_cast<std::uint32_t>(stream.size());
+  }
+  store_issued_.resize(total, 0);
   for (TensorId t = 0; t < program.tensors.size(); ++t) {
     const Tensor& tensor = program.tensors[t];
     if (tensor.kind != TensorKind::input && tensor.kind != TensorKind::weight) continue;
-    Writer writer;
-    writer.tensor = t;
-    writer.preloaded = true;
-    shadow_.write(addresses.base(t), addresses.base(t) + tensor.bytes, writer);
+    shadow_.write(grid.index(addresses.base(t)), grid.index(addresses.base(t) + tensor.bytes),
+                  Owner{t, Owner::kPreloaded});
   }
 }
 
-void AccessMonitor::record(const Access& access) {
-  if (!pending_.empty() && pending_.back().at < access.at) flush();
-  pending_.push_back(access);
+void AccessMonitor::record(const Access& access, Cycles now) {
+  while (!pending_.empty() && pending_.top().at < now) {
+    replay(pending_.top());
+    pending_.pop();
+  }
+  pending_.push(access);
 }
 
-void AccessMonitor::flush() {
-  std::sort(pending_.begin(), pending_.end(), [](const Access& a, const Access& b) {
-    if (a.at != b.at) return a.at < b.at;
-    if (a.write != b.write) return !a.write;
-    return a.core != b.core ? a.core < b.core : a.index < b.index;
-  });
-  for (const Access& access : pending_) replay(access);
-  pending_.clear();
+Writer AccessMonitor::writer_of(const Owner& owner) const {
+  Writer w;
+  w.tensor = owner.tensor;
+  if (owner.store == Owner::kPreloaded) {
+    w.preloaded = owner.tensor != kNoTensor;
+    return w;
+  }
+  const auto it = std::upper_bound(first_id_.begin(), first_id_.end(), owner.store);
+  w.core = static_cast<CoreId>(it - first_id_.begin() - 1);
+  w.index = owner.store - first_id_[w.core];
+  w.line = program_.streams[w.core][w.index].line;
+  w.at = store_issued_[owner.store];
+  return w;
 }
 
 void AccessMonitor::replay(const Access& access) {
-  const std::uint64_t base = addresses_.base(access.tensor);
-  const TensorRange& r = access.range;
+  const auto spans = grid_.spans(access.core, access.index);
+  const Instruction& instruction = program_.streams[access.core][access.index];
   if (access.write) {
-    Writer writer{access.tensor, access.core, access.index, access.line, access.at, false};
-    for (std::uint64_t row = 0; row < r.rows; ++row) {
-      const std::uint64_t offset = r.offset + row * r.row_stride;
-      shadow_.write(base + offset, base + offset + r.row_bytes, writer);
-      liveness_.write(access.tensor, offset, offset + r.row_bytes, access.at);
+    const TensorId tensor = std::get<Store>(instruction.op).tensor;
+    const std::uint32_t id = first_id_[access.core] + access.index;
+    store_issued_[id] = access.at;
+    for (const AddressGrid::Span& span : spans) {
+      shadow_.write(span.first, span.last, Owner{tensor, id});
+      liveness_.write(tensor, span.first, span.last, access.at);
     }
     return;
   }
+  const TensorId tensor = std::get<Load>(instruction.op).tensor;
   found_.clear();
-  for (std::uint64_t row = 0; row < r.rows; ++row) {
-    const std::uint64_t offset = r.offset + row * r.row_stride;
-    shadow_.read(base + offset, base + offset + r.row_bytes,
-                 [&](std::uint64_t begin, std::uint64_t end, const Writer& writer) {
-                   if (writer.tensor == access.tensor) return;
-                   const auto kind =
-                       writer.tensor == kNoTensor ? Conflict::Kind::uninitialised : Conflict::Kind::overwritten;
-                   for (Conflict& c : found_) {
-                     if (c.kind == kind && (kind == Conflict::Kind::uninitialised || c.writer.same_store(writer))) {
-                       c.address_begin = std::min(c.address_begin, begin);
-                       c.address_end = std::max(c.address_end, end);
-                       c.bytes += end - begin;
-                       return;
-                     }
-                   }
-                   found_.push_back(Conflict{kind, access.at, access.core, access.index, access.line, access.tensor,
-                                             writer, begin, end, end - begin});
-                 });
-    liveness_.read(access.tensor, offset, offset + r.row_bytes, access.start, access.at);
+  for (const AddressGrid::Span& span : spans) {
+    shadow_.read(span.first, span.last, [&](std::uint32_t from, std::uint32_t to, const Owner& owner) {
+      if (owner.tensor == tensor) return;
+      const auto kind = owner.tensor == kNoTensor ? Conflict::Kind::uninitialised : Conflict::Kind::overwritten;
+      const std::uint64_t a = grid_.begin(from), b = grid_.begin(to);
+      for (auto& [seen, c] : found_) {
+        if (seen == owner) {  // one report per load and store: widen it
+          c.address_begin = std::min(c.address_begin, a);
+          c.address_end = std::max(c.address_end, b);
+          c.bytes += b - a;
+          return;
+        }
+      }
+      found_.emplace_back(owner, Conflict{kind, access.at, access.core, access.index, instruction.line, tensor,
+                                          kind == Conflict::Kind::overwritten ? writer_of(owner) : Writer{}, a, b,
+                                          b - a});
+    });
+    liveness_.read(tensor, span.first, span.last, access.start, access.at);
   }
-  for (const Conflict& c : found_) {
+  for (const auto& [owner, c] : found_) {
     ++conflict_count_;
     if (c.kind == Conflict::Kind::uninitialised) ++uninitialised_count_;
     if (conflicts_.size() < kMaxConflictsKept) conflicts_.push_back(c);
@@ -72,7 +94,7 @@ void AccessMonitor::replay(const Access& access) {
 }
 
 void AccessMonitor::finish(Cycles end) {
-  flush();
+  for (; !pending_.empty(); pending_.pop()) replay(pending_.top());
   peak_live_bytes_ = liveness_.peak_live_bytes(end);
 }
 

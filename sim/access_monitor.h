@@ -7,15 +7,19 @@
 // overwrote it and the address range. Bytes nobody wrote are reported as uninitialised reads;
 // graph inputs and weights count as written at cycle 0. Accesses in the same cycle are replayed
 // loads first (a load ending at cycle t and a store issued at t do not overlap), then by core and
-// instruction, so the verdict never depends on the order the kernel ran processes in.
+// instruction, so the verdict never depends on the order the kernel ran processes in. Accesses
+// may be recorded ahead of time (a load whose completion the memory already knows); each is
+// replayed once the kernel's time has passed it.
 //
 // The same replay feeds the LivenessTracker for the peak live bytes.
 #pragma once
 
 #include <cstdint>
+#include <queue>
 #include <vector>
 
 #include "common/trace.h"
+#include "sim/address_grid.h"
 #include "sim/address_map.h"
 #include "sim/liveness_tracker.h"
 #include "sim/shadow_memory.h"
@@ -23,15 +27,23 @@
 
 namespace tetris::sim {
 
+// A load or store instruction's access; what it touches comes from the instruction.
 struct Access {
   Cycles at;     // store: issue; load: completion
   Cycles start;  // issue (equal to `at` for a store)
   CoreId core;
   std::uint32_t index;  // in the core's stream
-  std::uint32_t line;
-  TensorId tensor;
-  TensorRange range;
   bool write;
+};
+
+// The store (or the program's start) that put a tensor's bytes in place.
+struct Writer {
+  TensorId tensor = kNoTensor;
+  CoreId core = 0;
+  std::uint32_t index = 0;  // in the core's stream
+  std::uint32_t line = 0;
+  Cycles at = 0;            // when the store was issued
+  bool preloaded = false;   // there before the program started (graph inputs, weights)
 };
 
 struct Conflict {
@@ -51,10 +63,10 @@ class AccessMonitor {
  public:
   static constexpr std::size_t kMaxConflictsKept = 1000;
 
-  AccessMonitor(const Program& program, const AddressMap& addresses);
+  AccessMonitor(const Program& program, const AddressMap& addresses, const AddressGrid& grid);
 
-  // Accesses must be recorded in nondecreasing `at` (the kernel's time).
-  void record(const Access& access);
+  // `now` is the kernel's time; `access.at` >= now.
+  void record(const Access& access, Cycles now);
   // Replays what is left; the run ended at `end`.
   void finish(Cycles end);
 
@@ -65,14 +77,20 @@ class AccessMonitor {
   std::uint64_t peak_live_bytes() const { return peak_live_bytes_; }
 
  private:
-  void flush();
+  struct Later {
+    bool operator()(const Access& a, const Access& b) const;
+  };
   void replay(const Access& access);
+  Writer writer_of(const Owner& owner) const;
 
-  const AddressMap& addresses_;
+  const Program& program_;
+  const AddressGrid& grid_;
   ShadowMemory shadow_;
   LivenessTracker liveness_;
-  std::vector<Access> pending_;  // all at the same or ascending cycles, not yet replayed
-  std::vector<Conflict> found_;  // scratch: conflicts of the access being replayed
+  std::vector<std::uint32_t> first_id_;  // per core: global id of its first instruction
+  std::vector<Cycles> store_issued_;     // per global instruction id
+  std::priority_queue<Access, std::vector<Access>, Later> pending_;  // not yet replayed
+  std::vector<std::pair<Owner, Conflict>> found_;  // scratch: conflicts of the access being replayed
   std::vector<Conflict> conflicts_;
   std::uint64_t conflict_count_ = 0;
   std::uint64_t uninitialised_count_ = 0;

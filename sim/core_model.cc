@@ -4,81 +4,93 @@
 
 namespace tetris::sim {
 
-CoreModel::CoreModel(CoreId id, const Program& program, const AddressMap& addresses, const TimingModel& timing,
-                     const Jitter& jitter)
-    : id_(id),
-      stream_(program.streams[id]),
-      addresses_(addresses),
-      timing_(timing),
-      jitter_(jitter),
-      layer_spans_(program.layers.size()) {
-  before_.reserve(stream_.size());
-  for (std::uint32_t i = 0; i < stream_.size(); ++i) {
-    before_.push_back({static_cast<std::uint32_t>(loads_.size()), static_cast<std::uint32_t>(computes_.size()),
-                       static_cast<std::uint32_t>(stores_.size()), static_cast<std::uint32_t>(syncs_.size())});
-    const Operation& op = stream_[i].op;
-    if (std::holds_alternative<Load>(op)) {
-      loads_.push_back(i);
-    } else if (std::holds_alternative<Compute>(op)) {
-      computes_.push_back(i);
-    } else if (std::holds_alternative<Store>(op)) {
-      stores_.push_back(i);
+CoreProgram::CoreProgram(const Program& program, CoreId core, const AddressMap& addresses,
+                         const TimingModel& timing)
+    : stream(program.streams[core]), layer_count(program.layers.size()) {
+  before.reserve(stream.size());
+  hull.resize(stream.size(), {0, 0});
+  amount.resize(stream.size(), 0);
+  layer.resize(stream.size(), kNoLayer);
+  for (std::uint32_t i = 0; i < stream.size(); ++i) {
+    before.push_back({static_cast<std::uint32_t>(loads.size()), static_cast<std::uint32_t>(computes.size()),
+                      static_cast<std::uint32_t>(stores.size()), static_cast<std::uint32_t>(syncs.size())});
+    const Operation& op = stream[i].op;
+    if (stream[i].layer) layer[i] = *stream[i].layer;
+    if (const auto* load = std::get_if<Load>(&op)) {
+      loads.push_back(i);
+      const std::uint64_t base = addresses.base(load->tensor);
+      hull[i] = {base + load->range.offset, base + load->range.end()};
+      amount[i] = load->range.bytes();
+    } else if (const auto* compute = std::get_if<Compute>(&op)) {
+      computes.push_back(i);
+      amount[i] = timing.compute_cycles(compute->op, compute->work);
+    } else if (const auto* store = std::get_if<Store>(&op)) {
+      stores.push_back(i);
+      const std::uint64_t base = addresses.base(store->tensor);
+      hull[i] = {base + store->range.offset, base + store->range.end()};
+      amount[i] = store->range.bytes();
     } else {
-      syncs_.push_back(i);
+      syncs.push_back(i);
     }
   }
+}
+
+CoreModel::CoreModel(CoreId id, const CoreProgram& program, const Jitter& jitter)
+    : id_(id),
+      stream_(program.stream),
+      before_(program.before),
+      hull_(program.hull),
+      amount_(program.amount),
+      layer_(program.layer),
+      loads_(program.loads),
+      computes_(program.computes),
+      stores_(program.stores),
+      syncs_(program.syncs),
+      jitter_(jitter),
+      layer_spans_(program.layer_count) {
   stats_.instructions = stream_.size();
 }
 
-std::pair<std::uint64_t, std::uint64_t> CoreModel::hull(std::uint32_t index) const {
-  const Operation& op = stream_[index].op;
-  const auto* load = std::get_if<Load>(&op);
-  const TensorId tensor = load ? load->tensor : std::get<Store>(op).tensor;
-  const TensorRange& range = load ? load->range : std::get<Store>(op).range;
-  const std::uint64_t base = addresses_.base(tensor);
-  return {base + range.offset, base + range.end()};
-}
-
 bool CoreModel::load_ready(std::uint32_t index) const {
-  const Before& b = before_[index];
+  const CoreProgram::Before& b = before_[index];
   if (syncs_done_ < b.syncs) return false;
   if (b.computes >= 2 && computes_done_ < b.computes - 1) return false;
   if (b.stores <= stores_done_) return true;
   if (b.stores - stores_done_ > kStoreQueueDepth) return false;
-  const auto [lo, hi] = hull(index);
+  const auto [lo, hi] = hull_[index];
   for (std::uint32_t s = stores_done_; s < b.stores; ++s) {
-    const auto [slo, shi] = hull(stores_[s]);
+    const auto [slo, shi] = hull_[stores_[s]];
     if (slo < hi && lo < shi) return false;
   }
   return true;
 }
 
 bool CoreModel::compute_ready(std::uint32_t index) const {
-  const Before& b = before_[index];
+  const CoreProgram::Before& b = before_[index];
   if (syncs_done_ < b.syncs || loads_done_ < b.loads) return false;
   return b.computes == 0 || stores_done_ >= before_[computes_[b.computes - 1]].stores;
 }
 
 bool CoreModel::store_ready(std::uint32_t index) const {
-  const Before& b = before_[index];
+  const CoreProgram::Before& b = before_[index];
   return syncs_done_ >= b.syncs && loads_done_ >= b.loads && computes_done_ >= b.computes;
 }
 
 bool CoreModel::sync_ready(std::uint32_t index) const {
-  const Before& b = before_[index];
+  const CoreProgram::Before& b = before_[index];
   return loads_done_ >= b.loads && computes_done_ >= b.computes && stores_done_ >= b.stores;
 }
 
 void CoreModel::begin(std::uint32_t index, Cycles now) {
-  if (const auto& layer = stream_[index].layer) {
-    LayerSpan& span = layer_spans_[*layer];
+  if (const std::uint32_t layer = layer_[index]; layer != CoreProgram::kNoLayer) {
+    LayerSpan& span = layer_spans_[layer];
     span.first = std::min(span.first, now);
   }
 }
 
 void CoreModel::end(std::uint32_t index, Cycles now) {
-  if (const auto& layer = stream_[index].layer) {
-    LayerSpan& span = layer_spans_[*layer];
+  if (const std::uint32_t layer = layer_[index]; layer != CoreProgram::kNoLayer) {
+    LayerSpan& span = layer_spans_[layer];
     span.last = std::max(span.last, now);
   }
   stats_.finish = std::max(stats_.finish, now);
@@ -97,10 +109,6 @@ void CoreModel::account(Cycles now) {
   }
 }
 
-void CoreModel::transfer_done(TransferKind kind) {
-  (kind == TransferKind::load ? load_finished_ : store_finished_) = true;
-}
-
 void CoreModel::start_sync(std::uint32_t index, Cycles now, CorePorts& ports) {
   sync_active_ = true;
   sync_release_ = kNever;
@@ -116,15 +124,17 @@ void CoreModel::start_sync(std::uint32_t index, Cycles now, CorePorts& ports) {
   }
 }
 
-std::optional<Cycles> CoreModel::advance(Cycles now, CorePorts& ports) {
+void CoreModel::step(Cycles now, CorePorts& ports) {
   account(now);
-  if (load_finished_) {
-    load_finished_ = load_busy_ = false;
-    end(loads_[loads_done_++], now);
+  if (load_done_at_ <= now) {
+    load_busy_ = false;
+    end(loads_[loads_done_++], load_done_at_);
+    load_done_at_ = kNever;
   }
-  if (store_finished_) {
-    store_finished_ = store_busy_ = false;
-    end(stores_[stores_done_++], now);
+  if (store_done_at_ <= now) {
+    store_busy_ = false;
+    end(stores_[stores_done_++], store_done_at_);
+    store_done_at_ = kNever;
   }
   for (bool progress = true; progress;) {
     progress = false;
@@ -144,14 +154,13 @@ std::optional<Cycles> CoreModel::advance(Cycles now, CorePorts& ports) {
       const std::uint32_t index = loads_[next_load_++];
       load_busy_ = true;
       begin(index, now);
-      stats_.bytes_read += std::get<Load>(stream_[index].op).range.bytes();
+      stats_.bytes_read += amount_[index];
       ports.start_transfer(id_, TransferKind::load, index, now);
       progress = true;
     }
     if (compute_end_ == kNever && next_compute_ < computes_.size() && compute_ready(computes_[next_compute_])) {
       const std::uint32_t index = computes_[next_compute_++];
-      const Compute& compute = std::get<Compute>(stream_[index].op);
-      const Cycles cycles = timing_.compute_cycles(compute.op, compute.work);
+      const Cycles cycles = amount_[index];
       compute_end_ = now + cycles + jitter_.extra(cycles, id_, index, JitterTarget::compute);
       begin(index, now);
       progress = true;
@@ -160,7 +169,7 @@ std::optional<Cycles> CoreModel::advance(Cycles now, CorePorts& ports) {
       const std::uint32_t index = stores_[next_store_++];
       store_busy_ = true;
       begin(index, now);
-      stats_.bytes_written += std::get<Store>(stream_[index].op).range.bytes();
+      stats_.bytes_written += amount_[index];
       ports.start_transfer(id_, TransferKind::store, index, now);
       progress = true;
     }
@@ -169,10 +178,19 @@ std::optional<Cycles> CoreModel::advance(Cycles now, CorePorts& ports) {
       progress = true;
     }
   }
-  Cycles next = compute_end_;
-  if (sync_active_) next = std::min(next, sync_release_);
-  if (next == kNever) return std::nullopt;
-  return next;
+}
+
+std::optional<Cycles> CoreModel::advance(Cycles now, CorePorts& ports) {
+  safe_until_ = std::max(safe_until_, now);
+  for (;;) {
+    step(time_, ports);
+    Cycles next = std::min({compute_end_, load_done_at_, store_done_at_});
+    if (sync_active_) next = std::min(next, sync_release_);
+    if (next == kNever) return std::nullopt;
+    const bool unannounced = (load_busy_ && load_done_at_ == kNever) || (store_busy_ && store_done_at_ == kNever);
+    if (unannounced && next > safe_until_) return next;
+    time_ = next;
+  }
 }
 
 bool CoreModel::finished() const {

@@ -16,9 +16,18 @@
 // "Tile k" of a load is the number of computes before it. Loads and stores take the time the
 // shared memory gives them; computes take TimingModel::compute_cycles (plus jitter).
 //
-// The SystemC shell (CoreModule) calls advance() whenever time moves on for this core.
+// Run-ahead: a core keeps its own time, which may be ahead of the kernel's. It handles its events
+// in time order as soon as nothing unknown can come before them: a transfer completion the memory
+// has announced is final (the memory announces completions in time order, so any unannounced one
+// comes later), a compute end is final once no transfer is still unannounced or it is no later
+// than an announced one, and a sync release comes while nothing else is in flight. Otherwise the
+// core waits for the kernel. Requests carry their issue time; decisions depend only on times, so
+// running ahead changes nothing but speed.
+//
+// The SystemC shell (CoreModule) calls advance() whenever something arrives for this core.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <vector>
@@ -59,24 +68,51 @@ struct LayerSpan {
   Cycles last = 0;        // latest completion of one
 };
 
+// A core's stream as its units see it: built once per program, shared by every run.
+class CoreProgram {
+ public:
+  // Per instruction: how many instructions of each kind precede it in program order.
+  struct Before {
+    std::uint32_t loads, computes, stores, syncs;
+  };
+
+  static constexpr std::uint32_t kNoLayer = 0xffffffff;
+
+  CoreProgram(const Program& program, CoreId core, const AddressMap& addresses, const TimingModel& timing);
+
+  const std::vector<Instruction>& stream;
+  std::size_t layer_count;
+  std::vector<Before> before;
+  // Per instruction: the address hull [first, second) of a load or store.
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> hull;
+  // Per instruction: bytes moved (loads, stores) or cycles taken without jitter (computes), and
+  // its layer (kNoLayer: none).
+  std::vector<std::uint64_t> amount;
+  std::vector<std::uint32_t> layer;
+  std::vector<std::uint32_t> loads, computes, stores, syncs;  // instruction indices per unit
+};
+
 class CoreModel {
  public:
   static constexpr std::uint32_t kStoreQueueDepth = 16;
 
-  CoreModel(CoreId id, const Program& program, const AddressMap& addresses, const TimingModel& timing,
-            const Jitter& jitter);
+  CoreModel(CoreId id, const CoreProgram& program, const Jitter& jitter);
 
-  // Retires what has finished by `now` and starts everything that can start at `now`.
-  // Returns the next cycle at which this core finishes something on its own (a compute or a
-  // sync release), if any; transfers end through transfer_done().
+  // Runs the core as far as it safely can; the kernel's time is `now`. Returns the cycle at which
+  // the kernel must call again (a compute end that is not yet safe), or nothing when the core
+  // waits for an announcement or a sync grant (or has finished).
   std::optional<Cycles> advance(Cycles now, CorePorts& ports);
-  // The memory finished this core's load or store at `now`; call advance(now) next.
-  void transfer_done(TransferKind kind);
+  // The memory announces that this core's load or store completes at cycle `at`.
+  void transfer_done(TransferKind kind, Cycles at) {
+    (kind == TransferKind::load ? load_done_at_ : store_done_at_) = at;
+    safe_until_ = std::max(safe_until_, at);
+  }
   // The sync instruction in progress may complete at `at`.
   void sync_granted(Cycles at) { sync_release_ = at; }
 
   bool finished() const;
   CoreId id() const { return id_; }
+  Cycles time() const { return time_; }  // the core's own time
   const CoreStats& stats() const { return stats_; }
   const std::vector<LayerSpan>& layer_spans() const { return layer_spans_; }
   // The instruction the core is stuck at: the sync in progress, or the first unfinished one.
@@ -84,36 +120,33 @@ class CoreModel {
   bool blocked_in_sync() const { return sync_active_ && sync_release_ == kNever; }
 
  private:
-  enum class Kind : std::uint8_t { load, compute, store, sync };
-  // Per instruction: how many instructions of each kind precede it in program order.
-  struct Before {
-    std::uint32_t loads, computes, stores, syncs;
-  };
-
   bool load_ready(std::uint32_t index) const;
   bool compute_ready(std::uint32_t index) const;
   bool store_ready(std::uint32_t index) const;
   bool sync_ready(std::uint32_t index) const;
   void start_sync(std::uint32_t index, Cycles now, CorePorts& ports);
+  void step(Cycles now, CorePorts& ports);  // retire what is due at `now`, start what can start
   void account(Cycles now);
   void begin(std::uint32_t index, Cycles now);
   void end(std::uint32_t index, Cycles now);
-  std::pair<std::uint64_t, std::uint64_t> hull(std::uint32_t index) const;  // address range
 
   CoreId id_;
   const std::vector<Instruction>& stream_;
-  const AddressMap& addresses_;
-  const TimingModel& timing_;
+  const std::vector<CoreProgram::Before>& before_;
+  const std::vector<std::pair<std::uint64_t, std::uint64_t>>& hull_;
+  const std::vector<std::uint64_t>& amount_;
+  const std::vector<std::uint32_t>& layer_;
+  const std::vector<std::uint32_t>&loads_, &computes_, &stores_, &syncs_;
   const Jitter& jitter_;
 
-  std::vector<Before> before_;
-  std::vector<std::uint32_t> loads_, computes_, stores_, syncs_;  // instruction indices per unit
+  Cycles time_ = 0;        // the core's own time
+  Cycles safe_until_ = 0;  // no unannounced completion comes at or before this
 
   // Progress: instructions started (next_*) and completed (*_done) per unit, in order.
   std::uint32_t next_load_ = 0, next_compute_ = 0, next_store_ = 0, next_sync_ = 0;
   std::uint32_t loads_done_ = 0, computes_done_ = 0, stores_done_ = 0, syncs_done_ = 0;
   bool load_busy_ = false, store_busy_ = false;
-  bool load_finished_ = false, store_finished_ = false;  // reported, not yet retired
+  Cycles load_done_at_ = kNever, store_done_at_ = kNever;  // announced completions
   Cycles compute_end_ = kNever;                          // kNever: the compute unit is idle
   bool sync_active_ = false;
   Cycles sync_release_ = kNever;

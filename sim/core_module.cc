@@ -5,13 +5,13 @@
 namespace tetris::sim {
 
 CoreModule::CoreModule(sc_core::sc_module_name name, CoreId id, const Program& program,
-                       const AddressMap& addresses, const TimingModel& timing, const Jitter& jitter)
+                       const CoreProgram& core_program, const AddressMap& addresses, const Jitter& jitter)
     : sc_core::sc_module(name),
       socket("socket"),
       sync("sync"),
       program_(program),
       addresses_(addresses),
-      model_(id, program, addresses, timing, jitter) {
+      model_(id, core_program, jitter) {
   socket.register_nb_transport_bw(this, &CoreModule::nb_transport_bw);
   for (int unit = 0; unit < 2; ++unit) {
     payloads_[unit].set_extension(&extensions_[unit]);
@@ -28,9 +28,9 @@ CoreModule::~CoreModule() {
 
 void CoreModule::step() {
   const Cycles now = now_cycles();
-  stepping_ = true;
-  const auto next = model_.advance(now, *this);
-  stepping_ = false;
+  poked_ = false;
+  const auto next = run(now);
+  armed_at_ = next.value_or(kNever);
   if (next) {
     next_trigger(cycles_to_time(*next - now), wake_);
   } else if (!model_.finished()) {
@@ -38,13 +38,23 @@ void CoreModule::step() {
   }
 }
 
+std::optional<Cycles> CoreModule::run(Cycles now) {
+  stepping_ = true;
+  const auto next = model_.advance(now, *this);
+  stepping_ = false;
+  return next;
+}
+
+void CoreModule::poke() {
+  // During our own step, the running advance() sees what arrived.
+  if (stepping_ || poked_) return;
+  poked_ = true;
+  wake_.notify(sc_core::SC_ZERO_TIME);
+}
+
 void CoreModule::sync_granted(Cycles at) {
   model_.sync_granted(at);
-  // A grant during our own step is seen by the running advance(); others need a wake-up.
-  if (!stepping_) {
-    const Cycles now = now_cycles();
-    wake_.notify(cycles_to_time(at > now ? at - now : 0));
-  }
+  poke();
 }
 
 void CoreModule::start_transfer(CoreId core, TransferKind kind, std::uint32_t index, Cycles now) {
@@ -71,15 +81,20 @@ void CoreModule::start_transfer(CoreId core, TransferKind kind, std::uint32_t in
   payload.set_data_length(static_cast<unsigned int>(std::min<std::uint64_t>(ext.range.bytes(), UINT32_MAX)));
   payload.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
   tlm::tlm_phase phase = tlm::BEGIN_REQ;
-  sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
+  sc_core::sc_time delay = cycles_to_time(now - now_cycles());  // `now` is the core's own time
   socket->nb_transport_fw(payload, phase, delay);  // the memory accepts at once (END_REQ)
 }
 
 tlm::tlm_sync_enum CoreModule::nb_transport_bw(tlm::tlm_generic_payload& payload, tlm::tlm_phase& phase,
-                                               sc_core::sc_time&) {
+                                               sc_core::sc_time& delay) {
   if (phase == tlm::BEGIN_RESP) {
-    model_.transfer_done(payload.get_extension<AccessExtension>()->kind);
-    wake_.notify(sc_core::SC_ZERO_TIME);
+    const Cycles now = now_cycles();
+    model_.transfer_done(payload.get_extension<AccessExtension>()->kind, now + delay.value());
+    // Run on at once; if the core now needs a wake earlier than the one it has, notify it.
+    if (const auto next = run(now); next && *next < armed_at_) {
+      armed_at_ = *next;
+      wake_.notify(cycles_to_time(*next - now));
+    }
     phase = tlm::END_RESP;
   }
   return tlm::TLM_COMPLETED;

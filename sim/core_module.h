@@ -1,6 +1,8 @@
-// One core as a SystemC module: a thin shell around CoreModel. One SC_METHOD, woken only when
-// something happens for this core (a transfer completes, a compute ends, a sync is granted),
-// never by a clock. Loads and stores go out on a TLM-2.0 initiator socket (base protocol,
+// One core as a SystemC module: a thin shell around CoreModel. Requests leave at the core's own
+// time, annotated as a TLM delay; a response (BEGIN_RESP) carries the delay to its completion and
+// the core runs on at once from the backward call. One SC_METHOD covers the rest: it runs when the
+// sync unit grants a sync, or when a compute end the core could not settle alone is due; never
+// on a clock. Loads and stores go out on a TLM-2.0 initiator socket (base protocol,
 // non-blocking); barriers and semaphores through a port to the sync unit.
 #pragma once
 
@@ -21,8 +23,8 @@ class CoreModule : public sc_core::sc_module, private CorePorts, public SyncList
   tlm_utils::simple_initiator_socket<CoreModule> socket;
   sc_core::sc_port<SyncInterface> sync;
 
-  CoreModule(sc_core::sc_module_name name, CoreId id, const Program& program, const AddressMap& addresses,
-             const TimingModel& timing, const Jitter& jitter);
+  CoreModule(sc_core::sc_module_name name, CoreId id, const Program& program, const CoreProgram& core_program,
+             const AddressMap& addresses, const Jitter& jitter);
   ~CoreModule() override;
 
   const CoreModel& model() const { return model_; }
@@ -30,6 +32,8 @@ class CoreModule : public sc_core::sc_module, private CorePorts, public SyncList
 
  private:
   void step();
+  std::optional<Cycles> run(Cycles now);  // advance the model; returns the wake it asks for
+  void poke();           // run step() in the next delta cycle
   tlm::tlm_sync_enum nb_transport_bw(tlm::tlm_generic_payload& payload, tlm::tlm_phase& phase,
                                      sc_core::sc_time& delay);
 
@@ -44,6 +48,8 @@ class CoreModule : public sc_core::sc_module, private CorePorts, public SyncList
   CoreModel model_;
   sc_core::sc_event wake_;
   bool stepping_ = false;
+  bool poked_ = false;
+  Cycles armed_at_ = kNever;  // the method's pending timed wake
   // One request in flight per transfer unit: a payload and its extension each, reused.
   tlm::tlm_generic_payload payloads_[2];
   AccessExtension extensions_[2];

@@ -6,57 +6,41 @@
 
 namespace tetris::sim {
 
-LivenessTracker::LivenessTracker(const Program& program) : program_(program), tensors_(program.tensors.size()) {
+LivenessTracker::LivenessTracker(const Program& program, const AddressMap& addresses, const AddressGrid& grid)
+    : grid_(grid), tensors_(program.tensors.size()) {
   for (TensorId t = 0; t < program.tensors.size(); ++t) {
     const Tensor& tensor = program.tensors[t];
-    if (tensor.kind == TensorKind::input) tensors_[t].emplace(0, Segment{tensor.bytes, 0, 0, 0});
-    if (tensor.kind == TensorKind::output) tensors_[t].emplace(0, Segment{tensor.bytes, kNever, kNever, 0});
+    if (!memmgr::is_planned(tensor.kind)) continue;
+    TensorLives& lives = tensors_[t];
+    lives.tracked = true;
+    lives.output = tensor.kind == TensorKind::output;
+    lives.first_segment = grid.index(addresses.base(t));
+    lives.lives.resize(grid.index(addresses.base(t) + tensor.bytes) - lives.first_segment);
+    if (tensor.kind == TensorKind::input)
+      for (Life& life : lives.lives) life = {0, 0, 0};
   }
 }
 
-template <typename Update>
-void LivenessTracker::update(TensorId tensor, std::uint64_t begin, std::uint64_t end, Update&& apply) {
-  if (!memmgr::is_planned(program_.tensors[tensor].kind) || begin >= end) return;
-  Segments& segments = tensors_[tensor];
-  // Split at `begin` and `end` so that whole segments cover [begin, end), filling gaps.
-  auto split = [&](std::uint64_t at) {
-    auto it = segments.upper_bound(at);
-    if (it == segments.begin()) return;
-    auto prev = std::prev(it);
-    if (prev->first < at && prev->second.end > at) {
-      Segment right = prev->second;
-      prev->second.end = at;
-      segments.emplace_hint(it, at, right);
-    }
-  };
-  split(begin);
-  split(end);
-  std::uint64_t at = begin;
-  auto it = segments.lower_bound(begin);
-  while (at < end) {
-    if (it == segments.end() || it->first > at) {
-      const std::uint64_t gap_end = it == segments.end() ? end : std::min(end, it->first);
-      it = segments.emplace_hint(it, at, Segment{gap_end});
-    }
-    apply(it->second);
-    at = it->second.end;
-    ++it;
+void LivenessTracker::write(TensorId tensor, std::uint32_t first, std::uint32_t last, Cycles at) {
+  TensorLives& t = tensors_[tensor];
+  if (!t.tracked) return;
+  for (std::uint32_t s = first - t.first_segment, e = last - t.first_segment; s < e; ++s) {
+    Life& life = t.lives[s];
+    life.first_write = std::min(life.first_write, at);
+    life.first_access = std::min(life.first_access, at);
+    life.last_access = std::max(life.last_access, at + 1);
   }
 }
 
-void LivenessTracker::write(TensorId tensor, std::uint64_t begin, std::uint64_t end, Cycles at) {
-  update(tensor, begin, end, [at](Segment& s) {
-    s.first_write = std::min(s.first_write, at);
-    s.first_access = std::min(s.first_access, at);
-    s.last_access = std::max(s.last_access, at + 1);
-  });
-}
-
-void LivenessTracker::read(TensorId tensor, std::uint64_t begin, std::uint64_t end, Cycles start, Cycles at) {
-  update(tensor, begin, end, [start, at](Segment& s) {
-    s.first_access = std::min(s.first_access, start);
-    s.last_access = std::max(s.last_access, std::max(at, start + 1));
-  });
+void LivenessTracker::read(TensorId tensor, std::uint32_t first, std::uint32_t last, Cycles start, Cycles at) {
+  TensorLives& t = tensors_[tensor];
+  if (!t.tracked) return;
+  const Cycles until = std::max(at, start + 1);
+  for (std::uint32_t s = first - t.first_segment, e = last - t.first_segment; s < e; ++s) {
+    Life& life = t.lives[s];
+    life.first_access = std::min(life.first_access, start);
+    life.last_access = std::max(life.last_access, until);
+  }
 }
 
 std::uint64_t LivenessTracker::peak_live_bytes(Cycles end) const {
@@ -65,20 +49,34 @@ std::uint64_t LivenessTracker::peak_live_bytes(Cycles end) const {
     std::int64_t delta;
   };
   std::vector<Event> events;
-  for (TensorId t = 0; t < tensors_.size(); ++t) {
-    const bool output = program_.tensors[t].kind == TensorKind::output;
-    for (const auto& [begin, s] : tensors_[t]) {
-      Cycles from = s.first_write != kNever ? s.first_write : s.first_access;
-      Cycles to = s.last_access;
-      if (output) {
+  for (const TensorLives& t : tensors_) {
+    // Neighbouring segments with one lifetime make one event pair.
+    Cycles run_from = kNever, run_to = 0;
+    std::uint64_t run_bytes = 0;
+    auto flush = [&] {
+      if (run_bytes && run_from < run_to) {
+        events.push_back({run_from, static_cast<std::int64_t>(run_bytes)});
+        events.push_back({run_to, -static_cast<std::int64_t>(run_bytes)});
+      }
+      run_bytes = 0;
+    };
+    for (std::uint32_t s = 0; s < t.lives.size(); ++s) {
+      const Life& life = t.lives[s];
+      Cycles from = life.first_write != kNever ? life.first_write : life.first_access;
+      Cycles to = life.last_access;
+      if (t.output) {
         if (from == kNever) from = end;
         to = end + 1;
       }
-      if (from == kNever || from >= to) continue;
-      const auto bytes = static_cast<std::int64_t>(s.end - begin);
-      events.push_back({from, bytes});
-      events.push_back({to, -bytes});
+      if (from == kNever || from >= to) {
+        flush();
+        continue;
+      }
+      if (run_bytes && (from != run_from || to != run_to)) flush();
+      run_from = from, run_to = to;
+      run_bytes += grid_.end(t.first_segment + s) - grid_.begin(t.first_segment + s);
     }
+    flush();
   }
   // Lives are half-open: one ending at a cycle frees its bytes before one starting there.
   std::sort(events.begin(), events.end(),

@@ -10,68 +10,90 @@ void MemoryArbiter::add(std::uint64_t tag, std::uint64_t key, Cycles arrival, Cy
   arrivals_.push({arrival, key, tag, std::max<Cycles>(beats, 1)});
 }
 
-void MemoryArbiter::admit() {
-  while (!arrivals_.empty() && arrivals_.top().at <= now_) {
-    const Arrival& a = arrivals_.top();
-    // At the end of the current round: just before the request served next.
-    if (next_ > ring_.size()) next_ = 0;
-    ring_.insert(ring_.begin() + static_cast<std::ptrdiff_t>(next_), Active{a.tag, a.beats});
-    ++next_;
-    arrivals_.pop();
+void MemoryArbiter::push_back(std::uint64_t tag, Cycles beats) {
+  if (size() == tags_.size()) {  // grow: unwrap into a buffer twice as big
+    const std::size_t capacity = std::max<std::size_t>(8, 2 * tags_.size());
+    std::vector<std::uint64_t> tags(capacity);
+    std::vector<Cycles> targets(capacity);
+    for (std::size_t p = 0; p < size(); ++p) tags[p] = tags_[slot(p)], targets[p] = targets_[slot(p)];
+    first_ -= head_;
+    tail_ = size();
+    head_ = 0;
+    tags_ = std::move(tags);
+    targets_ = std::move(targets);
+    mask_ = capacity - 1;
   }
-  if (next_ >= ring_.size()) next_ = 0;
+  tags_[tail_ & mask_] = tag;
+  targets_[tail_ & mask_] = credited_ + beats;
+  if (first_known_ && targets_[tail_ & mask_] < targets_[first_ & mask_]) first_ = tail_;
+  ++tail_;
 }
 
-std::pair<Cycles, std::size_t> MemoryArbiter::earliest_completion() const {
-  // The request j places after next_ gets its beats in cycles now_ + j, now_ + j + N, ...; its
-  // last one (the remaining-th) ends at now_ + (remaining - 1) * N + j + 1.
-  const std::size_t n = ring_.size();
-  Cycles best = kNever;
-  std::size_t best_index = 0;
-  for (std::size_t j = 0; j < n; ++j) {
-    const std::size_t i = (next_ + j) % n;
-    const Cycles at = now_ + (ring_[i].remaining - 1) * n + j + 1;
-    if (at < best) best = at, best_index = i;
+void MemoryArbiter::admit(Cycles to) {
+  // At the end of the current round: after every request already in the ring.
+  while (!arrivals_.empty() && arrivals_.top().at <= now_ && arrivals_.top().at < to) {
+    push_back(arrivals_.top().tag, arrivals_.top().beats);
+    arrivals_.pop();
   }
-  return {best, best_index};
+}
+
+void MemoryArbiter::find_first() const {
+  // Two branch-free passes: the fewest beats, then the first request with them.
+  Cycles best = kNever;
+  for (std::size_t p = head_; p < tail_; ++p) best = std::min(best, targets_[p & mask_]);
+  first_ = head_;
+  while (targets_[first_ & mask_] != best) ++first_;
+  first_known_ = true;
+}
+
+Cycles MemoryArbiter::earliest_completion() const {
+  // The request at position j gets its beats in cycles now_ + j, now_ + j + N, ...; its last
+  // one (the remaining-th) ends at now_ + (remaining - 1) * N + j + 1.
+  if (!first_known_) find_first();
+  return now_ + (targets_[first_ & mask_] - credited_ - 1) * size() + (first_ - head_) + 1;
 }
 
 void MemoryArbiter::serve(Cycles cycles) {
-  const std::size_t n = ring_.size();
+  const std::size_t n = size();
   if (n == 0 || cycles == 0) return;
   const Cycles full = cycles / n;
-  const std::size_t extra = static_cast<std::size_t>(cycles % n);
-  for (std::size_t j = 0; j < n; ++j) {
-    const std::size_t i = (next_ + j) % n;
-    ring_[i].remaining -= full + (j < extra ? 1 : 0);
+  const std::size_t extra = static_cast<std::size_t>(cycles - full * n);
+  credited_ += full;
+  // The first `extra` requests get one beat more and move behind the others.
+  for (std::size_t j = 0; j < extra; ++j) {
+    const std::size_t from = slot(0), to = tail_ & mask_;
+    tags_[to] = tags_[from];
+    targets_[to] = targets_[from] - 1;
+    if (first_ == head_) first_ = tail_;
+    ++head_;
+    ++tail_;
   }
-  next_ = (next_ + extra) % n;
   busy_cycles_ += cycles;
 }
 
 void MemoryArbiter::advance(Cycles to, std::vector<Completion>& done) {
   if (to < now_) return;
   for (;;) {
-    admit();
-    if (ring_.empty()) {
-      if (arrivals_.empty() || arrivals_.top().at > to) {
+    admit(to);
+    if (size() == 0) {
+      if (arrivals_.empty() || arrivals_.top().at >= to) {
         now_ = to;
         return;
       }
       now_ = arrivals_.top().at;
       continue;
     }
-    const auto [completion, index] = earliest_completion();
+    const Cycles completion = earliest_completion();
     Cycles step = std::min(completion, to);
     if (!arrivals_.empty()) step = std::min(step, arrivals_.top().at);
     serve(step - now_);
     now_ = step;
     if (step == completion) {
-      assert(ring_[index].remaining == 0);
-      done.push_back({ring_[index].tag, completion});
-      ring_.erase(ring_.begin() + static_cast<std::ptrdiff_t>(index));
-      if (index < next_) --next_;
-      if (next_ >= ring_.size()) next_ = 0;
+      // It got the last beat of the span, so it is now at the back of the ring.
+      --tail_;
+      assert(first_ == tail_ && targets_[tail_ & mask_] == credited_);
+      done.push_back({tags_[tail_ & mask_], completion});
+      first_known_ = false;
       continue;
     }
     if (step == to) return;
@@ -80,7 +102,7 @@ void MemoryArbiter::advance(Cycles to, std::vector<Completion>& done) {
 
 std::optional<Cycles> MemoryArbiter::next_event() const {
   std::optional<Cycles> next;
-  if (!ring_.empty()) next = earliest_completion().first;
+  if (size() != 0) next = earliest_completion();
   if (!arrivals_.empty()) next = next ? std::min(*next, arrivals_.top().at) : arrivals_.top().at;
   return next;
 }

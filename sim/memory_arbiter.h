@@ -34,22 +34,20 @@ class MemoryArbiter {
   // Requests arriving in the same cycle are ordered by `key` (unique among requests in flight).
   void add(std::uint64_t tag, std::uint64_t key, Cycles arrival, Cycles beats);
 
-  // Serves beats up to cycle `to` and appends the requests completed at or before it, in order.
+  // Serves the beats of the cycles before `to` and appends the requests completed at or before
+  // it, in order. Requests arriving at `to` itself are not admitted yet, so one may still be
+  // added for that cycle.
   void advance(Cycles to, std::vector<Completion>& done);
 
   // The next cycle at which something happens (an arrival or a completion), if anything is left.
   std::optional<Cycles> next_event() const;
 
   Cycles now() const { return now_; }
-  bool idle() const { return ring_.empty() && arrivals_.empty(); }
+  bool idle() const { return size() == 0 && arrivals_.empty(); }
   // Cycles in which the bus moved a beat.
   Cycles busy_cycles() const { return busy_cycles_; }
 
  private:
-  struct Active {
-    std::uint64_t tag;
-    Cycles remaining;  // beats
-  };
   struct Arrival {
     Cycles at;
     std::uint64_t key;
@@ -58,14 +56,30 @@ class MemoryArbiter {
     bool operator>(const Arrival& o) const { return at != o.at ? at > o.at : key > o.key; }
   };
 
-  void admit();
-  // (cycle at which the first request in the ring completes, its index in ring_)
-  std::pair<Cycles, std::size_t> earliest_completion() const;
+  std::size_t size() const { return tail_ - head_; }
+  std::size_t slot(std::size_t position) const { return (head_ + position) & mask_; }
+  void push_back(std::uint64_t tag, Cycles beats);
+  void admit(Cycles to);
+  // The cycle at which the first request in the ring completes.
+  Cycles earliest_completion() const;
+  void find_first() const;
   void serve(Cycles cycles);
 
-  Cycles now_ = 0;          // every beat before this cycle has been handed out
-  std::vector<Active> ring_;
-  std::size_t next_ = 0;    // index in ring_ of the request served next
+  // The ring, in service order from head_: a circular buffer (capacity a power of two). A
+  // request's remaining beats are target - credited_: serving whole rounds only raises credited_.
+  std::vector<std::uint64_t> tags_;
+  std::vector<Cycles> targets_;
+  std::size_t mask_ = 0;
+  std::size_t head_ = 0, tail_ = 0;  // positions grow without bound; slot() wraps them
+  Cycles credited_ = 0;
+  // The request that completes first: the fewest remaining beats, the earliest position breaking
+  // ties. Serving beats never changes which one it is (the requests that get an extra beat move
+  // behind the others); an arrival takes over only with fewer beats; after a completion it is
+  // found again.
+  mutable std::size_t first_ = 0;  // absolute position (like head_)
+  mutable bool first_known_ = false;
+
+  Cycles now_ = 0;  // every beat before this cycle has been handed out
   std::priority_queue<Arrival, std::vector<Arrival>, std::greater<>> arrivals_;
   Cycles busy_cycles_ = 0;
 };

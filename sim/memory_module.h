@@ -1,8 +1,11 @@
 // The shared memory as a SystemC module: a TLM-2.0 target (base protocol, non-blocking) that all
-// cores' initiator sockets bind to, around a MemoryArbiter. One SC_METHOD, the controller, wakes
-// only at the next cycle something can happen (an arrival or a completion) and reschedules
-// itself; requests are accepted at once (END_REQ) and answered with BEGIN_RESP when their last
-// beat is done. Every access is shown to the AccessMonitor (the plan checker) in time order.
+// cores' initiator sockets bind to, around a MemoryArbiter. Requests are accepted at once
+// (END_REQ). One SC_METHOD, the controller, never ticks: no request can reach the memory sooner
+// than `latency` cycles after it is issued, so at time t everything that completes up to
+// t + latency is already decided. The controller settles that window in one go, answers each
+// completed request with BEGIN_RESP annotated with the delay until its last beat, and sleeps
+// until the next window holds a completion. Every access goes to the AccessMonitor (the plan
+// checker).
 #pragma once
 
 #include <systemc>
@@ -31,6 +34,7 @@ class MemoryModule : public sc_core::sc_module {
  private:
   void controller();
   void schedule(Cycles now);
+  void wake_for(Cycles event, Cycles now);  // make sure the controller settles `event` in time
   tlm::tlm_sync_enum nb_transport_fw(int id, tlm::tlm_generic_payload& payload, tlm::tlm_phase& phase,
                                      sc_core::sc_time& delay);
 
@@ -41,6 +45,7 @@ class MemoryModule : public sc_core::sc_module {
   std::vector<tlm::tlm_generic_payload*> in_flight_;  // by tag: 2 x socket index + unit
   std::vector<MemoryArbiter::Completion> done_;
   sc_core::sc_event wake_;
+  Cycles horizon_;                // the minimum latency: how far ahead the controller settles
   Cycles scheduled_at_ = kNever;  // when wake_ fires next (kNever: not scheduled)
 };
 

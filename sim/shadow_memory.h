@@ -1,55 +1,45 @@
-// Which tensor each byte of the shared memory holds, kept as address intervals (not bytes).
-//
-// A write records its writer over [begin, end); a read visits the maximal sub-intervals of
-// [begin, end) with one writer each, including the never-written gaps (tensor == kNoTensor).
+// Which tensor each byte of the shared memory holds, per elementary address segment (see
+// AddressGrid): a flat array, written and read in whole segments.
 #pragma once
 
 #include <cstdint>
-#include <iterator>
-#include <map>
+#include <limits>
+#include <vector>
 
 #include "common/trace.h"
+#include "sim/address_grid.h"
 #include "sim/sim_types.h"
 
 namespace tetris::sim {
 
-struct Writer {
-  TensorId tensor = kNoTensor;  // kNoTensor: never written
-  CoreId core = 0;
-  std::uint32_t index = 0;      // instruction index in the core's stream
-  std::uint32_t line = 0;       // trace line (0 for programs built in memory)
-  Cycles at = 0;
-  bool preloaded = false;       // there before the program started (graph inputs, weights)
-
-  bool same_store(const Writer& o) const { return tensor == o.tensor && core == o.core && index == o.index && at == o.at; }
+struct Owner {
+  static constexpr std::uint32_t kPreloaded = std::numeric_limits<std::uint32_t>::max();
+  TensorId tensor = kNoTensor;        // kNoTensor: never written
+  std::uint32_t store = kPreloaded;   // global id of the store that wrote it; kPreloaded: there from the start
+  bool operator==(const Owner&) const = default;
 };
 
 class ShadowMemory {
  public:
-  void write(std::uint64_t begin, std::uint64_t end, const Writer& writer);
+  explicit ShadowMemory(const AddressGrid& grid) : owners_(grid.segment_count()) {}
 
+  // Segments [first, last).
+  void write(std::uint32_t first, std::uint32_t last, Owner owner) {
+    for (std::uint32_t s = first; s < last; ++s) owners_[s] = owner;
+  }
+  // Calls visit(first, last, owner) for each run of segments in [first, last) with one owner.
   template <typename Visit>
-  void read(std::uint64_t begin, std::uint64_t end, Visit&& visit) const {
-    auto it = segments_.upper_bound(begin);
-    if (it != segments_.begin() && std::prev(it)->second.end > begin) --it;
-    std::uint64_t at = begin;
-    for (; it != segments_.end() && it->first < end; ++it) {
-      if (it->first > at) visit(at, it->first, Writer{});
-      const std::uint64_t to = std::min(it->second.end, end);
-      visit(std::max(at, it->first), to, it->second.writer);
-      at = to;
+  void read(std::uint32_t first, std::uint32_t last, Visit&& visit) const {
+    while (first < last) {
+      std::uint32_t run = first + 1;
+      while (run < last && owners_[run] == owners_[first]) ++run;
+      visit(first, run, owners_[first]);
+      first = run;
     }
-    if (at < end) visit(at, end, Writer{});
   }
 
-  std::size_t segment_count() const { return segments_.size(); }
-
  private:
-  struct Segment {
-    std::uint64_t end;
-    Writer writer;
-  };
-  std::map<std::uint64_t, Segment> segments_;  // by begin; disjoint
+  std::vector<Owner> owners_;
 };
 
 }  // namespace tetris::sim

@@ -48,17 +48,18 @@ void quiet_systemc_reports() {
 }  // namespace
 
 Simulator::Simulator(const Program& program, const MachineConfig& config, const AddressMap& addresses)
-    : program_(program), config_(config), addresses_(addresses) {
+    : program_(program), config_(config), addresses_(addresses), timing_(config), grid_(program, addresses) {
   if (program.cores > config.cores)
     throw InputError({config.source}, fmt::format("the trace has {} cores, the machine only {} (cores: {})",
                                                   program.cores, config.cores, config.cores));
+  for (CoreId c = 0; c < program.cores; ++c) cores_.emplace_back(program, c, addresses, timing_);
 }
 
 RunResult Simulator::run(const Jitter& jitter) const {
   quiet_systemc_reports();
-  const TimingModel timing(config_);
+  const TimingModel& timing = timing_;
   SyncUnit sync_unit(program_, timing);
-  AccessMonitor monitor(program_, addresses_);
+  AccessMonitor monitor(program_, addresses_, grid_);
   RunResult result;
   result.seed = jitter.seed();
   {
@@ -67,8 +68,8 @@ RunResult Simulator::run(const Jitter& jitter) const {
     SyncModule sync("sync", sync_unit, program_.cores);
     std::vector<std::unique_ptr<CoreModule>> cores;
     for (CoreId c = 0; c < program_.cores; ++c) {
-      cores.push_back(std::make_unique<CoreModule>(fmt::format("core{}", c).c_str(), c, program_, addresses_,
-                                                   timing, jitter));
+      cores.push_back(std::make_unique<CoreModule>(fmt::format("core{}", c).c_str(), c, program_, cores_[c],
+                                                   addresses_, jitter));
       cores.back()->socket.bind(memory.socket);
       cores.back()->sync.bind(sync);
       sync.attach(c, *cores.back());

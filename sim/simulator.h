@@ -13,6 +13,7 @@
 #include "common/machine_config.h"
 #include "common/trace.h"
 #include "sim/access_monitor.h"
+#include "sim/address_grid.h"
 #include "sim/address_map.h"
 #include "sim/core_model.h"
 #include "sim/deadlock_detector.h"
@@ -64,6 +65,9 @@ class Simulator {
   const Program& program_;
   const MachineConfig& config_;
   const AddressMap& addresses_;
+  TimingModel timing_;
+  AddressGrid grid_;                 // built once, shared by every run
+  std::vector<CoreProgram> cores_;   // likewise
 };
 
 }  // namespace tetris::sim

@@ -25,9 +25,10 @@ SyncUnit::SyncUnit(const Program& program, const TimingModel& timing)
 std::vector<SyncUnit::Grant> SyncUnit::arrive(BarrierId id, CoreId core, Cycles now) {
   BarrierState& b = barriers_[id];
   b.arrived.push_back(core);
+  b.last_arrival = std::max(b.last_arrival, now);
   std::vector<Grant> grants;
   if (b.arrived.size() < b.participants.size()) return grants;
-  for (CoreId c : b.participants) grants.push_back({c, now + barrier_latency_});
+  for (CoreId c : b.participants) grants.push_back({c, b.last_arrival + barrier_latency_});
   return grants;
 }
 
@@ -38,7 +39,7 @@ std::optional<SyncUnit::Grant> SyncUnit::signal(SemaphoreId semaphore, Cycles no
   if (s.waiting) {
     const CoreId waiter = *s.waiting;
     s.waiting.reset();
-    return Grant{waiter, visible};
+    return Grant{waiter, std::max(visible, s.waiting_since)};
   }
   s.visible.push_back(visible);
   return std::nullopt;
@@ -49,6 +50,7 @@ std::optional<Cycles> SyncUnit::wait(SemaphoreId semaphore, CoreId core, Cycles 
   ++s.waits;
   if (s.visible.empty()) {
     s.waiting = core;
+    s.waiting_since = now;
     return std::nullopt;
   }
   const Cycles at = std::max(now, s.visible.front());

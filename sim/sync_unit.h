@@ -3,7 +3,8 @@
 // A barrier releases every participant `barrier_latency` cycles after the last one arrives.
 // A signal becomes visible to the waiting core `semaphore_latency` cycles after it is executed;
 // the k-th wait on a semaphore completes once the k-th signal is visible (never before the wait
-// itself executes). A signal never blocks the signalling core.
+// itself executes). A signal never blocks the signalling core. Cores run at their own times, so
+// calls need not come in time order: every decision is taken from the times alone.
 #pragma once
 
 #include <cstdint>
@@ -45,6 +46,7 @@ class SyncUnit {
   struct BarrierState {
     std::vector<CoreId> participants;
     std::vector<CoreId> arrived;
+    Cycles last_arrival = 0;
   };
   struct SemaphoreState {
     CoreId signaller = 0;
@@ -52,6 +54,7 @@ class SyncUnit {
     std::uint64_t signals = 0;
     std::uint64_t waits = 0;     // completed or pending
     std::optional<CoreId> waiting;
+    Cycles waiting_since = 0;
   };
 
   Cycles barrier_latency_;

@@ -4,40 +4,14 @@
 #include "common/trace_io.h"
 #include "sim/access_monitor.h"
 #include "sim/liveness_tracker.h"
+#include "sim/address_grid.h"
 #include "sim/shadow_memory.h"
 #include "sim_test_util.h"
 
 namespace tetris::sim {
 namespace {
 
-std::vector<std::tuple<std::uint64_t, std::uint64_t, TensorId>> pieces(const ShadowMemory& m, std::uint64_t begin,
-                                                                       std::uint64_t end) {
-  std::vector<std::tuple<std::uint64_t, std::uint64_t, TensorId>> out;
-  m.read(begin, end, [&](std::uint64_t b, std::uint64_t e, const Writer& w) { out.emplace_back(b, e, w.tensor); });
-  return out;
-}
-
-Writer by(TensorId t) {
-  Writer w;
-  w.tensor = t;
-  return w;
-}
-
-TEST(ShadowMemory, WritesSplitAndReplaceIntervals) {
-  ShadowMemory m;
-  m.write(0, 100, by(1));
-  m.write(40, 60, by(2));   // inside one segment
-  m.write(90, 120, by(3));  // across an end
-  using P = std::vector<std::tuple<std::uint64_t, std::uint64_t, TensorId>>;
-  EXPECT_EQ(pieces(m, 0, 130), (P{{0, 40, 1}, {40, 60, 2}, {60, 90, 1}, {90, 120, 3}, {120, 130, kNoTensor}}));
-  m.write(30, 95, by(4));  // across several
-  EXPECT_EQ(pieces(m, 20, 100), (P{{20, 30, 1}, {30, 95, 4}, {95, 100, 3}}));
-  EXPECT_EQ(m.segment_count(), 3u);
-  EXPECT_EQ(pieces(m, 200, 210), (P{{200, 210, kNoTensor}}));
-}
-
-TEST(LivenessTracker, PeakCountsBytesBetweenFirstWriteAndLastAccess) {
-  const Program program = read_trace(R"(tetris-trace 1
+const char* kGridTrace = R"(tetris-trace 1
 cores 1
 element_bytes 2
 tensor 0 in 100 input -
@@ -45,17 +19,67 @@ tensor 1 a 1000 activation -
 tensor 2 b 1000 activation -
 tensor 3 out 10 output -
 tensor 4 w 5000 weight -
-)",
-                                     "t");
-  LivenessTracker live(program);
-  live.read(0, 0, 100, 0, 10);      // input live [0, 10)
-  live.write(1, 0, 1000, 10);       // a live [10, 50)
-  live.read(1, 0, 500, 30, 40);
-  live.read(1, 500, 1000, 40, 50);
-  live.write(2, 0, 1000, 45);       // b live [45, 60): overlaps a's second half only
-  live.read(2, 0, 1000, 55, 60);
-  live.write(3, 0, 10, 60);         // out live from 60 to past the end
-  // At 45..50: a's second half (500) + b (1000) + out? no. a's first half died at 40.
+core 0
+load 0 0 100 nbin
+store 1 0 1000 nbout
+load 1 0 500 nbin
+load 1 500 500 nbin
+load2d 2 0 100 200 5 nbin
+store 2 0 1000 nbout
+store 3 0 10 nbout
+)";
+
+TEST(AddressGrid, CutsAtEveryTensorAndAccessBoundary) {
+  const Program program = read_trace(kGridTrace, "t");
+  const AddressMap addresses = AddressMap::naive(program, testing::machine(1), "t");
+  const AddressGrid grid(program, addresses);
+  // in [0,100) a [128,1128) b [1152,2152) out [2176,2186) w [2240,7240); a splits at 628, b's
+  // 2-D rows at 1152+100k and 1152+200k+100 for k < 5.
+  EXPECT_EQ(grid.index(0), 0u);
+  EXPECT_EQ(grid.begin(grid.index(628)), 628u);
+  EXPECT_EQ(grid.end(grid.index(1152)), 1252u);
+  EXPECT_EQ(grid.end(grid.index(1252)), 1352u);
+  EXPECT_EQ(grid.end(grid.index(1952)), 2052u);  // end of the last row
+  EXPECT_EQ(grid.end(grid.index(2052)), 2152u);
+  EXPECT_EQ(grid.end(grid.segment_count() - 1), 7240u);
+}
+
+TEST(ShadowMemory, ReadsVisitRunsOfOneOwner) {
+  const Program program = read_trace(kGridTrace, "t");
+  const AddressMap addresses = AddressMap::naive(program, testing::machine(1), "t");
+  const AddressGrid grid(program, addresses);
+  ShadowMemory m(grid);
+  const std::uint32_t a = grid.index(128), mid = grid.index(628), end = grid.index(1128);
+  m.write(a, end, Owner{1, 7});
+  m.write(mid, end, Owner{2, 9});
+  std::vector<std::tuple<std::uint32_t, std::uint32_t, TensorId>> runs;
+  m.read(grid.index(0), end, [&](std::uint32_t f, std::uint32_t l, const Owner& o) { runs.emplace_back(f, l, o.tensor); });
+  using R = std::vector<std::tuple<std::uint32_t, std::uint32_t, TensorId>>;
+  EXPECT_EQ(runs, (R{{0, a, kNoTensor}, {a, mid, 1}, {mid, end, 2}}));
+}
+
+TEST(LivenessTracker, PeakCountsBytesBetweenFirstWriteAndLastAccess) {
+  const Program program = read_trace(kGridTrace, "t");
+  const AddressMap addresses = AddressMap::naive(program, testing::machine(1), "t");
+  const AddressGrid grid(program, addresses);
+  LivenessTracker live(program, addresses, grid);
+  auto segs = [&](TensorId t, std::uint64_t from, std::uint64_t to) {
+    return std::make_pair(grid.index(addresses.base(t) + from), grid.index(addresses.base(t) + to));
+  };
+  auto [i0, i1] = segs(0, 0, 100);
+  live.read(0, i0, i1, 0, 10);  // in: live [0, 10)
+  auto [a0, a1] = segs(1, 0, 1000);
+  live.write(1, a0, a1, 10);  // a: live [10, 40) and [10, 50)
+  auto [h0, h1] = segs(1, 0, 500);
+  live.read(1, h0, h1, 30, 40);
+  auto [g0, g1] = segs(1, 500, 1000);
+  live.read(1, g0, g1, 40, 50);
+  auto [b0, b1] = segs(2, 0, 1000);
+  live.write(2, b0, b1, 45);  // b: live [45, 60), overlapping a's second half
+  live.read(2, b0, b1, 55, 60);
+  auto [o0, o1] = segs(3, 0, 10);
+  live.write(3, o0, o1, 60);  // out: from 60 to past the end
+  // At 45..50: a's second half (500) + b (1000).
   EXPECT_EQ(live.peak_live_bytes(100), 1500u);
 }
 
@@ -73,9 +97,10 @@ store 1 0 128 nbout
                                      "t");
   const MachineConfig config = testing::machine(2);
   const AddressMap addresses = AddressMap::from_plan(program, config, testing::plan({{"x", 0}, {"y", 64}}), "p");
-  AccessMonitor monitor(program, addresses);
-  monitor.record({5, 5, 1, 0, 9, 1, TensorRange::contiguous(0, 128), true});    // y over x's [64, 192)
-  monitor.record({10, 0, 0, 0, 7, 0, TensorRange::contiguous(0, 256), false});  // x read until 10
+  const AddressGrid grid(program, addresses);
+  AccessMonitor monitor(program, addresses, grid);
+  monitor.record({10, 0, 0, 0, false}, 2);  // x read until 10, known at 2
+  monitor.record({5, 5, 1, 0, true}, 5);  // y over x's [64, 192)
   monitor.finish(10);
   ASSERT_EQ(monitor.conflict_count(), 1u);
   const Conflict& c = monitor.conflicts()[0];
@@ -85,6 +110,8 @@ store 1 0 128 nbout
   EXPECT_EQ(c.tensor, 0u);
   EXPECT_EQ(c.writer.tensor, 1u);
   EXPECT_EQ(c.writer.line, 9u);
+  EXPECT_EQ(c.writer.core, 1u);
+  EXPECT_EQ(c.writer.at, 5u);
   EXPECT_EQ(c.address_begin, 64u);
   EXPECT_EQ(c.address_end, 192u);
   EXPECT_EQ(c.bytes, 128u);
@@ -96,13 +123,18 @@ cores 2
 element_bytes 2
 tensor 0 x 256 input -
 tensor 1 y 256 activation -
+core 0
+load 0 0 256 nbin
+core 1
+store 1 0 256 nbout
 )",
                                      "t");
   const MachineConfig config = testing::machine(2);
   const AddressMap addresses = AddressMap::from_plan(program, config, testing::plan({{"x", 0}, {"y", 0}}), "p");
-  AccessMonitor monitor(program, addresses);
-  monitor.record({10, 10, 1, 0, 9, 1, TensorRange::contiguous(0, 256), true});   // store issued at 10
-  monitor.record({10, 0, 0, 0, 7, 0, TensorRange::contiguous(0, 256), false});   // load done at 10
+  const AddressGrid grid(program, addresses);
+  AccessMonitor monitor(program, addresses, grid);
+  monitor.record({10, 10, 1, 0, true}, 10);  // store issued at 10
+  monitor.record({10, 0, 0, 0, false}, 10);  // load done at 10
   monitor.finish(10);
   EXPECT_EQ(monitor.conflict_count(), 0u);
 }
@@ -112,13 +144,17 @@ TEST(AccessMonitor, ReportsReadsOfBytesNobodyWrote) {
 cores 1
 element_bytes 2
 tensor 0 a 256 activation -
+core 0
+store 0 0 64 nbout
+load2d 0 0 32 128 2 nbin
 )",
                                      "t");
   const MachineConfig config = testing::machine(1);
   const AddressMap addresses = AddressMap::naive(program, config, "t");
-  AccessMonitor monitor(program, addresses);
-  monitor.record({0, 0, 0, 0, 3, 0, TensorRange::contiguous(0, 64), true});
-  monitor.record({9, 1, 0, 1, 4, 0, {0, 32, 128, 2}, false});  // rows [0, 32) and [128, 160)
+  const AddressGrid grid(program, addresses);
+  AccessMonitor monitor(program, addresses, grid);
+  monitor.record({0, 0, 0, 0, true}, 0);
+  monitor.record({9, 1, 0, 1, false}, 1);  // rows [0, 32) and [128, 160)
   monitor.finish(9);
   ASSERT_EQ(monitor.conflict_count(), 1u);
   EXPECT_EQ(monitor.uninitialised_count(), 1u);

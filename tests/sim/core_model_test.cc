@@ -8,12 +8,18 @@
 namespace tetris::sim {
 namespace {
 
-// Records what the core asks for; sync requests are granted at once.
+// Records what the core asks for; barriers release 5 cycles after the core arrives.
 struct FakePorts : CorePorts {
   CoreModel* core = nullptr;
-  std::vector<std::pair<TransferKind, std::uint32_t>> transfers;
-  void start_transfer(CoreId, TransferKind kind, std::uint32_t index, Cycles) override {
-    transfers.emplace_back(kind, index);
+  struct Transfer {
+    TransferKind kind;
+    std::uint32_t index;
+    Cycles at;
+    bool operator==(const Transfer&) const = default;
+  };
+  std::vector<Transfer> transfers;
+  void start_transfer(CoreId, TransferKind kind, std::uint32_t index, Cycles now) override {
+    transfers.push_back({kind, index, now});
   }
   void arrive_barrier(CoreId, BarrierId, Cycles now) override { core->sync_granted(now + 5); }
   void signal(CoreId, SemaphoreId, Cycles) override {}
@@ -26,6 +32,7 @@ struct CoreFixture {
   AddressMap addresses;
   TimingModel timing{config};
   Jitter jitter;
+  CoreProgram core_program;
   CoreModel core;
   FakePorts ports;
 
@@ -34,27 +41,32 @@ struct CoreFixture {
                            "tensor 0 a 65536 input -\ntensor 1 b 65536 output -\ncore 0\n" + body,
                            "t")),
         addresses(AddressMap::naive(program, config, "t")),
-        core(0, program, addresses, timing, jitter) {
+        core_program(program, 0, addresses, timing),
+        core(0, core_program, jitter) {
     ports.core = &core;
   }
 };
 
-// Instruction indices below count from 0 in the core's stream.
+using T = FakePorts::Transfer;
+constexpr auto kLoad = TransferKind::load;
+constexpr auto kStore = TransferKind::store;
+
+// Instruction indices below count from 0 in the core's stream. The kernel time passed to
+// advance() only bounds what is safe; the core runs on its own time.
 TEST(CoreModel, LoadsOfTheNextTileOverlapTheCompute) {
   CoreFixture f("load 0 0 1024 nbin\ncompute conv 25600\nstore 1 0 1024 nbout\n"
                 "load 0 1024 1024 nbin\ncompute conv 25600\nstore 1 1024 1024 nbout\n");
-  EXPECT_EQ(f.core.advance(0, f.ports), std::nullopt);
-  ASSERT_EQ(f.ports.transfers.size(), 1u);  // load 0; compute 1 waits for it
-  f.core.transfer_done(TransferKind::load);
-  EXPECT_EQ(f.core.advance(120, f.ports), 220u);  // compute 1 runs 100 cycles
-  ASSERT_EQ(f.ports.transfers.size(), 2u);
-  EXPECT_EQ(f.ports.transfers[1], std::make_pair(TransferKind::load, 3u));  // the next tile's load
-  f.core.transfer_done(TransferKind::load);
-  EXPECT_EQ(f.core.advance(200, f.ports), 220u);  // compute 4 waits for compute 1
-  EXPECT_EQ(f.ports.transfers.size(), 2u);
-  EXPECT_EQ(f.core.advance(220, f.ports), 320u);  // compute 1 done: store 2 and compute 4 start
-  ASSERT_EQ(f.ports.transfers.size(), 3u);
-  EXPECT_EQ(f.ports.transfers[2], std::make_pair(TransferKind::store, 2u));
+  EXPECT_EQ(f.core.advance(0, f.ports), std::nullopt);  // waits for load 0's announcement
+  f.core.transfer_done(kLoad, 120);
+  // Load 0 done at 120: compute 1 runs until 220 and the next tile's load starts; the compute's
+  // end is not safe while that load is unannounced.
+  EXPECT_EQ(f.core.advance(5, f.ports), 220u);
+  EXPECT_EQ(f.ports.transfers, (std::vector<T>{{kLoad, 0, 0}, {kLoad, 3, 120}}));
+  f.core.transfer_done(kLoad, 200);
+  // Now both are known: at 220 compute 1 ends, store 2 and compute 4 (until 320) start.
+  EXPECT_EQ(f.core.advance(150, f.ports), 320u);
+  EXPECT_EQ(f.ports.transfers.back(), (T{kStore, 2, 220}));
+  EXPECT_EQ(f.core.time(), 220u);
   EXPECT_EQ(f.core.stats().busy, 100u);
   EXPECT_EQ(f.core.stats().memory_stall, 120u);
 }
@@ -63,44 +75,39 @@ TEST(CoreModel, DoubleBufferingHoldsTheThirdTilesLoads) {
   CoreFixture f("load 0 0 64 nbin\ncompute conv 2560\nload 0 64 64 nbin\ncompute conv 2560\n"
                 "load 0 128 64 nbin\ncompute conv 2560\n");
   f.core.advance(0, f.ports);
-  f.core.transfer_done(TransferKind::load);
-  EXPECT_EQ(f.core.advance(10, f.ports), 20u);  // compute 1 until 20; load 2 starts
-  f.core.transfer_done(TransferKind::load);
-  f.core.advance(15, f.ports);
-  EXPECT_EQ(f.ports.transfers.size(), 2u);  // load 4 (tile 2) waits for compute 1
-  f.core.advance(20, f.ports);
-  ASSERT_EQ(f.ports.transfers.size(), 3u);
-  EXPECT_EQ(f.ports.transfers[2].second, 4u);
+  f.core.transfer_done(kLoad, 10);
+  EXPECT_EQ(f.core.advance(0, f.ports), 20u);  // compute 1 until 20; load 2 (tile 1) starts at 10
+  f.core.transfer_done(kLoad, 15);
+  f.core.advance(12, f.ports);
+  // Load 4 (tile 2) waited for compute 1 to end at 20.
+  EXPECT_EQ(f.ports.transfers, (std::vector<T>{{kLoad, 0, 0}, {kLoad, 2, 10}, {kLoad, 4, 20}}));
 }
 
 TEST(CoreModel, ALoadWaitsForAnEarlierStoreToTheSameAddresses) {
   CoreFixture f("load 0 0 64 nbin\ncompute conv 256\nstore 1 0 64 nbout\nload 1 0 64 nbin\nload 0 64 64 nbin\n");
   f.core.advance(0, f.ports);
-  f.core.transfer_done(TransferKind::load);
-  f.core.advance(10, f.ports);
-  f.core.advance(11, f.ports);  // compute done: the store starts; load 3 reads what it writes
-  ASSERT_EQ(f.ports.transfers.size(), 2u);
-  EXPECT_EQ(f.ports.transfers[1], std::make_pair(TransferKind::store, 2u));
-  f.core.transfer_done(TransferKind::store);
-  f.core.advance(50, f.ports);
-  ASSERT_EQ(f.ports.transfers.size(), 3u);
-  EXPECT_EQ(f.ports.transfers[2], std::make_pair(TransferKind::load, 3u));
+  f.core.transfer_done(kLoad, 10);
+  EXPECT_EQ(f.core.advance(0, f.ports), std::nullopt);  // compute 10-11, then the store; load 3 waits
+  EXPECT_EQ(f.ports.transfers, (std::vector<T>{{kLoad, 0, 0}, {kStore, 2, 11}}));
+  f.core.transfer_done(kStore, 50);
+  f.core.advance(20, f.ports);
+  EXPECT_EQ(f.ports.transfers.back(), (T{kLoad, 3, 50}));
 }
 
 TEST(CoreModel, SyncIsAFence) {
   CoreFixture f("load 0 0 64 nbin\nbarrier 0 all\nload 0 64 64 nbin\n");
   f.core.advance(0, f.ports);
-  f.core.transfer_done(TransferKind::load);
-  EXPECT_EQ(f.core.advance(0, f.ports), 5u);  // the barrier releases 5 later
-  EXPECT_EQ(f.ports.transfers.size(), 1u);
-  EXPECT_EQ(f.core.position(), 1u);
-  f.core.advance(5, f.ports);
-  EXPECT_EQ(f.ports.transfers.size(), 2u);
-  f.core.transfer_done(TransferKind::load);
-  f.core.advance(9, f.ports);
+  f.core.transfer_done(kLoad, 7);
+  EXPECT_EQ(f.core.advance(0, f.ports), std::nullopt);
+  // The barrier starts when load 0 is done (7) and releases at 12; load 2 starts then.
+  EXPECT_EQ(f.ports.transfers, (std::vector<T>{{kLoad, 0, 0}, {kLoad, 2, 12}}));
+  EXPECT_EQ(f.core.position(), 2u);
+  f.core.transfer_done(kLoad, 20);
+  f.core.advance(12, f.ports);
   EXPECT_TRUE(f.core.finished());
-  EXPECT_EQ(f.core.stats().finish, 9u);
+  EXPECT_EQ(f.core.stats().finish, 20u);
   EXPECT_EQ(f.core.stats().sync_stall, 5u);
+  EXPECT_EQ(f.core.stats().memory_stall, 15u);
 }
 
 }  // namespace

@@ -7,7 +7,8 @@ namespace {
 
 std::vector<MemoryArbiter::Completion> run_to_end(MemoryArbiter& arbiter) {
   std::vector<MemoryArbiter::Completion> done;
-  while (auto next = arbiter.next_event()) arbiter.advance(*next, done);
+  // An arrival at `to` is admitted by the next advance: go one cycle past each event.
+  while (auto next = arbiter.next_event()) arbiter.advance(*next + 1, done);
   return done;
 }
 
