@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The zoo models x {4, 16} cores x {barrier, p2p} sync: tensors, pieces, topology- and
 # instruction-level lower bounds and their ratio, plus the Tetris plan on the instruction-level
-# problem. Prints a markdown table (docs/liveness.md holds one). Usage: scripts/liveness-table.sh
+# problem. Prints a markdown table (docs/liveness.md holds one).
+# Usage: [MODELS="resnet50 ..."] [CORES="4 16"] [SYNCS="barrier p2p"] scripts/liveness-table.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/build.sh >/dev/null
@@ -12,8 +13,8 @@ models=${MODELS:-"alexnet vgg16 resnet18 resnet50 googlenet mobilenet-v1 mobilen
 echo "| model | cores | sync | tensors | pieces | conflicts | topology bound (MiB) | instruction bound (MiB) | ratio | tetris peak (MiB) | × bound | plan s |"
 echo "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 for model in $models; do
-  for cores in 4 16; do
-    for sync in barrier p2p; do
+  for cores in ${CORES:-4 16}; do
+    for sync in ${SYNCS:-barrier p2p}; do
       trace="$work/$model-$cores-$sync.trace"
       $tetris lower --quiet --model "$model" --config "cambricon-x-${cores}core" --sync "$sync" --out "$trace"
       $tetris analyze "$trace" --json --out "$work/problem.json" > "$work/analyze.json"
