@@ -35,6 +35,8 @@ class AddressGrid {
   std::uint32_t segment_count() const { return static_cast<std::uint32_t>(cuts_.size() - 1); }
 
  private:
+  std::uint32_t index_from(std::size_t from, std::uint64_t address) const;  // cuts_[from] <= address
+
   std::vector<std::uint64_t> cuts_;  // ascending boundaries; segment i is [cuts_[i], cuts_[i + 1])
   std::vector<Span> spans_;
   std::vector<std::vector<std::uint64_t>> starts_;  // per core, per instruction (+1): first of its spans

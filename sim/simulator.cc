@@ -75,10 +75,14 @@ RunResult Simulator::run(const Jitter& jitter) const {
       sync.attach(c, *cores.back());
     }
     sc_core::sc_start();
-    const Cycles end = now_cycles();
 
+    // Cores run ahead of the kernel: the run ended at the latest of their own times.
+    Cycles end = now_cycles();
     std::vector<const CoreModel*> models;
-    for (const auto& core : cores) models.push_back(&core->model());
+    for (const auto& core : cores) {
+      models.push_back(&core->model());
+      end = std::max(end, core->model().time());
+    }
     result.deadlock = DeadlockDetector::check(program_, models, sync_unit, end);
     for (const CoreModel* model : models) result.cycles = std::max(result.cycles, model->stats().finish);
     if (result.deadlock) result.cycles = std::max(result.cycles, end);

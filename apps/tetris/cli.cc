@@ -20,6 +20,7 @@ std::span<const Command> commands() {
       {"analyze", "liveness of a trace at topology and instruction level: pieces, conflicts, lower bounds", analyze},
       {"run", "lower, analyse, plan with every planner, simulate the Tetris plan; write the report (default: ResNet-50, 4 cores)", run},
       {"plan", "plan a problem (MiniMalloc CSV or trace) with one planner; validate and write the plan", plan},
+      {"sim", "simulate a trace with a plan on N cores: cycles, stalls, rooflines; check the plan (exit 1 on a conflict)", sim},
   };
   return kCommands;
 }

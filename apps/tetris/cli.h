@@ -59,5 +59,6 @@ int plan(std::span<const std::string> args);
 int analyze(std::span<const std::string> args);
 int lower(std::span<const std::string> args);
 int run(std::span<const std::string> args);
+int sim(std::span<const std::string> args);
 
 }  // namespace tetris::cli

@@ -10,6 +10,7 @@
 #include "memmgr/planner.h"
 #include "memmgr/topology_liveness.h"
 #include "sim/sim_report.h"
+#include "sim/statistics.h"
 #include "sim/simulator.h"
 #include "sim_test_util.h"
 
@@ -173,37 +174,60 @@ TEST(Roofline, ABoundLayerComesClose) {
   EXPECT_EQ(r.layers[0].cycles(), 1024u);  // no latency: the bus is never idle
 }
 
-// Plans made from the instruction-level liveness analysis are safe for every interleaving the
-// synchronisation allows, so they must run clean under any jitter, and the peak live bytes seen
-// can never exceed a safe plan's footprint.
-TEST(Plans, LivenessPlansRunCleanUnderJitter) {
+// Plans made from the liveness analysis are safe for every interleaving the synchronisation
+// allows, so they must run clean under any jitter, and the peak live bytes seen can never exceed a
+// safe plan's footprint. Every planner on topology-level liveness, Tetris on instruction level too.
+TEST(Plans, EveryPlannersPlansRunCleanUnderJitter) {
   std::vector<std::string> files = {std::string(TETRIS_SOURCE_DIR) + "/docs/examples/two-core.trace"};
   for (const auto& entry : std::filesystem::directory_iterator(std::string(TETRIS_SOURCE_DIR) + "/tests/data/traces"))
     if (entry.path().extension() == ".trace") files.push_back(entry.path().string());
   std::sort(files.begin(), files.end());
+  int plans = 0;
   for (const std::string& file : files) {
     const Program program = read_trace_file(file);
     const MachineConfig config = machine(program.cores);
     memmgr::InstructionLivenessOptions options;
     options.alignment = 64;
     const auto hb = memmgr::HappensBefore::analyze(program, file);
-    const memmgr::Problem problem = memmgr::instruction_liveness(program, hb, options, file);
-    for (const std::string_view planner : {"tetris", "greedy-size"}) {
-      memmgr::PlannerOptions planner_options;
-      planner_options.max_generations = 50;
-      const memmgr::PlanResult result = memmgr::find_planner(planner)->plan(problem, planner_options);
-      const memmgr::PlanFile plan_file = memmgr::make_plan_file(problem, result, 1);
-      const AddressMap addresses = AddressMap::from_plan(program, config, plan_file, "plan");
-      const Simulator simulator(program, config, addresses);
-      for (std::uint64_t seed = 0; seed <= 8; ++seed) {
-        const RunResult r = seed ? simulator.run(Jitter(seed)) : simulator.run();
-        EXPECT_EQ(r.conflict_count, 0u) << file << " " << planner << " seed " << seed << ": "
-                                        << (r.conflicts.empty() ? "" : describe_conflict(r.conflicts[0], program));
-        EXPECT_FALSE(r.deadlock) << file;
-        EXPECT_LE(r.peak_live_bytes, r.footprint_bytes) << file << " " << planner;
+    const memmgr::Problem instruction = memmgr::instruction_liveness(program, hb, options, file);
+    const memmgr::Problem topology = memmgr::topology_liveness(program, 64, file);
+    for (const memmgr::PlannerInfo& planner : memmgr::planners()) {
+      std::vector<const memmgr::Problem*> problems = {&topology};
+      if (planner.name == "tetris") problems.push_back(&instruction);
+      for (const memmgr::Problem* problem : problems) {
+        memmgr::PlannerOptions planner_options;
+        planner_options.max_generations = 50;
+        const memmgr::PlanResult result = planner.plan(*problem, planner_options);
+        const memmgr::PlanFile plan_file = memmgr::make_plan_file(*problem, result, 1);
+        const AddressMap addresses = AddressMap::from_plan(program, config, plan_file, "plan");
+        const Simulator simulator(program, config, addresses);
+        ++plans;
+        for (std::uint64_t seed = 0; seed <= 8; ++seed) {
+          const RunResult r = seed ? simulator.run(Jitter(seed)) : simulator.run();
+          EXPECT_EQ(r.conflict_count, 0u) << file << " " << planner.name << " seed " << seed << ": "
+                                          << (r.conflicts.empty() ? "" : describe_conflict(r.conflicts[0], program));
+          EXPECT_FALSE(r.deadlock) << file;
+          EXPECT_LE(r.peak_live_bytes, r.footprint_bytes) << file << " " << planner.name;
+        }
       }
     }
   }
+  EXPECT_GE(plans, 4 * 8);
+}
+
+TEST(Statistics, EveryStatisticIsDocumented) {
+  const std::string doc = read_text_file(std::string(TETRIS_SOURCE_DIR) + "/docs/simulator.md");
+  auto check = [&](auto statistics) {
+    for (const auto& s : statistics) {
+      EXPECT_NE(doc.find("`" + std::string(s.name) + "`"), std::string::npos) << s.name;
+      EXPECT_FALSE(s.unit.empty()) << s.name;
+      EXPECT_FALSE(s.description.empty()) << s.name;
+    }
+  };
+  check(run_statistics());
+  check(core_statistics());
+  check(layer_statistics());
+  check(run_set_statistics());
 }
 
 }  // namespace
