@@ -1,6 +1,6 @@
 // What a memory request is about, carried on the TLM generic payload from a core to the memory:
-// the instruction it serves and the tensor range it moves. The payload's address and length are
-// the range's address hull.
+// the instruction it serves (which names the tensor range; see AddressGrid) and its size. The
+// payload's address and length are the range's address hull.
 #pragma once
 
 #include <tlm>
@@ -15,10 +15,10 @@ class AccessExtension : public tlm::tlm_extension<AccessExtension> {
   CoreId core = 0;
   TransferKind kind = TransferKind::load;
   std::uint32_t index = 0;  // in the core's stream
-  std::uint32_t line = 0;
-  TensorId tensor = 0;
-  TensorRange range;
+  std::uint64_t bytes = 0;
   Cycles issued = 0;
+  TensorId tensor = 0;
+  std::uint32_t first_span = 0, end_span = 0;  // its AddressGrid spans
 
   tlm::tlm_extension_base* clone() const override { return new AccessExtension(*this); }
   void copy_from(const tlm::tlm_extension_base& other) override {

@@ -20,12 +20,11 @@ AccessMonitor::AccessMonitor(const Program& program, const AddressMap& addresses
     first_id_.push_back(total);
     total += static_cast<std::uint32_t>(stream.size());
   }
-  store_issued_.resize(total, 0);
   for (TensorId t = 0; t < program.tensors.size(); ++t) {
     const Tensor& tensor = program.tensors[t];
     if (tensor.kind != TensorKind::input && tensor.kind != TensorKind::weight) continue;
     shadow_.write(grid.index(addresses.base(t)), grid.index(addresses.base(t) + tensor.bytes),
-                  Owner{t, Owner::kPreloaded});
+                  Owner{t, Owner::kPreloaded, 0});
   }
 }
 
@@ -48,24 +47,21 @@ Writer AccessMonitor::writer_of(const Owner& owner) const {
   w.core = static_cast<CoreId>(it - first_id_.begin() - 1);
   w.index = owner.store - first_id_[w.core];
   w.line = program_.streams[w.core][w.index].line;
-  w.at = store_issued_[owner.store];
+  w.at = owner.at;
   return w;
 }
 
 void AccessMonitor::replay(const Access& access) {
-  const auto spans = grid_.spans(access.core, access.index);
-  const Instruction& instruction = program_.streams[access.core][access.index];
+  const auto spans = grid_.spans_between(access.first_span, access.end_span);
+  const TensorId tensor = access.tensor;
   if (access.write) {
-    const TensorId tensor = std::get<Store>(instruction.op).tensor;
     const std::uint32_t id = first_id_[access.core] + access.index;
-    store_issued_[id] = access.at;
     for (const AddressGrid::Span& span : spans) {
-      shadow_.write(span.first, span.last, Owner{tensor, id});
+      shadow_.write(span.first, span.last, Owner{tensor, id, access.at});
       liveness_.write(tensor, span.first, span.last, access.at);
     }
     return;
   }
-  const TensorId tensor = std::get<Load>(instruction.op).tensor;
   found_.clear();
   for (const AddressGrid::Span& span : spans) {
     shadow_.read(span.first, span.last, [&](std::uint32_t from, std::uint32_t to, const Owner& owner) {
@@ -80,7 +76,8 @@ void AccessMonitor::replay(const Access& access) {
           return;
         }
       }
-      found_.emplace_back(owner, Conflict{kind, access.at, access.core, access.index, instruction.line, tensor,
+      const std::uint32_t line = program_.streams[access.core][access.index].line;
+      found_.emplace_back(owner, Conflict{kind, access.at, access.core, access.index, line, tensor,
                                           kind == Conflict::Kind::overwritten ? writer_of(owner) : Writer{}, a, b,
                                           b - a});
     });

@@ -27,12 +27,14 @@
 
 namespace tetris::sim {
 
-// A load or store instruction's access; what it touches comes from the instruction.
+// A load or store instruction's access.
 struct Access {
   Cycles at;     // store: issue; load: completion
   Cycles start;  // issue (equal to `at` for a store)
   CoreId core;
   std::uint32_t index;  // in the core's stream
+  TensorId tensor;
+  std::uint32_t first_span, end_span;  // the AddressGrid spans it covers
   bool write;
 };
 
@@ -88,7 +90,6 @@ class AccessMonitor {
   ShadowMemory shadow_;
   LivenessTracker liveness_;
   std::vector<std::uint32_t> first_id_;  // per core: global id of its first instruction
-  std::vector<Cycles> store_issued_;     // per global instruction id
   std::priority_queue<Access, std::vector<Access>, Later> pending_;  // not yet replayed
   std::vector<std::pair<Owner, Conflict>> found_;  // scratch: conflicts of the access being replayed
   std::vector<Conflict> conflicts_;

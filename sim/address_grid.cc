@@ -62,10 +62,12 @@ AddressGrid::AddressGrid(const Program& program, const AddressMap& addresses) {
   cuts_.shrink_to_fit();
 
   for (const auto& stream : program.streams) {
-    auto& starts = starts_.emplace_back();
-    starts.reserve(stream.size() + 1);
+    auto& accesses = accesses_.emplace_back();
+    accesses.reserve(stream.size() + 1);
     for (const Instruction& instruction : stream) {
-      starts.push_back(spans_.size());
+      const auto* load = std::get_if<Load>(&instruction.op);
+      const auto* store = std::get_if<Store>(&instruction.op);
+      accesses.push_back({spans_.size(), load ? load->tensor : store ? store->tensor : kNoTensor});
       // Rows come in ascending addresses: look each up from where the previous one ended.
       std::size_t at = std::numeric_limits<std::size_t>::max();
       for_each_row(instruction, addresses, [&](std::uint64_t begin, std::uint64_t end) {
@@ -75,7 +77,7 @@ AddressGrid::AddressGrid(const Program& program, const AddressMap& addresses) {
         at = last;
       });
     }
-    starts.push_back(spans_.size());
+    accesses.push_back({spans_.size(), kNoTensor});
   }
   spans_.shrink_to_fit();
 }

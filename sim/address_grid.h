@@ -10,6 +10,7 @@
 
 #include "common/trace.h"
 #include "sim/address_map.h"
+#include "sim/sim_types.h"
 
 namespace tetris::sim {
 
@@ -24,8 +25,16 @@ class AddressGrid {
 
   // The segments a load or store instruction covers; empty for other instructions.
   std::span<const Span> spans(CoreId core, std::uint32_t index) const {
-    const std::uint64_t* at = &starts_[core][index];
-    return std::span<const Span>(spans_).subspan(at[0], at[1] - at[0]);
+    const Access* at = &accesses_[core][index];
+    return std::span<const Span>(spans_).subspan(at[0].first_span, at[1].first_span - at[0].first_span);
+  }
+  // Where an instruction's spans sit among all spans: [first, end).
+  std::pair<std::uint32_t, std::uint32_t> span_indices(CoreId core, std::uint32_t index) const {
+    const Access* at = &accesses_[core][index];
+    return {static_cast<std::uint32_t>(at[0].first_span), static_cast<std::uint32_t>(at[1].first_span)};
+  }
+  std::span<const Span> spans_between(std::uint32_t first, std::uint32_t end) const {
+    return std::span<const Span>(spans_).subspan(first, end - first);
   }
 
   // The segment that starts at `address`, which must be a boundary (or end(): segment_count()).
@@ -38,8 +47,12 @@ class AddressGrid {
   std::uint32_t index_from(std::size_t from, std::uint64_t address) const;  // cuts_[from] <= address
 
   std::vector<std::uint64_t> cuts_;  // ascending boundaries; segment i is [cuts_[i], cuts_[i + 1])
+  struct Access {
+    std::uint64_t first_span;  // in spans_
+    TensorId tensor;
+  };
   std::vector<Span> spans_;
-  std::vector<std::vector<std::uint64_t>> starts_;  // per core, per instruction (+1): first of its spans
+  std::vector<std::vector<Access>> accesses_;  // per core, per instruction (+1 sentinel)
 };
 
 }  // namespace tetris::sim

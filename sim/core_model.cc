@@ -1,95 +1,94 @@
 #include "sim/core_model.h"
 
 #include <algorithm>
+#include <tuple>
 
 namespace tetris::sim {
 
 CoreProgram::CoreProgram(const Program& program, CoreId core, const AddressMap& addresses,
-                         const TimingModel& timing)
+                         const TimingModel& timing, const AddressGrid& grid)
     : stream(program.streams[core]), layer_count(program.layers.size()) {
-  before.reserve(stream.size());
-  hull.resize(stream.size(), {0, 0});
-  amount.resize(stream.size(), 0);
-  layer.resize(stream.size(), kNoLayer);
+  entries.reserve(stream.size());
   for (std::uint32_t i = 0; i < stream.size(); ++i) {
-    before.push_back({static_cast<std::uint32_t>(loads.size()), static_cast<std::uint32_t>(computes.size()),
-                      static_cast<std::uint32_t>(stores.size()), static_cast<std::uint32_t>(syncs.size())});
+    Entry e{};
+    e.loads_before = static_cast<std::uint32_t>(loads.size());
+    e.computes_before = static_cast<std::uint32_t>(computes.size());
+    e.stores_before = static_cast<std::uint32_t>(stores.size());
+    e.syncs_before = static_cast<std::uint32_t>(syncs.size());
+    e.layer = stream[i].layer ? *stream[i].layer : kNoLayer;
+    e.tensor = kNoTensor;
+    std::tie(e.first_span, e.end_span) = grid.span_indices(core, i);
     const Operation& op = stream[i].op;
-    if (stream[i].layer) layer[i] = *stream[i].layer;
-    if (const auto* load = std::get_if<Load>(&op)) {
-      loads.push_back(i);
-      const std::uint64_t base = addresses.base(load->tensor);
-      hull[i] = {base + load->range.offset, base + load->range.end()};
-      amount[i] = load->range.bytes();
-    } else if (const auto* compute = std::get_if<Compute>(&op)) {
+    if (const auto* compute = std::get_if<Compute>(&op)) {
       computes.push_back(i);
-      amount[i] = timing.compute_cycles(compute->op, compute->work);
-    } else if (const auto* store = std::get_if<Store>(&op)) {
-      stores.push_back(i);
-      const std::uint64_t base = addresses.base(store->tensor);
-      hull[i] = {base + store->range.offset, base + store->range.end()};
-      amount[i] = store->range.bytes();
+      e.amount = timing.compute_cycles(compute->op, compute->work);
+    } else if (std::holds_alternative<Load>(op) || std::holds_alternative<Store>(op)) {
+      const auto* load = std::get_if<Load>(&op);
+      const TensorId tensor = load ? load->tensor : std::get<Store>(op).tensor;
+      const TensorRange& range = load ? load->range : std::get<Store>(op).range;
+      (load ? loads : stores).push_back(i);
+      e.tensor = tensor;
+      e.amount = range.bytes();
+      e.hull_begin = addresses.base(tensor) + range.offset;
+      e.hull_end = addresses.base(tensor) + range.end();
     } else {
       syncs.push_back(i);
     }
+    entries.push_back(e);
   }
 }
 
 CoreModel::CoreModel(CoreId id, const CoreProgram& program, const Jitter& jitter)
     : id_(id),
       stream_(program.stream),
-      before_(program.before),
-      hull_(program.hull),
-      amount_(program.amount),
-      layer_(program.layer),
+      entries_(program.entries),
       loads_(program.loads),
       computes_(program.computes),
       stores_(program.stores),
       syncs_(program.syncs),
       jitter_(jitter),
       layer_spans_(program.layer_count) {
-  stats_.instructions = stream_.size();
+  stats_.instructions = entries_.size();
 }
 
 bool CoreModel::load_ready(std::uint32_t index) const {
-  const CoreProgram::Before& b = before_[index];
-  if (syncs_done_ < b.syncs) return false;
-  if (b.computes >= 2 && computes_done_ < b.computes - 1) return false;
-  if (b.stores <= stores_done_) return true;
-  if (b.stores - stores_done_ > kStoreQueueDepth) return false;
-  const auto [lo, hi] = hull_[index];
-  for (std::uint32_t s = stores_done_; s < b.stores; ++s) {
-    const auto [slo, shi] = hull_[stores_[s]];
-    if (slo < hi && lo < shi) return false;
+  const CoreProgram::Entry& e = entries_[index];
+  if (syncs_done_ < e.syncs_before) return false;
+  if (e.computes_before >= 2 && computes_done_ < e.computes_before - 1) return false;
+  if (e.stores_before <= stores_done_) return true;
+  if (e.stores_before - stores_done_ > kStoreQueueDepth) return false;
+  for (std::uint32_t s = stores_done_; s < e.stores_before; ++s) {
+    const CoreProgram::Entry& store = entries_[stores_[s]];
+    if (store.hull_begin < e.hull_end && e.hull_begin < store.hull_end) return false;
   }
   return true;
 }
 
 bool CoreModel::compute_ready(std::uint32_t index) const {
-  const CoreProgram::Before& b = before_[index];
-  if (syncs_done_ < b.syncs || loads_done_ < b.loads) return false;
-  return b.computes == 0 || stores_done_ >= before_[computes_[b.computes - 1]].stores;
+  const CoreProgram::Entry& e = entries_[index];
+  if (syncs_done_ < e.syncs_before || loads_done_ < e.loads_before) return false;
+  return e.computes_before == 0 || stores_done_ >= entries_[computes_[e.computes_before - 1]].stores_before;
 }
 
 bool CoreModel::store_ready(std::uint32_t index) const {
-  const CoreProgram::Before& b = before_[index];
-  return syncs_done_ >= b.syncs && loads_done_ >= b.loads && computes_done_ >= b.computes;
+  const CoreProgram::Entry& e = entries_[index];
+  return syncs_done_ >= e.syncs_before && loads_done_ >= e.loads_before && computes_done_ >= e.computes_before;
 }
 
 bool CoreModel::sync_ready(std::uint32_t index) const {
-  const CoreProgram::Before& b = before_[index];
-  return loads_done_ >= b.loads && computes_done_ >= b.computes && stores_done_ >= b.stores;
+  const CoreProgram::Entry& e = entries_[index];
+  return loads_done_ >= e.loads_before && computes_done_ >= e.computes_before && stores_done_ >= e.stores_before;
 }
 
 void CoreModel::begin(std::uint32_t index, Cycles now) {
-  if (const std::uint32_t layer = layer_[index]; layer != CoreProgram::kNoLayer) {
+  if (const std::uint32_t layer = entries_[index].layer; layer != CoreProgram::kNoLayer) {
     LayerSpan& span = layer_spans_[layer];
     span.first = std::min(span.first, now);
   }
 }
 
 void CoreModel::end(std::uint32_t index, Cycles now) {
-  if (const std::uint32_t layer = layer_[index]; layer != CoreProgram::kNoLayer) {
+  if (const std::uint32_t layer = entries_[index].layer; layer != CoreProgram::kNoLayer) {
     LayerSpan& span = layer_spans_[layer];
     span.last = std::max(span.last, now);
   }
@@ -154,13 +153,13 @@ void CoreModel::step(Cycles now, CorePorts& ports) {
       const std::uint32_t index = loads_[next_load_++];
       load_busy_ = true;
       begin(index, now);
-      stats_.bytes_read += amount_[index];
+      stats_.bytes_read += entries_[index].amount;
       ports.start_transfer(id_, TransferKind::load, index, now);
       progress = true;
     }
     if (compute_end_ == kNever && next_compute_ < computes_.size() && compute_ready(computes_[next_compute_])) {
       const std::uint32_t index = computes_[next_compute_++];
-      const Cycles cycles = amount_[index];
+      const Cycles cycles = entries_[index].amount;
       compute_end_ = now + cycles + jitter_.extra(cycles, id_, index, JitterTarget::compute);
       begin(index, now);
       progress = true;
@@ -169,7 +168,7 @@ void CoreModel::step(Cycles now, CorePorts& ports) {
       const std::uint32_t index = stores_[next_store_++];
       store_busy_ = true;
       begin(index, now);
-      stats_.bytes_written += amount_[index];
+      stats_.bytes_written += entries_[index].amount;
       ports.start_transfer(id_, TransferKind::store, index, now);
       progress = true;
     }
@@ -200,7 +199,7 @@ bool CoreModel::finished() const {
 
 std::uint32_t CoreModel::position() const {
   if (sync_active_) return syncs_[next_sync_ - 1];
-  std::uint32_t first = static_cast<std::uint32_t>(stream_.size());
+  std::uint32_t first = static_cast<std::uint32_t>(entries_.size());
   if (loads_done_ < loads_.size()) first = std::min(first, loads_[loads_done_]);
   if (computes_done_ < computes_.size()) first = std::min(first, computes_[computes_done_]);
   if (stores_done_ < stores_.size()) first = std::min(first, stores_[stores_done_]);

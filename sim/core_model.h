@@ -33,6 +33,7 @@
 #include <vector>
 
 #include "common/trace.h"
+#include "sim/address_grid.h"
 #include "sim/address_map.h"
 #include "sim/jitter.h"
 #include "sim/sim_types.h"
@@ -68,27 +69,29 @@ struct LayerSpan {
   Cycles last = 0;        // latest completion of one
 };
 
-// A core's stream as its units see it: built once per program, shared by every run.
+// A core's stream as its units see it: built once per program and plan, shared by every run.
+// Everything a run needs about an instruction is in one record, so touching an instruction costs
+// one cache miss, not one per table.
 class CoreProgram {
  public:
-  // Per instruction: how many instructions of each kind precede it in program order.
-  struct Before {
-    std::uint32_t loads, computes, stores, syncs;
-  };
-
   static constexpr std::uint32_t kNoLayer = 0xffffffff;
 
-  CoreProgram(const Program& program, CoreId core, const AddressMap& addresses, const TimingModel& timing);
+  struct Entry {
+    // How many instructions of each kind precede it in program order.
+    std::uint32_t loads_before, computes_before, stores_before, syncs_before;
+    std::uint64_t amount;              // bytes moved (loads, stores), or cycles without jitter (computes)
+    std::uint64_t hull_begin, hull_end;  // address hull of a load or store
+    std::uint32_t layer;               // kNoLayer: none
+    TensorId tensor;                   // of a load or store
+    std::uint32_t first_span, end_span;  // its AddressGrid spans
+  };
+
+  CoreProgram(const Program& program, CoreId core, const AddressMap& addresses, const TimingModel& timing,
+              const AddressGrid& grid);
 
   const std::vector<Instruction>& stream;
   std::size_t layer_count;
-  std::vector<Before> before;
-  // Per instruction: the address hull [first, second) of a load or store.
-  std::vector<std::pair<std::uint64_t, std::uint64_t>> hull;
-  // Per instruction: bytes moved (loads, stores) or cycles taken without jitter (computes), and
-  // its layer (kNoLayer: none).
-  std::vector<std::uint64_t> amount;
-  std::vector<std::uint32_t> layer;
+  std::vector<Entry> entries;  // per instruction
   std::vector<std::uint32_t> loads, computes, stores, syncs;  // instruction indices per unit
 };
 
@@ -132,10 +135,7 @@ class CoreModel {
 
   CoreId id_;
   const std::vector<Instruction>& stream_;
-  const std::vector<CoreProgram::Before>& before_;
-  const std::vector<std::pair<std::uint64_t, std::uint64_t>>& hull_;
-  const std::vector<std::uint64_t>& amount_;
-  const std::vector<std::uint32_t>& layer_;
+  const std::vector<CoreProgram::Entry>& entries_;
   const std::vector<std::uint32_t>&loads_, &computes_, &stores_, &syncs_;
   const Jitter& jitter_;
 

@@ -4,13 +4,12 @@
 
 namespace tetris::sim {
 
-CoreModule::CoreModule(sc_core::sc_module_name name, CoreId id, const Program& program,
-                       const CoreProgram& core_program, const AddressMap& addresses, const Jitter& jitter)
+CoreModule::CoreModule(sc_core::sc_module_name name, CoreId id, const CoreProgram& core_program,
+                       const Jitter& jitter)
     : sc_core::sc_module(name),
       socket("socket"),
       sync("sync"),
-      program_(program),
-      addresses_(addresses),
+      core_program_(core_program),
       model_(id, core_program, jitter) {
   socket.register_nb_transport_bw(this, &CoreModule::nb_transport_bw);
   for (int unit = 0; unit < 2; ++unit) {
@@ -59,26 +58,21 @@ void CoreModule::sync_granted(Cycles at) {
 
 void CoreModule::start_transfer(CoreId core, TransferKind kind, std::uint32_t index, Cycles now) {
   const int unit = kind == TransferKind::load ? 0 : 1;
-  const Instruction& instruction = program_.streams[core][index];
   AccessExtension& ext = extensions_[unit];
   ext.core = core;
   ext.kind = kind;
   ext.index = index;
-  ext.line = instruction.line;
+  const CoreProgram::Entry& entry = core_program_.entries[index];
+  ext.bytes = entry.amount;
   ext.issued = now;
-  if (kind == TransferKind::load) {
-    const Load& load = std::get<Load>(instruction.op);
-    ext.tensor = load.tensor;
-    ext.range = load.range;
-  } else {
-    const Store& store = std::get<Store>(instruction.op);
-    ext.tensor = store.tensor;
-    ext.range = store.range;
-  }
+  ext.tensor = entry.tensor;
+  ext.first_span = entry.first_span;
+  ext.end_span = entry.end_span;
+  const std::uint64_t begin = entry.hull_begin, end = entry.hull_end;
   tlm::tlm_generic_payload& payload = payloads_[unit];
   payload.set_command(kind == TransferKind::load ? tlm::TLM_READ_COMMAND : tlm::TLM_WRITE_COMMAND);
-  payload.set_address(addresses_.base(ext.tensor) + ext.range.offset);
-  payload.set_data_length(static_cast<unsigned int>(std::min<std::uint64_t>(ext.range.bytes(), UINT32_MAX)));
+  payload.set_address(begin);
+  payload.set_data_length(static_cast<unsigned int>(std::min<std::uint64_t>(end - begin, UINT32_MAX)));
   payload.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
   tlm::tlm_phase phase = tlm::BEGIN_REQ;
   sc_core::sc_time delay = cycles_to_time(now - now_cycles());  // `now` is the core's own time
@@ -89,7 +83,7 @@ tlm::tlm_sync_enum CoreModule::nb_transport_bw(tlm::tlm_generic_payload& payload
                                                sc_core::sc_time& delay) {
   if (phase == tlm::BEGIN_RESP) {
     const Cycles now = now_cycles();
-    model_.transfer_done(payload.get_extension<AccessExtension>()->kind, now + delay.value());
+    model_.transfer_done(&payload == &payloads_[0] ? TransferKind::load : TransferKind::store, now + delay.value());
     // Run on at once; if the core now needs a wake earlier than the one it has, notify it.
     if (const auto next = run(now); next && *next < armed_at_) {
       armed_at_ = *next;

@@ -23,8 +23,7 @@ class CoreModule : public sc_core::sc_module, private CorePorts, public SyncList
   tlm_utils::simple_initiator_socket<CoreModule> socket;
   sc_core::sc_port<SyncInterface> sync;
 
-  CoreModule(sc_core::sc_module_name name, CoreId id, const Program& program, const CoreProgram& core_program,
-             const AddressMap& addresses, const Jitter& jitter);
+  CoreModule(sc_core::sc_module_name name, CoreId id, const CoreProgram& core_program, const Jitter& jitter);
   ~CoreModule() override;
 
   const CoreModel& model() const { return model_; }
@@ -43,8 +42,7 @@ class CoreModule : public sc_core::sc_module, private CorePorts, public SyncList
   void signal(CoreId core, SemaphoreId semaphore, Cycles now) override { sync->signal(core, semaphore, now); }
   void wait(CoreId core, SemaphoreId semaphore, Cycles now) override { sync->wait(core, semaphore, now); }
 
-  const Program& program_;
-  const AddressMap& addresses_;
+  const CoreProgram& core_program_;
   CoreModel model_;
   sc_core::sc_event wake_;
   bool stepping_ = false;

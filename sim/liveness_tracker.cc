@@ -78,9 +78,19 @@ std::uint64_t LivenessTracker::peak_live_bytes(Cycles end) const {
     }
     flush();
   }
-  // Lives are half-open: one ending at a cycle frees its bytes before one starting there.
-  std::sort(events.begin(), events.end(),
-            [](const Event& a, const Event& b) { return a.at != b.at ? a.at < b.at : a.delta < b.delta; });
+  // Lives are half-open: one ending at a cycle frees its bytes before one starting there. A radix
+  // sort on (cycle, starts after ends): there are two events per run of segments.
+  auto key = [](const Event& e) { return 2 * e.at + (e.delta > 0 ? 1 : 0); };
+  std::vector<Event> scratch(events.size());
+  Cycles max_key = 0;
+  for (const Event& e : events) max_key = std::max(max_key, key(e));
+  for (int shift = 0; shift < 64 && (max_key >> shift) != 0; shift += 11) {
+    std::vector<std::size_t> count(2049, 0);
+    for (const Event& e : events) ++count[((key(e) >> shift) & 2047) + 1];
+    for (std::size_t b = 1; b <= 2048; ++b) count[b] += count[b - 1];
+    for (const Event& e : events) scratch[count[(key(e) >> shift) & 2047]++] = e;
+    events.swap(scratch);
+  }
   std::int64_t live = 0, peak = 0;
   for (const Event& e : events) peak = std::max(peak, live += e.delta);
   return static_cast<std::uint64_t>(peak);

@@ -7,7 +7,8 @@ namespace tetris::sim {
 
 void MemoryArbiter::add(std::uint64_t tag, std::uint64_t key, Cycles arrival, Cycles beats) {
   assert(arrival >= now_);
-  arrivals_.push({arrival, key, tag, std::max<Cycles>(beats, 1)});
+  arrivals_.push_back({arrival, key, tag, std::max<Cycles>(beats, 1)});
+  std::push_heap(arrivals_.begin(), arrivals_.end(), std::greater<>());
 }
 
 void MemoryArbiter::push_back(std::uint64_t tag, Cycles beats) {
@@ -31,9 +32,10 @@ void MemoryArbiter::push_back(std::uint64_t tag, Cycles beats) {
 
 void MemoryArbiter::admit(Cycles to) {
   // At the end of the current round: after every request already in the ring.
-  while (!arrivals_.empty() && arrivals_.top().at <= now_ && arrivals_.top().at < to) {
-    push_back(arrivals_.top().tag, arrivals_.top().beats);
-    arrivals_.pop();
+  while (!arrivals_.empty() && arrivals_.front().at <= now_ && arrivals_.front().at < to) {
+    push_back(arrivals_.front().tag, arrivals_.front().beats);
+    std::pop_heap(arrivals_.begin(), arrivals_.end(), std::greater<>());
+    arrivals_.pop_back();
   }
 }
 
@@ -76,16 +78,16 @@ void MemoryArbiter::advance(Cycles to, std::vector<Completion>& done) {
   for (;;) {
     admit(to);
     if (size() == 0) {
-      if (arrivals_.empty() || arrivals_.top().at >= to) {
+      if (arrivals_.empty() || arrivals_.front().at >= to) {
         now_ = to;
         return;
       }
-      now_ = arrivals_.top().at;
+      now_ = arrivals_.front().at;
       continue;
     }
     const Cycles completion = earliest_completion();
     Cycles step = std::min(completion, to);
-    if (!arrivals_.empty()) step = std::min(step, arrivals_.top().at);
+    if (!arrivals_.empty()) step = std::min(step, arrivals_.front().at);
     serve(step - now_);
     now_ = step;
     if (step == completion) {
@@ -103,8 +105,15 @@ void MemoryArbiter::advance(Cycles to, std::vector<Completion>& done) {
 std::optional<Cycles> MemoryArbiter::next_event() const {
   std::optional<Cycles> next;
   if (size() != 0) next = earliest_completion();
-  if (!arrivals_.empty()) next = next ? std::min(*next, arrivals_.top().at) : arrivals_.top().at;
+  if (!arrivals_.empty()) next = next ? std::min(*next, arrivals_.front().at) : arrivals_.front().at;
   return next;
+}
+
+std::optional<Cycles> MemoryArbiter::completion_bound() const {
+  std::optional<Cycles> bound;
+  if (size() != 0) bound = earliest_completion();
+  for (const Arrival& a : arrivals_) bound = bound ? std::min(*bound, a.at + a.beats) : a.at + a.beats;
+  return bound;
 }
 
 }  // namespace tetris::sim

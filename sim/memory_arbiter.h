@@ -16,7 +16,7 @@
 
 #include <cstdint>
 #include <optional>
-#include <queue>
+#include <vector>
 #include <vector>
 
 #include "sim/sim_types.h"
@@ -41,6 +41,9 @@ class MemoryArbiter {
 
   // The next cycle at which something happens (an arrival or a completion), if anything is left.
   std::optional<Cycles> next_event() const;
+  // No request completes before this cycle (arrivals only delay the requests in the ring, and
+  // one arriving at a with b beats ends at a + b at the earliest); nothing if nothing is left.
+  std::optional<Cycles> completion_bound() const;
 
   Cycles now() const { return now_; }
   bool idle() const { return size() == 0 && arrivals_.empty(); }
@@ -80,7 +83,7 @@ class MemoryArbiter {
   mutable bool first_known_ = false;
 
   Cycles now_ = 0;  // every beat before this cycle has been handed out
-  std::priority_queue<Arrival, std::vector<Arrival>, std::greater<>> arrivals_;
+  std::vector<Arrival> arrivals_;  // a min-heap on (arrival, key), via std::push_heap
   Cycles busy_cycles_ = 0;
 };
 

@@ -30,10 +30,11 @@ tlm::tlm_sync_enum MemoryModule::nb_transport_fw(int id, tlm::tlm_generic_payloa
   in_flight_[tag] = &payload;
   const Cycles latency = timing_.memory_latency() +
                          jitter_.extra(timing_.memory_latency(), ext.core, ext.index, JitterTarget::memory_latency);
-  arbiter_.add(tag, tag, now + latency, timing_.beats(ext.range.bytes()));
+  const Cycles beats = timing_.beats(ext.bytes);
+  arbiter_.add(tag, tag, now + latency, beats);
   if (ext.kind == TransferKind::store)
-    monitor_.record({now, now, ext.core, ext.index, true}, kernel_now);
-  wake_for(now + latency, kernel_now);  // the only new event is this arrival
+    monitor_.record({now, now, ext.core, ext.index, ext.tensor, ext.first_span, ext.end_span, true}, kernel_now);
+  wake_for(now + latency + beats, kernel_now);  // its completion, at the earliest
   phase = tlm::END_REQ;
   return tlm::TLM_UPDATED;
 }
@@ -48,7 +49,8 @@ void MemoryModule::controller() {
     in_flight_[completion.tag] = nullptr;
     const AccessExtension& ext = *payload.get_extension<AccessExtension>();
     if (ext.kind == TransferKind::load)
-      monitor_.record({completion.at, ext.issued, ext.core, ext.index, false}, now);
+      monitor_.record({completion.at, ext.issued, ext.core, ext.index, ext.tensor, ext.first_span, ext.end_span, false},
+                      now);
     payload.set_response_status(tlm::TLM_OK_RESPONSE);
     tlm::tlm_phase phase = tlm::BEGIN_RESP;
     sc_core::sc_time delay = cycles_to_time(completion.at - now);
@@ -58,13 +60,13 @@ void MemoryModule::controller() {
 }
 
 void MemoryModule::schedule(Cycles now) {
-  if (const auto next = arbiter_.next_event()) wake_for(*next, now);
+  if (const auto bound = arbiter_.completion_bound()) wake_for(*bound, now);
 }
 
-void MemoryModule::wake_for(Cycles event, Cycles now) {
-  // An event at cycle e is settled by a wake at e - horizon; one exactly at the window's end
-  // (an arrival not admitted yet) by the next cycle's.
-  const Cycles wake = event > now + horizon_ ? event - horizon_ : now + 1;
+void MemoryModule::wake_for(Cycles completion, Cycles now) {
+  // A completion at cycle c can be settled by a wake anywhere in [c - horizon, c]. Waking at c
+  // itself settles the most: everything up to c + horizon.
+  const Cycles wake = std::max(completion, now + 1);
   if (wake >= scheduled_at_) return;
   scheduled_at_ = wake;
   wake_.cancel();

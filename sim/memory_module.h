@@ -4,7 +4,7 @@
 // than `latency` cycles after it is issued, so at time t everything that completes up to
 // t + latency is already decided. The controller settles that window in one go, answers each
 // completed request with BEGIN_RESP annotated with the delay until its last beat, and sleeps
-// until the next window holds a completion. Every access goes to the AccessMonitor (the plan
+// until the next window can hold a completion. Every access goes to the AccessMonitor (the plan
 // checker).
 #pragma once
 
@@ -34,7 +34,7 @@ class MemoryModule : public sc_core::sc_module {
  private:
   void controller();
   void schedule(Cycles now);
-  void wake_for(Cycles event, Cycles now);  // make sure the controller settles `event` in time
+  void wake_for(Cycles completion, Cycles now);  // make sure the controller settles `completion` in time
   tlm::tlm_sync_enum nb_transport_fw(int id, tlm::tlm_generic_payload& payload, tlm::tlm_phase& phase,
                                      sc_core::sc_time& delay);
 

@@ -16,6 +16,7 @@ struct Owner {
   static constexpr std::uint32_t kPreloaded = std::numeric_limits<std::uint32_t>::max();
   TensorId tensor = kNoTensor;        // kNoTensor: never written
   std::uint32_t store = kPreloaded;   // global id of the store that wrote it; kPreloaded: there from the start
+  Cycles at = 0;                      // when that store was issued
   bool operator==(const Owner&) const = default;
 };
 

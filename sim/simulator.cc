@@ -52,7 +52,7 @@ Simulator::Simulator(const Program& program, const MachineConfig& config, const 
   if (program.cores > config.cores)
     throw InputError({config.source}, fmt::format("the trace has {} cores, the machine only {} (cores: {})",
                                                   program.cores, config.cores, config.cores));
-  for (CoreId c = 0; c < program.cores; ++c) cores_.emplace_back(program, c, addresses, timing_);
+  for (CoreId c = 0; c < program.cores; ++c) cores_.emplace_back(program, c, addresses, timing_, grid_);
 }
 
 RunResult Simulator::run(const Jitter& jitter) const {
@@ -68,8 +68,7 @@ RunResult Simulator::run(const Jitter& jitter) const {
     SyncModule sync("sync", sync_unit, program_.cores);
     std::vector<std::unique_ptr<CoreModule>> cores;
     for (CoreId c = 0; c < program_.cores; ++c) {
-      cores.push_back(std::make_unique<CoreModule>(fmt::format("core{}", c).c_str(), c, program_, cores_[c],
-                                                   addresses_, jitter));
+      cores.push_back(std::make_unique<CoreModule>(fmt::format("core{}", c).c_str(), c, cores_[c], jitter));
       cores.back()->socket.bind(memory.socket);
       cores.back()->sync.bind(sync);
       sync.attach(c, *cores.back());

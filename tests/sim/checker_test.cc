@@ -50,8 +50,8 @@ TEST(ShadowMemory, ReadsVisitRunsOfOneOwner) {
   const AddressGrid grid(program, addresses);
   ShadowMemory m(grid);
   const std::uint32_t a = grid.index(128), mid = grid.index(628), end = grid.index(1128);
-  m.write(a, end, Owner{1, 7});
-  m.write(mid, end, Owner{2, 9});
+  m.write(a, end, Owner{1, 7, 0});
+  m.write(mid, end, Owner{2, 9, 0});
   std::vector<std::tuple<std::uint32_t, std::uint32_t, TensorId>> runs;
   m.read(grid.index(0), end, [&](std::uint32_t f, std::uint32_t l, const Owner& o) { runs.emplace_back(f, l, o.tensor); });
   using R = std::vector<std::tuple<std::uint32_t, std::uint32_t, TensorId>>;
@@ -83,6 +83,12 @@ TEST(LivenessTracker, PeakCountsBytesBetweenFirstWriteAndLastAccess) {
   EXPECT_EQ(live.peak_live_bytes(100), 1500u);
 }
 
+Access access(const AddressGrid& grid, Cycles at, Cycles start, CoreId core, std::uint32_t index, TensorId tensor,
+              bool write) {
+  const auto [first, end] = grid.span_indices(core, index);
+  return {at, start, core, index, tensor, first, end, write};
+}
+
 TEST(AccessMonitor, ReportsALoadWhoseBytesAnotherTensorOverwrote) {
   const Program program = read_trace(R"(tetris-trace 1
 cores 2
@@ -99,8 +105,8 @@ store 1 0 128 nbout
   const AddressMap addresses = AddressMap::from_plan(program, config, testing::plan({{"x", 0}, {"y", 64}}), "p");
   const AddressGrid grid(program, addresses);
   AccessMonitor monitor(program, addresses, grid);
-  monitor.record({10, 0, 0, 0, false}, 2);  // x read until 10, known at 2
-  monitor.record({5, 5, 1, 0, true}, 5);  // y over x's [64, 192)
+  monitor.record(access(grid, 10, 0, 0, 0, 0, false), 2);  // x read until 10, known at 2
+  monitor.record(access(grid, 5, 5, 1, 0, 1, true), 5);     // y over x's [64, 192)
   monitor.finish(10);
   ASSERT_EQ(monitor.conflict_count(), 1u);
   const Conflict& c = monitor.conflicts()[0];
@@ -133,8 +139,8 @@ store 1 0 256 nbout
   const AddressMap addresses = AddressMap::from_plan(program, config, testing::plan({{"x", 0}, {"y", 0}}), "p");
   const AddressGrid grid(program, addresses);
   AccessMonitor monitor(program, addresses, grid);
-  monitor.record({10, 10, 1, 0, true}, 10);  // store issued at 10
-  monitor.record({10, 0, 0, 0, false}, 10);  // load done at 10
+  monitor.record(access(grid, 10, 10, 1, 0, 1, true), 10);  // store issued at 10
+  monitor.record(access(grid, 10, 0, 0, 0, 0, false), 10);  // load done at 10
   monitor.finish(10);
   EXPECT_EQ(monitor.conflict_count(), 0u);
 }
@@ -153,8 +159,8 @@ load2d 0 0 32 128 2 nbin
   const AddressMap addresses = AddressMap::naive(program, config, "t");
   const AddressGrid grid(program, addresses);
   AccessMonitor monitor(program, addresses, grid);
-  monitor.record({0, 0, 0, 0, true}, 0);
-  monitor.record({9, 1, 0, 1, false}, 1);  // rows [0, 32) and [128, 160)
+  monitor.record(access(grid, 0, 0, 0, 0, 0, true), 0);
+  monitor.record(access(grid, 9, 1, 0, 1, 0, false), 1);  // rows [0, 32) and [128, 160)
   monitor.finish(9);
   ASSERT_EQ(monitor.conflict_count(), 1u);
   EXPECT_EQ(monitor.uninitialised_count(), 1u);

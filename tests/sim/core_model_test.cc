@@ -32,6 +32,7 @@ struct CoreFixture {
   AddressMap addresses;
   TimingModel timing{config};
   Jitter jitter;
+  AddressGrid grid;
   CoreProgram core_program;
   CoreModel core;
   FakePorts ports;
@@ -41,7 +42,8 @@ struct CoreFixture {
                            "tensor 0 a 65536 input -\ntensor 1 b 65536 output -\ncore 0\n" + body,
                            "t")),
         addresses(AddressMap::naive(program, config, "t")),
-        core_program(program, 0, addresses, timing),
+        grid(program, addresses),
+        core_program(program, 0, addresses, timing, grid),
         core(0, core_program, jitter) {
     ports.core = &core;
   }
