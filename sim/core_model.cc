@@ -151,6 +151,7 @@ void CoreModel::step(Cycles now, CorePorts& ports) {
     }
     if (!load_busy_ && next_load_ < loads_.size() && load_ready(loads_[next_load_])) {
       const std::uint32_t index = loads_[next_load_++];
+      if (next_load_ < loads_.size()) __builtin_prefetch(&entries_[loads_[next_load_]]);
       load_busy_ = true;
       begin(index, now);
       stats_.bytes_read += entries_[index].amount;
@@ -159,6 +160,7 @@ void CoreModel::step(Cycles now, CorePorts& ports) {
     }
     if (compute_end_ == kNever && next_compute_ < computes_.size() && compute_ready(computes_[next_compute_])) {
       const std::uint32_t index = computes_[next_compute_++];
+      if (next_compute_ < computes_.size()) __builtin_prefetch(&entries_[computes_[next_compute_]]);
       const Cycles cycles = entries_[index].amount;
       compute_end_ = now + cycles + jitter_.extra(cycles, id_, index, JitterTarget::compute);
       begin(index, now);
@@ -166,6 +168,7 @@ void CoreModel::step(Cycles now, CorePorts& ports) {
     }
     if (!store_busy_ && next_store_ < stores_.size() && store_ready(stores_[next_store_])) {
       const std::uint32_t index = stores_[next_store_++];
+      if (next_store_ < stores_.size()) __builtin_prefetch(&entries_[stores_[next_store_]]);
       store_busy_ = true;
       begin(index, now);
       stats_.bytes_written += entries_[index].amount;

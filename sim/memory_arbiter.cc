@@ -40,12 +40,28 @@ void MemoryArbiter::admit(Cycles to) {
 }
 
 void MemoryArbiter::find_first() const {
-  // Two branch-free passes: the fewest beats, then the first request with them.
+  first_known_ = true;
+  const std::size_t n = size();
+  // One branch-free pass over (remaining beats, position) packed in a word, when they fit...
+  constexpr int kPositionBits = 20;
+  if (n < (std::size_t{1} << kPositionBits)) {
+    Cycles best = kNever;
+    bool fits = true;
+    for (std::size_t j = 0; j < n; ++j) {
+      const Cycles remaining = targets_[(head_ + j) & mask_] - credited_;
+      fits &= remaining < (Cycles{1} << (63 - kPositionBits));
+      best = std::min(best, (remaining << kPositionBits) | j);
+    }
+    if (fits) {
+      first_ = head_ + (best & ((Cycles{1} << kPositionBits) - 1));
+      return;
+    }
+  }
+  // ... else two: the fewest beats, then the first request with them.
   Cycles best = kNever;
   for (std::size_t p = head_; p < tail_; ++p) best = std::min(best, targets_[p & mask_]);
   first_ = head_;
   while (targets_[first_ & mask_] != best) ++first_;
-  first_known_ = true;
 }
 
 Cycles MemoryArbiter::earliest_completion() const {
@@ -58,7 +74,8 @@ Cycles MemoryArbiter::earliest_completion() const {
 void MemoryArbiter::serve(Cycles cycles) {
   const std::size_t n = size();
   if (n == 0 || cycles == 0) return;
-  const Cycles full = cycles / n;
+  // Spans between events are mostly shorter than a round: no division then.
+  const Cycles full = cycles < n ? 0 : cycles / n;
   const std::size_t extra = static_cast<std::size_t>(cycles - full * n);
   credited_ += full;
   // The first `extra` requests get one beat more and move behind the others.

@@ -12,7 +12,7 @@ MemoryModule::MemoryModule(sc_core::sc_module_name name, std::size_t cores, cons
       timing_(timing),
       jitter_(jitter),
       monitor_(monitor),
-      in_flight_(2 * cores, nullptr),
+      in_flight_(2 * cores),
       horizon_(timing.memory_latency()) {
   socket.register_nb_transport_fw(this, &MemoryModule::nb_transport_fw);
   SC_METHOD(controller);
@@ -27,7 +27,7 @@ tlm::tlm_sync_enum MemoryModule::nb_transport_fw(int id, tlm::tlm_generic_payloa
   const Cycles now = kernel_now + delay.value();  // the issuing core's own time
   const AccessExtension& ext = *payload.get_extension<AccessExtension>();
   const std::uint64_t tag = 2 * static_cast<std::uint64_t>(id) + (ext.kind == TransferKind::load ? 0 : 1);
-  in_flight_[tag] = &payload;
+  in_flight_[tag] = {&payload, &ext};
   const Cycles latency = timing_.memory_latency() +
                          jitter_.extra(timing_.memory_latency(), ext.core, ext.index, JitterTarget::memory_latency);
   const Cycles beats = timing_.beats(ext.bytes);
@@ -45,9 +45,9 @@ void MemoryModule::controller() {
   done_.clear();
   arbiter_.advance(now + horizon_, done_);
   for (const MemoryArbiter::Completion& completion : done_) {
-    tlm::tlm_generic_payload& payload = *in_flight_[completion.tag];
-    in_flight_[completion.tag] = nullptr;
-    const AccessExtension& ext = *payload.get_extension<AccessExtension>();
+    tlm::tlm_generic_payload& payload = *in_flight_[completion.tag].payload;
+    const AccessExtension& ext = *in_flight_[completion.tag].access;
+    in_flight_[completion.tag] = {};
     if (ext.kind == TransferKind::load)
       monitor_.record({completion.at, ext.issued, ext.core, ext.index, ext.tensor, ext.first_span, ext.end_span, false},
                       now);

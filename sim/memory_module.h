@@ -13,6 +13,7 @@
 #include <tlm_utils/multi_passthrough_target_socket.h>
 #include <vector>
 
+#include "sim/access_extension.h"
 #include "sim/access_monitor.h"
 #include "sim/jitter.h"
 #include "sim/memory_arbiter.h"
@@ -42,7 +43,11 @@ class MemoryModule : public sc_core::sc_module {
   const Jitter& jitter_;
   AccessMonitor& monitor_;
   MemoryArbiter arbiter_;
-  std::vector<tlm::tlm_generic_payload*> in_flight_;  // by tag: 2 x socket index + unit
+  struct InFlight {
+    tlm::tlm_generic_payload* payload = nullptr;
+    const AccessExtension* access = nullptr;
+  };
+  std::vector<InFlight> in_flight_;  // by tag: 2 x socket index + unit
   std::vector<MemoryArbiter::Completion> done_;
   sc_core::sc_event wake_;
   Cycles horizon_;                // the minimum latency: how far ahead the controller settles

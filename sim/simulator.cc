@@ -48,7 +48,13 @@ void quiet_systemc_reports() {
 }  // namespace
 
 Simulator::Simulator(const Program& program, const MachineConfig& config, const AddressMap& addresses)
-    : program_(program), config_(config), addresses_(addresses), timing_(config), grid_(program, addresses) {
+    : program_(program),
+      config_(config),
+      addresses_(addresses),
+      timing_(config),
+      grid_(program, addresses),
+      sync_(program, timing_),
+      work_(layer_work(program)) {
   if (program.cores > config.cores)
     throw InputError({config.source}, fmt::format("the trace has {} cores, the machine only {} (cores: {})",
                                                   program.cores, config.cores, config.cores));
@@ -58,7 +64,7 @@ Simulator::Simulator(const Program& program, const MachineConfig& config, const 
 RunResult Simulator::run(const Jitter& jitter) const {
   quiet_systemc_reports();
   const TimingModel& timing = timing_;
-  SyncUnit sync_unit(program_, timing);
+  SyncUnit sync_unit = sync_;
   AccessMonitor monitor(program_, addresses_, grid_);
   RunResult result;
   result.seed = jitter.seed();
@@ -86,7 +92,7 @@ RunResult Simulator::run(const Jitter& jitter) const {
     for (const CoreModel* model : models) result.cycles = std::max(result.cycles, model->stats().finish);
     if (result.deadlock) result.cycles = std::max(result.cycles, end);
 
-    const std::vector<LayerWork> work = layer_work(program_);
+    const std::vector<LayerWork>& work = work_;
     result.layers.resize(program_.layers.size());
     for (LayerId l = 0; l < program_.layers.size(); ++l) {
       LayerResult& layer = result.layers[l];

@@ -18,6 +18,8 @@
 #include "sim/core_model.h"
 #include "sim/deadlock_detector.h"
 #include "sim/jitter.h"
+#include "sim/roofline.h"
+#include "sim/sync_unit.h"
 
 namespace tetris::sim {
 
@@ -66,8 +68,11 @@ class Simulator {
   const MachineConfig& config_;
   const AddressMap& addresses_;
   TimingModel timing_;
-  AddressGrid grid_;                 // built once, shared by every run
-  std::vector<CoreProgram> cores_;   // likewise
+  // Built once, shared by every run:
+  AddressGrid grid_;
+  std::vector<CoreProgram> cores_;
+  SyncUnit sync_;  // copied at the start of each run
+  std::vector<LayerWork> work_;
 };
 
 }  // namespace tetris::sim
