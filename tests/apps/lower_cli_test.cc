@@ -9,25 +9,16 @@
 #include <nlohmann/json.hpp>
 
 #include "common/file_io.h"
+#include "cli_runner.h"
 #include "common/trace_io.h"
 
 namespace tetris {
 namespace {
 
-struct Outcome {
-  int exit_code;
-  std::string out, err;
-};
+using Outcome = testing_cli::CliResult;
 
 // Runs from a folder without models/ or configs/: the zoo and the configs are built in.
-Outcome tetris(const std::string& arguments) {
-  const std::string stem = testing::TempDir() + "tetris_lower_cli_" + std::to_string(::getpid());
-  const std::string command = "cd '" + testing::TempDir() + "' && '" + TETRIS_BINARY + "' " + arguments +
-                              " >'" + stem + ".out' 2>'" + stem + ".err' </dev/null";
-  const int status = std::system(command.c_str());
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, read_text_file(stem + ".out"),
-          read_text_file(stem + ".err")};
-}
+Outcome tetris(const std::string& arguments) { return testing_cli::run_tetris(arguments, testing::TempDir()); }
 
 std::string temp_path(const std::string& name) { return testing::TempDir() + std::to_string(::getpid()) + "_" + name; }
 

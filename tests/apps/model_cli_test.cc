@@ -10,24 +10,15 @@
 #include <nlohmann/json.hpp>
 
 #include "common/file_io.h"
+#include "cli_runner.h"
 
 namespace tetris {
 namespace {
 
-struct Outcome {
-  int exit_code;
-  std::string out, err;
-};
+using Outcome = testing_cli::CliResult;
 
 // Runs the binary from a folder that has no models/ or configs/, to show nothing is read from disk.
-Outcome tetris(const std::string& arguments) {
-  const std::string stem = testing::TempDir() + "tetris_model_cli_" + std::to_string(::getpid());
-  const std::string command = "cd '" + testing::TempDir() + "' && '" + TETRIS_BINARY + "' " + arguments +
-                              " >'" + stem + ".out' 2>'" + stem + ".err' </dev/null";
-  const int status = std::system(command.c_str());
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, read_text_file(stem + ".out"),
-          read_text_file(stem + ".err")};
-}
+Outcome tetris(const std::string& arguments) { return testing_cli::run_tetris(arguments, testing::TempDir()); }
 
 std::string write_model(const std::string& name, const std::string& text) {
   const std::string path = testing::TempDir() + std::to_string(::getpid()) + "_" + name;

@@ -8,23 +8,15 @@
 #include <string>
 
 #include "common/file_io.h"
+#include "cli_runner.h"
 #include "memmgr/plan_io.h"
 
 namespace tetris {
 namespace {
 
-struct CliResult {
-  int exit_code;
-  std::string out, err;
-};
+using testing_cli::CliResult;
 
-CliResult run(const std::string& arguments) {
-  const std::string stem = testing::TempDir() + "tetris_plan_cli_" + std::to_string(::getpid());
-  const std::string command = std::string("cd '") + TETRIS_SOURCE_DIR + "' && '" + TETRIS_BINARY + "' " + arguments +
-                              " >'" + stem + ".out' 2>'" + stem + ".err' </dev/null";
-  const int status = std::system(command.c_str());
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, read_text_file(stem + ".out"), read_text_file(stem + ".err")};
-}
+CliResult run(const std::string& arguments) { return testing_cli::run_tetris(arguments, TETRIS_SOURCE_DIR); }
 
 const std::string kTrace = "tests/data/traces/eltwise_in_place.trace";
 

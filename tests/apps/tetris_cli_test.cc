@@ -10,25 +10,15 @@
 #include <string>
 
 #include "common/file_io.h"
+#include "cli_runner.h"
 #include "common/machine_config.h"
 
 namespace tetris {
 namespace {
 
-struct CliResult {
-  int exit_code;
-  std::string out, err;
-};
+using testing_cli::CliResult;
 
-CliResult run(const std::string& arguments) {
-  // ctest runs tests in parallel processes: names carry the pid.
-  const std::string stem = testing::TempDir() + "tetris_cli_" + std::to_string(::getpid());
-  const std::string out = stem + ".out", err = stem + ".err";
-  const std::string command = std::string("cd '") + TETRIS_SOURCE_DIR + "' && '" + TETRIS_BINARY + "' " +
-                              arguments + " >'" + out + "' 2>'" + err + "' </dev/null";
-  const int status = std::system(command.c_str());
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, read_text_file(out), read_text_file(err)};
-}
+CliResult run(const std::string& arguments) { return testing_cli::run_tetris(arguments, TETRIS_SOURCE_DIR); }
 
 std::string write_temp(const std::string& name, const std::string& text) {
   const std::string path = testing::TempDir() + std::to_string(::getpid()) + "_" + name;
