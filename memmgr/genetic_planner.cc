@@ -160,9 +160,9 @@ class GeneticSearch {
     survive({});
   }
 
-  // Asks the exact search for plans under ever lower capacities: first the lower bound (success
-  // ends the search with an optimal plan), then the problem's capacity if it lies between the
-  // bound and the best plan known, then bisection between the lowest capacity not yet reached and
+  // Asks the exact search for plans under ever lower capacities: first the problem's capacity if
+  // it lies between the bound and the best plan known, then the lower bound (success ends the
+  // search with an optimal plan), then bisection between the lowest capacity not yet reached and
   // the best plan. Each probe may use half the exact phase's remaining time; a plan found joins
   // the population as its placement order.
   void exact_phase(std::chrono::steady_clock::time_point start) {
@@ -170,8 +170,11 @@ class GeneticSearch {
     const Deadline deadline = start + std::chrono::duration_cast<Clock::duration>(
                                           std::chrono::duration<double>(options_.time_limit_seconds * kExactShareOfTime));
     Offset low = problem_.lower_bound;
-    std::vector<Offset> targets = {low};
+    // The capacity first: fitting it is what the user asked for, and it is usually much easier
+    // than the bound, so a slow machine cannot spend the whole phase on the bound alone.
+    std::vector<Offset> targets;
     if (problem_.capacity && *problem_.capacity > low) targets.push_back(*problem_.capacity);
+    targets.push_back(low);
     for (int probe = 0; probe < kExactProbes; ++probe) {
       const Offset best = population_.front().peak;
       Offset target;
@@ -193,7 +196,7 @@ class GeneticSearch {
         decode(individual, 0, decoders_[0]);
         population_.push_back(std::move(individual));
         survive({});
-      } else if (target >= low) {
+      } else if (target >= low && target < population_.front().peak) {
         low = target + 1;  // proved too small, or not found within budget: look higher
       }
       if (population_.front().peak <= problem_.lower_bound) break;

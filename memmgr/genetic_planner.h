@@ -5,9 +5,9 @@
 // conflict degree, start) are decoded; the best is the search's starting point, and the rest of
 // the population are perturbations of them.
 // Phase 2 (exact, interval problems only): a bounded branch and bound (exact_search.h) asks for
-// a plan at the lower bound, then bisects towards the best plan known; any plan it finds enters
-// the population as its placement order. It gets a node budget per probe and at most 60% of the
-// time limit.
+// a plan at the problem's capacity, then at the lower bound, then bisects towards the best plan
+// known; any plan it finds enters the population as its placement order. It gets a node budget
+// per probe and at most 60% of the time limit.
 // Phase 3 (evolve): tournament selection; one-point order crossover (the child keeps a prefix of
 // one parent, the remaining buffers in the other parent's order) so a child re-decodes only after
 // the cut; swap and insert mutations; a peak-targeted move that lifts a buffer touching the peak
