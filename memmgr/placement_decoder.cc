@@ -15,11 +15,21 @@ PlacementDecoder::PlacementDecoder(const Problem& problem)
     pairs.clear();
     for (const Piece& p : problem.pieces_of(b)) {
       const PieceId pid = static_cast<PieceId>(&p - pieces.data());
-      for (PieceId q : problem.conflicts(pid)) {
-        const auto p_offset = static_cast<std::int64_t>(p.offset), p_size = static_cast<std::int64_t>(p.size);
-        const auto q_offset = static_cast<std::int64_t>(pieces[q].offset), q_size = static_cast<std::int64_t>(pieces[q].size);
-        pairs.push_back({pieces[q].buffer, {q_offset - p_offset - p_size + 1, q_offset + q_size - p_offset}});
-      }
+      const auto p_offset = static_cast<std::int64_t>(p.offset), p_size = static_cast<std::int64_t>(p.size);
+      for (const PieceRange& run : problem.conflict_runs(pid))
+        for (PieceId q = run.begin; q < run.end; ++q) {
+          const auto q_offset = static_cast<std::int64_t>(pieces[q].offset), q_size = static_cast<std::int64_t>(pieces[q].size);
+          const std::pair<std::int64_t, std::int64_t> interval{q_offset - p_offset - p_size + 1, q_offset + q_size - p_offset};
+          // Neighbouring pieces of a run usually give overlapping intervals: merge them here so
+          // `pairs` grows with runs rather than with piece pairs.
+          if (!pairs.empty() && pairs.back().first == pieces[q].buffer && interval.first <= pairs.back().second.second &&
+              pairs.back().second.first <= interval.second) {
+            pairs.back().second.first = std::min(pairs.back().second.first, interval.first);
+            pairs.back().second.second = std::max(pairs.back().second.second, interval.second);
+          } else {
+            pairs.push_back({pieces[q].buffer, interval});
+          }
+        }
     }
     std::sort(pairs.begin(), pairs.end());
     for (std::size_t i = 0; i < pairs.size();) {
