@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "memmgr/rigid_pair_bound.h"
 #include "memmgr/topology_liveness.h"
 
 namespace tetris::memmgr {
@@ -259,6 +260,12 @@ Problem instruction_liveness(const Program& program, const HappensBefore& hb,
   Problem problem = builder.build(fmt::format("instruction-level liveness of {}", origin));
   problem.lower_bound = max_live_bytes(problem.pieces());
   problem.lower_bound_source = "instruction level: maximum live bytes over an interleaving consistent with happens-before";
+  if (const auto pair = rigid_pair_bound(problem, CollisionTable(problem)); pair && pair->bytes > problem.lower_bound) {
+    problem.lower_bound = pair->bytes;
+    problem.lower_bound_source = fmt::format(
+        "instruction level: the narrowest span rigid buffers {} and {} can share (above the maximum live bytes, {})",
+        problem.buffers()[pair->a].name, problem.buffers()[pair->b].name, max_live_bytes(problem.pieces()));
+  }
   return problem;
 }
 

@@ -24,7 +24,7 @@ for t in $targets; do
   set +e
   limit=(-max_total_time="$seconds")
   [ -n "${FUZZ_RUNS:-}" ] && limit=(-runs="$FUZZ_RUNS")
-  "build-fuzz/fuzz/fuzz_$t" "${limit[@]}" -timeout=10 -rss_limit_mb=4096 -print_final_stats=1 \
+  "build-fuzz/fuzz/fuzz_$t" "${limit[@]}" -timeout=120 -rss_limit_mb=4096 -print_final_stats=1 \
     -artifact_prefix="build-fuzz/crashes/${t}-" "build-fuzz/corpus/$t" "${seeds[@]}" >"$log" 2>&1
   set -e
   runs=$(grep -o 'stat::number_of_executed_units: [0-9]*' "$log" | awk '{print $2}' | tail -1)

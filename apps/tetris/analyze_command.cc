@@ -64,6 +64,8 @@ int analyze(std::span<const std::string> args) {
                    {"conflicts", p->conflict_count()}, {"conflict_runs", p->conflict_run_count()},
                    {"lower_bound_bytes", p->lower_bound}};
     }
+    json["instruction"]["live_bytes_bound"] = memmgr::max_live_bytes(instruction.pieces());
+    json["instruction"]["lower_bound_source"] = instruction.lower_bound_source;
     json["instruction_over_topology"] = ratio;
     json["sync_epochs"] = hb.epoch_count();
     fmt::print("{}\n", json.dump(2));
@@ -77,6 +79,7 @@ int analyze(std::span<const std::string> args) {
     fmt::print("{:<12} {:>8} {:>8} {:>12} {:>10} {:>18}\n", p == &topology ? "topology" : "instruction",
                p->buffers().size(), p->pieces().size(), p->conflict_count(), p->conflict_run_count(), p->lower_bound);
   fmt::print("\ninstruction-level lower bound / topology-level: {:.4f}\n", ratio);
+  fmt::print("instruction-level bound from: {}\n", instruction.lower_bound_source);
   if (list_buffers) {
     fmt::print("\n{} level:\n{:<32} {:>12} {:>7} {:>10}\n", level, "buffer", "bytes", "pieces", "conflicts");
     for (memmgr::BufferId b = 0; b < chosen.buffers().size(); ++b)
