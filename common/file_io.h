@@ -13,4 +13,9 @@ std::string read_text_file(const std::string& path);
 // Throws std::runtime_error naming the path when it cannot be written.
 void write_text_file_atomically(const std::string& path, std::string_view contents);
 
+// Makes Ctrl-C (SIGINT) and SIGTERM stop the program at once, first removing the temporary file
+// of a write in progress: an interrupted run leaves finished files and no partial one. Exit code
+// 128 + the signal number, as a shell reports it.
+void stop_cleanly_on_interrupt();
+
 }  // namespace tetris

@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "apps/tetris/cli.h"
+#include "common/file_io.h"
 #include "common/input_error.h"
 
 namespace {
@@ -31,6 +32,7 @@ void print_usage(std::FILE* to) {
 
 int sc_main(int argc, char* argv[]) {
   using namespace tetris::cli;
+  tetris::stop_cleanly_on_interrupt();
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
     print_usage(args.empty() ? stderr : stdout);
