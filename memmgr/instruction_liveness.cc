@@ -263,8 +263,10 @@ Problem instruction_liveness(const Program& program, const HappensBefore& hb,
   if (const auto pair = rigid_pair_bound(problem, CollisionTable(problem)); pair && pair->bytes > problem.lower_bound) {
     problem.lower_bound = pair->bytes;
     problem.lower_bound_source = fmt::format(
-        "instruction level: the narrowest span rigid buffers {} and {} can share (above the maximum live bytes, {})",
-        problem.buffers()[pair->a].name, problem.buffers()[pair->b].name, max_live_bytes(problem.pieces()));
+        "instruction level: the narrowest span rigid buffers {} and {} can share{} (above the maximum live bytes, {})",
+        problem.buffers()[pair->a].name, problem.buffers()[pair->b].name,
+        pair->apart.empty() ? "" : fmt::format(", plus {} buffers that must lie apart from both", pair->apart.size()),
+        max_live_bytes(problem.pieces()));
   }
   return problem;
 }

@@ -29,18 +29,56 @@ std::int64_t narrowest_span(std::span<const Displacements> forbidden, std::int64
   return std::min(span(up, sb, so), span(down, sb, so));
 }
 
+// full[x * n + y]: every piece of x conflicts with every piece of y (so they can share no byte).
+std::vector<bool> full_conflicts(const Problem& problem) {
+  const auto buffers = problem.buffers();
+  const auto pieces = problem.pieces();
+  const std::size_t n = buffers.size();
+  std::vector<bool> full(n * n, false);
+  std::vector<std::uint64_t> pairs(n);
+  for (BufferId x = 0; x < n; ++x) {
+    std::fill(pairs.begin(), pairs.end(), 0);
+    for (PieceId p = buffers[x].first_piece; p < buffers[x].first_piece + buffers[x].piece_count; ++p)
+      for (const PieceRange& run : problem.conflict_runs(p))
+        for (PieceId q = run.begin; q < run.end;) {  // one step per buffer the run touches
+          const Buffer& other = buffers[pieces[q].buffer];
+          const PieceId end = std::min(run.end, other.first_piece + other.piece_count);
+          pairs[pieces[q].buffer] += end - q;
+          q = end;
+        }
+    for (BufferId y = 0; y < n; ++y)
+      full[x * n + y] = y != x && pairs[y] == std::uint64_t{buffers[x].piece_count} * buffers[y].piece_count;
+  }
+  return full;
+}
+
 }  // namespace
 
 std::optional<PairBound> rigid_pair_bound(const Problem& problem, const CollisionTable& collisions) {
   std::optional<PairBound> best;
   const auto buffers = problem.buffers();
-  for (BufferId b = 0; b < buffers.size(); ++b)
-    for (const CollisionTable::Entry& entry : collisions.of(b)) {
-      if (entry.other < b) continue;  // each pair once: the table is symmetric
-      const auto bytes = static_cast<Offset>(narrowest_span(collisions.displacements(entry),
-                                                            static_cast<std::int64_t>(buffers[b].size),
-                                                            static_cast<std::int64_t>(buffers[entry.other].size)));
-      if (!best || bytes > best->bytes) best = PairBound{bytes, b, entry.other};
+  const std::size_t n = buffers.size();
+  const std::vector<bool> full = full_conflicts(problem);
+  std::vector<BufferId> by_size(n);
+  for (BufferId b = 0; b < n; ++b) by_size[b] = b;
+  std::stable_sort(by_size.begin(), by_size.end(), [&](BufferId x, BufferId y) { return buffers[x].size > buffers[y].size; });
+  std::vector<BufferId> apart;
+  for (BufferId a = 0; a < n; ++a)
+    for (const CollisionTable::Entry& entry : collisions.of(a)) {
+      const BufferId b = entry.other;
+      if (b < a) continue;  // each pair once: the table is symmetric
+      Offset bytes = static_cast<Offset>(narrowest_span(collisions.displacements(entry),
+                                                        static_cast<std::int64_t>(buffers[a].size),
+                                                        static_cast<std::int64_t>(buffers[b].size)));
+      apart.clear();
+      for (const BufferId k : by_size) {
+        if (!full[k * n + a] || !full[k * n + b]) continue;
+        if (std::all_of(apart.begin(), apart.end(), [&](BufferId m) { return full[k * n + m]; })) {
+          apart.push_back(k);
+          bytes += buffers[k].size;
+        }
+      }
+      if (!best || bytes > best->bytes) best = PairBound{bytes, a, b, apart};
     }
   return best;
 }

@@ -1,8 +1,10 @@
 // A lower bound that knows buffers are rigid: every plan places each pair of conflicting
-// buffers somewhere, so its peak is at least the narrowest span those two can share.
+// buffers somewhere, so its peak is at least the narrowest span those two can share, plus the
+// sizes of buffers that must lie apart from both of them and from each other.
 #pragma once
 
 #include <optional>
+#include <vector>
 
 #include "memmgr/collision_table.h"
 #include "memmgr/problem.h"
@@ -11,12 +13,17 @@ namespace tetris::memmgr {
 
 struct PairBound {
   Offset bytes = 0;
-  BufferId a = 0, b = 0;  // the pair that needs the most room
+  BufferId a = 0, b = 0;         // the pair that needs the most room
+  std::vector<BufferId> apart;  // buffers that add their whole size to it
 };
 
-// The maximum, over pairs of conflicting buffers, of the least max(end) - min(base) over the
-// displacements at which no conflicting pieces of the two overlap. Alignment is ignored, which
-// only loosens it. Live bytes at one moment ignore rigidity: a tensor whose first rows die early
+// The maximum, over pairs of conflicting buffers a, b, of the least max(end) - min(base) over the
+// displacements at which no conflicting pieces of the two overlap, plus the sizes of a set K of
+// buffers each of whose pieces conflicts with every piece of a, of b and of the other members of
+// K. Why that is valid: the union of a and b covers at least their narrowest span of bytes (if
+// they overlap, the union is their span; if not, it is s_a + s_b, no less than any span), and the
+// members of K overlap none of it nor each other, so any plan's peak is at least the sum. K is
+// chosen greedily (largest first), which only loosens it. Alignment is ignored, likewise. Live bytes at one moment ignore rigidity: a tensor whose first rows die early
 // still occupies one contiguous range, so this bound can exceed the live-bytes bound (and does,
 // when a layer's input and output are both large). std::nullopt without conflicting buffers.
 std::optional<PairBound> rigid_pair_bound(const Problem& problem, const CollisionTable& collisions);

@@ -184,6 +184,7 @@ TEST(LivenessProperties, InstructionLevelConflictsAreTopologyLevelConflictsUnder
     options.max_generations = 10;
     const PlanResult plan = plan_tetris(instruction, options);
     ASSERT_FALSE(validate_plan(instruction, plan.offsets).has_value());
+    EXPECT_GE(plan.peak, instruction.lower_bound) << "round " << round << ": " << instruction.lower_bound_source;
   }
 }
 
