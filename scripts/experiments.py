@@ -51,7 +51,7 @@ def run_cell(args):
     run_dir = os.path.join(args.out, name)
     command = [args.tetris, "run", "--json", "--quiet", "--model", args.model,
                "--config", f"cambricon-x-{args.cores}core", "--sync", args.sync, "--out", run_dir,
-               "--seed", str(args.seed), "--time-limit", str(args.time_limit)]
+               "--seed", str(args.seed), "--generations", str(args.generations), "--time-limit", str(args.time_limit)]
     if args.sim_all:
         command.append("--sim-all")
     report_path = os.path.join(run_dir, "report.json")
@@ -84,7 +84,7 @@ def run_cell(args):
             status = "failed"
     cell = {
         "cell": name, "model": args.model, "cores": args.cores, "sync": args.sync, "seed": args.seed,
-        "time_limit_seconds": args.time_limit, "sim_all": args.sim_all, "command": shlex.join(command),
+        "generations": args.generations, "time_limit_seconds": args.time_limit, "sim_all": args.sim_all, "command": shlex.join(command),
         "exit_code": process.returncode, "status": status,
         "wall_seconds": round(wall, 3), "max_rss_mib": round(max_rss, 1),
         "stderr": stderr.strip().splitlines()[-20:] if status not in GOOD else [],
@@ -188,6 +188,13 @@ def plan_rows(cell):
     return [(key, by_key[key]) for key in ROWS if key in by_key]
 
 
+def cut_by_time(plan, cell):
+    """True when the time limit, not the generation count or the lower bound, ended a search."""
+    generations = plan.get("generations")
+    return (generations is not None and generations < cell.get("generations", 0)
+            and plan["plan_seconds"] >= 0.9 * cell["time_limit_seconds"])
+
+
 def merge(args):
     manifest, cells, expected = load_cells(args.cells)
     if not expected:
@@ -227,8 +234,10 @@ def merge(args):
     w("")
     ok = [e for e in expected if cells.get(e["cell"], {}).get("status") in GOOD]
     settings = []
+    if manifest.get("generations") is not None:
+        settings.append(f"Tetris search {manifest['generations']} generations per plan")
     if time_limit is not None:
-        settings.append(f"Tetris search time limit {time_limit:g} s per plan")
+        settings.append(f"time limit {time_limit:g} s per plan as a safety net")
     settings.append(f"seed {manifest.get('seed', 1)}")
     sim_all = manifest.get("sim_all", all(c.get("sim_all") for c in cells.values()))
     settings.append("every plan simulated with the conflict checker (`--sim-all`)" if sim_all
@@ -242,6 +251,9 @@ def merge(args):
                    f"peak memory up to {max(c['max_rss_mib'] for c in cells.values()):.0f} MiB")
     if manifest.get("matrix_wall_seconds") is not None:
         timing += f"; the whole matrix took {manifest['matrix_wall_seconds']:.0f} s of wall time"
+    cut = [f"{c['cell']} ({key[1]})" for c in cells.values() for key, p in plan_rows(c) if cut_by_time(p, c)]
+    timing += (f"; {len(cut)} Tetris searches were cut by the time limit (marked †): " + ", ".join(cut)
+               if cut else "; no Tetris search was cut by the time limit")
     w(timing + ".")
     w("")
     problems = [e for e in expected if cells.get(e["cell"], {}).get("status") not in GOOD]
@@ -385,28 +397,29 @@ def merge(args):
     w("Peak footprint of each plan; reductions against `naive` and `tf-bfc` of the same cell; × lower bound "
       "against the cell's instruction-level bound; plan time is wall-clock on a shared machine and varies from "
       "run to run (footprints and cycles do not: same seed, same plan"
-      + (f", except that a search cut by its {time_limit:g} s time limit, marked †, may stop elsewhere)"
-         if time_limit is not None else ")")
+      + ", except that a search cut by the time limit before its generations, marked †, may stop elsewhere)"
       + "; cycles and conflicts come from the SystemC simulation with the conflict checker (- = not simulated).")
     w("")
     for model in models:
         w(f"### {model}")
         w("")
         w("| cores | sync | planner | liveness | peak (MiB) | vs no reuse | vs tf-bfc | × lower bound | "
-          "plan time (s) | cycles | conflicts |")
-        w("|---:|---|---|---|---:|---:|---:|---:|---:|---:|---:|")
+          "plan time (s) | generations | cycles | conflicts |")
+        w("|---:|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
         for e in expected:
             if model_of[e["cell"]] != model:
                 continue
             c = cells.get(e["cell"])
             if not c or not c.get("report"):
-                w(f"| {e['cores']} | {e['sync']} | *{c['status'] if c else 'missing'}* | | | | | | | | |")
+                w(f"| {e['cores']} | {e['sync']} | *{c['status'] if c else 'missing'}* | | | | | | | | | |")
                 continue
             for (planner, level), p in plan_rows(c):
-                cut = time_limit is not None and planner == "tetris" and p["plan_seconds"] >= 0.95 * time_limit
+                cut = cut_by_time(p, c)
+                gens = p.get("generations")
                 w(f"| {e['cores']} | {e['sync']} | {planner} | {level} | {p['peak_bytes'] / MIB:.2f} | "
                   f"{fmt_pct(p['reduction_vs_no_reuse'])} | {fmt_pct(p['reduction_vs_tf_bfc'])} | "
                   f"{p['over_lower_bound']:.3f} | {p['plan_seconds']:.2f}{' †' if cut else ''} | "
+                  f"{'-' if gens is None else gens} | "
                   f"{'-' if p['cycles'] is None else p['cycles']} | {'-' if p['conflicts'] is None else p['conflicts']} |")
         w("")
     text = "\n".join(lines)
@@ -431,7 +444,7 @@ def write_manifest(args):
         model, cores, sync = get("--model"), int(get("--cores")), get("--sync")
         cells.append({"cell": cell_name(model, cores, sync), "model": model, "cores": cores, "sync": sync})
     manifest = {"command": args.command, "date": args.date, "commit": args.commit, "machine": args.machine,
-                "seed": 1, "time_limit_seconds": args.time_limit, "sim_all": args.sim_all == "1",
+                "seed": 1, "generations": args.generations, "time_limit_seconds": args.time_limit, "sim_all": args.sim_all == "1",
                 "matrix_wall_seconds": None if args.matrix_wall_seconds == "null" else float(args.matrix_wall_seconds),
                 "cells": cells}
     with open(os.path.join(args.out, "matrix.json"), "w", encoding="utf-8") as f:
@@ -478,6 +491,7 @@ def main(argv):
     cell.add_argument("--sync", choices=["barrier", "p2p"], required=True)
     cell.add_argument("--seed", type=int, default=1)
     cell.add_argument("--time-limit", type=float, required=True)
+    cell.add_argument("--generations", type=int, required=True)
     cell.add_argument("--sim-all", action="store_true")
     cell.add_argument("--cell-timeout", type=float, default=900)
     m = sub.add_parser("merge", help="join cells into a markdown report and charts")
@@ -489,6 +503,7 @@ def main(argv):
     for flag in ("--out", "--command", "--date", "--commit", "--machine", "--sim-all", "--matrix-wall-seconds"):
         man.add_argument(flag, required=True)
     man.add_argument("--time-limit", type=float, required=True)
+    man.add_argument("--generations", type=int, required=True)
     cmp = sub.add_parser("same", help="compare two cell folders, ignoring timing fields")
     cmp.add_argument("a")
     cmp.add_argument("b")

@@ -13,7 +13,11 @@
 #   --out DIR        where the cells go (default out/experiments, --quick: out/experiments-quick)
 #   --report FILE    the markdown written (default docs/results.md, --quick: OUT/results.md);
 #                    charts go into FILE's folder, in a folder named after FILE without .md
-#   --time-limit S   Tetris search time limit per plan, seconds (default 2, --quick 1)
+#   --generations G  Tetris search generations per plan (default 500, --quick 100): the search's
+#                    real bound, so the same seed gives the same plans
+#   --time-limit S   Tetris search time limit per plan, a safety net (default 10 s, --quick 2 s);
+#                    a search it cuts may end elsewhere on another run (marked † in the report)
+#   --tetris BIN     the tetris binary (default build/apps/tetris/tetris; implies --no-build)
 #   --no-sim-all     simulate only the Tetris plan (default: every plan, `tetris run --sim-all`)
 #   --models LIST    models, space separated (zoo names or model files)
 #   --cores LIST     core counts (default "4 16")
@@ -22,14 +26,14 @@
 # Exit: 0 every cell succeeded; 1 a cell failed or found a conflict (reported in the table); 2 bad usage.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-invoked="scripts/experiments.sh${*:+ $*}"
+invoked=scripts/experiments.sh; [ $# -eq 0 ] || invoked+=$(printf ' %q' "$@")
 started=$(date -u '+%Y-%m-%d %H:%M UTC')
 
 usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; }
 die() { echo "experiments.sh: $*" >&2; echo "(see scripts/experiments.sh --help)" >&2; exit 2; }
 number() { [[ $2 =~ ^[0-9]+([.][0-9]+)?$ ]] || die "$1 needs a positive number of seconds, got '$2'"; }
 
-quick=0 jobs="" merge_dir="" out="" report="" time_limit="" sim_all=1 build=1
+quick=0 jobs="" merge_dir="" out="" report="" time_limit="" generations="" sim_all=1 build=1 tetris=""
 models="" cores_list="4 16" syncs="barrier p2p"
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -37,12 +41,14 @@ while [ $# -gt 0 ]; do
     --quick) quick=1 ;;
     --no-sim-all) sim_all=0 ;;
     --no-build) build=0 ;;
-    --jobs|--merge|--out|--report|--time-limit|--models|--cores|--syncs)
+    --jobs|--merge|--out|--report|--time-limit|--generations|--models|--cores|--syncs|--tetris)
       [ $# -ge 2 ] && [ -n "$2" ] || die "$1 needs a value"
       case "$1" in
         --jobs) jobs=$2 ;; --merge) merge_dir=$2 ;; --out) out=$2 ;; --report) report=$2 ;;
         --time-limit) number "$1" "$2"; time_limit=$2 ;; --models) models=$2 ;;
-        --cores) cores_list=$2 ;; --syncs) syncs=$2 ;;
+        --cores) cores_list=$2 ;; --syncs) syncs=$2 ;; --tetris) tetris=$(realpath -m -- "$2") build=0 ;;
+        --generations) [[ $2 =~ ^[1-9][0-9]*$ ]] || die "--generations needs a positive integer, got '$2'"
+                       generations=$2 ;;
       esac
       shift ;;
     *) die "unknown argument '$1'" ;;
@@ -58,7 +64,7 @@ for s in $syncs; do
 done
 command -v python3 >/dev/null || die "python3 is required"
 engine="$root/scripts/experiments.py"
-abs() { case "$1" in /*) echo "$1" ;; *) echo "$PWD/$1" ;; esac; }
+abs() { realpath -m -- "$1"; }
 
 if [ -n "$merge_dir" ]; then
   [ -d "$merge_dir" ] || die "--merge: no folder '$merge_dir'"
@@ -70,16 +76,18 @@ if [ $quick = 1 ]; then
   models=${models:-"squeezenet-v1.1 mobilenet-v1 resnet18"}
   [ "$cores_list" != "4 16" ] || cores_list=4
   [ "$syncs" != "barrier p2p" ] || syncs=barrier
-  time_limit=${time_limit:-1}
+  time_limit=${time_limit:-2}
+  generations=${generations:-100}
   out=${out:-$root/out/experiments-quick}
 else
   if [ -z "$models" ]; then
     models="alexnet vgg16 resnet18 resnet50 googlenet mobilenet-v1 mobilenet-v2 squeezenet-v1.1"
     for f in "$root"/../shared/models/onnx-light/*.onnx; do
-      [ -e "$f" ] && models+=" $(cd "$(dirname "$f")" && pwd)/$(basename "$f")"
+      [ -e "$f" ] && models+=" $(abs "$f")"
     done
   fi
-  time_limit=${time_limit:-2}
+  time_limit=${time_limit:-10}
+  generations=${generations:-500}
   out=${out:-$root/out/experiments}
 fi
 out=$(abs "$out")
@@ -88,7 +96,7 @@ for m in $models; do
   case "$m" in *.onnx|*.yaml|*.yml) [ -f "$m" ] || die "--models: no model file '$m'" ;; esac
 done
 
-tetris="$root/build/apps/tetris/tetris"
+tetris=${tetris:-$root/build/apps/tetris/tetris}
 if [ $build = 1 ] && [ -z "$jobs" ]; then
   "$root/scripts/build.sh" >/dev/null
 fi
@@ -100,8 +108,8 @@ cell_lines() {
     case "$m" in *.onnx|*.yaml|*.yml) m=$(abs "$m") ;; esac
     for c in $cores_list; do
       for s in $syncs; do
-        printf 'python3 %q cell --tetris %q --out %q --model %q --cores %s --sync %s --time-limit %s%s\n' \
-          "$engine" "$tetris" "$out" "$m" "$c" "$s" "$time_limit" "$([ $sim_all = 1 ] && echo " --sim-all")"
+        printf 'python3 %q cell --tetris %q --out %q --model %q --cores %s --sync %s --generations %s --time-limit %s%s\n' \
+          "$engine" "$tetris" "$out" "$m" "$c" "$s" "$generations" "$time_limit" "$([ $sim_all = 1 ] && echo " --sim-all")"
       done
     done
   done
@@ -116,7 +124,7 @@ write_manifest() {  # $1: whole-matrix wall seconds or "null"
   cell_lines | python3 "$engine" manifest --out "$out" --command "$invoked" \
     --date "$started" \
     --commit "$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)" \
-    --machine "$cpu, $(nproc) cores, $mem, $(c++ --version | head -1)" --time-limit "$time_limit" \
+    --machine "$cpu, $(nproc) cores, $mem, $(c++ --version | head -1)" --time-limit "$time_limit" --generations "$generations" \
     --sim-all "$sim_all" --matrix-wall-seconds "$1"
 }
 
