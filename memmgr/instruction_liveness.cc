@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "memmgr/rigid_pair_bound.h"
 #include "memmgr/topology_liveness.h"
 
 namespace tetris::memmgr {
@@ -236,20 +237,35 @@ Problem instruction_liveness(const Program& program, const HappensBefore& hb,
   std::sort(order.begin(), order.end(), [&](PieceId a, PieceId b) {
     return lifetimes[a].settled != lifetimes[b].settled ? lifetimes[a].settled < lifetimes[b].settled : a < b;
   });
-  std::vector<PieceId> active;
+  std::vector<PieceId> active, partners;
   for (PieceId p : order) {
     const Lifetime& lp = lifetimes[p];
     std::erase_if(active, [&](PieceId q) { return lifetimes[q].last_position < lp.settled; });
     const BufferId bp = piece_buffer[p];
+    partners.clear();
     for (PieceId q : active) {
       if (piece_buffer[q] == bp) continue;
-      if (!ordered(lp, lifetimes[q]) && !ordered(lifetimes[q], lp)) builder.add_conflict(p, q);
+      if (!ordered(lp, lifetimes[q]) && !ordered(lifetimes[q], lp)) partners.push_back(q);
     }
-    active.push_back(p);
+    // `active` is kept in id order, so partners come sorted and go over as runs of consecutive
+    // ids: a piece meets whole stretches of another tensor.
+    for (std::size_t i = 0; i < partners.size();) {
+      std::size_t j = i + 1;
+      while (j < partners.size() && partners[j] == partners[j - 1] + 1) ++j;
+      builder.add_conflicts(p, {partners[i], partners[j - 1] + 1});
+      i = j;
+    }
+    active.insert(std::upper_bound(active.begin(), active.end(), p), p);
   }
   Problem problem = builder.build(fmt::format("instruction-level liveness of {}", origin));
   problem.lower_bound = max_live_bytes(problem.pieces());
   problem.lower_bound_source = "instruction level: maximum live bytes over an interleaving consistent with happens-before";
+  if (const auto pair = rigid_pair_bound(problem, CollisionTable(problem)); pair && pair->bytes > problem.lower_bound) {
+    problem.lower_bound = pair->bytes;
+    problem.lower_bound_source = fmt::format(
+        "instruction level: the narrowest span rigid buffers {} and {} can share (above the maximum live bytes, {})",
+        problem.buffers()[pair->a].name, problem.buffers()[pair->b].name, max_live_bytes(problem.pieces()));
+  }
   return problem;
 }
 

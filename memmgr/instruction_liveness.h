@@ -27,11 +27,12 @@ struct InstructionLivenessOptions {
   std::uint32_t max_pieces_per_tensor = 1024;
 };
 
-// Lower bound: the maximum, over the interleaving HappensBefore chose, of the bytes of pieces
-// between their first write and last access. That interleaving is an execution the
-// synchronisation allows, and pieces live together in it conflict (an access at a later position
-// cannot happen before a write at an earlier one), so any safe plan gives them disjoint
-// addresses: no safe plan has a smaller peak.
+// Lower bound: the larger of two valid bounds. (1) The maximum, over the interleaving
+// HappensBefore chose, of the bytes of pieces between their first write and last access. That
+// interleaving is an execution the synchronisation allows, and pieces live together in it
+// conflict (an access at a later position cannot happen before a write at an earlier one), so any
+// safe plan gives them disjoint addresses: no safe plan has a smaller peak. (2) The rigid pair
+// bound (rigid_pair_bound.h), which (1) misses because it lets a tensor's pieces move apart.
 Problem instruction_liveness(const Program& program, const HappensBefore& hb,
                              const InstructionLivenessOptions& options, std::string_view origin);
 

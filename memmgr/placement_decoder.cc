@@ -5,48 +5,17 @@
 namespace tetris::memmgr {
 
 PlacementDecoder::PlacementDecoder(const Problem& problem)
-    : problem_(problem), collisions_(problem.buffers().size()), placed_stamp_(problem.buffers().size(), 0) {
-  // Piece p of b at base(b) + p.offset overlaps piece q of o at base(o) + q.offset exactly when
-  // base(b) - base(o) lies in (q.offset - p.offset - p.size, q.offset + q.size - p.offset).
-  const auto pieces = problem.pieces();
-  std::vector<std::pair<std::int64_t, std::int64_t>> scratch;
-  std::vector<std::pair<BufferId, std::pair<std::int64_t, std::int64_t>>> pairs;
-  for (BufferId b = 0; b < problem.buffers().size(); ++b) {
-    pairs.clear();
-    for (const Piece& p : problem.pieces_of(b)) {
-      const PieceId pid = static_cast<PieceId>(&p - pieces.data());
-      for (PieceId q : problem.conflicts(pid)) {
-        const auto p_offset = static_cast<std::int64_t>(p.offset), p_size = static_cast<std::int64_t>(p.size);
-        const auto q_offset = static_cast<std::int64_t>(pieces[q].offset), q_size = static_cast<std::int64_t>(pieces[q].size);
-        pairs.push_back({pieces[q].buffer, {q_offset - p_offset - p_size + 1, q_offset + q_size - p_offset}});
-      }
-    }
-    std::sort(pairs.begin(), pairs.end());
-    for (std::size_t i = 0; i < pairs.size();) {
-      const BufferId other = pairs[i].first;
-      const auto begin = static_cast<std::uint32_t>(displacements_.size());
-      for (; i < pairs.size() && pairs[i].first == other; ++i) {
-        const auto interval = pairs[i].second;
-        if (displacements_.size() > begin && interval.first <= displacements_.back().second)
-          displacements_.back().second = std::max(displacements_.back().second, interval.second);
-        else
-          displacements_.push_back(interval);
-      }
-      collisions_[b].push_back({other, begin, static_cast<std::uint32_t>(displacements_.size())});
-    }
-  }
-}
+    : problem_(problem), collisions_(problem), placed_stamp_(problem.buffers().size(), 0) {}
 
 Offset PlacementDecoder::lowest_base(BufferId buffer, std::span<const Offset> offsets) {
   const Buffer& b = problem_.buffers()[buffer];
   forbidden_.clear();
-  for (const Collisions& c : collisions_[buffer]) {
+  for (const CollisionTable::Entry& c : collisions_.of(buffer)) {
     if (placed_stamp_[c.other] != stamp_) continue;
     const auto base = static_cast<std::int64_t>(offsets[c.other]);
-    for (std::uint32_t i = c.begin; i < c.end; ++i) {
-      const std::int64_t hi = base + displacements_[i].second;
-      if (hi <= 0) continue;
-      forbidden_.emplace_back(std::max<std::int64_t>(0, base + displacements_[i].first), hi);
+    for (const auto& [lo, hi] : collisions_.displacements(c)) {
+      if (base + hi <= 0) continue;
+      forbidden_.emplace_back(std::max<std::int64_t>(0, base + lo), base + hi);
     }
   }
   std::sort(forbidden_.begin(), forbidden_.end());

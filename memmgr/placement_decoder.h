@@ -13,14 +13,13 @@
 #include <span>
 #include <vector>
 
+#include "memmgr/collision_table.h"
 #include "memmgr/problem.h"
 
 namespace tetris::memmgr {
 
-// Collisions are precomputed per pair of conflicting buffers as the set of displacements
-// base(b) - base(o) at which some piece of b overlaps a conflicting piece of o (the Minkowski
-// difference of the two shapes, restricted to conflicting pieces), merged into few intervals. A
-// decode then visits each placed conflicting buffer's intervals, not every piece pair.
+// Collisions are precomputed per pair of conflicting buffers (CollisionTable), so a decode visits
+// each placed conflicting buffer's forbidden displacement intervals, not every piece pair.
 class PlacementDecoder {
  public:
   explicit PlacementDecoder(const Problem& problem);
@@ -33,13 +32,8 @@ class PlacementDecoder {
  private:
   Offset lowest_base(BufferId buffer, std::span<const Offset> offsets);
 
-  struct Collisions {
-    BufferId other;
-    std::uint32_t begin, end;  // range in displacements_
-  };
   const Problem& problem_;
-  std::vector<std::vector<Collisions>> collisions_;                   // per buffer
-  std::vector<std::pair<std::int64_t, std::int64_t>> displacements_;  // [lo, hi) of base(b) - base(o)
+  CollisionTable collisions_;
   std::vector<std::uint32_t> placed_stamp_;  // == stamp_ when placed in the current decode
   std::uint32_t stamp_ = 0;
   std::vector<std::pair<std::int64_t, std::int64_t>> forbidden_;  // [lo, hi) bases that collide

@@ -25,8 +25,8 @@ std::optional<PlanViolation> validate_plan(const Problem& problem, std::span<con
   const auto pieces = problem.pieces();
   for (PieceId p = 0; p < pieces.size(); ++p) {
     const Offset p_begin = offsets[pieces[p].buffer] + pieces[p].offset, p_end = p_begin + pieces[p].size;
-    for (PieceId q : problem.conflicts(p)) {
-      if (q < p) continue;
+    for (const PieceRange& run : problem.conflict_runs(p))
+    for (PieceId q = std::max(run.begin, p + 1); q < run.end; ++q) {
       const Offset q_begin = offsets[pieces[q].buffer] + pieces[q].offset, q_end = q_begin + pieces[q].size;
       if (p_begin < q_end && q_begin < p_end)
         return PlanViolation{.kind = ViolationKind::overlap, .buffer_a = pieces[p].buffer,

@@ -7,10 +7,21 @@
 
 namespace tetris::memmgr {
 
+bool Problem::pieces_conflict(PieceId a, PieceId b) const {
+  const auto runs = conflict_runs(a);
+  const auto it = std::upper_bound(runs.begin(), runs.end(), b, [](PieceId v, const PieceRange& r) { return v < r.end; });
+  return it != runs.end() && it->begin <= b;
+}
+
 std::vector<BufferId> Problem::conflicting_buffers(BufferId buffer) const {
   std::vector<BufferId> result;
   for (PieceId p = buffers_[buffer].first_piece; p < buffers_[buffer].first_piece + buffers_[buffer].piece_count; ++p)
-    for (PieceId q : conflicts(p)) result.push_back(pieces_[q].buffer);
+    for (const PieceRange& run : conflict_runs(p))
+      for (PieceId q = run.begin; q < run.end;) {  // one step per buffer the run touches
+        const Buffer& other = buffers_[pieces_[q].buffer];
+        result.push_back(pieces_[q].buffer);
+        q = std::min(run.end, other.first_piece + other.piece_count);
+      }
   std::sort(result.begin(), result.end());
   result.erase(std::unique(result.begin(), result.end()), result.end());
   return result;
@@ -50,6 +61,19 @@ void ProblemBuilder::add_conflict(PieceId a, PieceId b) {
   explicit_edges_ = true;
 }
 
+void ProblemBuilder::add_conflicts(PieceId piece, PieceRange others) {
+  const auto& pieces = problem_.pieces_;
+  if (piece >= pieces.size() || others.begin > others.end || others.end > pieces.size())
+    throw std::out_of_range("conflict names an unknown piece");
+  const Buffer& own = problem_.buffers_[pieces[piece].buffer];
+  const PieceId own_begin = own.first_piece, own_end = own.first_piece + own.piece_count;
+  const PieceRange below{others.begin, std::min(others.end, own_begin)};
+  const PieceRange above{std::max(others.begin, own_end), others.end};
+  for (const PieceRange& part : {below, above})
+    if (part.begin < part.end) ranges_.emplace_back(piece, part);
+  explicit_edges_ = true;
+}
+
 void ProblemBuilder::add_lifespan_conflicts() {
   // Sweep over lifespans sorted by start; the active list holds pieces still live.
   const auto& pieces = problem_.pieces_;
@@ -85,21 +109,50 @@ Problem ProblemBuilder::build(std::string origin) {
       buffer.lifespan.upper = std::max(buffer.lifespan.upper, piece.lifespan.upper);
     }
   }
-  std::vector<std::pair<PieceId, PieceId>> directed;
-  directed.reserve(edges_.size() * 2);
-  for (const auto& [a, b] : edges_) {
-    directed.emplace_back(a, b);
-    directed.emplace_back(b, a);
+  // Every conflict arrives as a run (p, [begin, end)): p's own row gets the run as it is; the
+  // pieces of the run each get p. With the runs sorted by p, those received entries land in each
+  // row already in ascending order, so a row is a merge of two sorted lists: no sort over pairs.
+  // The received lists are the only expanded storage, 4 bytes per conflicting pair.
+  for (const auto& [a, b] : edges_) ranges_.emplace_back(a, PieceRange{b, b + 1});
+  edges_ = {};
+  std::sort(ranges_.begin(), ranges_.end(), [](const auto& x, const auto& y) {
+    return x.first != y.first ? x.first < y.first : x.second.begin < y.second.begin;
+  });
+  std::vector<std::uint64_t> start(n + 1, 0);
+  for (const auto& [p, range] : ranges_)
+    for (PieceId q = range.begin; q < range.end; ++q) ++start[q + 1];
+  for (std::size_t i = 0; i < n; ++i) start[i + 1] += start[i];
+  std::vector<PieceId> received(start[n]);
+  {
+    std::vector<std::uint64_t> cursor(start.begin(), start.end() - 1);
+    for (const auto& [p, range] : ranges_)
+      for (PieceId q = range.begin; q < range.end; ++q) received[cursor[q]++] = p;
   }
-  edges_.clear();
-  edges_.shrink_to_fit();
-  std::sort(directed.begin(), directed.end());
-  directed.erase(std::unique(directed.begin(), directed.end()), directed.end());
   problem.conflict_begin_.assign(n + 1, 0);
-  for (const auto& edge : directed) ++problem.conflict_begin_[edge.first + 1];
-  for (std::size_t i = 0; i < n; ++i) problem.conflict_begin_[i + 1] += problem.conflict_begin_[i];
-  problem.conflict_targets_.reserve(directed.size());
-  for (const auto& edge : directed) problem.conflict_targets_.push_back(edge.second);
+  auto& runs = problem.conflict_runs_;
+  std::uint64_t directed = 0;
+  const auto append = [&](std::size_t row, PieceRange r) {  // r.begin never decreases within a row
+    if (runs.size() > problem.conflict_begin_[row] && runs.back().end >= r.begin) {
+      if (r.end > runs.back().end) directed += r.end - runs.back().end, runs.back().end = r.end;
+    } else {
+      runs.push_back(r);
+      directed += r.end - r.begin;
+    }
+  };
+  std::size_t own = 0;  // next run of ranges_ (sorted by p)
+  for (std::size_t p = 0; p < n; ++p) {
+    std::uint64_t next = start[p];
+    for (; own < ranges_.size() && ranges_[own].first == p; ++own) {
+      for (; next < start[p + 1] && received[next] < ranges_[own].second.begin; ++next)
+        append(p, {received[next], received[next] + 1});
+      append(p, ranges_[own].second);
+    }
+    for (; next < start[p + 1]; ++next) append(p, {received[next], received[next] + 1});
+    problem.conflict_begin_[p + 1] = runs.size();
+  }
+  ranges_ = {};
+  runs.shrink_to_fit();
+  problem.conflict_count_ = directed / 2;
 
   bool one_piece_each = true;
   for (const Buffer& buffer : problem.buffers_) one_piece_each &= buffer.piece_count == 1;

@@ -44,8 +44,16 @@ struct Buffer {
   Lifespan lifespan;  // hull of its pieces' lifespans
 };
 
-// Immutable once built (see ProblemBuilder). Conflicts are stored per piece as adjacency
-// lists (compressed rows), so memory grows with pieces plus conflicts, never pieces squared.
+// Consecutive piece ids [begin, end). A piece of a cut-up tensor usually conflicts with a whole
+// stretch of another tensor's pieces, so conflicts are stored as such runs.
+struct PieceRange {
+  PieceId begin = 0;
+  PieceId end = 0;
+  bool operator==(const PieceRange&) const = default;
+};
+
+// Immutable once built (see ProblemBuilder). Conflicts are stored per piece as sorted runs of
+// piece ids (compressed rows), so memory grows with pieces plus runs, never pieces squared.
 class Problem {
  public:
   std::span<const Buffer> buffers() const { return buffers_; }
@@ -53,13 +61,15 @@ class Problem {
   std::span<const Piece> pieces_of(BufferId buffer) const {
     return std::span<const Piece>(pieces_).subspan(buffers_[buffer].first_piece, buffers_[buffer].piece_count);
   }
-  // Pieces of other buffers that conflict with `piece`, ascending.
-  std::span<const PieceId> conflicts(PieceId piece) const {
-    return std::span<const PieceId>(conflict_targets_)
+  // Pieces of other buffers that conflict with `piece`: ascending, disjoint, non-adjacent runs.
+  std::span<const PieceRange> conflict_runs(PieceId piece) const {
+    return std::span<const PieceRange>(conflict_runs_)
         .subspan(conflict_begin_[piece], conflict_begin_[piece + 1] - conflict_begin_[piece]);
   }
-  // Number of conflicting (unordered) piece pairs.
-  std::uint64_t conflict_count() const { return conflict_targets_.size() / 2; }
+  bool pieces_conflict(PieceId a, PieceId b) const;
+  // Number of conflicting (unordered) piece pairs, and of stored runs.
+  std::uint64_t conflict_count() const { return conflict_count_; }
+  std::uint64_t conflict_run_count() const { return conflict_runs_.size(); }
   // Buffers with at least one conflicting piece pair with `buffer`, ascending.
   std::vector<BufferId> conflicting_buffers(BufferId buffer) const;
 
@@ -77,7 +87,8 @@ class Problem {
   std::vector<Buffer> buffers_;
   std::vector<Piece> pieces_;
   std::vector<std::uint64_t> conflict_begin_;
-  std::vector<PieceId> conflict_targets_;
+  std::vector<PieceRange> conflict_runs_;
+  std::uint64_t conflict_count_ = 0;
   bool interval_problem_ = false;
 };
 
@@ -88,6 +99,8 @@ class ProblemBuilder {
   PieceId add_piece(BufferId buffer, Offset offset, Offset size, Lifespan lifespan);
   // Records that two pieces (of different buffers) may be live at the same time.
   void add_conflict(PieceId a, PieceId b);
+  // Records that `piece` conflicts with each piece in `others` (pieces of its own buffer are skipped).
+  void add_conflicts(PieceId piece, PieceRange others);
   // Adds a conflict for every pair of pieces of different buffers whose lifespans overlap.
   void add_lifespan_conflicts();
   std::size_t piece_count() const { return problem_.pieces_.size(); }
@@ -99,6 +112,7 @@ class ProblemBuilder {
  private:
   Problem problem_;
   std::vector<std::pair<PieceId, PieceId>> edges_;
+  std::vector<std::pair<PieceId, PieceRange>> ranges_;
   bool lifespan_conflicts_ = false;
   bool explicit_edges_ = false;
 };

@@ -3,6 +3,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <nlohmann/json.hpp>
+#include <algorithm>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -27,11 +28,15 @@ std::string problem_to_json(const Problem& problem) {
     json["buffers"].push_back(
         {{"name", buffer.name}, {"size", buffer.size}, {"alignment", buffer.alignment}, {"pieces", pieces}});
   }
-  // Pieces are numbered in buffer order; each conflicting pair once, lower index first.
+  // Pieces are numbered in buffer order; each conflicting pair once, lower index first, a run
+  // of partners [p, first, last] (inclusive) where there is more than one.
   json["conflicts"] = nlohmann::ordered_json::array();
   for (PieceId p = 0; p < problem.pieces().size(); ++p)
-    for (PieceId q : problem.conflicts(p))
-      if (p < q) json["conflicts"].push_back({p, q});
+    for (const PieceRange& run : problem.conflict_runs(p)) {
+      const PieceId first = std::max(run.begin, p + 1);
+      if (first + 1 == run.end) json["conflicts"].push_back({p, first});
+      else if (first < run.end) json["conflicts"].push_back({p, first, run.end - 1});
+    }
   return json.dump(1) + "\n";
 }
 
@@ -62,11 +67,15 @@ Problem read_problem(std::string_view text, std::string_view file) {
     }
     const auto pieces = builder.piece_count();
     for (const auto& pair : root["conflicts"]) {
-      if (!pair.IsSequence() || pair.size() != 2) throw InputError(where(pair), "a conflict is [piece, piece]");
+      if (!pair.IsSequence() || (pair.size() != 2 && pair.size() != 3))
+        throw InputError(where(pair), "a conflict is [piece, piece] or [piece, first, last]");
       const auto a = pair[0].as<std::uint64_t>(), b = pair[1].as<std::uint64_t>();
-      if (a >= pieces || b >= pieces)
-        throw InputError(where(pair), fmt::format("conflict names piece {} but there are {}", std::max(a, b), pieces));
-      builder.add_conflict(static_cast<PieceId>(a), static_cast<PieceId>(b));
+      const auto last = pair.size() == 3 ? pair[2].as<std::uint64_t>() : b;
+      if (a >= pieces || b >= pieces || last >= pieces)
+        throw InputError(where(pair), fmt::format("conflict names piece {} but there are {}",
+                                                  std::max({a, b, last}), pieces));
+      if (last < b) throw InputError(where(pair), fmt::format("conflict run [{}, {}] ends before it starts", b, last));
+      builder.add_conflicts(static_cast<PieceId>(a), {static_cast<PieceId>(b), static_cast<PieceId>(last + 1)});
     }
     Problem problem = builder.build(root["origin"] ? root["origin"].as<std::string>() : name);
     if (root["lower_bound_bytes"]) problem.lower_bound = root["lower_bound_bytes"].as<Offset>();

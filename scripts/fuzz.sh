@@ -4,6 +4,7 @@
 # ONNX target when present; they are read from there, never copied). New corpus entries go to
 # build-fuzz/corpus/TARGET; crashes to build-fuzz/crashes/. Prints executions and new crashes per target.
 # Usage: scripts/fuzz.sh [SECONDS] [TARGET...]
+#        FUZZ_RUNS=1000000 scripts/fuzz.sh 0 [TARGET...]   (a fixed number of executions per target)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
@@ -21,7 +22,9 @@ for t in $targets; do
   log="build-fuzz/fuzz_$t.log"
   before=$(ls build-fuzz/crashes/ 2>/dev/null | grep -c "^${t}-" || true)
   set +e
-  "build-fuzz/fuzz/fuzz_$t" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=4096 -print_final_stats=1 \
+  limit=(-max_total_time="$seconds")
+  [ -n "${FUZZ_RUNS:-}" ] && limit=(-runs="$FUZZ_RUNS")
+  "build-fuzz/fuzz/fuzz_$t" "${limit[@]}" -timeout=120 -rss_limit_mb=4096 -print_final_stats=1 \
     -artifact_prefix="build-fuzz/crashes/${t}-" "build-fuzz/corpus/$t" "${seeds[@]}" >"$log" 2>&1
   set -e
   runs=$(grep -o 'stat::number_of_executed_units: [0-9]*' "$log" | awk '{print $2}' | tail -1)

@@ -61,8 +61,11 @@ int analyze(std::span<const std::string> args) {
     for (const auto* p : {&topology, &instruction}) {
       const char* key = p == &topology ? "topology" : "instruction";
       json[key] = {{"buffers", p->buffers().size()}, {"pieces", p->pieces().size()},
-                   {"conflicts", p->conflict_count()}, {"lower_bound_bytes", p->lower_bound}};
+                   {"conflicts", p->conflict_count()}, {"conflict_runs", p->conflict_run_count()},
+                   {"lower_bound_bytes", p->lower_bound}};
     }
+    json["instruction"]["live_bytes_bound"] = memmgr::max_live_bytes(instruction.pieces());
+    json["instruction"]["lower_bound_source"] = instruction.lower_bound_source;
     json["instruction_over_topology"] = ratio;
     json["sync_epochs"] = hb.epoch_count();
     fmt::print("{}\n", json.dump(2));
@@ -70,11 +73,13 @@ int analyze(std::span<const std::string> args) {
   }
   fmt::print("{}: {} cores, {} instructions, {} sync epochs, analysed in {:.3f} s\n\n", file, program.cores,
              hb.total_instructions(), hb.epoch_count(), seconds);
-  fmt::print("{:<12} {:>8} {:>8} {:>12} {:>18}\n", "level", "buffers", "pieces", "conflicts", "lower bound (B)");
+  fmt::print("{:<12} {:>8} {:>8} {:>12} {:>10} {:>18}\n", "level", "buffers", "pieces", "conflicts", "runs",
+             "lower bound (B)");
   for (const auto* p : {&topology, &instruction})
-    fmt::print("{:<12} {:>8} {:>8} {:>12} {:>18}\n", p == &topology ? "topology" : "instruction",
-               p->buffers().size(), p->pieces().size(), p->conflict_count(), p->lower_bound);
+    fmt::print("{:<12} {:>8} {:>8} {:>12} {:>10} {:>18}\n", p == &topology ? "topology" : "instruction",
+               p->buffers().size(), p->pieces().size(), p->conflict_count(), p->conflict_run_count(), p->lower_bound);
   fmt::print("\ninstruction-level lower bound / topology-level: {:.4f}\n", ratio);
+  fmt::print("instruction-level bound from: {}\n", instruction.lower_bound_source);
   if (list_buffers) {
     fmt::print("\n{} level:\n{:<32} {:>12} {:>7} {:>10}\n", level, "buffer", "bytes", "pieces", "conflicts");
     for (memmgr::BufferId b = 0; b < chosen.buffers().size(); ++b)

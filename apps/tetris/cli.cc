@@ -21,6 +21,7 @@ std::span<const Command> commands() {
       {"run", "lower, analyse, plan with every planner, simulate the Tetris plan; write the report (default: ResNet-50, 4 cores)", run},
       {"plan", "plan a problem (MiniMalloc CSV or trace) with one planner; validate and write the plan", plan},
       {"sim", "simulate a trace with a plan on N cores: cycles, stalls, rooflines; check the plan (exit 1 on a conflict)", sim},
+      {"validate", "check a plan file against a trace or problem: conflicting pieces apart, aligned, within capacity", validate},
   };
   return kCommands;
 }

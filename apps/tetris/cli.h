@@ -60,5 +60,6 @@ int analyze(std::span<const std::string> args);
 int lower(std::span<const std::string> args);
 int run(std::span<const std::string> args);
 int sim(std::span<const std::string> args);
+int validate(std::span<const std::string> args);
 
 }  // namespace tetris::cli

@@ -18,7 +18,9 @@ TEST(BadInputCorpus, EveryFileIsRefusedWithExitTwoNamingTheFile) {
   const std::map<std::string, std::string> command_for = {
       {"config", "config show --config"}, {"trace", "trace check"}, {"trace-analyze", "analyze"},
       {"csv", "plan"},                    {"problem", "plan"},      {"model", "model show"},
-      {"onnx", "model show"}};
+      {"onnx", "model show"},
+      {"plan-validate", "validate tests/data/traces/eltwise_in_place.trace"},
+      {"plan-sim", "sim tests/data/traces/eltwise_in_place.trace --plan"}};
   const std::string stem = testing::TempDir() + "tetris_bad_" + std::to_string(::getpid());
   int files = 0;
   for (const auto& [folder, command] : command_for) {
@@ -36,7 +38,7 @@ TEST(BadInputCorpus, EveryFileIsRefusedWithExitTwoNamingTheFile) {
       ++files;
     }
   }
-  EXPECT_GE(files, 30);
+  EXPECT_GE(files, 38);
 }
 
 }  // namespace

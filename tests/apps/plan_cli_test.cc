@@ -47,6 +47,24 @@ TEST(PlanCli, PlansATraceWritesAValidPlanAndIsDeterministic) {
   EXPECT_EQ(plan.offsets.size(), 4u);
 }
 
+TEST(ValidateCli, AcceptsEveryPlannersPlanAndRefusesSharingTheTopologyLevelForbids) {
+  // Every planner's plan of the trace validates; a plan made for the topology-level problem is
+  // also safe at instruction level (instruction-level conflicts are a subset), not vice versa.
+  const std::string stem = testing::TempDir() + std::to_string(::getpid());
+  for (const char* planner : {"tetris", "naive", "tflm-greedy", "greedy-size", "greedy-breadth", "xla-best-fit"}) {
+    ASSERT_EQ(run("plan " + kTrace + " --planner " + planner + " --out '" + stem + "_v.yaml'").exit_code, 0);
+    const CliResult r = run("validate " + kTrace + " '" + stem + "_v.yaml'");
+    EXPECT_EQ(r.exit_code, 0) << planner << r.err;
+    EXPECT_NE(r.out.find("valid"), std::string::npos);
+  }
+  ASSERT_EQ(run("plan " + kTrace + " --level topology --out '" + stem + "_t.yaml'").exit_code, 0);
+  EXPECT_EQ(run("validate " + kTrace + " '" + stem + "_t.yaml'").exit_code, 0);
+  ASSERT_EQ(run("plan " + kTrace + " --out '" + stem + "_i.yaml'").exit_code, 0);
+  const CliResult shared = run("validate " + kTrace + " '" + stem + "_i.yaml' --level topology");
+  EXPECT_EQ(shared.exit_code, 2);  // a and b share bytes, which topology-level liveness forbids
+  EXPECT_NE(shared.err.find("overlap"), std::string::npos) << shared.err;
+}
+
 TEST(PlanCli, OverCapacityIsAnErrorSayingByHowMuch) {
   const CliResult r = run("plan " + kTrace + " --level topology --alignment 1 --capacity 8000");
   EXPECT_EQ(r.exit_code, 2);

@@ -46,8 +46,7 @@ bool bytes_conflict(const Problem& problem, BufferId a, Offset x, BufferId b, Of
     return PieceId{0};
   };
   const PieceId pa = piece_at(a, x), pb = piece_at(b, y);
-  const auto list = problem.conflicts(pa);
-  return std::find(list.begin(), list.end(), pb) != list.end();
+  return problem.pieces_conflict(pa, pb);
 }
 
 PlannerOptions quick() {

@@ -2,6 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <random>
+
+#include <fmt/format.h>
+
 #include "problem_builders.h"
 
 namespace tetris::memmgr {
@@ -16,8 +21,8 @@ TEST(Problem, LifespanConflictsAreExactlyTheOverlappingPairs) {
     for (PieceId a = 0; a < pieces.size(); ++a) {
       for (PieceId b = a + 1; b < pieces.size(); ++b) {
         const bool overlap = pieces[a].lifespan.overlaps(pieces[b].lifespan);
-        const auto list = problem.conflicts(a);
-        const bool listed = std::find(list.begin(), list.end(), b) != list.end();
+        const bool listed = problem.pieces_conflict(a, b);
+        ASSERT_EQ(listed, problem.pieces_conflict(b, a));
         ASSERT_EQ(overlap, listed) << a << " " << b;
         pairs += overlap;
       }
@@ -47,6 +52,53 @@ TEST(Problem, ExplicitConflictsMakeItNoLongerAnIntervalProblem) {
   EXPECT_FALSE(problem.is_interval_problem());
   EXPECT_EQ(problem.conflict_count(), 1u);
   EXPECT_EQ(problem.conflicting_buffers(a), std::vector<BufferId>{b});
+}
+
+TEST(Problem, ConflictRunsMatchThePairsAddedOneByOne) {
+  // Random conflicts added as ranges (spanning the piece's own buffer, overlapping, repeated)
+  // and one by one must give the same symmetric relation, stored as maximal runs.
+  std::mt19937_64 rng(11);
+  for (int round = 0; round < 100; ++round) {
+    ProblemBuilder by_range, by_pair;
+    std::vector<BufferId> owner;
+    const int buffers = 2 + static_cast<int>(rng() % 6);
+    for (int b = 0; b < buffers; ++b) {
+      const int pieces = 1 + static_cast<int>(rng() % 5);
+      for (ProblemBuilder* builder : {&by_range, &by_pair}) {
+        const BufferId id = builder->add_buffer(fmt::format("b{}", b), 8 * pieces);
+        for (int i = 0; i < pieces; ++i) builder->add_piece(id, 8 * i, 8, {0, 1});
+      }
+      owner.insert(owner.end(), pieces, static_cast<BufferId>(b));
+    }
+    const auto n = static_cast<PieceId>(owner.size());
+    for (int k = 0; k < 12; ++k) {
+      const auto p = static_cast<PieceId>(rng() % n), first = static_cast<PieceId>(rng() % n);
+      const auto end = static_cast<PieceId>(first + rng() % (n - first + 1));
+      by_range.add_conflicts(p, {first, end});
+      for (PieceId q = first; q < end; ++q) by_pair.add_conflict(q, p);
+    }
+    const Problem a = by_range.build("ranges"), b = by_pair.build("pairs");
+    ASSERT_EQ(a.conflict_count(), b.conflict_count());
+    std::uint64_t pairs = 0;
+    for (PieceId p = 0; p < n; ++p) {
+      ASSERT_TRUE(std::ranges::equal(a.conflict_runs(p), b.conflict_runs(p)));
+      for (std::size_t i = 0; i < a.conflict_runs(p).size(); ++i) {
+        const PieceRange run = a.conflict_runs(p)[i];
+        ASSERT_LT(run.begin, run.end);
+        if (i > 0) {
+          ASSERT_LT(a.conflict_runs(p)[i - 1].end, run.begin);  // maximal: never adjacent
+        }
+      }
+      for (PieceId q = 0; q < n; ++q) {
+        ASSERT_EQ(a.pieces_conflict(p, q), a.pieces_conflict(q, p));
+        if (owner[p] == owner[q]) {
+          ASSERT_FALSE(a.pieces_conflict(p, q));
+        }
+        pairs += a.pieces_conflict(p, q);
+      }
+    }
+    EXPECT_EQ(pairs, 2 * a.conflict_count());
+  }
 }
 
 TEST(Problem, PiecesMustLieInsideTheirBuffer) {

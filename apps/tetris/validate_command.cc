@@ -1,0 +1,47 @@
+// `tetris validate`: checks a plan file against a problem (a trace analysed for liveness, or a
+// MiniMalloc CSV) with the validator every planner's result goes through. A bad plan is bad input.
+#include <fmt/format.h>
+
+#include "apps/tetris/cli.h"
+#include "apps/tetris/problem_input.h"
+#include "common/input_error.h"
+#include "memmgr/plan_io.h"
+#include "memmgr/plan_validator.h"
+
+namespace po = boost::program_options;
+
+namespace tetris::cli {
+
+int validate(std::span<const std::string> args) {
+  ProblemInputOptions input;
+  std::string plan_path;
+  std::uint64_t capacity = 0;
+  bool quiet = false;
+  po::options_description options("options");
+  input.add_to(options);
+  options.add_options()
+      ("plan", po::value(&plan_path), "the plan to check (YAML or JSON, as tetris plan writes it)")
+      ("capacity", po::value(&capacity), "memory capacity in bytes (default: the plan's capacity_bytes, if any); a plan above it is refused")
+      ("quiet,q", po::bool_switch(&quiet), "print nothing but errors");
+  po::positional_options_description positional;
+  positional.add("input", 1).add("plan", 1);
+  if (!parse("validate", "PROBLEM.csv|TRACE PLAN [--level topology|instruction] [--capacity BYTES]", args, options,
+             positional))
+    return kExitOk;
+  if (plan_path.empty()) throw InputError({"PLAN"}, "validate needs a plan file after the problem");
+  memmgr::Problem problem = input.load();
+  const memmgr::PlanFile plan = memmgr::read_plan_file(plan_path);
+  if (plan.capacity_bytes) problem.capacity = plan.capacity_bytes;  // the capacity the plan was made for
+  if (capacity) problem.capacity = capacity;
+  const std::vector<memmgr::Offset> offsets = memmgr::offsets_for(problem, plan, plan_path);
+  if (const auto violation = memmgr::validate_plan(problem, offsets))
+    throw InputError({plan_path}, violation->describe(problem));
+  if (!quiet)
+    fmt::print("{}: valid for {}: {} buffers, peak {} bytes ({:.4f} x the lower bound {})\n", plan_path,
+               problem.origin, problem.buffers().size(), memmgr::plan_peak(problem, offsets),
+               problem.lower_bound ? double(memmgr::plan_peak(problem, offsets)) / double(problem.lower_bound) : 0.0,
+               problem.lower_bound);
+  return kExitOk;
+}
+
+}  // namespace tetris::cli

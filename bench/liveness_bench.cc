@@ -1,0 +1,48 @@
+// The whole liveness analysis of ResNet-50 (batch 1) lowered onto 4 and 16 cores, both sync
+// modes: happens-before, topology- and instruction-level problems with their bounds (the target
+// for 16 cores is < 0.5 s). Lowering happens once, outside the timed loop.
+#include <benchmark/benchmark.h>
+#include <sys/resource.h>
+
+#include <fmt/format.h>
+
+#include "common/machine_config.h"
+#include "memmgr/happens_before.h"
+#include "memmgr/instruction_liveness.h"
+#include "memmgr/topology_liveness.h"
+#include "workloads/lowering.h"
+#include "workloads/model_loader.h"
+
+namespace {
+
+using namespace tetris;
+
+void analyse_resnet50(benchmark::State& state, std::uint32_t cores, workloads::SyncMode sync) {
+  const MachineConfig config = load_machine_config(fmt::format("cambricon-x-{}core", cores));
+  const workloads::Model model = workloads::load_model("resnet50", {1, config.core.element_bytes});
+  const Program program = workloads::lower(model, config, {true, sync, workloads::PartitionMode::rows});
+  const std::uint64_t alignment = config.memory.alignment_bytes;
+  std::uint64_t pieces = 0, conflicts = 0, runs = 0;
+  for (auto _ : state) {
+    const memmgr::Problem topology = memmgr::topology_liveness(program, alignment, "resnet50");
+    const memmgr::HappensBefore hb = memmgr::HappensBefore::analyze(program, "resnet50");
+    const memmgr::Problem instruction = memmgr::instruction_liveness(program, hb, {alignment, 1024}, "resnet50");
+    benchmark::DoNotOptimize(topology.lower_bound + instruction.lower_bound);
+    pieces = instruction.pieces().size();
+    conflicts = instruction.conflict_count();
+    runs = instruction.conflict_run_count();
+  }
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  state.counters["pieces"] = static_cast<double>(pieces);
+  state.counters["conflicts"] = static_cast<double>(conflicts);
+  state.counters["runs"] = static_cast<double>(runs);
+  state.counters["peak_rss_MiB"] = static_cast<double>(usage.ru_maxrss) / 1024.0;  // ru_maxrss is in KiB
+}
+
+BENCHMARK_CAPTURE(analyse_resnet50, 4core_barrier, 4, workloads::SyncMode::barrier)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(analyse_resnet50, 4core_p2p, 4, workloads::SyncMode::p2p)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(analyse_resnet50, 16core_barrier, 16, workloads::SyncMode::barrier)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(analyse_resnet50, 16core_p2p, 16, workloads::SyncMode::p2p)->Unit(benchmark::kMillisecond);
+
+}  // namespace

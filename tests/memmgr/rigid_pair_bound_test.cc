@@ -1,0 +1,85 @@
+#include "memmgr/rigid_pair_bound.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <random>
+
+#include "memmgr/plan_validator.h"
+#include "memmgr/planner.h"
+#include "problem_builders.h"
+
+namespace tetris::memmgr {
+namespace {
+
+// A buffer of `size` bytes cut into 1-6 pieces with random lifespans.
+void add_cut_buffer(ProblemBuilder& builder, std::mt19937_64& rng, std::string name, Offset size) {
+  auto pick = [&](std::uint64_t lo, std::uint64_t hi) { return std::uniform_int_distribution<std::uint64_t>(lo, hi)(rng); };
+  const BufferId id = builder.add_buffer(std::move(name), size);
+  std::vector<Offset> cuts = {0, size};
+  for (std::uint64_t i = pick(0, 5); i > 0; --i) cuts.push_back(pick(1, size - 1));
+  std::sort(cuts.begin(), cuts.end());
+  cuts.erase(std::unique(cuts.begin(), cuts.end()), cuts.end());
+  for (std::size_t i = 0; i + 1 < cuts.size(); ++i) {
+    const TimeValue start = pick(0, 20);
+    builder.add_piece(id, cuts[i], cuts[i + 1] - cuts[i], {start, start + pick(1, 8)});
+  }
+}
+
+// Two cut-up buffers: the bound must equal the narrowest span found by trying every
+// displacement against the conflict lists themselves.
+TEST(RigidPairBound, IsTheTwoBufferOptimumFoundByTryingEveryDisplacement) {
+  std::mt19937_64 rng(5);
+  int bounded = 0;
+  for (int round = 0; round < 400; ++round) {
+    ProblemBuilder builder;
+    const Offset size_a = 2 + rng() % 40, size_b = 2 + rng() % 40;
+    add_cut_buffer(builder, rng, "a", size_a);
+    add_cut_buffer(builder, rng, "b", size_b);
+    builder.add_lifespan_conflicts();
+    const Problem problem = builder.build("two");
+    const auto pieces = problem.pieces();
+    std::optional<std::int64_t> narrowest;
+    bool any_conflict = false;
+    const auto a = static_cast<std::int64_t>(size_a), b = static_cast<std::int64_t>(size_b);
+    for (std::int64_t d = -b; d <= a; ++d) {  // base(b) - base(a); beyond these the shapes are apart
+      bool clash = false;
+      for (const Piece& p : problem.pieces_of(0))
+        for (const Piece& q : problem.pieces_of(1)) {
+          const PieceId pid = static_cast<PieceId>(&p - pieces.data()), qid = static_cast<PieceId>(&q - pieces.data());
+          if (!problem.pieces_conflict(pid, qid)) continue;
+          any_conflict = true;
+          const std::int64_t p_begin = static_cast<std::int64_t>(p.offset), q_begin = d + static_cast<std::int64_t>(q.offset);
+          clash |= p_begin < q_begin + static_cast<std::int64_t>(q.size) && q_begin < p_begin + static_cast<std::int64_t>(p.size);
+        }
+      if (!clash) narrowest = std::min(narrowest.value_or(a + b), std::max(a, d + b) - std::min<std::int64_t>(0, d));
+    }
+    const auto bound = rigid_pair_bound(problem, CollisionTable(problem));
+    ASSERT_EQ(bound.has_value(), any_conflict) << round;
+    if (!bound) continue;
+    ++bounded;
+    ASSERT_EQ(static_cast<std::int64_t>(bound->bytes), narrowest.value_or(a + b)) << round;
+  }
+  EXPECT_GT(bounded, 100);
+}
+
+// On random multi-piece problems no valid plan, from any planner, is narrower than the bound.
+TEST(RigidPairBound, NoValidPlanIsBelowIt) {
+  std::mt19937_64 rng(9);
+  PlannerOptions options;
+  options.max_generations = 30;
+  for (int round = 0; round < 100; ++round) {
+    const Problem problem = testing::random_problem(rng, false);
+    const auto bound = rigid_pair_bound(problem, CollisionTable(problem));
+    if (!bound) continue;
+    for (const PlannerInfo& planner : planners()) {
+      if (planner.name == "tf-bfc") continue;  // interval problems only
+      const PlanResult plan = planner.plan(problem, options);
+      ASSERT_FALSE(validate_plan(problem, plan.offsets)) << planner.name;
+      ASSERT_GE(plan.peak, bound->bytes) << planner.name << " round " << round;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace tetris::memmgr
