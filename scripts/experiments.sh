@@ -5,8 +5,8 @@
 #
 # Usage: scripts/experiments.sh [OPTIONS]
 #   (no option)      run the whole matrix, one cell after another, then merge into docs/results.md
-#   --quick          a subset for CI (3 small zoo models x 4 cores x barrier, 1 s time limit), merged
-#                    into OUT/results.md, never into docs/
+#   --quick          a subset for CI: 3 small zoo models (12 cells), 100 generations; merged into
+#                    OUT/results.md, never into docs/
 #   --jobs FILE      only write one self-contained command line per cell into FILE (for GNU parallel
 #                    or a Slurm array, see README.md); run them, then --merge
 #   --merge DIR      only join the cells already in DIR into the report (run nothing)
@@ -74,8 +74,6 @@ fi
 
 if [ $quick = 1 ]; then
   models=${models:-"squeezenet-v1.1 mobilenet-v1 resnet18"}
-  [ "$cores_list" != "4 16" ] || cores_list=4
-  [ "$syncs" != "barrier p2p" ] || syncs=barrier
   time_limit=${time_limit:-2}
   generations=${generations:-100}
   out=${out:-$root/out/experiments-quick}
