@@ -105,8 +105,9 @@ COLOURS = {"tetris": "#d62728", "naive": "#7f7f7f", "tf-bfc": "#1f77b4", "tflm-g
            "tetris-topology": "#ff9896", "paper": "#bbbbbb"}
 
 
-def bar_chart(title, groups, series, values, y_label, y_max=None, percent=True):
-    """Grouped vertical bars. values[(group, series)] -> float or None (drawn as a gap)."""
+def bar_chart(title, groups, series, values, y_label, y_max=None, percent=True, unsafe=frozenset()):
+    """Grouped vertical bars. values[(group, series)] -> float or None (drawn as a gap); bars in
+    `unsafe` (plans that conflict in simulation) are drawn faded with a cross above."""
     known = [v for v in values.values() if v is not None]
     top = y_max if y_max is not None else (max(known) * 1.1 if known else 1.0)
     top = top or 1.0
@@ -136,8 +137,14 @@ def bar_chart(title, groups, series, values, y_label, y_max=None, percent=True):
             h = plot_h * min(max(v, 0.0), top) / top
             x, y = x0 + s * bar_w, top_m + plot_h - h
             tip = f"{group} {name}: " + (f"{v * 100:.1f}%" if percent else f"{v:.4g}")
+            bad = (group, name) in unsafe
+            if bad:
+                tip += " (conflicts in simulation: unsafe)"
+                out.append(f'<text x="{x + (bar_w - 1) / 2:.1f}" y="{y - 2:.1f}" text-anchor="middle" '
+                           f'font-size="9" fill="#c00">×</text>')
+            faded = ' fill-opacity="0.3"' if bad else ""
             out.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar_w - 1}" height="{h:.1f}" '
-                       f'fill="{COLOURS.get(name, "#333")}"><title>{html.escape(tip)}</title></rect>')
+                       f'fill="{COLOURS.get(name, "#333")}"{faded}><title>{html.escape(tip)}</title></rect>')
         cx = x0 + bar_w * len(series) / 2
         out.append(f'<text x="{cx:.1f}" y="{top_m + plot_h + 12}" text-anchor="end" '
                    f'transform="rotate(-40 {cx:.1f} {top_m + plot_h + 12})">{html.escape(group)}</text>')
@@ -146,6 +153,10 @@ def bar_chart(title, groups, series, values, y_label, y_max=None, percent=True):
         y = top_m + 10 + s * 16
         out.append(f'<rect x="{left + plot_w + 15}" y="{y - 9}" width="10" height="10" fill="{COLOURS.get(name, "#333")}"/>')
         out.append(f'<text x="{left + plot_w + 30}" y="{y}">{html.escape(name)}</text>')
+    if unsafe:
+        y = top_m + 10 + len(series) * 16 + 8
+        out.append(f'<text x="{left + plot_w + 15}" y="{y}" fill="#c00">× faded: conflicts in</text>')
+        out.append(f'<text x="{left + plot_w + 15}" y="{y + 13}" fill="#c00">simulation (unsafe plan)</text>')
     out.append("</svg>")
     return "\n".join(out) + "\n"
 
@@ -323,6 +334,14 @@ def merge(args):
         w(f"| {sync} | {len(cs)} | {simulated} | {conflicting} | "
           + (", ".join(f"{k} ({v})" for k, v in which.items()) or "none") + " |")
     w("")
+    same_cycles = all(len({p["cycles"] for _, p in plan_rows(cells[e["cell"]]) if p["cycles"] is not None}) <= 1
+                      for e in ok)
+    w("Simulated cycles: " + (
+        "every plan of a cell runs in the same number of cycles (the simulated memory's timing does not "
+        "depend on addresses, and a plan only moves tensors), so the cycles columns below show the "
+        "schedule of the cell, not a property of the planner." if same_cycles else
+        "plans of the same cell differ in cycles in some cells; see the table."))
+    w("")
     w("Mean reduction vs no reuse of every planner (mean over the cells of each core count):")
     w("")
     w("| planner | liveness | " + " | ".join(f"{c} cores" for c in cores_list) + " |")
@@ -341,6 +360,7 @@ def merge(args):
     for cores in cores_list:
         for sync in syncs:
             values = {}
+            unsafe = set()
             groups = []
             for e in expected:
                 if int(e["cores"]) != cores or e["sync"] != sync:
@@ -351,12 +371,15 @@ def merge(args):
                     continue
                 for key, plan in plan_rows(cell):
                     values[(model_of[e["cell"]], series_name(*key))] = plan["reduction_vs_no_reuse"]
+                    if plan["conflicts"]:
+                        unsafe.add((model_of[e["cell"]], series_name(*key)))
             if not groups:
                 continue
             name = f"reduction-{cores}core-{sync}.svg"
             with open(os.path.join(chart_dir, name), "w", encoding="utf-8") as f:
                 f.write(bar_chart(f"Footprint reduction vs no reuse, {cores} cores, {sync} sync", groups, series,
-                                  values, "reduction vs no reuse (higher is better)", y_max=1.0))
+                                  values, "reduction vs no reuse (higher is better)", y_max=1.0,
+                                  unsafe=frozenset(unsafe)))
             charts.append((name, f"reduction vs no reuse, {cores} cores, {sync}"))
     values = {}
     for cores in cores_list:
