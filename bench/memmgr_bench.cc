@@ -1,6 +1,5 @@
-// Hot paths of memmgr: the placement decoder, the genetic planner for a fixed number of
-// generations, and instruction-level liveness (happens-before + pieces + conflicts) of a large
-// 16-core trace.
+// Hot paths of memmgr: the placement decoder, one genetic generation's worth of decodes, and
+// instruction-level liveness (happens-before + pieces + conflicts) of a large 16-core trace.
 #include <benchmark/benchmark.h>
 
 #include <filesystem>
@@ -8,7 +7,6 @@
 #include <random>
 
 #include "common/trace_io.h"
-#include "memmgr/genetic_planner.h"
 #include "memmgr/happens_before.h"
 #include "memmgr/instruction_liveness.h"
 #include "memmgr/minimalloc_csv.h"
@@ -53,27 +51,6 @@ const tetris::Program& synthetic_program() {
   static const tetris::Program program = tetris::read_trace(tetris::bench::synthetic_trace(50, 64, 16), "synthetic");
   return program;
 }
-
-// The Tetris planner (seeds + genetic search) on the synthetic trace's instruction-level problem:
-// multi-piece buffers, so no exact phase, and a fixed generation count with no time limit in reach,
-// so every iteration does the same work whatever the machine's load.
-void BM_GeneticPlanner(benchmark::State& state) {
-  static const Problem problem = [] {
-    const HappensBefore hb = HappensBefore::analyze(synthetic_program());
-    return instruction_liveness(synthetic_program(), hb, {64, 64}, "synthetic");
-  }();
-  PlannerOptions options;
-  options.seed = 1;
-  options.max_generations = static_cast<std::uint64_t>(state.range(0));
-  options.time_limit_seconds = 1e6;
-  PlanResult result;
-  for (auto _ : state) result = plan_tetris(problem, options);
-  state.counters["buffers"] = static_cast<double>(problem.buffers().size());
-  state.counters["generations"] = static_cast<double>(result.generations);
-  state.counters["peak_over_bound"] = static_cast<double>(result.peak) / static_cast<double>(problem.lower_bound);
-  state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(result.generations));
-}
-BENCHMARK(BM_GeneticPlanner)->Arg(20)->UseRealTime()->Unit(benchmark::kMillisecond);  // two search threads
 
 void BM_HappensBefore(benchmark::State& state) {
   for (auto _ : state) benchmark::DoNotOptimize(HappensBefore::analyze(synthetic_program()).total_instructions());

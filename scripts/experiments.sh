@@ -28,6 +28,8 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 invoked=scripts/experiments.sh; [ $# -eq 0 ] || invoked+=$(printf ' %q' "$@")
 started=$(date -u '+%Y-%m-%d %H:%M UTC')
+commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
+[ -z "$(git -C "$root" status --porcelain --untracked-files=no 2>/dev/null)" ] || commit+=" + uncommitted changes"
 
 usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; }
 die() { echo "experiments.sh: $*" >&2; echo "(see scripts/experiments.sh --help)" >&2; exit 2; }
@@ -121,7 +123,7 @@ write_manifest() {  # $1: whole-matrix wall seconds or "null"
   mem=$(free -g 2>/dev/null | awk '/^Mem:/ {print $2 " GiB"}')
   cell_lines | python3 "$engine" manifest --out "$out" --command "$invoked" \
     --date "$started" \
-    --commit "$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)" \
+    --commit "$commit" \
     --machine "$cpu, $(nproc) cores, $mem, $(c++ --version | head -1)" --time-limit "$time_limit" --generations "$generations" \
     --sim-all "$sim_all" --matrix-wall-seconds "$1"
 }
