@@ -22,11 +22,12 @@ for bench in build/bench/*_bench; do
 done
 python3 - "$work" "$invoked" "$load_before" "$(cut -d' ' -f1-3 /proc/loadavg)" \
   "$(lscpu | sed -n 's/^Model name: *//p' | head -1)" "$(nproc)" \
-  "$(free -g | awk '/^Mem:/ {print $2 " GiB"}')" "$(c++ --version | head -1)" <<'PY'
+  "$(free -g | awk '/^Mem:/ {print $2 " GiB"}')" "$(c++ --version | head -1)" \
+  "$(git rev-parse --short HEAD 2>/dev/null || echo unknown)" <<'PY'
 import datetime, glob, json, os, sys
-work, command, load_before, load_after, cpu, cores, ram, compiler = sys.argv[1:]
+work, command, load_before, load_after, cpu, cores, ram, compiler, commit = sys.argv[1:]
 date = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-print(f"`{command}` on {date}: {cpu}, {cores} cores, {ram}, {compiler}, Release build; "
+print(f"`{command}` on {date}, commit {commit}: {cpu}, {cores} cores, {ram}, {compiler}, Release build; "
       f"load average {load_before} before and {load_after} after (the machine is shared).\n")
 print("| binary | benchmark | time | CPU | unit | items/s | counters |")
 print("|---|---|---:|---:|---|---:|---|")
