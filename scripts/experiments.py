@@ -1,12 +1,17 @@
 #!/usr/bin/env python3
 """The engine of scripts/experiments.sh (python3 standard library only).
 
-  experiments.py cell  --tetris BIN --out DIR --model M --cores N --sync S --time-limit T [--sim-all]
+  experiments.py cell  --tetris BIN --out DIR --model M --cores N --sync S --generations G
+                       --time-limit T [--sim-all]
       runs one cell of the matrix (one `tetris run`) and writes DIR/CELL.json: the command, exit
       code, status, wall time, peak memory and the run's report.json. Same seed, same bytes except
       the timing fields (wall_seconds, max_rss_mib, plan_seconds).
   experiments.py merge --cells DIR --report FILE.md [--command TEXT]
       joins every DIR/*.json cell into FILE.md and SVG bar charts in FILE's folder/<stem>/.
+  experiments.py manifest --out DIR ... < CELL_LINES
+      writes DIR/matrix.json: the expected cells and how the matrix was made.
+  experiments.py same DIR1 DIR2
+      exit 0 when two cell folders hold the same results apart from timing (determinism check).
 
 DIR/matrix.json (written by experiments.sh) names the cells the matrix expects, so a cell that
 never ran shows up as missing instead of silently shrinking the means.
@@ -432,7 +437,9 @@ def merge(args):
       "against the cell's instruction-level bound; plan time is wall-clock on a shared machine and varies from "
       "run to run (footprints and cycles do not: same seed, same plan"
       + ", except that a search cut by the time limit before its generations, marked †, may stop elsewhere)"
-      + "; cycles and conflicts come from the SystemC simulation with the conflict checker (- = not simulated).")
+      + "; cycles and conflicts come from the SystemC simulation with the conflict checker (- = not simulated). "
+      "To check that a second run gives the same table, run the matrix into another folder (`--out`) and "
+      "compare: `python3 scripts/experiments.py same FOLDER1 FOLDER2`.")
     w("")
     for model in models:
         w(f"### {model}")
@@ -489,15 +496,17 @@ def write_manifest(args):
 
 # ------------------------------------------------------------------------------------------ same
 def strip_timing(value):
+    """The cell without its timing fields and its command line (which names the output folder)."""
     if isinstance(value, dict):
-        return {k: strip_timing(v) for k, v in value.items() if k not in TIMING_FIELDS}
+        return {k: strip_timing(v) for k, v in value.items() if k not in TIMING_FIELDS + ("command",)}
     if isinstance(value, list):
         return [strip_timing(v) for v in value]
     return value
 
 
 def same(args):
-    """Exit 0 when two cell folders hold the same cells with the same results, timing aside."""
+    """Exit 0 when two cell folders hold the same cells with the same results, timing aside; the
+    folders may differ."""
     def load(folder):
         out = {}
         for entry in sorted(os.listdir(folder)):

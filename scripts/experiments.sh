@@ -23,7 +23,8 @@
 #   --cores LIST     core counts (default "4 16")
 #   --syncs LIST     sync modes (default "barrier p2p")
 #   --no-build       use build/apps/tetris/tetris as it is
-# Exit: 0 every cell succeeded; 1 a cell failed or found a conflict (reported in the table); 2 bad usage.
+# Exit: 0 every cell succeeded; 1 a cell failed, timed out or its Tetris plan conflicted in simulation
+# (reported in the table; conflicts of baseline plans are results, not failures); 2 bad usage.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 invoked=scripts/experiments.sh; [ $# -eq 0 ] || invoked+=$(printf ' %q' "$@")
