@@ -114,7 +114,8 @@ int run(std::span<const std::string> args) {
       write_text_file_atomically((std::filesystem::path(out_dir) / "plans" / (plan_name + ".yaml")).string(),
                                  memmgr::plan_to_yaml(plan_file));
       PlanRow row{planner.name == "tetris" ? "tetris" : std::string(planner.name), level, result.peak,
-                  result.seconds, std::nullopt, std::nullopt, {}};
+                  result.seconds, std::nullopt, std::nullopt, std::nullopt, {}};
+      if (planner.name == "tetris") row.generations = result.generations;
       const auto groups = producer_groups(program, *problem);
       row.svg = memmgr::plan_to_svg(*problem, result.offsets,
                                     {.title = fmt::format("{} ({}): {}", planner.name, level, model.name),

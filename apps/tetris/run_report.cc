@@ -82,6 +82,7 @@ std::string RunReport::json() const {
     r["reduction_vs_tf_bfc"] = d.vs_bfc ? nlohmann::json(*d.vs_bfc) : nlohmann::json(nullptr);
     r["over_lower_bound"] = d.over_bound;
     r["plan_seconds"] = row.plan_seconds;
+    r["generations"] = row.generations ? nlohmann::json(*row.generations) : nlohmann::json(nullptr);
     r["conflicts"] = row.conflicts ? nlohmann::json(*row.conflicts) : nlohmann::json(nullptr);
     r["cycles"] = row.cycles ? nlohmann::json(*row.cycles) : nlohmann::json(nullptr);
     json["plans"].push_back(r);
@@ -91,13 +92,14 @@ std::string RunReport::json() const {
 
 std::string RunReport::csv() const {
   std::string out = "model,cores,sync,planner,liveness,peak_bytes,reduction_vs_no_reuse,reduction_vs_tf_bfc,"
-                    "over_lower_bound,plan_seconds,conflicts,cycles\n";
+                    "over_lower_bound,plan_seconds,conflicts,cycles,generations\n";
   for (const PlanRow& row : rows) {
     const Derived d = derive(*this, row);
-    out += fmt::format("{},{},{},{},{},{},{},{},{:.4f},{:.3f},{},{}\n", model, cores, sync, row.planner, row.level,
+    out += fmt::format("{},{},{},{},{},{},{},{},{:.4f},{:.3f},{},{},{}\n", model, cores, sync, row.planner, row.level,
                        row.peak_bytes, d.vs_naive ? fmt::format("{:.4f}", *d.vs_naive) : "",
                        d.vs_bfc ? fmt::format("{:.4f}", *d.vs_bfc) : "", d.over_bound, row.plan_seconds,
-                       row.conflicts ? fmt::to_string(*row.conflicts) : "", row.cycles ? fmt::to_string(*row.cycles) : "");
+                       row.conflicts ? fmt::to_string(*row.conflicts) : "", row.cycles ? fmt::to_string(*row.cycles) : "",
+                       row.generations ? fmt::to_string(*row.generations) : "");
   }
   return out;
 }

@@ -16,6 +16,7 @@ struct PlanRow {
   double plan_seconds = 0;
   std::optional<std::uint64_t> conflicts;  // when simulated
   std::optional<std::uint64_t> cycles;
+  std::optional<std::uint64_t> generations;  // search planners: how far the search went
   std::string svg;  // the plan drawn, for the HTML page
 };
 
