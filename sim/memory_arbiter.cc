@@ -37,10 +37,29 @@ void MemoryArbiter::admit(Cycles to) {
 void MemoryArbiter::find_first() const {
   first_known_ = true;
   const Cycles* targets = targets_.data();
-  std::size_t first = 0;
-  for (std::size_t i = 1, n = size(); i < n; ++i)
-    if (targets[i] < targets[first]) first = i;
-  first_ = first;
+  const std::size_t n = size();
+  // Branch-free, two chains: the least (target, index) packed in one word, when it fits...
+  constexpr int kIndexBits = 20;
+  if (n <= (std::size_t{1} << kIndexBits)) {
+    Cycles best0 = kNever, best1 = kNever, high = 0;
+    std::size_t i = 0;
+    for (; i + 1 < n; i += 2) {
+      high |= targets[i] | targets[i + 1];
+      best0 = std::min(best0, (targets[i] << kIndexBits) | i);
+      best1 = std::min(best1, (targets[i + 1] << kIndexBits) | (i + 1));
+    }
+    if (i < n) {
+      high |= targets[i];
+      best0 = std::min(best0, (targets[i] << kIndexBits) | i);
+    }
+    if (high < (Cycles{1} << (64 - kIndexBits))) {
+      first_ = static_cast<std::size_t>(std::min(best0, best1) & ((Cycles{1} << kIndexBits) - 1));
+      return;
+    }
+  }
+  // ... else two passes: the least target, then the first request with it.
+  const Cycles best = *std::min_element(targets, targets + n);
+  first_ = static_cast<std::size_t>(std::find(targets, targets + n, best) - targets);
 }
 
 Cycles MemoryArbiter::earliest_completion() const {
