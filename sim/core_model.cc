@@ -41,7 +41,7 @@ CoreModel::CoreModel(CoreId id, const CoreProgram& program, const Jitter& jitter
       stores_(program.stores),
       computes_(program.computes),
       syncs_(program.syncs),
-      jitter_(jitter),
+      jitter_(jitter, id),
       layer_spans_(program.layer_count) {
   stats_.instructions = stream_.size();
 }
@@ -162,7 +162,7 @@ void CoreModel::step(Cycles now, CorePorts& ports) {
     if (compute_end_ == kNever && next_compute_ < computes_.size() && compute_ready(computes_[next_compute_])) {
       const CoreProgram::Compute& compute = computes_[next_compute_++];
       prefetch(computes_, next_compute_);
-      compute_end_ = now + compute.cycles + jitter_.extra(compute.cycles, id_, compute.index, JitterTarget::compute);
+      compute_end_ = now + compute.cycles + jitter_.extra(compute.cycles, compute.index, JitterTarget::compute);
       begin(compute.layer, now);
       progress = true;
     }

@@ -152,7 +152,7 @@ class CoreModel {
   std::span<const CoreProgram::Transfer> loads_, stores_;
   std::span<const CoreProgram::Compute> computes_;
   std::span<const CoreProgram::Sync> syncs_;
-  const Jitter& jitter_;
+  CoreJitter jitter_;
 
   Cycles time_ = 0;        // the core's own time
   Cycles safe_until_ = 0;  // no unannounced completion comes at or before this
