@@ -90,6 +90,7 @@ void BM_ResNet50(benchmark::State& state, tetris::workloads::SyncMode sync, bool
     if (result.conflict_count || result.deadlock) state.SkipWithError("ResNet-50 should run clean");
     state.counters["simulated_cycles"] = static_cast<double>(result.cycles);
   }
+  state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(instructions));
   state.counters["instructions"] = static_cast<double>(instructions);
   state.counters["instructions_per_s"] = benchmark::Counter(static_cast<double>(instructions),
                                                             benchmark::Counter::kIsIterationInvariantRate);

@@ -1,94 +1,84 @@
 #include "sim/core_model.h"
 
 #include <algorithm>
-#include <tuple>
 
 namespace tetris::sim {
 
 CoreProgram::CoreProgram(const Program& program, CoreId core, const AddressMap& addresses,
                          const TimingModel& timing, const AddressGrid& grid)
     : stream(program.streams[core]), layer_count(program.layers.size()) {
-  entries.reserve(stream.size());
+  std::uint32_t stores_before_last_compute = 0;
   for (std::uint32_t i = 0; i < stream.size(); ++i) {
-    Entry e{};
-    e.loads_before = static_cast<std::uint32_t>(loads.size());
-    e.computes_before = static_cast<std::uint32_t>(computes.size());
-    e.stores_before = static_cast<std::uint32_t>(stores.size());
-    e.syncs_before = static_cast<std::uint32_t>(syncs.size());
-    e.layer = stream[i].layer ? *stream[i].layer : kNoLayer;
-    e.tensor = kNoTensor;
-    std::tie(e.first_span, e.end_span) = grid.span_indices(core, i);
+    const auto loads_before = static_cast<std::uint32_t>(loads.size());
+    const auto computes_before = static_cast<std::uint32_t>(computes.size());
+    const auto stores_before = static_cast<std::uint32_t>(stores.size());
+    const auto syncs_before = static_cast<std::uint32_t>(syncs.size());
+    const std::uint32_t layer = stream[i].layer ? *stream[i].layer : kNoLayer;
     const Operation& op = stream[i].op;
-    if (const auto* compute = std::get_if<Compute>(&op)) {
-      computes.push_back(i);
-      e.amount = timing.compute_cycles(compute->op, compute->work);
+    if (const auto* compute = std::get_if<tetris::Compute>(&op)) {
+      computes.push_back({i, layer, syncs_before, loads_before, stores_before_last_compute,
+                          timing.compute_cycles(compute->op, compute->work)});
+      stores_before_last_compute = stores_before;
     } else if (std::holds_alternative<Load>(op) || std::holds_alternative<Store>(op)) {
       const auto* load = std::get_if<Load>(&op);
       const TensorId tensor = load ? load->tensor : std::get<Store>(op).tensor;
       const TensorRange& range = load ? load->range : std::get<Store>(op).range;
-      (load ? loads : stores).push_back(i);
-      e.tensor = tensor;
-      e.amount = range.bytes();
-      e.hull_begin = addresses.base(tensor) + range.offset;
-      e.hull_end = addresses.base(tensor) + range.end();
+      const auto [first_span, end_span] = grid.span_indices(core, i);
+      (load ? loads : stores)
+          .push_back({i, layer, syncs_before, loads_before, computes_before, stores_before, range.bytes(),
+                      addresses.base(tensor) + range.offset, addresses.base(tensor) + range.end(), tensor, first_span,
+                      end_span});
     } else {
-      syncs.push_back(i);
+      syncs.push_back({i, loads_before, computes_before, stores_before});
     }
-    entries.push_back(e);
   }
 }
 
 CoreModel::CoreModel(CoreId id, const CoreProgram& program, const Jitter& jitter)
     : id_(id),
       stream_(program.stream),
-      entries_(program.entries),
       loads_(program.loads),
-      computes_(program.computes),
       stores_(program.stores),
+      computes_(program.computes),
       syncs_(program.syncs),
-      jitter_(jitter),
+      jitter_(jitter, id),
       layer_spans_(program.layer_count) {
-  stats_.instructions = entries_.size();
+  stats_.instructions = stream_.size();
 }
 
-bool CoreModel::load_ready(std::uint32_t index) const {
-  const CoreProgram::Entry& e = entries_[index];
+bool CoreModel::load_ready(const CoreProgram::Transfer& e) const {
   if (syncs_done_ < e.syncs_before) return false;
   if (e.computes_before >= 2 && computes_done_ < e.computes_before - 1) return false;
   if (e.stores_before <= stores_done_) return true;
   if (e.stores_before - stores_done_ > kStoreQueueDepth) return false;
   for (std::uint32_t s = stores_done_; s < e.stores_before; ++s) {
-    const CoreProgram::Entry& store = entries_[stores_[s]];
+    const CoreProgram::Transfer& store = stores_[s];
     if (store.hull_begin < e.hull_end && e.hull_begin < store.hull_end) return false;
   }
   return true;
 }
 
-bool CoreModel::compute_ready(std::uint32_t index) const {
-  const CoreProgram::Entry& e = entries_[index];
-  if (syncs_done_ < e.syncs_before || loads_done_ < e.loads_before) return false;
-  return e.computes_before == 0 || stores_done_ >= entries_[computes_[e.computes_before - 1]].stores_before;
+bool CoreModel::compute_ready(const CoreProgram::Compute& e) const {
+  return syncs_done_ >= e.syncs_before && loads_done_ >= e.loads_before && stores_done_ >= e.stores_needed;
 }
 
-bool CoreModel::store_ready(std::uint32_t index) const {
-  const CoreProgram::Entry& e = entries_[index];
+bool CoreModel::store_ready(const CoreProgram::Transfer& e) const {
   return syncs_done_ >= e.syncs_before && loads_done_ >= e.loads_before && computes_done_ >= e.computes_before;
 }
 
-bool CoreModel::sync_ready(std::uint32_t index) const {
-  const CoreProgram::Entry& e = entries_[index];
+bool CoreModel::sync_ready(const CoreProgram::Sync& e) const {
   return loads_done_ >= e.loads_before && computes_done_ >= e.computes_before && stores_done_ >= e.stores_before;
 }
 
-void CoreModel::begin(std::uint32_t index, Cycles now) {
-  if (const std::uint32_t layer = entries_[index].layer; layer != CoreProgram::kNoLayer) {
+void CoreModel::begin(std::uint32_t layer, Cycles now) {
+  if (layer != CoreProgram::kNoLayer) {
     LayerSpan& span = layer_spans_[layer];
     span.first = std::min(span.first, now);
   }
 }
 
-void CoreModel::end(std::uint32_t index, Cycles now) {
-  if (const std::uint32_t layer = entries_[index].layer; layer != CoreProgram::kNoLayer) {
+void CoreModel::end(std::uint32_t layer, Cycles now) {
+  if (layer != CoreProgram::kNoLayer) {
     LayerSpan& span = layer_spans_[layer];
     span.last = std::max(span.last, now);
   }
@@ -123,22 +113,33 @@ void CoreModel::start_sync(std::uint32_t index, Cycles now, CorePorts& ports) {
   }
 }
 
+namespace {
+
+// A unit's next record is touched next time the core runs, long after this one started: by
+// then other cores' work has pushed it out of the cache.
+template <typename Record>
+void prefetch(std::span<const Record> records, std::size_t next) {
+  if (next < records.size()) __builtin_prefetch(&records[next]);
+}
+
+}  // namespace
+
 void CoreModel::step(Cycles now, CorePorts& ports) {
   account(now);
   if (load_done_at_ <= now) {
     load_busy_ = false;
-    end(loads_[loads_done_++], load_done_at_);
+    end(loads_[loads_done_++].layer, load_done_at_);
     load_done_at_ = kNever;
   }
   if (store_done_at_ <= now) {
     store_busy_ = false;
-    end(stores_[stores_done_++], store_done_at_);
+    end(stores_[stores_done_++].layer, store_done_at_);
     store_done_at_ = kNever;
   }
   for (bool progress = true; progress;) {
     progress = false;
     if (compute_end_ <= now) {
-      end(computes_[computes_done_++], compute_end_);
+      end(computes_[computes_done_++].layer, compute_end_);
       compute_end_ = kNever;
       progress = true;
     }
@@ -150,33 +151,32 @@ void CoreModel::step(Cycles now, CorePorts& ports) {
       progress = true;
     }
     if (!load_busy_ && next_load_ < loads_.size() && load_ready(loads_[next_load_])) {
-      const std::uint32_t index = loads_[next_load_++];
-      if (next_load_ < loads_.size()) __builtin_prefetch(&entries_[loads_[next_load_]]);
+      const CoreProgram::Transfer& load = loads_[next_load_++];
+      prefetch(loads_, next_load_);
       load_busy_ = true;
-      begin(index, now);
-      stats_.bytes_read += entries_[index].amount;
-      ports.start_transfer(id_, TransferKind::load, index, now);
+      begin(load.layer, now);
+      stats_.bytes_read += load.bytes;
+      ports.start_transfer(id_, TransferKind::load, load, now);
       progress = true;
     }
     if (compute_end_ == kNever && next_compute_ < computes_.size() && compute_ready(computes_[next_compute_])) {
-      const std::uint32_t index = computes_[next_compute_++];
-      if (next_compute_ < computes_.size()) __builtin_prefetch(&entries_[computes_[next_compute_]]);
-      const Cycles cycles = entries_[index].amount;
-      compute_end_ = now + cycles + jitter_.extra(cycles, id_, index, JitterTarget::compute);
-      begin(index, now);
+      const CoreProgram::Compute& compute = computes_[next_compute_++];
+      prefetch(computes_, next_compute_);
+      compute_end_ = now + compute.cycles + jitter_.extra(compute.cycles, compute.index, JitterTarget::compute);
+      begin(compute.layer, now);
       progress = true;
     }
     if (!store_busy_ && next_store_ < stores_.size() && store_ready(stores_[next_store_])) {
-      const std::uint32_t index = stores_[next_store_++];
-      if (next_store_ < stores_.size()) __builtin_prefetch(&entries_[stores_[next_store_]]);
+      const CoreProgram::Transfer& store = stores_[next_store_++];
+      prefetch(stores_, next_store_);
       store_busy_ = true;
-      begin(index, now);
-      stats_.bytes_written += entries_[index].amount;
-      ports.start_transfer(id_, TransferKind::store, index, now);
+      begin(store.layer, now);
+      stats_.bytes_written += store.bytes;
+      ports.start_transfer(id_, TransferKind::store, store, now);
       progress = true;
     }
     if (!sync_active_ && next_sync_ < syncs_.size() && sync_ready(syncs_[next_sync_])) {
-      start_sync(syncs_[next_sync_], now, ports);
+      start_sync(syncs_[next_sync_].index, now, ports);
       progress = true;
     }
   }
@@ -201,12 +201,12 @@ bool CoreModel::finished() const {
 }
 
 std::uint32_t CoreModel::position() const {
-  if (sync_active_) return syncs_[next_sync_ - 1];
-  std::uint32_t first = static_cast<std::uint32_t>(entries_.size());
-  if (loads_done_ < loads_.size()) first = std::min(first, loads_[loads_done_]);
-  if (computes_done_ < computes_.size()) first = std::min(first, computes_[computes_done_]);
-  if (stores_done_ < stores_.size()) first = std::min(first, stores_[stores_done_]);
-  if (syncs_done_ < syncs_.size()) first = std::min(first, syncs_[syncs_done_]);
+  if (sync_active_) return syncs_[next_sync_ - 1].index;
+  auto first = static_cast<std::uint32_t>(stream_.size());
+  if (loads_done_ < loads_.size()) first = std::min(first, loads_[loads_done_].index);
+  if (computes_done_ < computes_.size()) first = std::min(first, computes_[computes_done_].index);
+  if (stores_done_ < stores_.size()) first = std::min(first, stores_[stores_done_].index);
+  if (syncs_done_ < syncs_.size()) first = std::min(first, syncs_[syncs_done_].index);
   return first;
 }
 

@@ -30,6 +30,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <vector>
 
 #include "common/trace.h"
@@ -40,17 +41,6 @@
 #include "sim/timing_model.h"
 
 namespace tetris::sim {
-
-// What a core asks of the outside world. Sync requests are answered through
-// CoreModel::sync_granted, possibly before the call returns.
-class CorePorts {
- public:
-  virtual ~CorePorts() = default;
-  virtual void start_transfer(CoreId core, TransferKind kind, std::uint32_t index, Cycles now) = 0;
-  virtual void arrive_barrier(CoreId core, BarrierId id, Cycles now) = 0;
-  virtual void signal(CoreId core, SemaphoreId semaphore, Cycles now) = 0;
-  virtual void wait(CoreId core, SemaphoreId semaphore, Cycles now) = 0;
-};
 
 // Where a core's cycles went. busy + memory_stall + sync_stall + idle = total cycles.
 struct CoreStats {
@@ -70,20 +60,32 @@ struct LayerSpan {
 };
 
 // A core's stream as its units see it: built once per program and plan, shared by every run.
-// Everything a run needs about an instruction is in one record, so touching an instruction costs
-// one cache miss, not one per table.
+// Each unit reads its own instructions in order from a dense array of records holding all a run
+// needs about them (what they wait for, their layer and size), so the records stream through
+// the cache instead of being fetched one miss at a time from a table per instruction.
 class CoreProgram {
  public:
   static constexpr std::uint32_t kNoLayer = 0xffffffff;
 
-  struct Entry {
+  struct alignas(64) Transfer {  // a load or a store: one cache line
+    std::uint32_t index;  // in the stream
+    std::uint32_t layer;  // kNoLayer: none
     // How many instructions of each kind precede it in program order.
-    std::uint32_t loads_before, computes_before, stores_before, syncs_before;
-    std::uint64_t amount;              // bytes moved (loads, stores), or cycles without jitter (computes)
-    std::uint64_t hull_begin, hull_end;  // address hull of a load or store
-    std::uint32_t layer;               // kNoLayer: none
-    TensorId tensor;                   // of a load or store
+    std::uint32_t syncs_before, loads_before, computes_before, stores_before;
+    std::uint64_t bytes;
+    std::uint64_t hull_begin, hull_end;  // its address hull
+    TensorId tensor;
     std::uint32_t first_span, end_span;  // its AddressGrid spans
+  };
+  struct Compute {
+    std::uint32_t index, layer;
+    std::uint32_t syncs_before, loads_before;
+    std::uint32_t stores_needed;  // the stores before the previous compute (NBout is double-buffered)
+    Cycles cycles;                // without jitter
+  };
+  struct Sync {
+    std::uint32_t index;
+    std::uint32_t loads_before, computes_before, stores_before;
   };
 
   CoreProgram(const Program& program, CoreId core, const AddressMap& addresses, const TimingModel& timing,
@@ -91,8 +93,20 @@ class CoreProgram {
 
   const std::vector<Instruction>& stream;
   std::size_t layer_count;
-  std::vector<Entry> entries;  // per instruction
-  std::vector<std::uint32_t> loads, computes, stores, syncs;  // instruction indices per unit
+  std::vector<Transfer> loads, stores;  // per unit, in program order
+  std::vector<Compute> computes;
+  std::vector<Sync> syncs;
+};
+
+// What a core asks of the outside world. Sync requests are answered through
+// CoreModel::sync_granted, possibly before the call returns.
+class CorePorts {
+ public:
+  virtual ~CorePorts() = default;
+  virtual void start_transfer(CoreId core, TransferKind kind, const CoreProgram::Transfer& transfer, Cycles now) = 0;
+  virtual void arrive_barrier(CoreId core, BarrierId id, Cycles now) = 0;
+  virtual void signal(CoreId core, SemaphoreId semaphore, Cycles now) = 0;
+  virtual void wait(CoreId core, SemaphoreId semaphore, Cycles now) = 0;
 };
 
 class CoreModel {
@@ -123,21 +137,22 @@ class CoreModel {
   bool blocked_in_sync() const { return sync_active_ && sync_release_ == kNever; }
 
  private:
-  bool load_ready(std::uint32_t index) const;
-  bool compute_ready(std::uint32_t index) const;
-  bool store_ready(std::uint32_t index) const;
-  bool sync_ready(std::uint32_t index) const;
+  bool load_ready(const CoreProgram::Transfer& load) const;
+  bool compute_ready(const CoreProgram::Compute& compute) const;
+  bool store_ready(const CoreProgram::Transfer& store) const;
+  bool sync_ready(const CoreProgram::Sync& sync) const;
   void start_sync(std::uint32_t index, Cycles now, CorePorts& ports);
   void step(Cycles now, CorePorts& ports);  // retire what is due at `now`, start what can start
   void account(Cycles now);
-  void begin(std::uint32_t index, Cycles now);
-  void end(std::uint32_t index, Cycles now);
+  void begin(std::uint32_t layer, Cycles now);
+  void end(std::uint32_t layer, Cycles now);
 
   CoreId id_;
   const std::vector<Instruction>& stream_;
-  const std::vector<CoreProgram::Entry>& entries_;
-  const std::vector<std::uint32_t>&loads_, &computes_, &stores_, &syncs_;
-  const Jitter& jitter_;
+  std::span<const CoreProgram::Transfer> loads_, stores_;
+  std::span<const CoreProgram::Compute> computes_;
+  std::span<const CoreProgram::Sync> syncs_;
+  CoreJitter jitter_;
 
   Cycles time_ = 0;        // the core's own time
   Cycles safe_until_ = 0;  // no unannounced completion comes at or before this

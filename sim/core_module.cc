@@ -9,7 +9,6 @@ CoreModule::CoreModule(sc_core::sc_module_name name, CoreId id, const CoreProgra
     : sc_core::sc_module(name),
       socket("socket"),
       sync("sync"),
-      core_program_(core_program),
       model_(id, core_program, jitter) {
   socket.register_nb_transport_bw(this, &CoreModule::nb_transport_bw);
   for (int unit = 0; unit < 2; ++unit) {
@@ -56,14 +55,13 @@ void CoreModule::sync_granted(Cycles at) {
   poke();
 }
 
-void CoreModule::start_transfer(CoreId core, TransferKind kind, std::uint32_t index, Cycles now) {
+void CoreModule::start_transfer(CoreId core, TransferKind kind, const CoreProgram::Transfer& entry, Cycles now) {
   const int unit = kind == TransferKind::load ? 0 : 1;
   AccessExtension& ext = extensions_[unit];
   ext.core = core;
   ext.kind = kind;
-  ext.index = index;
-  const CoreProgram::Entry& entry = core_program_.entries[index];
-  ext.bytes = entry.amount;
+  ext.index = entry.index;
+  ext.bytes = entry.bytes;
   ext.issued = now;
   ext.tensor = entry.tensor;
   ext.first_span = entry.first_span;

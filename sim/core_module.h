@@ -37,12 +37,11 @@ class CoreModule : public sc_core::sc_module, private CorePorts, public SyncList
                                      sc_core::sc_time& delay);
 
   // CorePorts
-  void start_transfer(CoreId core, TransferKind kind, std::uint32_t index, Cycles now) override;
+  void start_transfer(CoreId core, TransferKind kind, const CoreProgram::Transfer& transfer, Cycles now) override;
   void arrive_barrier(CoreId core, BarrierId id, Cycles now) override { sync->arrive_barrier(core, id, now); }
   void signal(CoreId core, SemaphoreId semaphore, Cycles now) override { sync->signal(core, semaphore, now); }
   void wait(CoreId core, SemaphoreId semaphore, Cycles now) override { sync->wait(core, semaphore, now); }
 
-  const CoreProgram& core_program_;
   CoreModel model_;
   sc_core::sc_event wake_;
   bool stepping_ = false;

@@ -30,4 +30,16 @@ class Jitter {
   std::optional<std::uint64_t> seed_;
 };
 
+// One core's draws, with the core's share of the hash computed once: Jitter::extra for one core.
+class CoreJitter {
+ public:
+  CoreJitter(const Jitter& jitter, CoreId core);
+
+  Cycles extra(Cycles base, std::uint32_t instruction, JitterTarget target) const;
+
+ private:
+  bool enabled_;
+  std::uint64_t salt_;  // hashed from the seed and the core
+};
+
 }  // namespace tetris::sim

@@ -11,29 +11,24 @@ void MemoryArbiter::add(std::uint64_t tag, std::uint64_t key, Cycles arrival, Cy
   std::push_heap(arrivals_.begin(), arrivals_.end(), std::greater<>());
 }
 
-void MemoryArbiter::push_back(std::uint64_t tag, Cycles beats) {
-  if (size() == tags_.size()) {  // grow: unwrap into a buffer twice as big
-    const std::size_t capacity = std::max<std::size_t>(8, 2 * tags_.size());
-    std::vector<std::uint64_t> tags(capacity);
-    std::vector<Cycles> targets(capacity);
-    for (std::size_t p = 0; p < size(); ++p) tags[p] = tags_[slot(p)], targets[p] = targets_[slot(p)];
-    first_ -= head_;
-    tail_ = size();
-    head_ = 0;
-    tags_ = std::move(tags);
-    targets_ = std::move(targets);
-    mask_ = capacity - 1;
+void MemoryArbiter::insert(std::uint64_t tag, Cycles beats) {
+  // Just before the cursor, which then moves past it: it has "had" this round's beat, so its
+  // target counts one beat more.
+  const std::size_t at = cursor_;
+  const Cycles target = credited_ + beats + 1;
+  targets_.insert(targets_.begin() + static_cast<std::ptrdiff_t>(at), target);
+  tags_.insert(tags_.begin() + static_cast<std::ptrdiff_t>(at), tag);
+  if (first_known_) {
+    if (first_ >= at) ++first_;
+    if (target < targets_[first_] || (target == targets_[first_] && at < first_)) first_ = at;
   }
-  tags_[tail_ & mask_] = tag;
-  targets_[tail_ & mask_] = credited_ + beats;
-  if (first_known_ && targets_[tail_ & mask_] < targets_[first_ & mask_]) first_ = tail_;
-  ++tail_;
+  if (++cursor_ == size()) cursor_ = 0, ++credited_;
 }
 
 void MemoryArbiter::admit(Cycles to) {
   // At the end of the current round: after every request already in the ring.
   while (!arrivals_.empty() && arrivals_.front().at <= now_ && arrivals_.front().at < to) {
-    push_back(arrivals_.front().tag, arrivals_.front().beats);
+    insert(arrivals_.front().tag, arrivals_.front().beats);
     std::pop_heap(arrivals_.begin(), arrivals_.end(), std::greater<>());
     arrivals_.pop_back();
   }
@@ -41,51 +36,46 @@ void MemoryArbiter::admit(Cycles to) {
 
 void MemoryArbiter::find_first() const {
   first_known_ = true;
+  const Cycles* targets = targets_.data();
   const std::size_t n = size();
-  // One branch-free pass over (remaining beats, position) packed in a word, when they fit...
-  constexpr int kPositionBits = 20;
-  if (n < (std::size_t{1} << kPositionBits)) {
-    Cycles best = kNever;
-    bool fits = true;
-    for (std::size_t j = 0; j < n; ++j) {
-      const Cycles remaining = targets_[(head_ + j) & mask_] - credited_;
-      fits &= remaining < (Cycles{1} << (63 - kPositionBits));
-      best = std::min(best, (remaining << kPositionBits) | j);
+  // Branch-free, two chains: the least (target, index) packed in one word, when it fits...
+  constexpr int kIndexBits = 20;
+  if (n <= (std::size_t{1} << kIndexBits)) {
+    Cycles best0 = kNever, best1 = kNever, high = 0;
+    std::size_t i = 0;
+    for (; i + 1 < n; i += 2) {
+      high |= targets[i] | targets[i + 1];
+      best0 = std::min(best0, (targets[i] << kIndexBits) | i);
+      best1 = std::min(best1, (targets[i + 1] << kIndexBits) | (i + 1));
     }
-    if (fits) {
-      first_ = head_ + (best & ((Cycles{1} << kPositionBits) - 1));
+    if (i < n) {
+      high |= targets[i];
+      best0 = std::min(best0, (targets[i] << kIndexBits) | i);
+    }
+    if (high < (Cycles{1} << (64 - kIndexBits))) {
+      first_ = static_cast<std::size_t>(std::min(best0, best1) & ((Cycles{1} << kIndexBits) - 1));
       return;
     }
   }
-  // ... else two: the fewest beats, then the first request with them.
-  Cycles best = kNever;
-  for (std::size_t p = head_; p < tail_; ++p) best = std::min(best, targets_[p & mask_]);
-  first_ = head_;
-  while (targets_[first_ & mask_] != best) ++first_;
+  // ... else two passes: the least target, then the first request with it.
+  const Cycles best = *std::min_element(targets, targets + n);
+  first_ = static_cast<std::size_t>(std::find(targets, targets + n, best) - targets);
 }
 
 Cycles MemoryArbiter::earliest_completion() const {
-  // The request at position j gets its beats in cycles now_ + j, now_ + j + N, ...; its last
-  // one (the remaining-th) ends at now_ + (remaining - 1) * N + j + 1.
   if (!first_known_) find_first();
-  return now_ + (targets_[first_ & mask_] - credited_ - 1) * size() + (first_ - head_) + 1;
+  return now_ + (targets_[first_] - credited_ - 1) * size() + first_ + 1 - cursor_;
 }
 
 void MemoryArbiter::serve(Cycles cycles) {
   const std::size_t n = size();
   if (n == 0 || cycles == 0) return;
-  // Spans between events are mostly shorter than a round: no division then.
-  const Cycles full = cycles < n ? 0 : cycles / n;
-  const std::size_t extra = static_cast<std::size_t>(cycles - full * n);
-  credited_ += full;
-  // The first `extra` requests get one beat more and move behind the others.
-  for (std::size_t j = 0; j < extra; ++j) {
-    const std::size_t from = slot(0), to = tail_ & mask_;
-    tags_[to] = tags_[from];
-    targets_[to] = targets_[from] - 1;
-    if (first_ == head_) first_ = tail_;
-    ++head_;
-    ++tail_;
+  const Cycles cursor = cursor_ + cycles;
+  if (cursor < n) {
+    cursor_ = static_cast<std::size_t>(cursor);
+  } else {
+    credited_ += cursor / n;
+    cursor_ = static_cast<std::size_t>(cursor % n);
   }
   busy_cycles_ += cycles;
 }
@@ -108,10 +98,13 @@ void MemoryArbiter::advance(Cycles to, std::vector<Completion>& done) {
     serve(step - now_);
     now_ = step;
     if (step == completion) {
-      // It got the last beat of the span, so it is now at the back of the ring.
-      --tail_;
-      assert(first_ == tail_ && targets_[tail_ & mask_] == credited_);
-      done.push_back({tags_[tail_ & mask_], completion});
+      // It had the last beat of the span: the cursor is just past it.
+      const std::size_t f = first_;
+      assert(targets_[f] == credited_ + (f < cursor_ ? 1 : 0));
+      done.push_back({tags_[f], completion});
+      targets_.erase(targets_.begin() + static_cast<std::ptrdiff_t>(f));
+      tags_.erase(tags_.begin() + static_cast<std::ptrdiff_t>(f));
+      if (f < cursor_) --cursor_;
       first_known_ = false;
       continue;
     }

@@ -17,7 +17,6 @@
 #include <cstdint>
 #include <optional>
 #include <vector>
-#include <vector>
 
 #include "sim/sim_types.h"
 
@@ -59,27 +58,29 @@ class MemoryArbiter {
     bool operator>(const Arrival& o) const { return at != o.at ? at > o.at : key > o.key; }
   };
 
-  std::size_t size() const { return tail_ - head_; }
-  std::size_t slot(std::size_t position) const { return (head_ + position) & mask_; }
-  void push_back(std::uint64_t tag, Cycles beats);
+  std::size_t size() const { return targets_.size(); }
+  void insert(std::uint64_t tag, Cycles beats);  // at the end of the current round
   void admit(Cycles to);
-  // The cycle at which the first request in the ring completes.
+  // The cycle at which the first request to complete does.
   Cycles earliest_completion() const;
   void find_first() const;
   void serve(Cycles cycles);
 
-  // The ring, in service order from head_: a circular buffer (capacity a power of two). A
-  // request's remaining beats are target - credited_: serving whole rounds only raises credited_.
-  std::vector<std::uint64_t> tags_;
-  std::vector<Cycles> targets_;
-  std::size_t mask_ = 0;
-  std::size_t head_ = 0, tail_ = 0;  // positions grow without bound; slot() wraps them
-  Cycles credited_ = 0;
-  // The request that completes first: the fewest remaining beats, the earliest position breaking
-  // ties. Serving beats never changes which one it is (the requests that get an extra beat move
-  // behind the others); an arrival takes over only with fewer beats; after a completion it is
+  // The ring, in a fixed order: the bus serves index cursor_, then cursor_ + 1, ..., wrapping to
+  // 0; one pass is a round. Nothing moves while beats are served: only the cursor does. Request
+  // i has target_[i] - credited_ beats left, one fewer if i < cursor_ (it had its beat of this
+  // round); credited_ counts the rounds. A new request is inserted just before the cursor (it
+  // is served after everyone in the ring had one more beat).
+  //
+  // Request i completes at now_ + (targets_[i] - credited_ - 1) * size() + i - cursor_ + 1 in
+  // either case, so the first to complete is the least (target, index): it stays the first while
+  // beats are served, an arrival takes over only by that order, and after a completion it is
   // found again.
-  mutable std::size_t first_ = 0;  // absolute position (like head_)
+  std::vector<Cycles> targets_;
+  std::vector<std::uint64_t> tags_;
+  std::size_t cursor_ = 0;  // < size(), or 0 when the ring is empty
+  Cycles credited_ = 0;
+  mutable std::size_t first_ = 0;  // index of the first to complete, if first_known_
   mutable bool first_known_ = false;
 
   Cycles now_ = 0;  // every beat before this cycle has been handed out

@@ -10,10 +10,10 @@ MemoryModule::MemoryModule(sc_core::sc_module_name name, std::size_t cores, cons
     : sc_core::sc_module(name),
       socket("socket"),
       timing_(timing),
-      jitter_(jitter),
       monitor_(monitor),
       in_flight_(2 * cores),
       horizon_(timing.memory_latency()) {
+  for (CoreId c = 0; c < cores; ++c) jitter_.emplace_back(jitter, c);
   socket.register_nb_transport_fw(this, &MemoryModule::nb_transport_fw);
   SC_METHOD(controller);
   sensitive << wake_;
@@ -29,7 +29,7 @@ tlm::tlm_sync_enum MemoryModule::nb_transport_fw(int id, tlm::tlm_generic_payloa
   const std::uint64_t tag = 2 * static_cast<std::uint64_t>(id) + (ext.kind == TransferKind::load ? 0 : 1);
   in_flight_[tag] = {&payload, &ext};
   const Cycles latency = timing_.memory_latency() +
-                         jitter_.extra(timing_.memory_latency(), ext.core, ext.index, JitterTarget::memory_latency);
+                         jitter_[ext.core].extra(timing_.memory_latency(), ext.index, JitterTarget::memory_latency);
   const Cycles beats = timing_.beats(ext.bytes);
   arbiter_.add(tag, tag, now + latency, beats);
   if (ext.kind == TransferKind::store)

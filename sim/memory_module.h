@@ -40,7 +40,7 @@ class MemoryModule : public sc_core::sc_module {
                                      sc_core::sc_time& delay);
 
   const TimingModel& timing_;
-  const Jitter& jitter_;
+  std::vector<CoreJitter> jitter_;  // per core
   AccessMonitor& monitor_;
   MemoryArbiter arbiter_;
   struct InFlight {

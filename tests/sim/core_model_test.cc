@@ -18,8 +18,8 @@ struct FakePorts : CorePorts {
     bool operator==(const Transfer&) const = default;
   };
   std::vector<Transfer> transfers;
-  void start_transfer(CoreId, TransferKind kind, std::uint32_t index, Cycles now) override {
-    transfers.push_back({kind, index, now});
+  void start_transfer(CoreId, TransferKind kind, const CoreProgram::Transfer& transfer, Cycles now) override {
+    transfers.push_back({kind, transfer.index, now});
   }
   void arrive_barrier(CoreId, BarrierId, Cycles now) override { core->sync_granted(now + 5); }
   void signal(CoreId, SemaphoreId, Cycles) override {}
