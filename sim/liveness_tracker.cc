@@ -17,7 +17,7 @@ LivenessTracker::LivenessTracker(const Program& program, const AddressMap& addre
     lives.first_segment = grid.index(addresses.base(t));
     lives.lives.resize(grid.index(addresses.base(t) + tensor.bytes) - lives.first_segment);
     if (tensor.kind == TensorKind::input)
-      for (Life& life : lives.lives) life = {0, 0, 0};
+      for (Life& life : lives.lives) life = {Life::kWritten | 0, 0};
   }
 }
 
@@ -26,8 +26,8 @@ void LivenessTracker::write(TensorId tensor, std::uint32_t first, std::uint32_t 
   if (!t.tracked) return;
   for (std::uint32_t s = first - t.first_segment, e = last - t.first_segment; s < e; ++s) {
     Life& life = t.lives[s];
-    life.first_write = std::min(life.first_write, at);
-    life.first_access = std::min(life.first_access, at);
+    // The first write replaces an earlier read's start: a written life starts at its first write.
+    life.from = (life.from & Life::kWritten) ? std::min(life.from, at | Life::kWritten) : at | Life::kWritten;
     life.last_access = std::max(life.last_access, at + 1);
   }
 }
@@ -38,7 +38,7 @@ void LivenessTracker::read(TensorId tensor, std::uint32_t first, std::uint32_t l
   const Cycles until = std::max(at, start + 1);
   for (std::uint32_t s = first - t.first_segment, e = last - t.first_segment; s < e; ++s) {
     Life& life = t.lives[s];
-    life.first_access = std::min(life.first_access, start);
+    if (!(life.from & Life::kWritten)) life.from = std::min(life.from, start);
     life.last_access = std::max(life.last_access, until);
   }
 }
@@ -62,7 +62,7 @@ std::uint64_t LivenessTracker::peak_live_bytes(Cycles end) const {
     };
     for (std::uint32_t s = 0; s < t.lives.size(); ++s) {
       const Life& life = t.lives[s];
-      Cycles from = life.first_write != kNever ? life.first_write : life.first_access;
+      Cycles from = life.from == Life::kNone ? kNever : life.from & ~Life::kWritten;
       Cycles to = life.last_access;
       if (t.output) {
         if (from == kNever) from = end;

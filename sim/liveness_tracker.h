@@ -29,11 +29,19 @@ class LivenessTracker {
   void read(TensorId tensor, std::uint32_t first, std::uint32_t last, Cycles start, Cycles at);
   // Peak live bytes of a run that ended at cycle `end`.
   std::uint64_t peak_live_bytes(Cycles end) const;
+  // A hint that segment `segment` of `tensor` is about to be read or written.
+  void prefetch(TensorId tensor, std::uint32_t segment) const {
+    const TensorLives& t = tensors_[tensor];
+    if (t.tracked) __builtin_prefetch(t.lives.data() + (segment - t.first_segment), 1);
+  }
 
  private:
+  // 16 bytes, so that more of the per-segment array stays in cache: the life starts at `from`,
+  // the first write if kWritten is set, else the first access so far (kNone: none yet).
   struct Life {
-    Cycles first_write = kNever;
-    Cycles first_access = kNever;
+    static constexpr Cycles kWritten = Cycles{1} << 63;
+    static constexpr Cycles kNone = kWritten - 1;
+    Cycles from = kNone;
     Cycles last_access = 0;  // one past the last cycle of an access
   };
   struct TensorLives {

@@ -28,6 +28,7 @@ class ShadowMemory {
   void write(std::uint32_t first, std::uint32_t last, Owner owner) {
     for (std::uint32_t s = first; s < last; ++s) owners_[s] = owner;
   }
+  void prefetch(std::uint32_t segment) const { __builtin_prefetch(owners_.data() + segment, 1); }
   // Calls visit(first, last, owner) for each run of segments in [first, last) with one owner.
   template <typename Visit>
   void read(std::uint32_t first, std::uint32_t last, Visit&& visit) const {
