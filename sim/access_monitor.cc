@@ -20,11 +20,12 @@ AccessMonitor::AccessMonitor(const Program& program, const AddressMap& addresses
     first_id_.push_back(total);
     total += static_cast<std::uint32_t>(stream.size());
   }
+  store_at_.resize(total);
   for (TensorId t = 0; t < program.tensors.size(); ++t) {
     const Tensor& tensor = program.tensors[t];
     if (tensor.kind != TensorKind::input && tensor.kind != TensorKind::weight) continue;
     shadow_.write(grid.index(addresses.base(t)), grid.index(addresses.base(t) + tensor.bytes),
-                  Owner{t, Owner::kPreloaded, 0});
+                  Owner{t, Owner::kPreloaded});
   }
 }
 
@@ -47,7 +48,7 @@ Writer AccessMonitor::writer_of(const Owner& owner) const {
   w.core = static_cast<CoreId>(it - first_id_.begin() - 1);
   w.index = owner.store - first_id_[w.core];
   w.line = program_.streams[w.core][w.index].line;
-  w.at = owner.at;
+  w.at = store_at_[owner.store];
   return w;
 }
 
@@ -66,10 +67,11 @@ void AccessMonitor::replay(const Access& access) {
   for (std::size_t i = 0; i < kAhead; ++i) prefetch(i);
   if (access.write) {
     const std::uint32_t id = first_id_[access.core] + access.index;
+    store_at_[id] = access.at;
     std::size_t i = kAhead;
     for (const AddressGrid::Span& span : spans) {
       prefetch(i++);
-      shadow_.write(span.first, span.last, Owner{tensor, id, access.at});
+      shadow_.write(span.first, span.last, Owner{tensor, id});
       liveness_.write(tensor, span.first, span.last, access.at);
     }
     return;

@@ -21,28 +21,6 @@ LivenessTracker::LivenessTracker(const Program& program, const AddressMap& addre
   }
 }
 
-void LivenessTracker::write(TensorId tensor, std::uint32_t first, std::uint32_t last, Cycles at) {
-  TensorLives& t = tensors_[tensor];
-  if (!t.tracked) return;
-  for (std::uint32_t s = first - t.first_segment, e = last - t.first_segment; s < e; ++s) {
-    Life& life = t.lives[s];
-    // The first write replaces an earlier read's start: a written life starts at its first write.
-    life.from = (life.from & Life::kWritten) ? std::min(life.from, at | Life::kWritten) : at | Life::kWritten;
-    life.last_access = std::max(life.last_access, at + 1);
-  }
-}
-
-void LivenessTracker::read(TensorId tensor, std::uint32_t first, std::uint32_t last, Cycles start, Cycles at) {
-  TensorLives& t = tensors_[tensor];
-  if (!t.tracked) return;
-  const Cycles until = std::max(at, start + 1);
-  for (std::uint32_t s = first - t.first_segment, e = last - t.first_segment; s < e; ++s) {
-    Life& life = t.lives[s];
-    if (!(life.from & Life::kWritten)) life.from = std::min(life.from, start);
-    life.last_access = std::max(life.last_access, until);
-  }
-}
-
 std::uint64_t LivenessTracker::peak_live_bytes(Cycles end) const {
   struct Event {
     Cycles at;
