@@ -20,11 +20,12 @@ AccessMonitor::AccessMonitor(const Program& program, const AddressMap& addresses
     first_id_.push_back(total);
     total += static_cast<std::uint32_t>(stream.size());
   }
+  store_at_.resize(total);
   for (TensorId t = 0; t < program.tensors.size(); ++t) {
     const Tensor& tensor = program.tensors[t];
     if (tensor.kind != TensorKind::input && tensor.kind != TensorKind::weight) continue;
     shadow_.write(grid.index(addresses.base(t)), grid.index(addresses.base(t) + tensor.bytes),
-                  Owner{t, Owner::kPreloaded, 0});
+                  Owner{t, Owner::kPreloaded});
   }
 }
 
@@ -47,23 +48,38 @@ Writer AccessMonitor::writer_of(const Owner& owner) const {
   w.core = static_cast<CoreId>(it - first_id_.begin() - 1);
   w.index = owner.store - first_id_[w.core];
   w.line = program_.streams[w.core][w.index].line;
-  w.at = owner.at;
+  w.at = store_at_[owner.store];
   return w;
 }
 
 void AccessMonitor::replay(const Access& access) {
   const auto spans = grid_.spans_between(access.first_span, access.end_span);
   const TensorId tensor = access.tensor;
+  // The rows of a 2-D access land far apart in the shadow memory and the liveness arrays: ask for
+  // the segments a few rows ahead so that their cache misses overlap.
+  constexpr std::size_t kAhead = 8;
+  auto prefetch = [&](std::size_t i) {
+    if (i < spans.size()) {
+      shadow_.prefetch(spans[i].first);
+      liveness_.prefetch(tensor, spans[i].first);
+    }
+  };
+  for (std::size_t i = 0; i < kAhead; ++i) prefetch(i);
   if (access.write) {
     const std::uint32_t id = first_id_[access.core] + access.index;
+    store_at_[id] = access.at;
+    std::size_t i = kAhead;
     for (const AddressGrid::Span& span : spans) {
-      shadow_.write(span.first, span.last, Owner{tensor, id, access.at});
+      prefetch(i++);
+      shadow_.write(span.first, span.last, Owner{tensor, id});
       liveness_.write(tensor, span.first, span.last, access.at);
     }
     return;
   }
   found_.clear();
+  std::size_t i = kAhead;
   for (const AddressGrid::Span& span : spans) {
+    prefetch(i++);
     shadow_.read(span.first, span.last, [&](std::uint32_t from, std::uint32_t to, const Owner& owner) {
       if (owner.tensor == tensor) return;
       const auto kind = owner.tensor == kNoTensor ? Conflict::Kind::uninitialised : Conflict::Kind::overwritten;

@@ -90,6 +90,7 @@ class AccessMonitor {
   ShadowMemory shadow_;
   LivenessTracker liveness_;
   std::vector<std::uint32_t> first_id_;  // per core: global id of its first instruction
+  std::vector<Cycles> store_at_;         // per global id of a replayed store: when it was issued
   std::priority_queue<Access, std::vector<Access>, Later> pending_;  // not yet replayed
   std::vector<std::pair<Owner, Conflict>> found_;  // scratch: conflicts of the access being replayed
   std::vector<Conflict> conflicts_;

@@ -1,6 +1,8 @@
 #include "sim/liveness_tracker.h"
 
 #include <algorithm>
+#include <bit>
+#include <utility>
 
 #include "memmgr/topology_liveness.h"
 
@@ -17,29 +19,7 @@ LivenessTracker::LivenessTracker(const Program& program, const AddressMap& addre
     lives.first_segment = grid.index(addresses.base(t));
     lives.lives.resize(grid.index(addresses.base(t) + tensor.bytes) - lives.first_segment);
     if (tensor.kind == TensorKind::input)
-      for (Life& life : lives.lives) life = {0, 0, 0};
-  }
-}
-
-void LivenessTracker::write(TensorId tensor, std::uint32_t first, std::uint32_t last, Cycles at) {
-  TensorLives& t = tensors_[tensor];
-  if (!t.tracked) return;
-  for (std::uint32_t s = first - t.first_segment, e = last - t.first_segment; s < e; ++s) {
-    Life& life = t.lives[s];
-    life.first_write = std::min(life.first_write, at);
-    life.first_access = std::min(life.first_access, at);
-    life.last_access = std::max(life.last_access, at + 1);
-  }
-}
-
-void LivenessTracker::read(TensorId tensor, std::uint32_t first, std::uint32_t last, Cycles start, Cycles at) {
-  TensorLives& t = tensors_[tensor];
-  if (!t.tracked) return;
-  const Cycles until = std::max(at, start + 1);
-  for (std::uint32_t s = first - t.first_segment, e = last - t.first_segment; s < e; ++s) {
-    Life& life = t.lives[s];
-    life.first_access = std::min(life.first_access, start);
-    life.last_access = std::max(life.last_access, until);
+      for (Life& life : lives.lives) life = {Life::kWritten | 0, 0};
   }
 }
 
@@ -49,6 +29,9 @@ std::uint64_t LivenessTracker::peak_live_bytes(Cycles end) const {
     std::int64_t delta;
   };
   std::vector<Event> events;
+  std::size_t segments = 0;  // two events per run of segments at most: no reallocation
+  for (const TensorLives& t : tensors_) segments += t.lives.size();
+  events.reserve(2 * segments);
   for (const TensorLives& t : tensors_) {
     // Neighbouring segments with one lifetime make one event pair.
     Cycles run_from = kNever, run_to = 0;
@@ -62,7 +45,7 @@ std::uint64_t LivenessTracker::peak_live_bytes(Cycles end) const {
     };
     for (std::uint32_t s = 0; s < t.lives.size(); ++s) {
       const Life& life = t.lives[s];
-      Cycles from = life.first_write != kNever ? life.first_write : life.first_access;
+      Cycles from = life.from == Life::kNone ? kNever : life.from & ~Life::kWritten;
       Cycles to = life.last_access;
       if (t.output) {
         if (from == kNever) from = end;
@@ -78,18 +61,29 @@ std::uint64_t LivenessTracker::peak_live_bytes(Cycles end) const {
     }
     flush();
   }
-  // Lives are half-open: one ending at a cycle frees its bytes before one starting there. A radix
-  // sort on (cycle, starts after ends): there are two events per run of segments.
+  // Lives are half-open: one ending at a cycle frees its bytes before one starting there. A stable
+  // LSD radix sort on (cycle, starts after ends), with as few passes of at most 13 bits (the counts
+  // stay in cache) as the keys need, all counted in one read.
   auto key = [](const Event& e) { return 2 * e.at + (e.delta > 0 ? 1 : 0); };
-  std::vector<Event> scratch(events.size());
   Cycles max_key = 0;
   for (const Event& e : events) max_key = std::max(max_key, key(e));
-  for (int shift = 0; shift < 64 && (max_key >> shift) != 0; shift += 11) {
-    std::vector<std::size_t> count(2049, 0);
-    for (const Event& e : events) ++count[((key(e) >> shift) & 2047) + 1];
-    for (std::size_t b = 1; b <= 2048; ++b) count[b] += count[b - 1];
-    for (const Event& e : events) scratch[count[(key(e) >> shift) & 2047]++] = e;
-    events.swap(scratch);
+  const int bits = std::bit_width(max_key);
+  const int passes = (bits + 12) / 13;
+  if (passes > 0) {
+    const int digit = (bits + passes - 1) / passes;
+    const Cycles mask = (Cycles{1} << digit) - 1;
+    const std::size_t buckets = std::size_t{1} << digit;
+    std::vector<std::size_t> count(static_cast<std::size_t>(passes) * buckets, 0);
+    for (const Event& e : events)
+      for (int p = 0; p < passes; ++p) ++count[static_cast<std::size_t>(p) * buckets + ((key(e) >> (p * digit)) & mask)];
+    std::vector<Event> scratch(events.size());
+    for (int p = 0; p < passes; ++p) {
+      std::size_t* c = count.data() + static_cast<std::size_t>(p) * buckets;
+      std::size_t sum = 0;
+      for (std::size_t b = 0; b < buckets; ++b) sum += std::exchange(c[b], sum);
+      for (const Event& e : events) scratch[c[(key(e) >> (p * digit)) & mask]++] = e;
+      events.swap(scratch);
+    }
   }
   std::int64_t live = 0, peak = 0;
   for (const Event& e : events) peak = std::max(peak, live += e.delta);

@@ -9,6 +9,7 @@
 // count row by row.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
@@ -29,11 +30,19 @@ class LivenessTracker {
   void read(TensorId tensor, std::uint32_t first, std::uint32_t last, Cycles start, Cycles at);
   // Peak live bytes of a run that ended at cycle `end`.
   std::uint64_t peak_live_bytes(Cycles end) const;
+  // A hint that segment `segment` of `tensor` is about to be read or written.
+  void prefetch(TensorId tensor, std::uint32_t segment) const {
+    const TensorLives& t = tensors_[tensor];
+    if (t.tracked) __builtin_prefetch(t.lives.data() + (segment - t.first_segment), 1);
+  }
 
  private:
+  // 16 bytes, so that more of the per-segment array stays in cache: the life starts at `from`,
+  // the first write if kWritten is set, else the first access so far (kNone: none yet).
   struct Life {
-    Cycles first_write = kNever;
-    Cycles first_access = kNever;
+    static constexpr Cycles kWritten = Cycles{1} << 63;
+    static constexpr Cycles kNone = kWritten - 1;
+    Cycles from = kNone;
     Cycles last_access = 0;  // one past the last cycle of an access
   };
   struct TensorLives {
@@ -46,5 +55,28 @@ class LivenessTracker {
   const AddressGrid& grid_;
   std::vector<TensorLives> tensors_;
 };
+
+// Inline: the checker calls these once per row of every access.
+inline void LivenessTracker::write(TensorId tensor, std::uint32_t first, std::uint32_t last, Cycles at) {
+  TensorLives& t = tensors_[tensor];
+  if (!t.tracked) return;
+  for (std::uint32_t s = first - t.first_segment, e = last - t.first_segment; s < e; ++s) {
+    Life& life = t.lives[s];
+    // The first write replaces an earlier read's start: a written life starts at its first write.
+    life.from = (life.from & Life::kWritten) ? std::min(life.from, at | Life::kWritten) : at | Life::kWritten;
+    life.last_access = std::max(life.last_access, at + 1);
+  }
+}
+
+inline void LivenessTracker::read(TensorId tensor, std::uint32_t first, std::uint32_t last, Cycles start, Cycles at) {
+  TensorLives& t = tensors_[tensor];
+  if (!t.tracked) return;
+  const Cycles until = std::max(at, start + 1);
+  for (std::uint32_t s = first - t.first_segment, e = last - t.first_segment; s < e; ++s) {
+    Life& life = t.lives[s];
+    if (!(life.from & Life::kWritten)) life.from = std::min(life.from, start);
+    life.last_access = std::max(life.last_access, until);
+  }
+}
 
 }  // namespace tetris::sim

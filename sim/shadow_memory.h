@@ -12,11 +12,12 @@
 
 namespace tetris::sim {
 
+// 8 bytes, so that more of the shadow memory stays in cache; a store is replayed once, so its id
+// also tells when it was issued (the AccessMonitor keeps that).
 struct Owner {
   static constexpr std::uint32_t kPreloaded = std::numeric_limits<std::uint32_t>::max();
   TensorId tensor = kNoTensor;        // kNoTensor: never written
   std::uint32_t store = kPreloaded;   // global id of the store that wrote it; kPreloaded: there from the start
-  Cycles at = 0;                      // when that store was issued
   bool operator==(const Owner&) const = default;
 };
 
@@ -28,6 +29,7 @@ class ShadowMemory {
   void write(std::uint32_t first, std::uint32_t last, Owner owner) {
     for (std::uint32_t s = first; s < last; ++s) owners_[s] = owner;
   }
+  void prefetch(std::uint32_t segment) const { __builtin_prefetch(owners_.data() + segment, 1); }
   // Calls visit(first, last, owner) for each run of segments in [first, last) with one owner.
   template <typename Visit>
   void read(std::uint32_t first, std::uint32_t last, Visit&& visit) const {

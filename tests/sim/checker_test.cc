@@ -50,8 +50,8 @@ TEST(ShadowMemory, ReadsVisitRunsOfOneOwner) {
   const AddressGrid grid(program, addresses);
   ShadowMemory m(grid);
   const std::uint32_t a = grid.index(128), mid = grid.index(628), end = grid.index(1128);
-  m.write(a, end, Owner{1, 7, 0});
-  m.write(mid, end, Owner{2, 9, 0});
+  m.write(a, end, Owner{1, 7});
+  m.write(mid, end, Owner{2, 9});
   std::vector<std::tuple<std::uint32_t, std::uint32_t, TensorId>> runs;
   m.read(grid.index(0), end, [&](std::uint32_t f, std::uint32_t l, const Owner& o) { runs.emplace_back(f, l, o.tensor); });
   using R = std::vector<std::tuple<std::uint32_t, std::uint32_t, TensorId>>;
