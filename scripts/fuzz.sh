@@ -5,6 +5,7 @@
 # build-fuzz/corpus/TARGET; crashes to build-fuzz/crashes/. Prints executions and new crashes per target.
 # Usage: scripts/fuzz.sh [SECONDS] [TARGET...]
 #        FUZZ_RUNS=1000000 scripts/fuzz.sh 0 [TARGET...]   (a fixed number of executions per target)
+#        FUZZ_FLAGS="-max_len=2048" adds libFuzzer flags (smaller inputs run faster).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
@@ -24,7 +25,8 @@ for t in $targets; do
   set +e
   limit=(-max_total_time="$seconds")
   [ -n "${FUZZ_RUNS:-}" ] && limit=(-runs="$FUZZ_RUNS")
-  "build-fuzz/fuzz/fuzz_$t" "${limit[@]}" -timeout=120 -rss_limit_mb=4096 -print_final_stats=1 \
+  # shellcheck disable=SC2086
+  "build-fuzz/fuzz/fuzz_$t" "${limit[@]}" ${FUZZ_FLAGS:-} -timeout=120 -rss_limit_mb=4096 -print_final_stats=1 \
     -artifact_prefix="build-fuzz/crashes/${t}-" "build-fuzz/corpus/$t" "${seeds[@]}" >"$log" 2>&1
   set -e
   runs=$(grep -o 'stat::number_of_executed_units: [0-9]*' "$log" | awk '{print $2}' | tail -1)
