@@ -1,5 +1,7 @@
 #include "memmgr/minimalloc_csv.h"
 
+#include <stdexcept>
+
 #include <charconv>
 #include <filesystem>
 #include <map>
@@ -137,7 +139,12 @@ Problem read_minimalloc_csv(std::string_view text, std::string_view file_label, 
   }
   if (!header_done) throw InputError({file}, "empty file: expected a header 'id,lower,upper,size'");
   builder.add_lifespan_conflicts();
-  Problem problem = builder.build(fmt::format("MiniMalloc CSV {}", file));
+  Problem problem;
+  try {
+    problem = builder.build(fmt::format("MiniMalloc CSV {}", file));
+  } catch (const std::invalid_argument& e) {
+    throw InputError({file}, e.what());
+  }
   problem.capacity = capacity ? capacity : capacity_from_file_name(file);
   return problem;
 }

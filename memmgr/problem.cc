@@ -100,6 +100,13 @@ Problem ProblemBuilder::build(std::string origin) {
   problem_ = Problem{};
   problem.origin = std::move(origin);
   const std::size_t n = problem.pieces_.size();
+  Offset total = 0;
+  for (const Buffer& buffer : problem.buffers_) {
+    if (buffer.size > kMaxProblemBytes - total || buffer.alignment > kMaxProblemBytes)
+      throw std::invalid_argument(fmt::format("the buffers need more than 2^60 bytes in all (at '{}', {} bytes)",
+                                              buffer.name, buffer.size));
+    total += buffer.size;
+  }
   for (Buffer& buffer : problem.buffers_) {
     if (buffer.piece_count == 0) throw std::invalid_argument(fmt::format("buffer '{}' has no pieces", buffer.name));
     const auto pieces = problem.pieces_of(static_cast<BufferId>(&buffer - problem.buffers_.data()));

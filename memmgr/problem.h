@@ -15,6 +15,10 @@ using TimeValue = std::uint64_t;
 using BufferId = std::uint32_t;
 using PieceId = std::uint32_t;
 
+// The most bytes all buffers of a problem may need together: bases never exceed the sum of the
+// sizes, so every base, end and displacement between two buffers stays far inside int64.
+inline constexpr Offset kMaxProblemBytes = Offset{1} << 60;
+
 // Half-open [lower, upper) in the problem's linear time: layer steps at topology level, positions
 // in an interleaving consistent with happens-before at instruction level. Interval baselines and
 // pictures use it; safety is decided by the conflict lists alone.
@@ -106,7 +110,8 @@ class ProblemBuilder {
   std::size_t piece_count() const { return problem_.pieces_.size(); }
 
   // Sorts and deduplicates the conflicts; the lower bound defaults to the maximum over time of
-  // the live bytes by lifespan (valid when overlapping lifespans conflict).
+  // the live bytes by lifespan (valid when overlapping lifespans conflict). Throws
+  // std::invalid_argument when the buffers need more than kMaxProblemBytes together.
   Problem build(std::string origin);
 
  private:

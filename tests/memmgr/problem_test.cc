@@ -101,6 +101,21 @@ TEST(Problem, ConflictRunsMatchThePairsAddedOneByOne) {
   }
 }
 
+TEST(Problem, BuffersNeedingMoreThan2Pow60BytesAreRefused) {
+  // Bases never exceed the sum of the sizes, so that sum bounds every address a planner makes.
+  ProblemBuilder fits, overflows;
+  for (ProblemBuilder* builder : {&fits, &overflows}) {
+    const BufferId a = builder->add_buffer("a", kMaxProblemBytes / 2);
+    builder->add_piece(a, 0, kMaxProblemBytes / 2, {0, 1});
+    const Offset b_size = builder == &fits ? kMaxProblemBytes / 2 : kMaxProblemBytes / 2 + 1;
+    const BufferId b = builder->add_buffer("b", b_size);
+    builder->add_piece(b, 0, b_size, {0, 1});
+    builder->add_lifespan_conflicts();
+  }
+  EXPECT_EQ(fits.build("fits").lower_bound, kMaxProblemBytes);
+  EXPECT_THROW(overflows.build("overflows"), std::invalid_argument);
+}
+
 TEST(Problem, PiecesMustLieInsideTheirBuffer) {
   ProblemBuilder builder;
   const BufferId a = builder.add_buffer("a", 10);
