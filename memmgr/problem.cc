@@ -13,17 +13,28 @@ bool Problem::pieces_conflict(PieceId a, PieceId b) const {
   return it != runs.end() && it->begin <= b;
 }
 
-std::vector<BufferId> Problem::conflicting_buffers(BufferId buffer) const {
-  std::vector<BufferId> result;
+std::vector<std::pair<BufferId, std::uint64_t>> Problem::conflict_pairs_by_buffer(BufferId buffer) const {
+  std::vector<std::pair<BufferId, std::uint64_t>> parts;
   for (PieceId p = buffers_[buffer].first_piece; p < buffers_[buffer].first_piece + buffers_[buffer].piece_count; ++p)
     for (const PieceRange& run : conflict_runs(p))
       for (PieceId q = run.begin; q < run.end;) {  // one step per buffer the run touches
         const Buffer& other = buffers_[pieces_[q].buffer];
-        result.push_back(pieces_[q].buffer);
-        q = std::min(run.end, other.first_piece + other.piece_count);
+        const PieceId end = std::min(run.end, other.first_piece + other.piece_count);
+        parts.emplace_back(pieces_[q].buffer, end - q);
+        q = end;
       }
-  std::sort(result.begin(), result.end());
-  result.erase(std::unique(result.begin(), result.end()), result.end());
+  std::sort(parts.begin(), parts.end());
+  std::vector<std::pair<BufferId, std::uint64_t>> result;
+  for (const auto& [other, pairs] : parts) {
+    if (!result.empty() && result.back().first == other) result.back().second += pairs;
+    else result.emplace_back(other, pairs);
+  }
+  return result;
+}
+
+std::vector<BufferId> Problem::conflicting_buffers(BufferId buffer) const {
+  std::vector<BufferId> result;
+  for (const auto& entry : conflict_pairs_by_buffer(buffer)) result.push_back(entry.first);
   return result;
 }
 

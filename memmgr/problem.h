@@ -74,7 +74,9 @@ class Problem {
   // Number of conflicting (unordered) piece pairs, and of stored runs.
   std::uint64_t conflict_count() const { return conflict_count_; }
   std::uint64_t conflict_run_count() const { return conflict_runs_.size(); }
-  // Buffers with at least one conflicting piece pair with `buffer`, ascending.
+  // Buffers with at least one conflicting piece pair with `buffer`, ascending, and how many
+  // conflicting piece pairs each has with it.
+  std::vector<std::pair<BufferId, std::uint64_t>> conflict_pairs_by_buffer(BufferId buffer) const;
   std::vector<BufferId> conflicting_buffers(BufferId buffer) const;
 
   // True when every buffer is one piece and two pieces conflict exactly when their lifespans

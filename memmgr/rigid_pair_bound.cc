@@ -32,23 +32,11 @@ std::int64_t narrowest_span(std::span<const Displacements> forbidden, std::int64
 // full[x * n + y]: every piece of x conflicts with every piece of y (so they can share no byte).
 std::vector<bool> full_conflicts(const Problem& problem) {
   const auto buffers = problem.buffers();
-  const auto pieces = problem.pieces();
   const std::size_t n = buffers.size();
   std::vector<bool> full(n * n, false);
-  std::vector<std::uint64_t> pairs(n);
-  for (BufferId x = 0; x < n; ++x) {
-    std::fill(pairs.begin(), pairs.end(), 0);
-    for (PieceId p = buffers[x].first_piece; p < buffers[x].first_piece + buffers[x].piece_count; ++p)
-      for (const PieceRange& run : problem.conflict_runs(p))
-        for (PieceId q = run.begin; q < run.end;) {  // one step per buffer the run touches
-          const Buffer& other = buffers[pieces[q].buffer];
-          const PieceId end = std::min(run.end, other.first_piece + other.piece_count);
-          pairs[pieces[q].buffer] += end - q;
-          q = end;
-        }
-    for (BufferId y = 0; y < n; ++y)
-      full[x * n + y] = y != x && pairs[y] == std::uint64_t{buffers[x].piece_count} * buffers[y].piece_count;
-  }
+  for (BufferId x = 0; x < n; ++x)
+    for (const auto& [y, pairs] : problem.conflict_pairs_by_buffer(x))
+      full[x * n + y] = pairs == std::uint64_t{buffers[x].piece_count} * buffers[y].piece_count;
   return full;
 }
 

@@ -36,11 +36,11 @@ int validate(std::span<const std::string> args) {
   const std::vector<memmgr::Offset> offsets = memmgr::offsets_for(problem, plan, plan_path);
   if (const auto violation = memmgr::validate_plan(problem, offsets))
     throw InputError({plan_path}, violation->describe(problem));
-  if (!quiet)
-    fmt::print("{}: valid for {}: {} buffers, peak {} bytes ({:.4f} x the lower bound {})\n", plan_path,
-               problem.origin, problem.buffers().size(), memmgr::plan_peak(problem, offsets),
-               problem.lower_bound ? double(memmgr::plan_peak(problem, offsets)) / double(problem.lower_bound) : 0.0,
-               problem.lower_bound);
+  if (quiet) return kExitOk;
+  const memmgr::Offset peak = memmgr::plan_peak(problem, offsets);
+  fmt::print("{}: valid for {}: {} buffers, peak {} bytes ({:.4f} x the lower bound {})\n", plan_path, problem.origin,
+             problem.buffers().size(), peak, problem.lower_bound ? double(peak) / double(problem.lower_bound) : 0.0,
+             problem.lower_bound);
   return kExitOk;
 }
 
