@@ -10,11 +10,11 @@ bool AccessMonitor::Later::operator()(const Access& a, const Access& b) const {
   return a.core != b.core ? a.core > b.core : a.index > b.index;
 }
 
-AccessMonitor::AccessMonitor(const Program& program, const AddressMap& addresses, const AddressGrid& grid)
+AccessMonitor::AccessMonitor(const Program& program, const AddressGrid& grid)
     : program_(program),
       grid_(grid),
       shadow_(grid),
-      liveness_(program, addresses, grid) {
+      liveness_(program, grid) {
   std::uint32_t total = 0;
   for (const auto& stream : program.streams) {
     first_id_.push_back(total);
@@ -24,8 +24,8 @@ AccessMonitor::AccessMonitor(const Program& program, const AddressMap& addresses
   for (TensorId t = 0; t < program.tensors.size(); ++t) {
     const Tensor& tensor = program.tensors[t];
     if (tensor.kind != TensorKind::input && tensor.kind != TensorKind::weight) continue;
-    shadow_.write(grid.index(addresses.base(t)), grid.index(addresses.base(t) + tensor.bytes),
-                  Owner{t, Owner::kPreloaded});
+    const AddressGrid::Span regions = grid.tensor_regions(t);
+    shadow_.write(regions.first, regions.last, Owner{t, Owner::kPreloaded});
   }
 }
 
@@ -55,8 +55,8 @@ Writer AccessMonitor::writer_of(const Owner& owner) const {
 void AccessMonitor::replay(const Access& access) {
   const auto spans = grid_.spans_between(access.first_span, access.end_span);
   const TensorId tensor = access.tensor;
-  // The rows of a 2-D access land far apart in the shadow memory and the liveness arrays: ask for
-  // the segments a few rows ahead so that their cache misses overlap.
+  // The regions of an access (the rows of a 2-D one) can lie far apart in the shadow memory and
+  // the liveness arrays: ask for those a few spans ahead so that their cache misses overlap.
   constexpr std::size_t kAhead = 8;
   auto prefetch = [&](std::size_t i) {
     if (i < spans.size()) {
@@ -83,19 +83,22 @@ void AccessMonitor::replay(const Access& access) {
     shadow_.read(span.first, span.last, [&](std::uint32_t from, std::uint32_t to, const Owner& owner) {
       if (owner.tensor == tensor) return;
       const auto kind = owner.tensor == kNoTensor ? Conflict::Kind::uninitialised : Conflict::Kind::overwritten;
-      const std::uint64_t a = grid_.begin(from), b = grid_.begin(to);
+      // Regions are numbered by their lowest address, but their hulls may interleave.
+      const std::uint64_t a = grid_.begin(from);
+      std::uint64_t b = 0, bytes = 0;
+      for (std::uint32_t r = from; r < to; ++r) b = std::max(b, grid_.end(r)), bytes += grid_.bytes(r);
       for (auto& [seen, c] : found_) {
         if (seen == owner) {  // one report per load and store: widen it
           c.address_begin = std::min(c.address_begin, a);
           c.address_end = std::max(c.address_end, b);
-          c.bytes += b - a;
+          c.bytes += bytes;
           return;
         }
       }
       const std::uint32_t line = program_.streams[access.core][access.index].line;
       found_.emplace_back(owner, Conflict{kind, access.at, access.core, access.index, line, tensor,
                                           kind == Conflict::Kind::overwritten ? writer_of(owner) : Writer{}, a, b,
-                                          b - a});
+                                          bytes});
     });
     liveness_.read(tensor, span.first, span.last, access.start, access.at);
   }

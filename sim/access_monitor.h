@@ -20,7 +20,6 @@
 
 #include "common/trace.h"
 #include "sim/address_grid.h"
-#include "sim/address_map.h"
 #include "sim/liveness_tracker.h"
 #include "sim/shadow_memory.h"
 #include "sim/sim_types.h"
@@ -65,7 +64,7 @@ class AccessMonitor {
  public:
   static constexpr std::size_t kMaxConflictsKept = 1000;
 
-  AccessMonitor(const Program& program, const AddressMap& addresses, const AddressGrid& grid);
+  AccessMonitor(const Program& program, const AddressGrid& grid);
 
   // `now` is the kernel's time; `access.at` >= now.
   void record(const Access& access, Cycles now);

@@ -1,7 +1,8 @@
-// The shared memory cut into the elementary address segments a program's accesses can tell
-// apart. The trace is static and the plan fixed, so every boundary an access, a row of a 2-D
-// access or a tensor can have is known before the run: every access then covers whole segments,
-// and the checker keeps flat arrays indexed by segment instead of interval trees.
+// The shared memory cut into the regions a program's accesses can tell apart. The trace is static
+// and the plan fixed, so before the run every access, row of a 2-D access and tensor is known:
+// bytes covered by exactly the same accesses and tensors always hold the same owner and the same
+// liveness, so the checker keeps one entry per such region in flat arrays instead of interval
+// trees, and a 2-D access whose rows all look alike costs a few regions, not one entry per row.
 #pragma once
 
 #include <cstdint>
@@ -16,43 +17,45 @@ namespace tetris::sim {
 
 class AddressGrid {
  public:
-  // Segments [first, last): one per row of an access (rows back to back count as one).
+  // Regions [first, last).
   struct Span {
     std::uint32_t first, last;
   };
 
   AddressGrid(const Program& program, const AddressMap& addresses);
 
-  // The segments a load or store instruction covers; empty for other instructions.
+  // The regions a load or store instruction covers, as runs of region ids in ascending order;
+  // empty for other instructions.
   std::span<const Span> spans(CoreId core, std::uint32_t index) const {
-    const Access* at = &accesses_[core][index];
-    return std::span<const Span>(spans_).subspan(at[0].first_span, at[1].first_span - at[0].first_span);
+    const auto [first, end] = span_indices(core, index);
+    return spans_between(first, end);
   }
   // Where an instruction's spans sit among all spans: [first, end).
   std::pair<std::uint32_t, std::uint32_t> span_indices(CoreId core, std::uint32_t index) const {
-    const Access* at = &accesses_[core][index];
-    return {static_cast<std::uint32_t>(at[0].first_span), static_cast<std::uint32_t>(at[1].first_span)};
+    const std::uint32_t* at = &first_span_[core][index];
+    return {at[0], at[1]};
   }
   std::span<const Span> spans_between(std::uint32_t first, std::uint32_t end) const {
     return std::span<const Span>(spans_).subspan(first, end - first);
   }
+  // A tensor's address range is a run of whole regions.
+  Span tensor_regions(TensorId tensor) const { return tensor_regions_[tensor]; }
 
-  // The segment that starts at `address`, which must be a boundary (or end(): segment_count()).
-  std::uint32_t index(std::uint64_t address) const;
-  std::uint64_t begin(std::uint32_t segment) const { return cuts_[segment]; }
-  std::uint64_t end(std::uint32_t segment) const { return cuts_[segment + 1]; }
-  std::uint32_t segment_count() const { return static_cast<std::uint32_t>(cuts_.size() - 1); }
+  // Regions are numbered in the order of their lowest address. A region's bytes need not be
+  // contiguous: [begin, end) is their hull.
+  std::uint32_t region_count() const { return static_cast<std::uint32_t>(regions_.size()); }
+  std::uint64_t begin(std::uint32_t region) const { return regions_[region].begin; }
+  std::uint64_t end(std::uint32_t region) const { return regions_[region].end; }
+  std::uint64_t bytes(std::uint32_t region) const { return regions_[region].bytes; }
 
  private:
-  std::uint32_t index_from(std::size_t from, std::uint64_t address) const;  // cuts_[from] <= address
-
-  std::vector<std::uint64_t> cuts_;  // ascending boundaries; segment i is [cuts_[i], cuts_[i + 1])
-  struct Access {
-    std::uint64_t first_span;  // in spans_
-    TensorId tensor;
+  struct Region {
+    std::uint64_t begin = 0, end = 0, bytes = 0;
   };
+  std::vector<Region> regions_;
   std::vector<Span> spans_;
-  std::vector<std::vector<Access>> accesses_;  // per core, per instruction (+1 sentinel)
+  std::vector<std::vector<std::uint32_t>> first_span_;  // per core, per instruction (+1 sentinel)
+  std::vector<Span> tensor_regions_;
 };
 
 }  // namespace tetris::sim

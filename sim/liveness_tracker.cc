@@ -8,7 +8,7 @@
 
 namespace tetris::sim {
 
-LivenessTracker::LivenessTracker(const Program& program, const AddressMap& addresses, const AddressGrid& grid)
+LivenessTracker::LivenessTracker(const Program& program, const AddressGrid& grid)
     : grid_(grid), tensors_(program.tensors.size()) {
   for (TensorId t = 0; t < program.tensors.size(); ++t) {
     const Tensor& tensor = program.tensors[t];
@@ -16,8 +16,9 @@ LivenessTracker::LivenessTracker(const Program& program, const AddressMap& addre
     TensorLives& lives = tensors_[t];
     lives.tracked = true;
     lives.output = tensor.kind == TensorKind::output;
-    lives.first_segment = grid.index(addresses.base(t));
-    lives.lives.resize(grid.index(addresses.base(t) + tensor.bytes) - lives.first_segment);
+    const AddressGrid::Span regions = grid.tensor_regions(t);
+    lives.first_region = regions.first;
+    lives.lives.resize(regions.last - regions.first);
     if (tensor.kind == TensorKind::input)
       for (Life& life : lives.lives) life = {Life::kWritten | 0, 0};
   }
@@ -29,11 +30,11 @@ std::uint64_t LivenessTracker::peak_live_bytes(Cycles end) const {
     std::int64_t delta;
   };
   std::vector<Event> events;
-  std::size_t segments = 0;  // two events per run of segments at most: no reallocation
-  for (const TensorLives& t : tensors_) segments += t.lives.size();
-  events.reserve(2 * segments);
+  std::size_t regions = 0;  // two events per run of regions at most: no reallocation
+  for (const TensorLives& t : tensors_) regions += t.lives.size();
+  events.reserve(2 * regions);
   for (const TensorLives& t : tensors_) {
-    // Neighbouring segments with one lifetime make one event pair.
+    // Neighbouring regions with one lifetime make one event pair.
     Cycles run_from = kNever, run_to = 0;
     std::uint64_t run_bytes = 0;
     auto flush = [&] {
@@ -57,7 +58,7 @@ std::uint64_t LivenessTracker::peak_live_bytes(Cycles end) const {
       }
       if (run_bytes && (from != run_from || to != run_to)) flush();
       run_from = from, run_to = to;
-      run_bytes += grid_.end(t.first_segment + s) - grid_.begin(t.first_segment + s);
+      run_bytes += grid_.bytes(t.first_region + s);
     }
     flush();
   }

@@ -1,5 +1,5 @@
-// Which tensor each byte of the shared memory holds, per elementary address segment (see
-// AddressGrid): a flat array, written and read in whole segments.
+// Which tensor each byte of the shared memory holds, per region of the AddressGrid: a flat array,
+// written and read in whole regions.
 #pragma once
 
 #include <cstdint>
@@ -23,14 +23,14 @@ struct Owner {
 
 class ShadowMemory {
  public:
-  explicit ShadowMemory(const AddressGrid& grid) : owners_(grid.segment_count()) {}
+  explicit ShadowMemory(const AddressGrid& grid) : owners_(grid.region_count()) {}
 
-  // Segments [first, last).
+  // Regions [first, last).
   void write(std::uint32_t first, std::uint32_t last, Owner owner) {
     for (std::uint32_t s = first; s < last; ++s) owners_[s] = owner;
   }
-  void prefetch(std::uint32_t segment) const { __builtin_prefetch(owners_.data() + segment, 1); }
-  // Calls visit(first, last, owner) for each run of segments in [first, last) with one owner.
+  void prefetch(std::uint32_t region) const { __builtin_prefetch(owners_.data() + region, 1); }
+  // Calls visit(first, last, owner) for each run of regions in [first, last) with one owner.
   template <typename Visit>
   void read(std::uint32_t first, std::uint32_t last, Visit&& visit) const {
     while (first < last) {

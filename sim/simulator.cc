@@ -65,7 +65,7 @@ RunResult Simulator::run(const Jitter& jitter) const {
   quiet_systemc_reports();
   const TimingModel& timing = timing_;
   SyncUnit sync_unit = sync_;
-  AccessMonitor monitor(program_, addresses_, grid_);
+  AccessMonitor monitor(program_, grid_);
   RunResult result;
   result.seed = jitter.seed();
   {
