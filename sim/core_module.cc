@@ -17,7 +17,11 @@ CoreModule::CoreModule(sc_core::sc_module_name name, CoreId id, const CoreProgra
     payloads_[unit].set_byte_enable_ptr(nullptr);
     payloads_[unit].set_data_ptr(nullptr);  // timing only: no data moves
   }
+  // Static sensitivity only: a timed notification of wake_ is the method's only timer, and
+  // notifying an event keeps whichever of its pending notifications comes first, which is what a
+  // core asking for several wakes needs (a dynamic timeout would cost a second timed event).
   SC_METHOD(step);
+  sensitive << wake_;
 }
 
 CoreModule::~CoreModule() {
@@ -29,11 +33,7 @@ void CoreModule::step() {
   poked_ = false;
   const auto next = run(now);
   armed_at_ = next.value_or(kNever);
-  if (next) {
-    next_trigger(cycles_to_time(*next - now), wake_);
-  } else if (!model_.finished()) {
-    next_trigger(wake_);
-  }
+  if (next) wake_.notify(cycles_to_time(*next - now));
 }
 
 std::optional<Cycles> CoreModule::run(Cycles now) {
