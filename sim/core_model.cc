@@ -29,7 +29,13 @@ CoreProgram::CoreProgram(const Program& program, CoreId core, const AddressMap& 
                       addresses.base(tensor) + range.offset, addresses.base(tensor) + range.end(), tensor, first_span,
                       end_span});
     } else {
-      syncs.push_back({i, loads_before, computes_before, stores_before});
+      // What kind and which: start_sync would otherwise fetch the instruction, a cache miss.
+      using Kind = Sync::Kind;
+      const auto* barrier = std::get_if<Barrier>(&op);
+      const auto* signal = std::get_if<Signal>(&op);
+      const Kind kind = barrier ? Kind::barrier : signal ? Kind::signal : Kind::wait;
+      const std::uint32_t id = barrier ? barrier->id : signal ? signal->semaphore : std::get<Wait>(op).semaphore;
+      syncs.push_back({i, loads_before, computes_before, stores_before, kind, id});
     }
   }
 }
@@ -98,18 +104,21 @@ void CoreModel::account(Cycles now) {
   }
 }
 
-void CoreModel::start_sync(std::uint32_t index, Cycles now, CorePorts& ports) {
+void CoreModel::start_sync(const CoreProgram::Sync& sync, Cycles now, CorePorts& ports) {
   sync_active_ = true;
   sync_release_ = kNever;
   ++next_sync_;
-  const Operation& op = stream_[index].op;
-  if (const auto* barrier = std::get_if<Barrier>(&op)) {
-    ports.arrive_barrier(id_, barrier->id, now);
-  } else if (const auto* signal = std::get_if<Signal>(&op)) {
-    ports.signal(id_, signal->semaphore, now);
-    sync_release_ = now;
-  } else {
-    ports.wait(id_, std::get<Wait>(op).semaphore, now);
+  switch (sync.kind) {
+    case CoreProgram::Sync::Kind::barrier:
+      ports.arrive_barrier(id_, sync.id, now);
+      break;
+    case CoreProgram::Sync::Kind::signal:
+      ports.signal(id_, sync.id, now);
+      sync_release_ = now;
+      break;
+    case CoreProgram::Sync::Kind::wait:
+      ports.wait(id_, sync.id, now);
+      break;
   }
 }
 
@@ -176,7 +185,7 @@ void CoreModel::step(Cycles now, CorePorts& ports) {
       progress = true;
     }
     if (!sync_active_ && next_sync_ < syncs_.size() && sync_ready(syncs_[next_sync_])) {
-      start_sync(syncs_[next_sync_].index, now, ports);
+      start_sync(syncs_[next_sync_], now, ports);
       progress = true;
     }
   }

@@ -84,8 +84,11 @@ class CoreProgram {
     Cycles cycles;                // without jitter
   };
   struct Sync {
+    enum class Kind : std::uint8_t { barrier, signal, wait };
     std::uint32_t index;
     std::uint32_t loads_before, computes_before, stores_before;
+    Kind kind;
+    std::uint32_t id;  // the barrier or semaphore
   };
 
   CoreProgram(const Program& program, CoreId core, const AddressMap& addresses, const TimingModel& timing,
@@ -124,6 +127,8 @@ class CoreModel {
     (kind == TransferKind::load ? load_done_at_ : store_done_at_) = at;
     safe_until_ = std::max(safe_until_, at);
   }
+  // No completion of this core's transfers at or before `until` is still unannounced.
+  void settled(Cycles until) { safe_until_ = std::max(safe_until_, until); }
   // The sync instruction in progress may complete at `at`.
   void sync_granted(Cycles at) { sync_release_ = at; }
 
@@ -141,7 +146,7 @@ class CoreModel {
   bool compute_ready(const CoreProgram::Compute& compute) const;
   bool store_ready(const CoreProgram::Transfer& store) const;
   bool sync_ready(const CoreProgram::Sync& sync) const;
-  void start_sync(std::uint32_t index, Cycles now, CorePorts& ports);
+  void start_sync(const CoreProgram::Sync& sync, Cycles now, CorePorts& ports);
   void step(Cycles now, CorePorts& ports);  // retire what is due at `now`, start what can start
   void account(Cycles now);
   void begin(std::uint32_t layer, Cycles now);

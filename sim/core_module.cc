@@ -32,7 +32,7 @@ void CoreModule::step() {
   const Cycles now = now_cycles();
   poked_ = false;
   const auto next = run(now);
-  armed_at_ = next.value_or(kNever);
+  *armed_at_ = next.value_or(kNever);
   if (next) wake_.notify(cycles_to_time(*next - now));
 }
 
@@ -53,6 +53,17 @@ void CoreModule::poke() {
 void CoreModule::sync_granted(Cycles at) {
   model_.sync_granted(at);
   poke();
+}
+
+void CoreModule::settled(Cycles now, Cycles until) {
+  // The pending wake is at or before `until`: whatever it was for is settled now. Run on and
+  // re-arm for what is left, so that the kernel does not wake the core for nothing.
+  model_.settled(until);
+  const auto next = run(now);
+  wake_.cancel();  // a pending poke too: this run saw what it was for
+  poked_ = false;
+  *armed_at_ = next.value_or(kNever);
+  if (next) wake_.notify(cycles_to_time(*next - now));
 }
 
 void CoreModule::start_transfer(CoreId core, TransferKind kind, const CoreProgram::Transfer& entry, Cycles now) {
@@ -83,8 +94,8 @@ tlm::tlm_sync_enum CoreModule::nb_transport_bw(tlm::tlm_generic_payload& payload
     const Cycles now = now_cycles();
     model_.transfer_done(&payload == &payloads_[0] ? TransferKind::load : TransferKind::store, now + delay.value());
     // Run on at once; if the core now needs a wake earlier than the one it has, notify it.
-    if (const auto next = run(now); next && *next < armed_at_) {
-      armed_at_ = *next;
+    if (const auto next = run(now); next && *next < *armed_at_) {
+      *armed_at_ = *next;
       wake_.notify(cycles_to_time(*next - now));
     }
     phase = tlm::END_RESP;

@@ -13,11 +13,12 @@
 #include "common/trace.h"
 #include "sim/access_extension.h"
 #include "sim/core_model.h"
+#include "sim/memory_module.h"
 #include "sim/sync_module.h"
 
 namespace tetris::sim {
 
-class CoreModule : public sc_core::sc_module, private CorePorts, public SyncListener {
+class CoreModule : public sc_core::sc_module, private CorePorts, public SyncListener, public SettleListener {
  public:
   SC_HAS_PROCESS(CoreModule);
   tlm_utils::simple_initiator_socket<CoreModule> socket;
@@ -28,6 +29,12 @@ class CoreModule : public sc_core::sc_module, private CorePorts, public SyncList
 
   const CoreModel& model() const { return model_; }
   void sync_granted(Cycles at) override;
+  void settled(Cycles now, Cycles until) override;
+  // Where the core keeps the time of its pending wake, for the memory to see (MemoryModule::attach).
+  void keep_wake_in(Cycles& slot) {
+    slot = *armed_at_;
+    armed_at_ = &slot;
+  }
 
  private:
   void step();
@@ -46,7 +53,8 @@ class CoreModule : public sc_core::sc_module, private CorePorts, public SyncList
   sc_core::sc_event wake_;
   bool stepping_ = false;
   bool poked_ = false;
-  Cycles armed_at_ = kNever;  // the method's pending timed wake
+  Cycles own_armed_at_ = kNever;
+  Cycles* armed_at_ = &own_armed_at_;  // the method's pending timed wake (kNever: none)
   // One request in flight per transfer unit: a payload and its extension each, reused.
   tlm::tlm_generic_payload payloads_[2];
   AccessExtension extensions_[2];

@@ -16,13 +16,11 @@ void MemoryArbiter::insert(std::uint64_t tag, Cycles beats) {
   // target counts one beat more.
   const std::size_t at = cursor_;
   const Cycles target = credited_ + beats + 1;
-  ring_.emplace_back();
-  Entry* ring = ring_.data();
-  for (std::size_t i = ring_.size() - 1; i > at; --i) ring[i] = ring[i - 1];
-  ring[at] = {target, tag};
+  targets_.insert(targets_.begin() + static_cast<std::ptrdiff_t>(at), target);
+  tags_.insert(tags_.begin() + static_cast<std::ptrdiff_t>(at), tag);
   if (first_known_) {
     if (first_ >= at) ++first_;
-    if (target < ring[first_].target || (target == ring[first_].target && at < first_)) first_ = at;
+    if (target < targets_[first_] || (target == targets_[first_] && at < first_)) first_ = at;
   }
   if (++cursor_ == size()) cursor_ = 0, ++credited_;
 }
@@ -38,7 +36,7 @@ void MemoryArbiter::admit(Cycles to) {
 
 void MemoryArbiter::find_first() const {
   first_known_ = true;
-  const Entry* ring = ring_.data();
+  const Cycles* targets = targets_.data();
   const std::size_t n = size();
   // Branch-free, two chains: the least (target, index) packed in one word, when it fits...
   constexpr int kIndexBits = 20;
@@ -46,13 +44,13 @@ void MemoryArbiter::find_first() const {
     Cycles best0 = kNever, best1 = kNever, high = 0;
     std::size_t i = 0;
     for (; i + 1 < n; i += 2) {
-      high |= ring[i].target | ring[i + 1].target;
-      best0 = std::min(best0, (ring[i].target << kIndexBits) | i);
-      best1 = std::min(best1, (ring[i + 1].target << kIndexBits) | (i + 1));
+      high |= targets[i] | targets[i + 1];
+      best0 = std::min(best0, (targets[i] << kIndexBits) | i);
+      best1 = std::min(best1, (targets[i + 1] << kIndexBits) | (i + 1));
     }
     if (i < n) {
-      high |= ring[i].target;
-      best0 = std::min(best0, (ring[i].target << kIndexBits) | i);
+      high |= targets[i];
+      best0 = std::min(best0, (targets[i] << kIndexBits) | i);
     }
     if (high < (Cycles{1} << (64 - kIndexBits))) {
       first_ = static_cast<std::size_t>(std::min(best0, best1) & ((Cycles{1} << kIndexBits) - 1));
@@ -60,13 +58,12 @@ void MemoryArbiter::find_first() const {
     }
   }
   // ... else the first request with the least target.
-  auto by_target = [](const Entry& a, const Entry& b) { return a.target < b.target; };
-  first_ = static_cast<std::size_t>(std::min_element(ring, ring + n, by_target) - ring);
+  first_ = static_cast<std::size_t>(std::min_element(targets, targets + n) - targets);
 }
 
 Cycles MemoryArbiter::earliest_completion() const {
   if (!first_known_) find_first();
-  return now_ + (ring_[first_].target - credited_ - 1) * size() + first_ + 1 - cursor_;
+  return now_ + (targets_[first_] - credited_ - 1) * size() + first_ + 1 - cursor_;
 }
 
 void MemoryArbiter::serve(Cycles cycles) {
@@ -105,11 +102,10 @@ void MemoryArbiter::advance(Cycles to, std::vector<Completion>& done) {
     if (step == completion) {
       // It had the last beat of the span: the cursor is just past it.
       const std::size_t f = first_;
-      assert(ring_[f].target == credited_ + (f < cursor_ ? 1 : 0));
-      done.push_back({ring_[f].tag, completion});
-      Entry* ring = ring_.data();
-      for (std::size_t i = f + 1; i < ring_.size(); ++i) ring[i - 1] = ring[i];
-      ring_.pop_back();
+      assert(targets_[f] == credited_ + (f < cursor_ ? 1 : 0));
+      done.push_back({tags_[f], completion});
+      targets_.erase(targets_.begin() + static_cast<std::ptrdiff_t>(f));
+      tags_.erase(tags_.begin() + static_cast<std::ptrdiff_t>(f));
       if (f < cursor_) --cursor_;
       first_known_ = false;
       continue;

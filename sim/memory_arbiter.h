@@ -58,7 +58,7 @@ class MemoryArbiter {
     bool operator>(const Arrival& o) const { return at != o.at ? at > o.at : key > o.key; }
   };
 
-  std::size_t size() const { return ring_.size(); }
+  std::size_t size() const { return targets_.size(); }
   void insert(std::uint64_t tag, Cycles beats);  // at the end of the current round
   void admit(Cycles to);
   // The cycle at which the first request to complete does.
@@ -68,21 +68,17 @@ class MemoryArbiter {
 
   // The ring, in a fixed order: the bus serves index cursor_, then cursor_ + 1, ..., wrapping to
   // 0; one pass is a round. Nothing moves while beats are served: only the cursor does. Request
-  // i has ring_[i].target - credited_ beats left, one fewer if i < cursor_ (it had its beat of this
+  // i has targets_[i] - credited_ beats left, one fewer if i < cursor_ (it had its beat of this
   // round); credited_ counts the rounds. A new request is inserted just before the cursor (it
   // is served after everyone in the ring had one more beat).
   //
-  // Request i completes at now_ + (ring_[i].target - credited_ - 1) * size() + i - cursor_ + 1 in
+  // Request i completes at now_ + (targets_[i] - credited_ - 1) * size() + i - cursor_ + 1 in
   // either case, so the first to complete is the least (target, index): it stays the first while
   // beats are served, an arrival takes over only by that order, and after a completion it is
   // found again.
-  struct Entry {
-    Cycles target;
-    std::uint64_t tag;
-  };
-  // One array, so that an insertion or a completion shifts one block (a few dozen entries: one
-  // request per transfer unit of each core) in a plain loop.
-  std::vector<Entry> ring_;
+  // Targets apart from tags: finding the first to complete scans the targets alone.
+  std::vector<Cycles> targets_;
+  std::vector<std::uint64_t> tags_;
   std::size_t cursor_ = 0;  // < size(), or 0 when the ring is empty
   Cycles credited_ = 0;
   mutable std::size_t first_ = 0;  // index of the first to complete, if first_known_

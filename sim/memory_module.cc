@@ -12,6 +12,8 @@ MemoryModule::MemoryModule(sc_core::sc_module_name name, std::size_t cores, cons
       timing_(timing),
       monitor_(monitor),
       in_flight_(2 * cores),
+      listeners_(cores, nullptr),
+      waits_(cores, kNever),
       horizon_(timing.memory_latency()) {
   for (CoreId c = 0; c < cores; ++c) jitter_.emplace_back(jitter, c);
   socket.register_nb_transport_fw(this, &MemoryModule::nb_transport_fw);
@@ -56,6 +58,9 @@ void MemoryModule::controller() {
     sc_core::sc_time delay = cycles_to_time(completion.at - now);
     socket[static_cast<int>(completion.tag / 2)]->nb_transport_bw(payload, phase, delay);
   }
+  const Cycles until = now + horizon_;
+  for (CoreId c = 0; c < waits_.size(); ++c)
+    if (waits_[c] <= until && listeners_[c]) listeners_[c]->settled(now, until);
   schedule(now);
 }
 

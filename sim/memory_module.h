@@ -6,6 +6,10 @@
 // completed request with BEGIN_RESP annotated with the delay until its last beat, and sleeps
 // until the next window can hold a completion. Every access goes to the AccessMonitor (the plan
 // checker).
+//
+// A settled window also tells every core that none of its completions up to the window's end is
+// still unknown: a core that only waits for the kernel to learn that (a compute end it could not
+// settle alone) is run on from the controller, in passing, instead of at a kernel wake of its own.
 #pragma once
 
 #include <systemc>
@@ -21,6 +25,14 @@
 
 namespace tetris::sim {
 
+// A core, as the controller runs it on after settling a window.
+class SettleListener {
+ public:
+  virtual ~SettleListener() = default;
+  // No completion at or before `until` is unannounced; the kernel's time is `now`.
+  virtual void settled(Cycles now, Cycles until) = 0;
+};
+
 class MemoryModule : public sc_core::sc_module {
  public:
   SC_HAS_PROCESS(MemoryModule);
@@ -31,6 +43,13 @@ class MemoryModule : public sc_core::sc_module {
                AccessMonitor& monitor);
 
   const MemoryArbiter& arbiter() const { return arbiter_; }
+
+  // Core `core` is told of settled windows that reach the time it waits for, which it keeps in
+  // the slot returned (kNever: it waits for nothing the memory settles).
+  Cycles& attach(CoreId core, SettleListener& listener) {
+    listeners_[core] = &listener;
+    return waits_[core];
+  }
 
  private:
   void controller();
@@ -49,6 +68,8 @@ class MemoryModule : public sc_core::sc_module {
   };
   std::vector<InFlight> in_flight_;  // by tag: 2 x socket index + unit
   std::vector<MemoryArbiter::Completion> done_;
+  std::vector<SettleListener*> listeners_;  // per core
+  std::vector<Cycles> waits_;               // per core: one array, scanned at every wake
   sc_core::sc_event wake_;
   Cycles horizon_;                // the minimum latency: how far ahead the controller settles
   Cycles scheduled_at_ = kNever;  // when wake_ fires next (kNever: not scheduled)

@@ -73,6 +73,23 @@ TEST(CoreModel, LoadsOfTheNextTileOverlapTheCompute) {
   EXPECT_EQ(f.core.stats().memory_stall, 120u);
 }
 
+// What the memory's settled windows give a core: after settled(t), a compute end at or before t
+// is safe even with a transfer unannounced, and one after t still is not.
+TEST(CoreModel, ASettledWindowMakesComputeEndsInsideItSafe) {
+  CoreFixture f("load 0 0 1024 nbin\ncompute conv 25600\nstore 1 0 1024 nbout\n"
+                "load 0 1024 1024 nbin\ncompute conv 25600\nstore 1 1024 1024 nbout\n");
+  f.core.advance(0, f.ports);
+  f.core.transfer_done(kLoad, 120);
+  EXPECT_EQ(f.core.advance(5, f.ports), 220u);  // load 3 unannounced: compute 1's end waits
+  f.core.settled(219);
+  EXPECT_EQ(f.core.advance(5, f.ports), 220u);  // a window short of it changes nothing
+  f.core.settled(220);
+  // Compute 1 ends at 220 and store 2 starts; compute 4 needs load 3, still unannounced.
+  EXPECT_EQ(f.core.advance(5, f.ports), std::nullopt);
+  EXPECT_EQ(f.ports.transfers.back(), (T{kStore, 2, 220}));
+  EXPECT_EQ(f.core.time(), 220u);
+}
+
 TEST(CoreModel, DoubleBufferingHoldsTheThirdTilesLoads) {
   CoreFixture f("load 0 0 64 nbin\ncompute conv 2560\nload 0 64 64 nbin\ncompute conv 2560\n"
                 "load 0 128 64 nbin\ncompute conv 2560\n");
