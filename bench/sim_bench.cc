@@ -13,6 +13,7 @@
 
 #include "common/machine_config.h"
 #include "common/trace_io.h"
+#include "sim/address_grid.h"
 #include "sim/address_map.h"
 #include "sim/simulator.h"
 #include "workloads/lowering.h"
@@ -83,6 +84,11 @@ void BM_ResNet50(benchmark::State& state, tetris::workloads::SyncMode sync, bool
       tetris::workloads::lower(model, config, {true, sync, tetris::workloads::PartitionMode::rows});
   const tetris::sim::AddressMap addresses = tetris::sim::AddressMap::naive(program, config, "resnet50");
   const tetris::sim::Simulator prepared(program, config, addresses);
+  const tetris::sim::AddressGrid grid(program, addresses);
+  state.counters["access_rows"] = static_cast<double>(grid.row_count());
+  state.counters["segments"] = static_cast<double>(grid.segment_count());
+  state.counters["regions"] = static_cast<double>(grid.region_count());
+  state.counters["region_runs"] = static_cast<double>(grid.span_count());
   std::uint64_t instructions = 0;
   for (auto _ : state) {
     const auto result = setup ? tetris::sim::Simulator(program, config, addresses).run() : prepared.run();

@@ -29,14 +29,6 @@ AccessMonitor::AccessMonitor(const Program& program, const AddressGrid& grid)
   }
 }
 
-void AccessMonitor::record(const Access& access, Cycles now) {
-  while (!pending_.empty() && pending_.top().at < now) {
-    replay(pending_.top());
-    pending_.pop();
-  }
-  pending_.push(access);
-}
-
 Writer AccessMonitor::writer_of(const Owner& owner) const {
   Writer w;
   w.tensor = owner.tensor;

@@ -66,8 +66,16 @@ class AccessMonitor {
 
   AccessMonitor(const Program& program, const AddressGrid& grid);
 
-  // `now` is the kernel's time; `access.at` >= now.
-  void record(const Access& access, Cycles now);
+  // No access recorded from now on has `at` < `now` (the kernel's time, or later when the memory
+  // knows more); `access.at` >= now.
+  void record(const Access& access, Cycles now) {
+    replay_before(now);
+    pending_.push(access);
+  }
+  // Replays what is recorded before `now`, under the same promise.
+  void replay_before(Cycles now) {
+    for (; !pending_.empty() && pending_.top().at < now; pending_.pop()) replay(pending_.top());
+  }
   // Replays what is left; the run ended at `end`.
   void finish(Cycles end);
 

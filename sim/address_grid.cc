@@ -177,6 +177,8 @@ AddressGrid::AddressGrid(const Program& program, const AddressMap& addresses) {
     first_span.back() = static_cast<std::uint32_t>(spans_.size());
   }
   spans_.shrink_to_fit();
+  row_count_ = rows.size();
+  segment_count_ = segments;
 }
 
 }  // namespace tetris::sim

@@ -48,6 +48,12 @@ class AddressGrid {
   std::uint64_t end(std::uint32_t region) const { return regions_[region].end; }
   std::uint64_t bytes(std::uint32_t region) const { return regions_[region].bytes; }
 
+  // What the regions saved (for benchmarks): rows of all accesses, elementary segments between
+  // all boundaries, and runs of regions over all accesses.
+  std::uint64_t row_count() const { return row_count_; }
+  std::uint64_t segment_count() const { return segment_count_; }
+  std::uint64_t span_count() const { return spans_.size(); }
+
  private:
   struct Region {
     std::uint64_t begin = 0, end = 0, bytes = 0;
@@ -56,6 +62,7 @@ class AddressGrid {
   std::vector<Span> spans_;
   std::vector<std::vector<std::uint32_t>> first_span_;  // per core, per instruction (+1 sentinel)
   std::vector<Span> tensor_regions_;
+  std::uint64_t row_count_ = 0, segment_count_ = 0;
 };
 
 }  // namespace tetris::sim

@@ -17,9 +17,8 @@ CoreModule::CoreModule(sc_core::sc_module_name name, CoreId id, const CoreProgra
     payloads_[unit].set_byte_enable_ptr(nullptr);
     payloads_[unit].set_data_ptr(nullptr);  // timing only: no data moves
   }
-  // Static sensitivity only: a timed notification of wake_ is the method's only timer, and
-  // notifying an event keeps whichever of its pending notifications comes first, which is what a
-  // core asking for several wakes needs (a dynamic timeout would cost a second timed event).
+  // Only sync grants notify wake_ (in the next delta cycle): the memory controller runs the core
+  // at the times it asks for, so the kernel keeps one timed event for all cores.
   SC_METHOD(step);
   sensitive << wake_;
 }
@@ -33,7 +32,7 @@ void CoreModule::step() {
   poked_ = false;
   const auto next = run(now);
   *armed_at_ = next.value_or(kNever);
-  if (next) wake_.notify(cycles_to_time(*next - now));
+  if (next) memory_->wake_for(*next, now);
 }
 
 std::optional<Cycles> CoreModule::run(Cycles now) {
@@ -52,18 +51,15 @@ void CoreModule::poke() {
 
 void CoreModule::sync_granted(Cycles at) {
   model_.sync_granted(at);
+  // From outside a run of this core: it acts at `at` at the earliest, which the memory must see.
+  // (During a run, the run itself sees the grant and its caller re-arms.)
+  if (!stepping_) *armed_at_ = std::min(*armed_at_, at);
   poke();
 }
 
 void CoreModule::settled(Cycles now, Cycles until) {
-  // The pending wake is at or before `until`: whatever it was for is settled now. Run on and
-  // re-arm for what is left, so that the kernel does not wake the core for nothing.
   model_.settled(until);
-  const auto next = run(now);
-  wake_.cancel();  // a pending poke too: this run saw what it was for
-  poked_ = false;
-  *armed_at_ = next.value_or(kNever);
-  if (next) wake_.notify(cycles_to_time(*next - now));
+  *armed_at_ = run(now).value_or(kNever);
 }
 
 void CoreModule::start_transfer(CoreId core, TransferKind kind, const CoreProgram::Transfer& entry, Cycles now) {
@@ -93,11 +89,8 @@ tlm::tlm_sync_enum CoreModule::nb_transport_bw(tlm::tlm_generic_payload& payload
   if (phase == tlm::BEGIN_RESP) {
     const Cycles now = now_cycles();
     model_.transfer_done(&payload == &payloads_[0] ? TransferKind::load : TransferKind::store, now + delay.value());
-    // Run on at once; if the core now needs a wake earlier than the one it has, notify it.
-    if (const auto next = run(now); next && *next < *armed_at_) {
-      *armed_at_ = *next;
-      wake_.notify(cycles_to_time(*next - now));
-    }
+    // Run on at once. This is inside the memory controller, which then sees the new wake time.
+    *armed_at_ = run(now).value_or(kNever);
     phase = tlm::END_RESP;
   }
   return tlm::TLM_COMPLETED;

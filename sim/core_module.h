@@ -30,10 +30,10 @@ class CoreModule : public sc_core::sc_module, private CorePorts, public SyncList
   const CoreModel& model() const { return model_; }
   void sync_granted(Cycles at) override;
   void settled(Cycles now, Cycles until) override;
-  // Where the core keeps the time of its pending wake, for the memory to see (MemoryModule::attach).
-  void keep_wake_in(Cycles& slot) {
-    slot = *armed_at_;
-    armed_at_ = &slot;
+  // The memory runs the core on at the times it asks for (see MemoryModule): done before the run.
+  void attach(MemoryModule& memory) {
+    memory_ = &memory;
+    armed_at_ = &memory.attach(model_.id(), *this);
   }
 
  private:
@@ -53,8 +53,8 @@ class CoreModule : public sc_core::sc_module, private CorePorts, public SyncList
   sc_core::sc_event wake_;
   bool stepping_ = false;
   bool poked_ = false;
-  Cycles own_armed_at_ = kNever;
-  Cycles* armed_at_ = &own_armed_at_;  // the method's pending timed wake (kNever: none)
+  MemoryModule* memory_ = nullptr;
+  Cycles* armed_at_ = nullptr;  // when the core next needs to run, as far as it knows (kNever: not)
   // One request in flight per transfer unit: a payload and its extension each, reused.
   tlm::tlm_generic_payload payloads_[2];
   AccessExtension extensions_[2];

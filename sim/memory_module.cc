@@ -44,8 +44,36 @@ tlm::tlm_sync_enum MemoryModule::nb_transport_fw(int id, tlm::tlm_generic_payloa
 void MemoryModule::controller() {
   const Cycles now = now_cycles();
   scheduled_at_ = kNever;
+  settling_ = true;
+  // Settle a window, announce what completes in it and run on the cores waiting inside it; then,
+  // as long as no core can act (issue a request, or release another core) before some time
+  // within the quantum, settle on from there instead of waiting for the kernel.
+  for (Cycles until = now + horizon_;;) {
+    settle(until, now);
+    const Cycles earliest = std::max(earliest_event(), now);
+    if (earliest == kNever) break;  // nothing is left but what a sync grant may start
+    monitor_.replay_before(earliest);  // no access to come is earlier
+    if (earliest >= now + kQuantum || earliest + horizon_ <= until) {
+      settling_ = false;
+      wake_for(earliest, now);
+      break;
+    }
+    until = earliest + horizon_;
+  }
+  settling_ = false;
+}
+
+Cycles MemoryModule::earliest_event() const {
+  // A core acts at its next event at the earliest, or when an announcement or a sync grant comes;
+  // a grant comes from another core acting; an announcement no earlier than the completion bound.
+  Cycles earliest = arbiter_.completion_bound().value_or(kNever);
+  for (const Cycles wait : waits_) earliest = std::min(earliest, wait);
+  return earliest;
+}
+
+void MemoryModule::settle(Cycles until, Cycles now) {
   done_.clear();
-  arbiter_.advance(now + horizon_, done_);
+  arbiter_.advance(until, done_);
   for (const MemoryArbiter::Completion& completion : done_) {
     tlm::tlm_generic_payload& payload = *in_flight_[completion.tag].payload;
     const AccessExtension& ext = *in_flight_[completion.tag].access;
@@ -58,20 +86,22 @@ void MemoryModule::controller() {
     sc_core::sc_time delay = cycles_to_time(completion.at - now);
     socket[static_cast<int>(completion.tag / 2)]->nb_transport_bw(payload, phase, delay);
   }
-  const Cycles until = now + horizon_;
-  for (CoreId c = 0; c < waits_.size(); ++c)
-    if (waits_[c] <= until && listeners_[c]) listeners_[c]->settled(now, until);
-  schedule(now);
+  // A core run on may release another (a barrier, a semaphore): scan until none is left inside.
+  for (bool ran = true; ran;) {
+    ran = false;
+    for (CoreId c = 0; c < waits_.size(); ++c)
+      if (waits_[c] <= until && listeners_[c]) {
+        listeners_[c]->settled(now, until);
+        ran = true;
+      }
+  }
 }
 
-void MemoryModule::schedule(Cycles now) {
-  if (const auto bound = arbiter_.completion_bound()) wake_for(*bound, now);
-}
-
-void MemoryModule::wake_for(Cycles completion, Cycles now) {
+void MemoryModule::wake_for(Cycles at, Cycles now) {
   // A completion at cycle c can be settled by a wake anywhere in [c - horizon, c]. Waking at c
   // itself settles the most: everything up to c + horizon.
-  const Cycles wake = std::max(completion, now + 1);
+  if (settling_) return;
+  const Cycles wake = std::max(at, now + 1);
   if (wake >= scheduled_at_) return;
   scheduled_at_ = wake;
   wake_.cancel();

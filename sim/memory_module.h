@@ -3,13 +3,15 @@
 // (END_REQ). One SC_METHOD, the controller, never ticks: no request can reach the memory sooner
 // than `latency` cycles after it is issued, so at time t everything that completes up to
 // t + latency is already decided. The controller settles that window in one go, answers each
-// completed request with BEGIN_RESP annotated with the delay until its last beat, and sleeps
-// until the next window can hold a completion. Every access goes to the AccessMonitor (the plan
-// checker).
+// completed request with BEGIN_RESP annotated with the delay until its last beat. Every access
+// goes to the AccessMonitor (the plan checker).
 //
 // A settled window also tells every core that none of its completions up to the window's end is
-// still unknown: a core that only waits for the kernel to learn that (a compute end it could not
-// settle alone) is run on from the controller, in passing, instead of at a kernel wake of its own.
+// still unknown, so the controller runs on, in passing, each core whose next event (a compute
+// end it could not settle alone) lies inside it: cores need no timed wakes of their own. Then,
+// while nothing can happen before some time t (no core acts, no completion comes), nothing can
+// reach the memory before t + latency either: the controller settles on from there, within one
+// quantum of the kernel's time (TLM-2.0 temporal decoupling), and sleeps until the next thing.
 #pragma once
 
 #include <systemc>
@@ -50,11 +52,16 @@ class MemoryModule : public sc_core::sc_module {
     listeners_[core] = &listener;
     return waits_[core];
   }
+  // Make sure the controller runs at `at` at the latest (a core's next event, a completion).
+  void wake_for(Cycles at, Cycles now);
+
+  // How far past the kernel's time the controller settles in one activation, in cycles.
+  static constexpr Cycles kQuantum = 10000;
 
  private:
   void controller();
-  void schedule(Cycles now);
-  void wake_for(Cycles completion, Cycles now);  // make sure the controller settles `completion` in time
+  void settle(Cycles until, Cycles now);  // announce every completion up to `until`
+  Cycles earliest_event() const;  // the earliest a core acts or a completion comes (kNever: none)
   tlm::tlm_sync_enum nb_transport_fw(int id, tlm::tlm_generic_payload& payload, tlm::tlm_phase& phase,
                                      sc_core::sc_time& delay);
 
@@ -73,6 +80,7 @@ class MemoryModule : public sc_core::sc_module {
   sc_core::sc_event wake_;
   Cycles horizon_;                // the minimum latency: how far ahead the controller settles
   Cycles scheduled_at_ = kNever;  // when wake_ fires next (kNever: not scheduled)
+  bool settling_ = false;         // in the controller, which schedules itself when done
 };
 
 }  // namespace tetris::sim

@@ -78,7 +78,7 @@ RunResult Simulator::run(const Jitter& jitter) const {
       cores.back()->socket.bind(memory.socket);
       cores.back()->sync.bind(sync);
       sync.attach(c, *cores.back());
-      cores.back()->keep_wake_in(memory.attach(c, *cores.back()));
+      cores.back()->attach(memory);
     }
     sc_core::sc_start();
 

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "common/file_io.h"
+#include "sim/memory_module.h"
 #include "sim/sim_report.h"
 #include "sim_test_util.h"
 
@@ -59,6 +60,29 @@ TEST(Simulator, BarrierReleasesAllAfterTheLastArrivalPlusItsLatency) {
   EXPECT_EQ(r.cores[0].sync_stall, 110u);
   EXPECT_EQ(r.cores[1].busy, 101u);
   EXPECT_EQ(r.cores[1].sync_stall, 20u);
+}
+
+TEST(Simulator, EventsManyQuantaApartKeepTheirCycles) {
+  // The memory controller settles ahead of the kernel by up to a quantum (10,000 cycles); these
+  // events lie five quanta apart. Core 0: load done at 100 + 128 = 228, compute 50,000 cycles until
+  // 50,228, store done at 50,228 + 100 + 128 = 50,456, then the barrier, which core 1 reached at
+  // 30,000: release at 50,476, one cycle of compute: 50,477.
+  static_assert(MemoryModule::kQuantum == 10000);
+  const Simulation sim(kHeader2 +
+                           "tensor 0 x 4096 input -\ntensor 1 y 4096 output -\n"
+                           "core 0\nload 0 0 4096 nbin\ncompute conv 12800000\nstore 1 0 4096 nbout\n"
+                           "barrier 0 all\ncompute conv 256\n"
+                           "core 1\ncompute conv 7680000\nbarrier 0 all\ncompute conv 256\n",
+                       machine(2, 32, 100, 20, 10));
+  const RunResult r = sim.run();
+  EXPECT_EQ(r.cycles, 50477u);
+  EXPECT_EQ(r.cores[0].busy, 50001u);
+  EXPECT_EQ(r.cores[0].memory_stall, 456u);
+  EXPECT_EQ(r.cores[0].sync_stall, 20u);
+  EXPECT_EQ(r.cores[1].busy, 30001u);
+  EXPECT_EQ(r.cores[1].sync_stall, 20476u);
+  EXPECT_EQ(r.conflict_count, 0u);
+  EXPECT_FALSE(r.deadlock);
 }
 
 TEST(Simulator, SemaphoreWaitSeesTheSignalAfterItsLatency) {
