@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "memmgr/topology_liveness.h"
+#include "sim/radix_sort.h"
 
 namespace tetris::sim {
 
@@ -62,30 +63,12 @@ std::uint64_t LivenessTracker::peak_live_bytes(Cycles end) const {
     }
     flush();
   }
-  // Lives are half-open: one ending at a cycle frees its bytes before one starting there. A stable
-  // LSD radix sort on (cycle, starts after ends), with as few passes of at most 13 bits (the counts
-  // stay in cache) as the keys need, all counted in one read.
+  // Lives are half-open: one ending at a cycle frees its bytes before one starting there. Sorted
+  // (stably) on (cycle, starts after ends).
   auto key = [](const Event& e) { return 2 * e.at + (e.delta > 0 ? 1 : 0); };
   Cycles max_key = 0;
   for (const Event& e : events) max_key = std::max(max_key, key(e));
-  const int bits = std::bit_width(max_key);
-  const int passes = (bits + 12) / 13;
-  if (passes > 0) {
-    const int digit = (bits + passes - 1) / passes;
-    const Cycles mask = (Cycles{1} << digit) - 1;
-    const std::size_t buckets = std::size_t{1} << digit;
-    std::vector<std::size_t> count(static_cast<std::size_t>(passes) * buckets, 0);
-    for (const Event& e : events)
-      for (int p = 0; p < passes; ++p) ++count[static_cast<std::size_t>(p) * buckets + ((key(e) >> (p * digit)) & mask)];
-    std::vector<Event> scratch(events.size());
-    for (int p = 0; p < passes; ++p) {
-      std::size_t* c = count.data() + static_cast<std::size_t>(p) * buckets;
-      std::size_t sum = 0;
-      for (std::size_t b = 0; b < buckets; ++b) sum += std::exchange(c[b], sum);
-      for (const Event& e : events) scratch[c[(key(e) >> (p * digit)) & mask]++] = e;
-      events.swap(scratch);
-    }
-  }
+  radix_sort(std::span<Event>(events), std::bit_width(max_key), key);
   std::int64_t live = 0, peak = 0;
   for (const Event& e : events) peak = std::max(peak, live += e.delta);
   return static_cast<std::uint64_t>(peak);
