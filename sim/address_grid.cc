@@ -45,43 +45,49 @@ void sort_addresses(std::vector<std::uint64_t>& values) {
   std::copy(narrow.begin(), narrow.end(), values.begin());
 }
 
-}  // namespace
-
-AddressGrid::AddressGrid(const Program& program, const AddressMap& addresses) {
-  // 1. Elementary segments: cut at every tensor's and every row's ends.
-  std::vector<std::uint64_t> cuts;
-  std::size_t row_total = 0;  // reserve: the cuts of 2-D accesses run to millions
-  for (const auto& stream : program.streams)
-    for (const Instruction& instruction : stream) {
-      const auto* load = std::get_if<Load>(&instruction.op);
-      const auto* store = std::get_if<Store>(&instruction.op);
-      if (load || store) row_total += (load ? load->range : store->range).rows;
+// Every address a tensor or a row of an access starts or ends at, ascending and numbered. When
+// they are dense enough, a bitmap with one bit per possible boundary (at the coarsest power of two
+// they are all multiples of) and a running count per word: building it is linear, and looking an
+// address up is two reads. Else (a plan spread thinly over a large memory) the sorted addresses,
+// searched by galloping from the previous row's.
+class Boundaries {
+ public:
+  // for_each(visit) calls visit(address) for every boundary (duplicates allowed), `count` times.
+  template <typename ForEach>
+  Boundaries(std::size_t count, ForEach&& for_each) {
+    std::uint64_t any = 0, max = 0;
+    for_each([&](std::uint64_t a) { any |= a, max = std::max(max, a); });
+    shift_ = any == 0 ? 0 : std::countr_zero(any);
+    const std::uint64_t words = ((max >> shift_) >> 6) + 1;
+    if (words <= 2 * count + 1024) {
+      bits_.assign(words, 0);
+      for_each([&](std::uint64_t a) { a >>= shift_, bits_[a >> 6] |= std::uint64_t{1} << (a & 63); });
+      ranks_.resize(words);
+      std::uint32_t rank = 0;
+      for (std::uint64_t w = 0; w < words; ++w) {
+        ranks_[w] = rank;
+        rank += static_cast<std::uint32_t>(std::popcount(bits_[w]));
+        for (std::uint64_t b = bits_[w]; b != 0; b &= b - 1)
+          cuts.push_back(((w << 6) + static_cast<std::uint64_t>(std::countr_zero(b))) << shift_);
+      }
+    } else {
+      cuts.reserve(count);
+      for_each([&](std::uint64_t a) { cuts.push_back(a); });
+      sort_addresses(cuts);
+      cuts.erase(std::unique(cuts.begin(), cuts.end()), cuts.end());
     }
-  cuts.reserve(2 * (program.tensors.size() + row_total));
-  for (TensorId t = 0; t < program.tensors.size(); ++t) {
-    cuts.push_back(addresses.base(t));
-    cuts.push_back(addresses.base(t) + program.tensors[t].bytes);
+    if (cuts.size() > std::numeric_limits<std::uint32_t>::max())
+      throw std::length_error("AddressGrid: more than 2^32 address boundaries");
   }
-  for (const auto& stream : program.streams)
-    for (const Instruction& instruction : stream)
-      for_each_row(instruction, addresses, [&](std::uint64_t begin, std::uint64_t end) {
-        cuts.push_back(begin);
-        cuts.push_back(end);
-      });
-  sort_addresses(cuts);
-  cuts.erase(std::unique(cuts.begin(), cuts.end()), cuts.end());
-  if (cuts.size() < 2) cuts = {0, 1};
-  const auto segments = static_cast<std::uint32_t>(cuts.size() - 1);
 
-  // 2. The segments each tensor and each access covers. Rows come in ascending addresses: each is
-  // looked up from where the previous one ended.
-  auto index = [&](std::uint64_t address) {
-    const auto it = std::lower_bound(cuts.begin(), cuts.end(), address);
-    assert(it != cuts.end() && *it == address);
-    return static_cast<std::uint32_t>(it - cuts.begin());
-  };
-  auto index_from = [&](std::size_t from, std::uint64_t address) {
-    // Gallop forward from `from` (cuts[from] <= address), then search the last stride.
+  // The number of boundary `address`; `from` is that of a boundary at or below it.
+  std::uint32_t index(std::uint64_t address, std::size_t from = 0) const {
+    if (!bits_.empty()) {
+      const std::uint64_t a = address >> shift_;
+      const std::uint64_t below = bits_[a >> 6] & ((std::uint64_t{1} << (a & 63)) - 1);
+      return ranks_[a >> 6] + static_cast<std::uint32_t>(std::popcount(below));
+    }
+    // Gallop forward from `from`, then search the last stride.
     std::size_t step = 1, low = from, high = from + 1;
     while (high < cuts.size() && cuts[high] < address) low = high, step *= 2, high = from + step;
     high = std::min(high, cuts.size());
@@ -89,13 +95,51 @@ AddressGrid::AddressGrid(const Program& program, const AddressMap& addresses) {
                                      cuts.begin() + static_cast<std::ptrdiff_t>(high), address);
     assert(it != cuts.end() && *it == address);
     return static_cast<std::uint32_t>(it - cuts.begin());
-  };
+  }
+
+  std::vector<std::uint64_t> cuts;  // the boundaries, ascending
+
+ private:
+  int shift_ = 0;
+  std::vector<std::uint64_t> bits_;   // bit i: boundary i << shift_ (empty: sorted mode)
+  std::vector<std::uint32_t> ranks_;  // per word of bits_: the boundaries below it
+};
+
+}  // namespace
+
+AddressGrid::AddressGrid(const Program& program, const AddressMap& addresses) {
+  // 1. Elementary segments: cut at every tensor's and every row's ends.
+  std::size_t row_total = 0;  // reserve: 2-D accesses have millions of rows
+  for (const auto& stream : program.streams)
+    for (const Instruction& instruction : stream) {
+      const auto* load = std::get_if<Load>(&instruction.op);
+      const auto* store = std::get_if<Store>(&instruction.op);
+      if (load || store) row_total += (load ? load->range : store->range).rows;
+    }
+  Boundaries boundaries(2 * (program.tensors.size() + row_total), [&](auto&& visit) {
+    for (TensorId t = 0; t < program.tensors.size(); ++t) {
+      visit(addresses.base(t));
+      visit(addresses.base(t) + program.tensors[t].bytes);
+    }
+    for (const auto& stream : program.streams)
+      for (const Instruction& instruction : stream)
+        for_each_row(instruction, addresses, [&](std::uint64_t begin, std::uint64_t end) {
+          visit(begin);
+          visit(end);
+        });
+  });
+  const std::vector<std::uint64_t>& cuts = boundaries.cuts;
+  const auto segments = static_cast<std::uint32_t>(cuts.empty() ? 0 : cuts.size() - 1);
+
+  // 2. The segments each tensor and each access covers. Rows come in ascending addresses: each is
+  // looked up from where the previous one ended.
   std::vector<Span> tensor_segments;
   for (TensorId t = 0; t < program.tensors.size(); ++t) {
-    const std::uint32_t first = index(addresses.base(t));
-    tensor_segments.push_back({first, index_from(first, addresses.base(t) + program.tensors[t].bytes)});
+    const std::uint32_t first = boundaries.index(addresses.base(t));
+    tensor_segments.push_back({first, boundaries.index(addresses.base(t) + program.tensors[t].bytes, first)});
   }
   std::vector<Span> rows;  // segments, per access row
+  rows.reserve(row_total);
   for (const auto& stream : program.streams) {
     auto& first_span = first_span_.emplace_back();
     first_span.reserve(stream.size() + 1);
@@ -103,8 +147,8 @@ AddressGrid::AddressGrid(const Program& program, const AddressMap& addresses) {
       first_span.push_back(static_cast<std::uint32_t>(rows.size()));
       std::size_t at = std::numeric_limits<std::size_t>::max();
       for_each_row(instruction, addresses, [&](std::uint64_t begin, std::uint64_t end) {
-        const std::uint32_t first = at == std::numeric_limits<std::size_t>::max() ? index(begin) : index_from(at, begin);
-        const std::uint32_t last = index_from(first, end);
+        const std::uint32_t first = boundaries.index(begin, at == std::numeric_limits<std::size_t>::max() ? 0 : at);
+        const std::uint32_t last = boundaries.index(end, first);
         rows.push_back({first, last});
         at = last;
       });

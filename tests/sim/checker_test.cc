@@ -68,7 +68,7 @@ TEST(AddressGrid, MergesBytesThatTheSameAccessesAndTensorsCover) {
   EXPECT_EQ(grid.tensor_regions(4).first, 7u);
 }
 
-// Regions against bytes counted one by one, on random programs: an access's regions hold exactly
+// Regions against bytes counted one by one, on random programs (dense and sparse addresses): an access's regions hold exactly
 // its bytes, two accesses share exactly the bytes of the regions they share, and no two regions
 // are covered by the same accesses and tensors (the partition is the coarsest).
 TEST(AddressGrid, RegionsAreTheClassesOfBytesCoveredAlike) {
@@ -97,8 +97,10 @@ TEST(AddressGrid, RegionsAreTheClassesOfBytesCoveredAlike) {
     }
     const Program program = read_trace(text, "random");
     const MachineConfig config = testing::machine(2);
-    std::vector<std::pair<std::string, std::uint64_t>> bases;  // random overlaps, like a plan
-    for (int t = 0; t < tensors; ++t) bases.emplace_back(fmt::format("t{}", t), 64 * draw(6));
+    // Random overlaps, like a plan; every other round spread over 512 MiB, so that the grid finds
+    // its boundaries by sorting instead of in a bitmap.
+    std::vector<std::pair<std::string, std::uint64_t>> bases;
+    for (int t = 0; t < tensors; ++t) bases.emplace_back(fmt::format("t{}", t), 64 * draw(round % 2 ? 6 : 1 << 23));
     const AddressMap addresses = AddressMap::from_plan(program, config, testing::plan(bases), "p");
     const AddressGrid grid(program, addresses);
 
