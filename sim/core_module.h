@@ -1,8 +1,9 @@
 // One core as a SystemC module: a thin shell around CoreModel. Requests leave at the core's own
 // time, annotated as a TLM delay; a response (BEGIN_RESP) carries the delay to its completion and
-// the core runs on at once from the backward call. One SC_METHOD covers the rest: it runs when the
-// sync unit grants a sync, or when a compute end the core could not settle alone is due; never
-// on a clock. Loads and stores go out on a TLM-2.0 initiator socket (base protocol,
+// the core runs on at once from the backward call. A compute end the core could not settle alone
+// is left to the memory controller, which runs the core on once it has settled past it
+// (MemoryModule, SettleListener). One SC_METHOD covers the rest: the first run, and a sync grant;
+// never a clock. Loads and stores go out on a TLM-2.0 initiator socket (base protocol,
 // non-blocking); barriers and semaphores through a port to the sync unit.
 #pragma once
 
