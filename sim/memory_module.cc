@@ -6,7 +6,7 @@
 namespace tetris::sim {
 
 MemoryModule::MemoryModule(sc_core::sc_module_name name, std::size_t cores, const TimingModel& timing,
-                           const Jitter& jitter, AccessMonitor& monitor)
+                           const Jitter& jitter, AccessMonitor& monitor, Cycles quantum)
     : sc_core::sc_module(name),
       socket("socket"),
       timing_(timing),
@@ -14,7 +14,8 @@ MemoryModule::MemoryModule(sc_core::sc_module_name name, std::size_t cores, cons
       in_flight_(2 * cores),
       listeners_(cores, nullptr),
       waits_(cores, kNever),
-      horizon_(timing.memory_latency()) {
+      horizon_(timing.memory_latency()),
+      quantum_(quantum) {
   for (CoreId c = 0; c < cores; ++c) jitter_.emplace_back(jitter, c);
   socket.register_nb_transport_fw(this, &MemoryModule::nb_transport_fw);
   SC_METHOD(controller);
@@ -53,7 +54,7 @@ void MemoryModule::controller() {
     const Cycles earliest = std::max(earliest_event(), now);
     if (earliest == kNever) break;  // nothing is left but what a sync grant may start
     monitor_.replay_before(earliest);  // no access to come is earlier
-    if (earliest >= now + kQuantum || earliest + horizon_ <= until) {
+    if (earliest - now >= quantum_ || earliest + horizon_ <= until) {
       settling_ = false;
       wake_for(earliest, now);
       break;

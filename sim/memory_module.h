@@ -12,6 +12,7 @@
 // while nothing can happen before some time t (no core acts, no completion comes), nothing can
 // reach the memory before t + latency either: the controller settles on from there, within one
 // quantum of the kernel's time (TLM-2.0 temporal decoupling), and sleeps until the next thing.
+// Any quantum gives the same results; only the speed differs.
 #pragma once
 
 #include <systemc>
@@ -41,8 +42,9 @@ class MemoryModule : public sc_core::sc_module {
   tlm_utils::multi_passthrough_target_socket<MemoryModule> socket;
 
   // Cores bind their sockets in core order: socket index == core id.
+  // `quantum`: how far past the kernel's time the controller settles in one activation, in cycles.
   MemoryModule(sc_core::sc_module_name name, std::size_t cores, const TimingModel& timing, const Jitter& jitter,
-               AccessMonitor& monitor);
+               AccessMonitor& monitor, Cycles quantum);
 
   const MemoryArbiter& arbiter() const { return arbiter_; }
 
@@ -54,9 +56,6 @@ class MemoryModule : public sc_core::sc_module {
   }
   // Make sure the controller runs at `at` at the latest (a core's next event, a completion).
   void wake_for(Cycles at, Cycles now);
-
-  // How far past the kernel's time the controller settles in one activation, in cycles.
-  static constexpr Cycles kQuantum = 10000;
 
  private:
   void controller();
@@ -79,6 +78,7 @@ class MemoryModule : public sc_core::sc_module {
   std::vector<Cycles> waits_;               // per core: one array, scanned at every wake
   sc_core::sc_event wake_;
   Cycles horizon_;                // the minimum latency: how far ahead the controller settles
+  Cycles quantum_;
   Cycles scheduled_at_ = kNever;  // when wake_ fires next (kNever: not scheduled)
   bool settling_ = false;         // in the controller, which schedules itself when done
 };

@@ -47,11 +47,13 @@ void quiet_systemc_reports() {
 
 }  // namespace
 
-Simulator::Simulator(const Program& program, const MachineConfig& config, const AddressMap& addresses)
+Simulator::Simulator(const Program& program, const MachineConfig& config, const AddressMap& addresses,
+                     Cycles quantum)
     : program_(program),
       config_(config),
       addresses_(addresses),
       timing_(config),
+      quantum_(quantum),
       grid_(program, addresses),
       sync_(program, timing_),
       work_(layer_work(program)) {
@@ -70,7 +72,7 @@ RunResult Simulator::run(const Jitter& jitter) const {
   result.seed = jitter.seed();
   {
     FreshSimContext context;
-    MemoryModule memory("memory", program_.cores, timing, jitter, monitor);
+    MemoryModule memory("memory", program_.cores, timing, jitter, monitor, quantum_);
     SyncModule sync("sync", sync_unit, program_.cores);
     std::vector<std::unique_ptr<CoreModule>> cores;
     for (CoreId c = 0; c < program_.cores; ++c) {

@@ -57,9 +57,14 @@ struct RunResult {
 
 class Simulator {
  public:
+  // How far past the kernel's time the memory controller may settle in one activation, in
+  // cycles (TLM-2.0 temporal decoupling, see MemoryModule). Any quantum gives the same results.
+  static constexpr Cycles kDefaultQuantum = 10000;
+
   // The program must be valid (validate_program) and have no more cores than the config;
   // `addresses` must outlive the simulator.
-  Simulator(const Program& program, const MachineConfig& config, const AddressMap& addresses);
+  Simulator(const Program& program, const MachineConfig& config, const AddressMap& addresses,
+            Cycles quantum = kDefaultQuantum);
 
   RunResult run(const Jitter& jitter = Jitter()) const;
 
@@ -68,6 +73,7 @@ class Simulator {
   const MachineConfig& config_;
   const AddressMap& addresses_;
   TimingModel timing_;
+  Cycles quantum_;
   // Built once, shared by every run:
   AddressGrid grid_;
   std::vector<CoreProgram> cores_;

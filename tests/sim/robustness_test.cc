@@ -137,6 +137,54 @@ std::string synthetic_trace(int cores, int layers, int tiles) {
   return t;
 }
 
+// Like synthetic_trace, but each core tells the next by a semaphore instead of a barrier, so the
+// cores drift apart; tile sizes and computes vary.
+std::string p2p_trace(int cores, int layers, int tiles) {
+  std::string t = "tetris-trace 1\ncores " + std::to_string(cores) + "\nelement_bytes 2\n";
+  for (int l = 0; l < layers; ++l) t += "layer " + std::to_string(l) + " conv" + std::to_string(l) + " conv\n";
+  const int bytes = 4096 * tiles * cores;
+  for (int l = 0; l <= layers; ++l)
+    t += "tensor " + std::to_string(l) + " t" + std::to_string(l) + " " + std::to_string(bytes) + " " +
+         (l == 0 ? "input -" : (l == layers ? "output conv" : "activation conv") + std::to_string(l - 1)) + "\n";
+  for (int c = 0; c < cores; ++c) {
+    t += "core " + std::to_string(c) + "\n";
+    for (int l = 0; l < layers; ++l) {
+      t += "layer conv" + std::to_string(l) + "\n";
+      if (l > 0 && c > 0) t += "wait " + std::to_string((l - 1) * cores + c - 1) + "\n";
+      for (int i = 0; i < tiles; ++i) {
+        const int size = 512 * (1 + (c + i + l) % 8), offset = (c * tiles + i) * 4096;
+        t += "load " + std::to_string(l) + " " + std::to_string(offset) + " " + std::to_string(size) + " nbin\n";
+        t += "compute conv " + std::to_string(2000 + 7919 * ((c * 3 + i + l) % 11)) + "\n";
+        t += "store " + std::to_string(l + 1) + " " + std::to_string(offset) + " " + std::to_string(size) + " nbout\n";
+      }
+      if (c + 1 < cores) t += "signal " + std::to_string(l * cores + c) + "\n";
+    }
+  }
+  return t;
+}
+
+// Temporal decoupling (MemoryModule) settles ahead of the kernel on the argument that nothing can
+// happen sooner; were that wrong anywhere, how far it may run ahead would change the results.
+TEST(Determinism, TheQuantumChangesNothingButSpeed) {
+  std::vector<Simulation> runs;
+  runs.emplace_back(kRacyTrace, machine(2), racy_plan());  // conflicts under some timings
+  runs.emplace_back(synthetic_trace(4, 3, 6), machine(4));
+  runs.emplace_back(p2p_trace(4, 4, 5), machine(4, 32, 300));
+  runs.emplace_back(p2p_trace(3, 3, 4), machine(3, 8, 0, 0, 0));  // no latency: no lookahead at all
+  for (const auto& entry : std::filesystem::directory_iterator(TETRIS_SOURCE_DIR "/tests/data/traces"))
+    if (entry.path().extension() == ".trace") runs.emplace_back(read_text_file(entry.path().string()), machine(4));
+  for (const Simulation& sim : runs)
+    for (const Jitter& jitter : {Jitter(), Jitter(1), Jitter(2), Jitter(3)}) {
+      std::string first;
+      for (const Cycles quantum : {Cycles{1}, Cycles{997}, Simulator::kDefaultQuantum, Cycles{1} << 50}) {
+        const SimReport report{"t", "p", "m", {Simulator(sim.program, sim.config, sim.addresses, quantum).run(jitter)}};
+        const std::string json = report_to_json(report, sim.program);
+        if (first.empty()) first = json;
+        EXPECT_EQ(json, first) << "quantum " << quantum << ", seed " << jitter.seed().value_or(0);
+      }
+    }
+}
+
 TEST(Roofline, NoLayerIsEverFasterThanItsRoofline) {
   const std::vector<std::pair<std::string, MachineConfig>> cases = {
       {read_text_file(std::string(TETRIS_SOURCE_DIR) + "/docs/examples/two-core.trace"), machine(2)},

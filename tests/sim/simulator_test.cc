@@ -5,7 +5,6 @@
 #include <gtest/gtest.h>
 
 #include "common/file_io.h"
-#include "sim/memory_module.h"
 #include "sim/sim_report.h"
 #include "sim_test_util.h"
 
@@ -67,7 +66,7 @@ TEST(Simulator, EventsManyQuantaApartKeepTheirCycles) {
   // events lie five quanta apart. Core 0: load done at 100 + 128 = 228, compute 50,000 cycles until
   // 50,228, store done at 50,228 + 100 + 128 = 50,456, then the barrier, which core 1 reached at
   // 30,000: release at 50,476, one cycle of compute: 50,477.
-  static_assert(MemoryModule::kQuantum == 10000);
+  static_assert(Simulator::kDefaultQuantum == 10000);
   const Simulation sim(kHeader2 +
                            "tensor 0 x 4096 input -\ntensor 1 y 4096 output -\n"
                            "core 0\nload 0 0 4096 nbin\ncompute conv 12800000\nstore 1 0 4096 nbout\n"
