@@ -29,45 +29,46 @@ std::int64_t narrowest_span(std::span<const Displacements> forbidden, std::int64
   return std::min(span(up, sb, so), span(down, sb, so));
 }
 
-// full[x * n + y]: every piece of x conflicts with every piece of y (so they can share no byte).
-std::vector<bool> full_conflicts(const Problem& problem) {
-  const auto buffers = problem.buffers();
-  const std::size_t n = buffers.size();
-  std::vector<bool> full(n * n, false);
-  for (BufferId x = 0; x < n; ++x)
-    for (const auto& [y, pairs] : problem.conflict_pairs_by_buffer(x))
-      full[x * n + y] = pairs == std::uint64_t{buffers[x].piece_count} * buffers[y].piece_count;
-  return full;
-}
-
 }  // namespace
 
 std::optional<PairBound> rigid_pair_bound(const Problem& problem, const CollisionTable& collisions) {
-  std::optional<PairBound> best;
   const auto buffers = problem.buffers();
   const std::size_t n = buffers.size();
-  const std::vector<bool> full = full_conflicts(problem);
-  std::vector<BufferId> by_size(n);
-  for (BufferId b = 0; b < n; ++b) by_size[b] = b;
-  std::stable_sort(by_size.begin(), by_size.end(), [&](BufferId x, BufferId y) { return buffers[x].size > buffers[y].size; });
-  std::vector<BufferId> apart;
+  // The narrowest span of every conflicting pair; a pair that cannot overlap by a byte (every
+  // overlapping displacement makes conflicting pieces meet) spans the sum of its sizes.
+  struct Pair {
+    BufferId a, b;
+    Offset span;
+  };
+  std::vector<Pair> pairs;
+  std::vector<bool> apart_pair(n * n, false);
   for (BufferId a = 0; a < n; ++a)
     for (const CollisionTable::Entry& entry : collisions.of(a)) {
       const BufferId b = entry.other;
       if (b < a) continue;  // each pair once: the table is symmetric
-      Offset bytes = static_cast<Offset>(narrowest_span(collisions.displacements(entry),
-                                                        static_cast<std::int64_t>(buffers[a].size),
-                                                        static_cast<std::int64_t>(buffers[b].size)));
-      apart.clear();
-      for (const BufferId k : by_size) {
-        if (!full[k * n + a] || !full[k * n + b]) continue;
-        if (std::all_of(apart.begin(), apart.end(), [&](BufferId m) { return full[k * n + m]; })) {
-          apart.push_back(k);
-          bytes += buffers[k].size;
-        }
-      }
-      if (!best || bytes > best->bytes) best = PairBound{bytes, a, b, apart};
+      const auto span = static_cast<Offset>(narrowest_span(collisions.displacements(entry),
+                                                           static_cast<std::int64_t>(buffers[a].size),
+                                                           static_cast<std::int64_t>(buffers[b].size)));
+      pairs.push_back({a, b, span});
+      apart_pair[a * n + b] = apart_pair[b * n + a] = span == buffers[a].size + buffers[b].size;
     }
+  std::vector<BufferId> by_size(n);
+  for (BufferId b = 0; b < n; ++b) by_size[b] = b;
+  std::stable_sort(by_size.begin(), by_size.end(), [&](BufferId x, BufferId y) { return buffers[x].size > buffers[y].size; });
+  std::optional<PairBound> best;
+  std::vector<BufferId> apart;
+  for (const Pair& pair : pairs) {
+    Offset bytes = pair.span;
+    apart.clear();
+    for (const BufferId k : by_size) {
+      if (!apart_pair[k * n + pair.a] || !apart_pair[k * n + pair.b]) continue;
+      if (std::all_of(apart.begin(), apart.end(), [&](BufferId m) { return apart_pair[k * n + m]; })) {
+        apart.push_back(k);
+        bytes += buffers[k].size;
+      }
+    }
+    if (!best || bytes > best->bytes) best = PairBound{bytes, pair.a, pair.b, apart};
+  }
   return best;
 }
 

@@ -19,11 +19,14 @@ struct PairBound {
 
 // The maximum, over pairs of conflicting buffers a, b, of the least max(end) - min(base) over the
 // displacements at which no conflicting pieces of the two overlap, plus the sizes of a set K of
-// buffers each of whose pieces conflicts with every piece of a, of b and of the other members of
-// K. Why that is valid: the union of a and b covers at least their narrowest span of bytes (if
-// they overlap, the union is their span; if not, it is s_a + s_b, no less than any span), and the
-// members of K overlap none of it nor each other, so any plan's peak is at least the sum. K is
-// chosen greedily (largest first), which only loosens it. Alignment is ignored, likewise. Live bytes at one moment ignore rigidity: a tensor whose first rows die early
+// buffers that must lie apart from a, from b and from each other: two buffers must lie apart when
+// every displacement at which they would share a byte makes conflicting pieces meet (their
+// narrowest span is the sum of their sizes), whether or not every piece pair conflicts (under
+// point-to-point sync a tensor's first and last rows often conflict with a neighbour's while its
+// middle does not). Why that is valid: the union of a and b covers at least their narrowest span
+// of bytes (if they overlap, the union is their span; if not, it is s_a + s_b, no less than any
+// span), and the members of K overlap none of it nor each other, so any plan's peak is at least
+// the sum. K is chosen greedily (largest first), which only loosens it. Alignment is ignored, likewise. Live bytes at one moment ignore rigidity: a tensor whose first rows die early
 // still occupies one contiguous range, so this bound can exceed the live-bytes bound (and does,
 // when a layer's input and output are both large). std::nullopt without conflicting buffers.
 std::optional<PairBound> rigid_pair_bound(const Problem& problem, const CollisionTable& collisions);

@@ -65,6 +65,35 @@ TEST(RigidPairBound, IsTheTwoBufferOptimumFoundByTryingEveryDisplacement) {
   EXPECT_GT(bounded, 100);
 }
 
+// B is cut into end pieces of 1 byte and a middle of 2; only its ends conflict with A and C (4 bytes,
+// one piece each, conflicting with each other). Wherever B overlaps A (or C) one of its ends
+// does, so B must lie apart from both though not every piece of it conflicts: all three need
+// 12 bytes, and the bound knows it (a bound counting only buffers in conflict piece by piece
+// would stop at 8).
+TEST(RigidPairBound, CountsABufferThatMustLieApartThoughOnlyItsEndsConflict) {
+  ProblemBuilder builder;
+  const BufferId a = builder.add_buffer("a", 4);
+  const PieceId a0 = builder.add_piece(a, 0, 4, {0, 10});
+  const BufferId b = builder.add_buffer("b", 4);
+  const PieceId b0 = builder.add_piece(b, 0, 1, {0, 10});
+  builder.add_piece(b, 1, 2, {0, 10});
+  const PieceId b2 = builder.add_piece(b, 3, 1, {0, 10});
+  const BufferId c = builder.add_buffer("c", 4);
+  const PieceId c0 = builder.add_piece(c, 0, 4, {0, 10});
+  for (const PieceId end : {b0, b2}) {
+    builder.add_conflict(a0, end);
+    builder.add_conflict(c0, end);
+  }
+  builder.add_conflict(a0, c0);
+  const Problem problem = builder.build("ends");
+  const auto bound = rigid_pair_bound(problem, CollisionTable(problem));
+  ASSERT_TRUE(bound.has_value());
+  EXPECT_EQ(bound->bytes, 12u);
+  EXPECT_EQ(bound->apart.size(), 1u);
+  // And a plan meets it: a, b, c side by side is valid.
+  EXPECT_FALSE(validate_plan(problem, std::vector<Offset>{0, 4, 8}));
+}
+
 // Three or four tiny cut-up buffers: the bound never exceeds the optimum found by trying every
 // combination of bases, and is exact often enough to matter.
 TEST(RigidPairBound, NeverExceedsTheOptimumOfTinyProblems) {
