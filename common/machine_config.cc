@@ -17,6 +17,7 @@
 #include "common/builtin_configs.h"
 #include "common/file_io.h"
 #include "common/input_error.h"
+#include "common/text.h"
 
 namespace tetris {
 namespace {
@@ -339,7 +340,7 @@ std::string to_json(const MachineConfig& config) {
       json[std::string(field.path.substr(0, dot))][std::string(field.path.substr(dot + 1))] =
           field.get(config);
   }
-  return json.dump(2) + "\n";
+  return json_text(json, 2) + "\n";
 }
 
 }  // namespace tetris

@@ -11,6 +11,7 @@
 
 #include "common/file_io.h"
 #include "common/input_error.h"
+#include "common/text.h"
 #include "common/trace_io.h"
 
 namespace tetris {
@@ -43,6 +44,14 @@ class TraceParser {
  private:
   [[noreturn]] void fail(const std::string& message) const {
     throw InputError({std::string(file_), line_, 0}, message);
+  }
+
+  // Names end up in JSON reports and plans, which are UTF-8.
+  std::string_view text_field(std::size_t index, std::string_view what) const {
+    if (const auto bad = first_non_utf8(tokens_[index]))
+      fail(fmt::format("{} is not UTF-8 text (byte 0x{:02x} at its position {})", what,
+                       static_cast<unsigned char>(tokens_[index][*bad]), *bad + 1));
+    return tokens_[index];
   }
 
   void tokenize(std::string_view line) {
@@ -134,7 +143,8 @@ class TraceParser {
     const auto id = this->id(1, "layer id");
     if (id != program_.layers.size())
       fail(fmt::format("layer ids must count up from 0: expected {}, got {}", program_.layers.size(), id));
-    const std::string name(tokens_[2]);
+    const std::string name(text_field(2, "layer name"));
+    text_field(3, "layer op");
     if (!layer_ids_.emplace(name, id).second) fail(fmt::format("duplicate layer name '{}'", name));
     program_.layers.push_back({name, std::string(tokens_[3])});
   }
@@ -145,7 +155,7 @@ class TraceParser {
     if (id != program_.tensors.size())
       fail(fmt::format("tensor ids must count up from 0: expected {}, got {}", program_.tensors.size(), id));
     Tensor tensor;
-    tensor.name = std::string(tokens_[2]);
+    tensor.name = std::string(text_field(2, "tensor name"));
     if (!tensor_names_.emplace(tensor.name).second) fail(fmt::format("duplicate tensor name '{}'", tensor.name));
     tensor.bytes = number(3, "tensor bytes", kMaxTensorBytes);
     if (tensor.bytes == 0) fail(fmt::format("tensor '{}' has 0 bytes", tensor.name));

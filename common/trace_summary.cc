@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include "common/text.h"
+
 namespace tetris {
 
 TraceSummary summarize(const Program& program) {
@@ -93,7 +95,7 @@ std::string summary_to_json(const TraceSummary& s) {
     json["tensors"][std::string(to_string(static_cast<TensorKind>(k)))] = {{"count", s.per_kind[k].count},
                                                                          {"bytes", s.per_kind[k].bytes}};
   json["tensors"]["all"] = {{"count", s.all_tensors.count}, {"bytes", s.all_tensors.bytes}};
-  return json.dump(2) + "\n";
+  return json_text(json, 2) + "\n";
 }
 
 }  // namespace tetris

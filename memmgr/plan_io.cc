@@ -12,6 +12,7 @@
 
 #include "common/file_io.h"
 #include "common/input_error.h"
+#include "common/text.h"
 
 namespace tetris::memmgr {
 
@@ -34,7 +35,7 @@ std::string plan_to_yaml(const PlanFile& plan) {
   fmt::memory_buffer out;
   auto it = std::back_inserter(out);
   // Names are quoted with JSON escaping, which YAML reads as double-quoted scalars.
-  auto quoted = [](const std::string& s) { return nlohmann::json(s).dump(); };
+  auto quoted = [](const std::string& s) { return json_text(nlohmann::json(s)); };
   fmt::format_to(it, "# Tetris plan: base offset of every buffer, in bytes\n");
   fmt::format_to(it, "planner: {}\nproblem: {}\nseed: {}\npeak_bytes: {}\nlower_bound_bytes: {}\n", plan.planner,
                  quoted(plan.problem), plan.seed, plan.peak_bytes, plan.lower_bound_bytes);
@@ -56,7 +57,7 @@ std::string plan_to_json(const PlanFile& plan) {
   json["generations"] = plan.generations;
   json["offsets"] = nlohmann::ordered_json::object();
   for (const auto& [name, offset] : plan.offsets) json["offsets"][name] = offset;
-  return json.dump(2) + "\n";
+  return json_text(json, 2) + "\n";
 }
 
 namespace {

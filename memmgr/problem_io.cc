@@ -10,6 +10,7 @@
 
 #include "common/file_io.h"
 #include "common/input_error.h"
+#include "common/text.h"
 
 namespace tetris::memmgr {
 
@@ -37,7 +38,7 @@ std::string problem_to_json(const Problem& problem) {
       if (first + 1 == run.end) json["conflicts"].push_back({p, first});
       else if (first < run.end) json["conflicts"].push_back({p, first, run.end - 1});
     }
-  return json.dump(1) + "\n";
+  return json_text(json, 1) + "\n";
 }
 
 Problem read_problem(std::string_view text, std::string_view file) {

@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
 shift || true
-targets=${*:-"config trace csv plan problem model onnx"}
+targets=${*:-"config trace csv plan problem model onnx sim"}
 command -v clang++ >/dev/null || { echo "fuzzing needs clang++ (Debian: clang, libclang-rt-14-dev)" >&2; exit 2; }
 CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTETRIS_FUZZ=ON >/dev/null
 cmake --build build-fuzz -j"$(nproc)" >/dev/null

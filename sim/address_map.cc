@@ -75,7 +75,7 @@ AddressMap AddressMap::from_plan(const Program& program, const MachineConfig& co
     const auto it = planned.find(name);
     if (it == planned.end()) {
       const bool is_weight = std::any_of(program.tensors.begin(), program.tensors.end(),
-                                         [&](const Tensor& t) { return t.name == name; });
+                                         [&wanted = name](const Tensor& t) { return t.name == wanted; });
       throw InputError({label}, is_weight ? fmt::format("the plan places '{}', a weight; weights are not planned", name)
                                           : fmt::format("the plan names buffer '{}', which the trace does not have", name));
     }

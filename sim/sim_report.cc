@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "common/text.h"
 #include "sim/statistics.h"
 
 namespace tetris::sim {
@@ -252,7 +253,7 @@ std::string report_to_json(const SimReport& report, const Program& program) {
                             {"waiting_for", b.waiting_for}});
     j["deadlocks"].push_back(std::move(d));
   }
-  return j.dump(2) + "\n";
+  return json_text(j, 2) + "\n";
 }
 
 }  // namespace tetris::sim

@@ -7,6 +7,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "common/text.h"
+
 namespace tetris::workloads {
 
 LoweringSummary summarize_lowering(const Program& program, LoweringLabels labels) {
@@ -121,7 +123,7 @@ std::string lowering_to_json(const LoweringSummary& s) {
                     {"waits", s.waits},
                     {"activation_bytes", s.activation_bytes},
                     {"weight_bytes", s.weight_bytes}};
-  return json.dump(2) + "\n";
+  return json_text(json, 2) + "\n";
 }
 
 }  // namespace tetris::workloads

@@ -5,6 +5,8 @@
 #include <iterator>
 #include <nlohmann/json.hpp>
 
+#include "common/text.h"
+
 namespace tetris::workloads {
 namespace {
 
@@ -78,7 +80,7 @@ std::string model_to_json(const Model& model) {
   for (std::size_t k = 0; k < model.totals.per_kind.size(); ++k)
     json["totals"]["tensors"][std::string(to_string(static_cast<TensorKind>(k)))] = {
         {"count", model.totals.per_kind[k].count}, {"bytes", model.totals.per_kind[k].bytes}};
-  return json.dump(2) + "\n";
+  return json_text(json, 2) + "\n";
 }
 
 }  // namespace tetris::workloads

@@ -8,6 +8,7 @@
 #include "apps/tetris/cli.h"
 #include "common/file_io.h"
 #include "common/input_error.h"
+#include "common/text.h"
 #include "common/trace_io.h"
 #include "memmgr/happens_before.h"
 #include "memmgr/instruction_liveness.h"
@@ -68,7 +69,7 @@ int analyze(std::span<const std::string> args) {
     json["instruction"]["lower_bound_source"] = instruction.lower_bound_source;
     json["instruction_over_topology"] = ratio;
     json["sync_epochs"] = hb.epoch_count();
-    fmt::print("{}\n", json.dump(2));
+    fmt::print("{}\n", json_text(json, 2));
     return kExitOk;
   }
   fmt::print("{}: {} cores, {} instructions, {} sync epochs, analysed in {:.3f} s\n\n", file, program.cores,

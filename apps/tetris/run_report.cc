@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include "common/text.h"
+
 namespace tetris::cli {
 namespace {
 
@@ -87,7 +89,7 @@ std::string RunReport::json() const {
     r["cycles"] = row.cycles ? nlohmann::json(*row.cycles) : nlohmann::json(nullptr);
     json["plans"].push_back(r);
   }
-  return json.dump(2) + "\n";
+  return json_text(json, 2) + "\n";
 }
 
 std::string RunReport::csv() const {
