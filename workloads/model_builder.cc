@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "common/checked_math.h"
+#include "common/text.h"
 #include "workloads/op_shapes.h"
 
 namespace tetris::workloads {
@@ -18,7 +19,7 @@ std::uint64_t add_total(std::uint64_t total, std::uint64_t value, const SourceLo
 }  // namespace
 
 bool is_valid_name(std::string_view name) {
-  return !name.empty() && name.find_first_of(" \t\r\n#") == std::string_view::npos;
+  return !name.empty() && name.find_first_of(" \t\r\n#") == std::string_view::npos && !first_non_utf8(name);
 }
 
 ModelBuilder::ModelBuilder(std::string name, std::string source, ModelOptions options) {
@@ -33,7 +34,7 @@ TensorId ModelBuilder::add_tensor(std::string name, Shape shape, TensorKind kind
                                   std::string_view context) {
   if (!is_valid_name(name))
     throw InputError(where,
-                     fmt::format("{}tensor name '{}' must be one word without spaces or '#'", context, name));
+                     fmt::format("{}tensor name '{}' must be one word of UTF-8 text without spaces or '#'", context, name));
   if (tensor_ids_.contains(name))
     throw InputError(where, fmt::format("{}a tensor named '{}' already exists", context, name));
   if (shape.n == 0 || shape.c == 0 || shape.h == 0 || shape.w == 0)
@@ -95,7 +96,7 @@ LayerId ModelBuilder::add_layer(LayerSpec spec) {
   const std::string context = fmt::format("layer '{}' ({}): ", spec.name, to_string(spec.op));
   if (!is_valid_name(spec.name))
     throw InputError(spec.where,
-                     fmt::format("layer name '{}' must be one word without spaces or '#'", spec.name));
+                     fmt::format("layer name '{}' must be one word of UTF-8 text without spaces or '#'", spec.name));
   if (layer_ids_.contains(spec.name))
     throw InputError(spec.where, fmt::format("duplicate layer name '{}'", spec.name));
   std::vector<Shape> shapes;

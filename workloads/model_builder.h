@@ -66,7 +66,7 @@ class ModelBuilder {
   std::unordered_set<TensorId> read_;
 };
 
-// Names become words of the trace format: no spaces, no '#', not empty.
+// Names become words of the trace format: UTF-8 text, no spaces, no '#', not empty.
 bool is_valid_name(std::string_view name);
 
 }  // namespace tetris::workloads

@@ -343,7 +343,7 @@ class ModelReader {
       r_.fail(layer["name"], fmt::format("duplicate layer name '{}' (first used at line {})", name,
                                          all_names_.find(name)->second.line));
     if (!is_valid_name(name))
-      r_.fail(layer["name"], fmt::format("layer name '{}' must be one word without spaces or '#'", name));
+      r_.fail(layer["name"], fmt::format("layer name '{}' must be one word of UTF-8 text without spaces or '#'", name));
     r_.set_context(fmt::format("layer '{}': ", name));
     if (!layer["op"]) r_.fail(layer, fmt::format("'op' is required (one of: {})", all_op_names()));
     const std::string op_text = r_.text(layer["op"], "op");
