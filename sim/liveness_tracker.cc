@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <bit>
-#include <utility>
 
 #include "memmgr/topology_liveness.h"
 #include "sim/radix_sort.h"

@@ -49,19 +49,16 @@ void MemoryModule::controller() {
   // Settle a window, announce what completes in it and run on the cores waiting inside it; then,
   // as long as no core can act (issue a request, or release another core) before some time
   // within the quantum, settle on from there instead of waiting for the kernel.
-  for (Cycles until = now + horizon_;;) {
+  Cycles earliest = kNever;  // kNever: nothing is left but what a sync grant may start
+  for (Cycles until = now + horizon_;; until = earliest + horizon_) {
     settle(until, now);
-    const Cycles earliest = std::max(earliest_event(), now);
-    if (earliest == kNever) break;  // nothing is left but what a sync grant may start
+    earliest = std::max(earliest_event(), now);
+    if (earliest == kNever) break;
     monitor_.replay_before(earliest);  // no access to come is earlier
-    if (earliest - now >= quantum_ || earliest + horizon_ <= until) {
-      settling_ = false;
-      wake_for(earliest, now);
-      break;
-    }
-    until = earliest + horizon_;
+    if (earliest - now >= quantum_ || earliest + horizon_ <= until) break;
   }
   settling_ = false;
+  if (earliest != kNever) wake_for(earliest, now);
 }
 
 Cycles MemoryModule::earliest_event() const {
