@@ -27,7 +27,7 @@ void analyse_resnet50(benchmark::State& state, std::uint32_t cores, workloads::S
     const memmgr::Problem topology = memmgr::topology_liveness(program, alignment, "resnet50");
     const memmgr::HappensBefore hb = memmgr::HappensBefore::analyze(program, "resnet50");
     const memmgr::Problem instruction = memmgr::instruction_liveness(program, hb, {alignment, 1024}, "resnet50");
-    benchmark::DoNotOptimize(topology.lower_bound + instruction.lower_bound);
+    benchmark::DoNotOptimize(topology.lower_bound() + instruction.lower_bound());
     pieces = instruction.pieces().size();
     conflicts = instruction.conflict_count();
     runs = instruction.conflict_run_count();

@@ -48,7 +48,7 @@ void BM_DecodeFullOrder(benchmark::State& state) {
 BENCHMARK(BM_DecodeFullOrder)->Unit(benchmark::kMicrosecond);
 
 const tetris::Program& synthetic_program() {
-  static const tetris::Program program = tetris::read_trace(tetris::bench::synthetic_trace(50, 64, 16), "synthetic");
+  static const tetris::Program program = tetris::read_trace(tetris::bench::synthetic_trace({.layers = 50, .tiles_per_core = 64, .cores = 16}), "synthetic");
   return program;
 }
 
@@ -71,7 +71,7 @@ void BM_InstructionLiveness(benchmark::State& state) {
 BENCHMARK(BM_InstructionLiveness)->Unit(benchmark::kMillisecond);
 
 void BM_TopologyLiveness(benchmark::State& state) {
-  for (auto _ : state) benchmark::DoNotOptimize(topology_liveness(synthetic_program(), 64, "synthetic").lower_bound);
+  for (auto _ : state) benchmark::DoNotOptimize(topology_liveness(synthetic_program(), 64, "synthetic").lower_bound());
 }
 BENCHMARK(BM_TopologyLiveness)->Unit(benchmark::kMillisecond);
 

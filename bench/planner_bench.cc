@@ -41,7 +41,7 @@ void BM_TetrisPlanner(benchmark::State& state) {
   state.counters["buffers"] = static_cast<double>(problem.buffers().size());
   state.counters["pieces"] = static_cast<double>(problem.pieces().size());
   state.counters["generations"] = static_cast<double>(result.generations);
-  state.counters["peak_over_bound"] = static_cast<double>(result.peak) / static_cast<double>(problem.lower_bound);
+  state.counters["peak_over_bound"] = static_cast<double>(result.peak) / static_cast<double>(problem.lower_bound());
   state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(result.generations));  // generations/s
 }
 // Two search threads (the default): wall time is what a user waits for.

@@ -30,13 +30,13 @@ int main(int argc, char** argv) {
   for (const auto& file : files) {
     const Problem problem = read_minimalloc_csv_file(file);
     const std::string name = std::filesystem::path(file).stem().stem().string();
-    std::string row = fmt::format("| {} | {} | {} | {} |", name, problem.buffers().size(), problem.capacity.value_or(0),
-                                  problem.lower_bound);
+    std::string row = fmt::format("| {} | {} | {} | {} |", name, problem.buffers().size(), problem.capacity().value_or(0),
+                                  problem.lower_bound());
     std::string time_row = row;
     for (const auto& planner : planners()) {
       const PlanResult result = planner.plan(problem, options);
       const auto violation = validate_plan(problem, result.offsets, std::numeric_limits<Offset>::max());
-      const bool fits = problem.capacity && result.peak <= *problem.capacity;
+      const bool fits = problem.capacity() && result.peak <= *problem.capacity();
       row += violation ? " invalid |" : fmt::format(" {}{} |", result.peak, fits ? " ✓" : "");
       time_row += fmt::format(" {:.2f} |", result.seconds);
     }

@@ -18,43 +18,16 @@
 #include "sim/simulator.h"
 #include "workloads/lowering.h"
 #include "workloads/model_loader.h"
+#include "synthetic_trace.h"
 
 namespace {
 
 const bool kSystemcBannerOff = ::setenv("SC_COPYRIGHT_MESSAGE", "DISABLE", 1) == 0;
 
-std::string synthetic_trace(int layers, int tiles_per_core, int cores) {
-  fmt::memory_buffer b;
-  auto out = std::back_inserter(b);
-  fmt::format_to(out, "tetris-trace 1\ncores {}\nelement_bytes 2\n", cores);
-  for (int l = 0; l < layers; ++l) fmt::format_to(out, "layer {} conv{} conv\n", l, l);
-  const std::uint64_t tile = 2048;
-  const std::uint64_t bytes = tile * tiles_per_core * cores;
-  for (int l = 0; l <= layers; ++l)
-    fmt::format_to(out, "tensor {} t{} {} {} {}\n", l, l, bytes,
-                   l == 0 ? "input" : (l == layers ? "output" : "activation"),
-                   l == 0 ? std::string("-") : fmt::format("conv{}", l - 1));
-  fmt::format_to(out, "tensor {} w {} weight -\n", layers + 1, 1 << 20);
-  for (int c = 0; c < cores; ++c) {
-    fmt::format_to(out, "core {}\n", c);
-    for (int l = 0; l < layers; ++l) {
-      fmt::format_to(out, "layer conv{}\n", l);
-      for (int t = 0; t < tiles_per_core; ++t) {
-        const std::uint64_t offset = (std::uint64_t(c) * tiles_per_core + t) * tile;
-        fmt::format_to(out, "load {} {} {} nbin\n", l, offset, tile);
-        fmt::format_to(out, "load2d {} {} 512 1024 8 sb\n", layers + 1, (t % 64) * 8192);
-        fmt::format_to(out, "compute conv {}\n", 16384 + 4096 * ((c + t) % 4));
-        fmt::format_to(out, "store {} {} {} nbout\n", l + 1, offset, tile);
-      }
-      fmt::format_to(out, "barrier {} all\n", l);
-    }
-  }
-  return fmt::to_string(b);
-}
-
 void BM_Simulate(benchmark::State& state) {
   const tetris::Program program =
-      tetris::read_trace(synthetic_trace(50, static_cast<int>(state.range(0)), 16), "synthetic");
+      tetris::read_trace(tetris::bench::synthetic_trace(
+          {.layers = 50, .tiles_per_core = static_cast<int>(state.range(0)), .cores = 16, .tile_bytes = 2048, .varied = true}), "synthetic");
   const tetris::MachineConfig config = tetris::load_machine_config("cambricon-x-16core");
   const tetris::sim::AddressMap addresses = tetris::sim::AddressMap::naive(program, config, "synthetic");
   const tetris::sim::Simulator simulator(program, config, addresses);

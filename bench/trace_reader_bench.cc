@@ -12,7 +12,7 @@
 namespace {
 
 void BM_ReadTrace(benchmark::State& state) {
-  const std::string text = tetris::bench::synthetic_trace(50, static_cast<int>(state.range(0)), 16);
+  const std::string text = tetris::bench::synthetic_trace({.layers = 50, .tiles_per_core = static_cast<int>(state.range(0)), .cores = 16});
   std::int64_t lines = 0;
   for (char ch : text) lines += ch == '\n';
   for (auto _ : state) {
@@ -27,7 +27,7 @@ void BM_ReadTrace(benchmark::State& state) {
 BENCHMARK(BM_ReadTrace)->Arg(64)->Arg(256)->Unit(benchmark::kMillisecond);
 
 void BM_WriteTrace(benchmark::State& state) {
-  const auto program = tetris::read_trace(tetris::bench::synthetic_trace(50, 256, 16), "synthetic");
+  const auto program = tetris::read_trace(tetris::bench::synthetic_trace({.layers = 50, .tiles_per_core = 256, .cores = 16}), "synthetic");
   for (auto _ : state) benchmark::DoNotOptimize(tetris::write_trace(program));
 }
 BENCHMARK(BM_WriteTrace)->Unit(benchmark::kMillisecond);

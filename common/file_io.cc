@@ -71,19 +71,19 @@ void write_text_file_atomically(const std::string& path, std::string_view conten
   const TemporaryGuard guard(temporary);
   {
     std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    if (!out) throw std::runtime_error(fmt::format("{}: cannot write: {}", path, std::strerror(errno)));
+    if (!out) throw InputError({path}, fmt::format("cannot write: {}", std::strerror(errno)));
     out.write(contents.data(), static_cast<std::streamsize>(contents.size()));
     out.flush();
     if (!out) {
       std::remove(temporary.c_str());
-      throw std::runtime_error(fmt::format("{}: write failed: {}", path, std::strerror(errno)));
+      throw InputError({path}, fmt::format("write failed: {}", std::strerror(errno)));
     }
   }
   std::error_code ec;
   std::filesystem::rename(temporary, path, ec);
   if (ec) {
     std::remove(temporary.c_str());
-    throw std::runtime_error(fmt::format("{}: cannot rename into place: {}", path, ec.message()));
+    throw InputError({path}, fmt::format("cannot rename into place: {}", ec.message()));
   }
 }
 

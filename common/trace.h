@@ -23,6 +23,8 @@ inline constexpr std::uint32_t kTraceFormatVersion = 1;
 inline constexpr std::uint64_t kMaxTensorBytes = std::uint64_t{1} << 48;
 
 enum class TensorKind : std::uint8_t { input, weight, activation, output };
+// Whether a tensor kind takes part in the activation plan: weights live in their own region.
+inline bool is_planned(TensorKind kind) { return kind != TensorKind::weight; }
 enum class OnChipBuffer : std::uint8_t { nbin, nbout, sb };
 // What a compute instruction does decides which unit runs it and at what rate:
 // conv and fc count multiply-accumulates, the others count element operations.

@@ -1,4 +1,4 @@
 #include "fuzz_target.h"
-#include "memmgr/plan_io.h"
+#include "common/plan_file.h"
 
-TETRIS_FUZZ_TARGET(tetris::memmgr::read_plan(input, "fuzz.yaml"))
+TETRIS_FUZZ_TARGET(tetris::read_plan(input, "fuzz.yaml"))

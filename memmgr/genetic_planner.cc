@@ -84,7 +84,7 @@ class GeneticSearch {
     std::uint64_t generation = 0, last_improvement = 0;
     Offset best = population_.front().peak;
     double last_report = -1;
-    while (best > problem_.lower_bound && generation < options_.max_generations &&
+    while (best > problem_.lower_bound() && generation < options_.max_generations &&
            elapsed() < options_.time_limit_seconds) {
       ++generation;
       const bool restart = generation - last_improvement > kStagnationGenerations;
@@ -96,7 +96,7 @@ class GeneticSearch {
       }
       if (options_.on_progress && elapsed() - last_report >= 0.1) {
         last_report = elapsed();
-        options_.on_progress({generation, best, problem_.lower_bound, last_report});
+        options_.on_progress({generation, best, problem_.lower_bound(), last_report});
       }
     }
     const Individual& winner = population_.front();
@@ -104,7 +104,7 @@ class GeneticSearch {
     result.peak = winner.peak;
     result.generations = generation;
     result.seconds = elapsed();
-    if (options_.on_progress) options_.on_progress({generation, best, problem_.lower_bound, result.seconds});
+    if (options_.on_progress) options_.on_progress({generation, best, problem_.lower_bound(), result.seconds});
     return result;
   }
 
@@ -152,8 +152,7 @@ class GeneticSearch {
     std::mt19937_64 rng(mix(options_.seed));
     while (population_.size() < kPopulation) {
       Individual child = seeds[population_.size() % seeds.size()];
-      std::size_t first = n_;
-      for (int k = 0; k < 3; ++k) first = std::min(first, mutate(child, 0, rng));
+      for (int k = 0; k < 3; ++k) mutate(child, 0, rng);
       decode(child, 0, decoders_[0]);
       population_.push_back(std::move(child));
     }
@@ -169,11 +168,11 @@ class GeneticSearch {
     using Clock = std::chrono::steady_clock;
     const Deadline deadline = start + std::chrono::duration_cast<Clock::duration>(
                                           std::chrono::duration<double>(options_.time_limit_seconds * kExactShareOfTime));
-    Offset low = problem_.lower_bound;
+    Offset low = problem_.lower_bound();
     // The capacity first: fitting it is what the user asked for, and it is usually much easier
     // than the bound, so a slow machine cannot spend the whole phase on the bound alone.
     std::vector<Offset> targets;
-    if (problem_.capacity && *problem_.capacity > low) targets.push_back(*problem_.capacity);
+    if (problem_.capacity() && *problem_.capacity() > low) targets.push_back(*problem_.capacity());
     targets.push_back(low);
     for (int probe = 0; probe < kExactProbes; ++probe) {
       const Offset best = population_.front().peak;
@@ -199,7 +198,7 @@ class GeneticSearch {
       } else if (target >= low && target < population_.front().peak) {
         low = target + 1;  // proved too small, or not found within budget: look higher
       }
-      if (population_.front().peak <= problem_.lower_bound) break;
+      if (population_.front().peak <= problem_.lower_bound()) break;
     }
   }
 

@@ -7,7 +7,6 @@
 
 #include <fmt/format.h>
 
-#include "memmgr/rigid_pair_bound.h"
 #include "memmgr/topology_liveness.h"
 
 namespace tetris::memmgr {
@@ -257,19 +256,10 @@ Problem instruction_liveness(const Program& program, const HappensBefore& hb,
     }
     active.insert(std::upper_bound(active.begin(), active.end(), p), p);
   }
-  Problem problem = builder.build(fmt::format("instruction-level liveness of {}", origin));
-  const Offset live_bytes = max_live_bytes(problem.pieces());
-  problem.lower_bound = live_bytes;
-  problem.lower_bound_source = "instruction level: maximum live bytes over an interleaving consistent with happens-before";
-  if (const auto pair = rigid_pair_bound(problem, CollisionTable(problem)); pair && pair->bytes > live_bytes) {
-    problem.lower_bound = pair->bytes;
-    problem.lower_bound_source = fmt::format(
-        "instruction level: the narrowest span rigid buffers {} and {} can share{} (above the maximum live bytes, {})",
-        problem.buffers()[pair->a].name, problem.buffers()[pair->b].name,
-        pair->apart.empty() ? "" : fmt::format(", plus {} buffers that must lie apart from both", pair->apart.size()),
-        live_bytes);
-  }
-  return problem;
+  // Pieces whose lifespans (positions in one interleaving) overlap are unordered, so they conflict.
+  return builder.build(fmt::format("instruction-level liveness of {}", origin),
+                       {.lifespans_conflict = true, .rigid_pairs = true, .level = "instruction level",
+                        .live_bytes = "maximum live bytes over an interleaving consistent with happens-before"});
 }
 
 }  // namespace tetris::memmgr

@@ -139,14 +139,12 @@ Problem read_minimalloc_csv(std::string_view text, std::string_view file_label, 
   }
   if (!header_done) throw InputError({file}, "empty file: expected a header 'id,lower,upper,size'");
   builder.add_lifespan_conflicts();
-  Problem problem;
+  builder.set_capacity(capacity ? capacity : capacity_from_file_name(file));
   try {
-    problem = builder.build(fmt::format("MiniMalloc CSV {}", file));
+    return builder.build(fmt::format("MiniMalloc CSV {}", file));
   } catch (const std::invalid_argument& e) {
     throw InputError({file}, e.what());
   }
-  problem.capacity = capacity ? capacity : capacity_from_file_name(file);
-  return problem;
 }
 
 Problem read_minimalloc_csv_file(const std::string& path, std::optional<Offset> capacity) {

@@ -37,7 +37,7 @@ std::string mib(Offset bytes) { return fmt::format("{:.2f} MiB", static_cast<dou
 
 std::string plan_to_svg(const Problem& problem, std::span<const Offset> offsets, const SvgOptions& options) {
   const Offset peak = plan_peak(problem, offsets);
-  const Offset top = std::max<Offset>({peak, problem.lower_bound, 1});
+  const Offset top = std::max<Offset>({peak, problem.lower_bound(), 1});
   TimeValue t0 = ~TimeValue{0}, t1 = 0;
   for (const Piece& p : problem.pieces()) {
     if (p.lifespan.length() == 0) continue;
@@ -76,12 +76,12 @@ std::string plan_to_svg(const Problem& problem, std::span<const Offset> offsets,
                  "<line x1=\"{:.1f}\" x2=\"{:.1f}\" y1=\"{:.1f}\" y2=\"{:.1f}\" stroke=\"#d00\" stroke-width=\"1.5\"/>\n"
                  "<text x=\"{:.1f}\" y=\"{:.1f}\" fill=\"#d00\" text-anchor=\"end\">peak {}</text>\n",
                  left, left + w, y(peak), y(peak), left + w, y(peak) - 4, mib(peak));
-  if (problem.lower_bound)
+  if (problem.lower_bound())
     fmt::format_to(it,
                    "<line x1=\"{:.1f}\" x2=\"{:.1f}\" y1=\"{:.1f}\" y2=\"{:.1f}\" stroke=\"#06c\" stroke-dasharray=\"6 4\"/>\n"
                    "<text x=\"{:.1f}\" y=\"{:.1f}\" fill=\"#06c\">lower bound {}</text>\n",
-                   left, left + w, y(problem.lower_bound), y(problem.lower_bound), left + 4,
-                   y(problem.lower_bound) + 14, mib(problem.lower_bound));
+                   left, left + w, y(problem.lower_bound()), y(problem.lower_bound()), left + 4,
+                   y(problem.lower_bound()) + 14, mib(problem.lower_bound()));
   fmt::format_to(it, "<text x=\"{:.1f}\" y=\"{}\" text-anchor=\"middle\">time</text>\n", left + w / 2,
                  options.height - 12);
   fmt::format_to(it, "<text x=\"14\" y=\"{:.1f}\" transform=\"rotate(-90 14 {:.1f})\" text-anchor=\"middle\">address</text>\n",

@@ -18,9 +18,12 @@ std::optional<PlanViolation> validate_plan(const Problem& problem, std::span<con
     return PlanViolation{.kind = ViolationKind::wrong_buffer_count, .a_end = offsets.size(), .b_end = buffers.size()};
   constexpr Offset kLimit = Offset{1} << 62;  // keeps base + size far from wrapping
   for (BufferId b = 0; b < buffers.size(); ++b) {
-    if (offsets[b] % buffers[b].alignment != 0 || offsets[b] > kLimit)
+    if (offsets[b] > kLimit)
+      return PlanViolation{.kind = ViolationKind::out_of_range, .buffer_a = b, .a_begin = offsets[b],
+                           .a_end = kLimit};
+    if (offsets[b] % buffers[b].alignment != 0)
       return PlanViolation{.kind = ViolationKind::misaligned, .buffer_a = b, .a_begin = offsets[b],
-                           .a_end = offsets[b] + std::min(buffers[b].size, kLimit)};
+                           .a_end = offsets[b] + buffers[b].size};
   }
   const auto pieces = problem.pieces();
   for (PieceId p = 0; p < pieces.size(); ++p) {
@@ -34,7 +37,7 @@ std::optional<PlanViolation> validate_plan(const Problem& problem, std::span<con
                              .b_begin = q_begin, .b_end = q_end};
     }
   }
-  const auto limit = capacity ? capacity : problem.capacity;
+  const auto limit = capacity ? capacity : problem.capacity();
   const Offset peak = plan_peak(problem, offsets);
   if (limit && peak > *limit)
     return PlanViolation{.kind = ViolationKind::over_capacity, .peak = peak, .capacity = *limit};
@@ -49,6 +52,9 @@ std::string PlanViolation::describe(const Problem& problem) const {
     case ViolationKind::misaligned:
       return fmt::format("buffer '{}' at {} is not a multiple of its alignment {}", name(buffer_a), a_begin,
                          problem.buffers()[buffer_a].alignment);
+    case ViolationKind::out_of_range:
+      return fmt::format("buffer '{}' at {} is above the highest base a plan may use, 2^62 = {}", name(buffer_a),
+                         a_begin, a_end);
     case ViolationKind::overlap:
       return fmt::format("conflicting pieces overlap: '{}' at [{}, {}) and '{}' at [{}, {})", name(buffer_a),
                          a_begin, a_end, name(buffer_b), b_begin, b_end);

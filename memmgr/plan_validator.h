@@ -10,7 +10,7 @@
 
 namespace tetris::memmgr {
 
-enum class ViolationKind { wrong_buffer_count, misaligned, overlap, over_capacity };
+enum class ViolationKind { wrong_buffer_count, misaligned, out_of_range, overlap, over_capacity };
 
 struct PlanViolation {
   ViolationKind kind;

@@ -25,7 +25,7 @@ struct SearchProgress {
 struct PlannerOptions {
   std::uint64_t seed = 1;
   double time_limit_seconds = 10.0;         // the search stops here at the latest
-  std::uint64_t max_generations = 1000000;  // ... or after this many generations
+  std::uint64_t max_generations = 2000;     // ... or after this many (deterministic)
   unsigned threads = 2;                     // results depend on seed and threads only
   std::function<void(const SearchProgress&)> on_progress;  // called at most ~10 times a second
 };

@@ -5,6 +5,9 @@
 
 #include <fmt/format.h>
 
+#include "memmgr/collision_table.h"
+#include "memmgr/rigid_pair_bound.h"
+
 namespace tetris::memmgr {
 
 bool Problem::pieces_conflict(PieceId a, PieceId b) const {
@@ -85,31 +88,60 @@ void ProblemBuilder::add_conflicts(PieceId piece, PieceRange others) {
   explicit_edges_ = true;
 }
 
-void ProblemBuilder::add_lifespan_conflicts() {
-  // Sweep over lifespans sorted by start; the active list holds pieces still live.
-  const auto& pieces = problem_.pieces_;
+namespace {
+
+// Calls visit(q, p) for every two pieces of different buffers whose lifespans overlap (q started
+// first), by a sweep over lifespans sorted by start; stops when visit returns false.
+template <typename Visit>
+bool for_each_overlapping_pair(std::span<const Piece> pieces, Visit visit) {
   std::vector<PieceId> order(pieces.size());
   for (PieceId i = 0; i < order.size(); ++i) order[i] = i;
   std::sort(order.begin(), order.end(), [&](PieceId x, PieceId y) {
     return pieces[x].lifespan.lower != pieces[y].lifespan.lower ? pieces[x].lifespan.lower < pieces[y].lifespan.lower
                                                                 : x < y;
   });
-  std::vector<PieceId> active;
+  std::vector<PieceId> active;  // pieces still live
   for (PieceId p : order) {
     const TimeValue now = pieces[p].lifespan.lower;
     std::erase_if(active, [&](PieceId q) { return pieces[q].lifespan.upper <= now; });
     if (pieces[p].lifespan.length() == 0) continue;
     for (PieceId q : active)
-      if (pieces[q].buffer != pieces[p].buffer) edges_.emplace_back(q, p);
+      if (pieces[q].buffer != pieces[p].buffer && !visit(q, p)) return false;
     active.push_back(p);
   }
+  return true;
+}
+
+}  // namespace
+
+void ProblemBuilder::add_lifespan_conflicts() {
+  for_each_overlapping_pair(problem_.pieces_, [&](PieceId q, PieceId p) {
+    edges_.emplace_back(q, p);
+    return true;
+  });
   lifespan_conflicts_ = true;
 }
 
-Problem ProblemBuilder::build(std::string origin) {
+Problem Problem::with_capacity(std::optional<Offset> capacity) && {
+  Problem problem = std::move(*this);
+  problem.capacity_ = capacity;
+  return problem;
+}
+
+namespace {
+
+// Whether every two pieces of different buffers whose lifespans overlap conflict (each
+// overlapping pair looked up in the conflict runs).
+bool overlapping_lifespans_conflict(const Problem& problem) {
+  return for_each_overlapping_pair(problem.pieces(), [&](PieceId q, PieceId p) { return problem.pieces_conflict(p, q); });
+}
+
+}  // namespace
+
+Problem ProblemBuilder::build(std::string origin, const BoundRule& rule) {
   Problem problem = std::move(problem_);
   problem_ = Problem{};
-  problem.origin = std::move(origin);
+  problem.origin_ = std::move(origin);
   const std::size_t n = problem.pieces_.size();
   Offset total = 0;
   for (const Buffer& buffer : problem.buffers_) {
@@ -175,11 +207,31 @@ Problem ProblemBuilder::build(std::string origin) {
   bool one_piece_each = true;
   for (const Buffer& buffer : problem.buffers_) one_piece_each &= buffer.piece_count == 1;
   problem.interval_problem_ = lifespan_conflicts_ && !explicit_edges_ && one_piece_each;
-  if (lifespan_conflicts_ && !explicit_edges_) {
-    problem.lower_bound = max_live_bytes(problem.pieces_);
-    problem.lower_bound_source = "maximum live bytes over time";
-  }
+  const bool live_bytes_count =
+      rule.lifespans_conflict || lifespan_conflicts_ || overlapping_lifespans_conflict(problem);
   lifespan_conflicts_ = explicit_edges_ = false;
+  const auto sourced = [&](std::string_view what) {
+    return rule.level.empty() ? std::string(what) : fmt::format("{}: {}", rule.level, what);
+  };
+  if (live_bytes_count) {
+    problem.lower_bound_ = max_live_bytes(problem.pieces_);
+    problem.lower_bound_source_ = sourced(rule.live_bytes);
+  } else {
+    for (const Buffer& buffer : problem.buffers_)
+      if (buffer.size > problem.lower_bound_) {
+        problem.lower_bound_ = buffer.size;
+        problem.lower_bound_source_ = sourced(fmt::format("the largest buffer, '{}'", buffer.name));
+      }
+  }
+  if (rule.rigid_pairs)
+    if (const auto pair = rigid_pair_bound(problem, CollisionTable(problem)); pair && pair->bytes > problem.lower_bound_) {
+      problem.lower_bound_source_ = sourced(fmt::format(
+          "the narrowest span rigid buffers {} and {} can share{} (above the {}, {})", problem.buffers_[pair->a].name,
+          problem.buffers_[pair->b].name,
+          pair->apart.empty() ? "" : fmt::format(", plus {} buffers that must lie apart from both", pair->apart.size()),
+          live_bytes_count ? "maximum live bytes" : "largest buffer", problem.lower_bound_));
+      problem.lower_bound_ = pair->bytes;
+    }
   return problem;
 }
 

@@ -83,19 +83,46 @@ class Problem {
   // overlap: the case interval-based planners (TFLite, XLA, BFC, MiniMalloc) were written for.
   bool is_interval_problem() const { return interval_problem_; }
 
-  std::optional<Offset> capacity;
-  Offset lower_bound = 0;        // no safe plan has a smaller peak
-  std::string lower_bound_source;
-  std::string origin;            // what it was built from, for reports
+  // The most bytes a plan may use, when the user set a limit.
+  std::optional<Offset> capacity() const { return capacity_; }
+  // No safe plan has a smaller peak: computed by build() from the buffers and conflicts, never
+  // taken from outside, because the search stops when it reaches it.
+  Offset lower_bound() const { return lower_bound_; }
+  const std::string& lower_bound_source() const { return lower_bound_source_; }
+  const std::string& origin() const { return origin_; }  // what it was built from, for reports
+
+  // The same problem under another capacity (a command-line override); consumes this one, so
+  // a problem value itself never changes.
+  Problem with_capacity(std::optional<Offset> capacity) &&;
 
  private:
   friend class ProblemBuilder;
+  std::optional<Offset> capacity_;
+  Offset lower_bound_ = 0;
+  std::string lower_bound_source_;
+  std::string origin_;
   std::vector<Buffer> buffers_;
   std::vector<Piece> pieces_;
   std::vector<std::uint64_t> conflict_begin_;
   std::vector<PieceRange> conflict_runs_;
   std::uint64_t conflict_count_ = 0;
   bool interval_problem_ = false;
+};
+
+// How ProblemBuilder::build bounds every plan's peak from below.
+struct BoundRule {
+  // The builder's caller promises that pieces of different buffers whose lifespans overlap
+  // conflict (liveness analyses do by construction), so the most live bytes at any time bound
+  // every plan. Without the promise (a problem read from a file) build() checks it, and counts
+  // the live bytes only when it holds; add_lifespan_conflicts() makes it true.
+  bool lifespans_conflict = false;
+  // Also the rigid pair bound (rigid_pair_bound.h): it costs a collision table, and matters where
+  // pieces of one buffer die apart (instruction-level problems).
+  bool rigid_pairs = false;
+  // For lower_bound_source(): the level the problem comes from ("topology level"), and what the
+  // live bytes are maximised over.
+  std::string level;
+  std::string live_bytes = "maximum live bytes over time";
 };
 
 class ProblemBuilder {
@@ -110,11 +137,13 @@ class ProblemBuilder {
   // Adds a conflict for every pair of pieces of different buffers whose lifespans overlap.
   void add_lifespan_conflicts();
   std::size_t piece_count() const { return problem_.pieces_.size(); }
+  void set_capacity(std::optional<Offset> capacity) { problem_.capacity_ = capacity; }
 
-  // Sorts and deduplicates the conflicts; the lower bound defaults to the maximum over time of
-  // the live bytes by lifespan (valid when overlapping lifespans conflict). Throws
-  // std::invalid_argument when the buffers need more than kMaxProblemBytes together.
-  Problem build(std::string origin);
+  // Sorts and deduplicates the conflicts and computes the lower bound by `rule`: the most live
+  // bytes when overlapping lifespans conflict, the rigid pair bound when asked, and at least the
+  // largest buffer when the live bytes do not count. Throws std::invalid_argument when the
+  // buffers need more than kMaxProblemBytes together.
+  Problem build(std::string origin, const BoundRule& rule = {});
 
  private:
   Problem problem_;

@@ -16,10 +16,10 @@ namespace tetris::memmgr {
 
 std::string problem_to_json(const Problem& problem) {
   nlohmann::ordered_json json;
-  json["origin"] = problem.origin;
-  json["lower_bound_bytes"] = problem.lower_bound;
-  json["lower_bound_source"] = problem.lower_bound_source;
-  if (problem.capacity) json["capacity_bytes"] = *problem.capacity;
+  json["origin"] = problem.origin();
+  json["lower_bound_bytes"] = problem.lower_bound();
+  json["lower_bound_source"] = problem.lower_bound_source();
+  if (problem.capacity()) json["capacity_bytes"] = *problem.capacity();
   json["buffers"] = nlohmann::ordered_json::array();
   for (BufferId b = 0; b < problem.buffers().size(); ++b) {
     const Buffer& buffer = problem.buffers()[b];
@@ -78,10 +78,20 @@ Problem read_problem(std::string_view text, std::string_view file) {
       if (last < b) throw InputError(where(pair), fmt::format("conflict run [{}, {}] ends before it starts", b, last));
       builder.add_conflicts(static_cast<PieceId>(a), {static_cast<PieceId>(b), static_cast<PieceId>(last + 1)});
     }
-    Problem problem = builder.build(root["origin"] ? root["origin"].as<std::string>() : name);
-    if (root["lower_bound_bytes"]) problem.lower_bound = root["lower_bound_bytes"].as<Offset>();
-    if (root["lower_bound_source"]) problem.lower_bound_source = root["lower_bound_source"].as<std::string>();
-    if (root["capacity_bytes"]) problem.capacity = root["capacity_bytes"].as<Offset>();
+    if (root["capacity_bytes"]) builder.set_capacity(root["capacity_bytes"].as<Offset>());
+    // The bound is recomputed, never trusted: the search stops when it reaches it, so a file
+    // claiming too much would silently end the search early.
+    BoundRule rule;
+    rule.rigid_pairs = true;
+    Problem problem = builder.build(root["origin"] ? root["origin"].as<std::string>() : name, rule);
+    if (root["lower_bound_bytes"]) {
+      const auto stated = root["lower_bound_bytes"].as<Offset>();
+      if (stated > problem.lower_bound())
+        throw InputError(where(root["lower_bound_bytes"]),
+                         fmt::format("lower_bound_bytes {} is more than the buffers and conflicts prove ({}, {}); "
+                                     "a bound above the optimum would stop the search early",
+                                     stated, problem.lower_bound(), problem.lower_bound_source()));
+    }
     return problem;
   } catch (const YAML::Exception& e) {
     throw InputError({name, static_cast<std::uint64_t>(e.mark.line) + 1, 0}, fmt::format("bad problem field: {}", e.msg));

@@ -41,9 +41,9 @@ Problem topology_liveness(const Program& program, std::uint64_t alignment, std::
     builder.add_piece(b, 0, tensor.bytes, {lower, upper});
   }
   builder.add_lifespan_conflicts();
-  Problem problem = builder.build(fmt::format("topology-level liveness of {}", origin));
-  problem.lower_bound_source = "topology level: maximum over layers of the live bytes";
-  return problem;
+  return builder.build(fmt::format("topology-level liveness of {}", origin),
+                       {.lifespans_conflict = true, .rigid_pairs = false, .level = "topology level",
+                        .live_bytes = "maximum over layers of the live bytes"});
 }
 
 }  // namespace tetris::memmgr

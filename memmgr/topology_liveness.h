@@ -15,7 +15,4 @@ namespace tetris::memmgr {
 // over layers of the live bytes. Throws InputError when the trace's instructions carry no layers.
 Problem topology_liveness(const Program& program, std::uint64_t alignment, std::string_view origin);
 
-// Whether a tensor kind takes part in the activation plan.
-inline bool is_planned(TensorKind kind) { return kind != TensorKind::weight; }
-
 }  // namespace tetris::memmgr

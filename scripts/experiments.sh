@@ -13,9 +13,10 @@
 #   --out DIR        where the cells go (default out/experiments, --quick: out/experiments-quick)
 #   --report FILE    the markdown written (default docs/results.md, --quick: OUT/results.md);
 #                    charts go into FILE's folder, in a folder named after FILE without .md
-#   --generations G  Tetris search generations per plan (default 500, --quick 100): the search's
-#                    real bound, so the same seed gives the same plans
-#   --time-limit S   Tetris search time limit per plan, a safety net (default 10 s, --quick 2 s);
+#   --generations G  Tetris search generations per plan (default: `tetris run`'s, --quick 100): the
+#                    search's real bound, so the same seed gives the same plans
+#   --time-limit S   Tetris search time limit per plan, a safety net (default: `tetris run`'s,
+#                    --quick 2 s);
 #                    a search it cuts may end elsewhere on another run (marked † in the report)
 #   --tetris BIN     the tetris binary (default build/apps/tetris/tetris; implies --no-build)
 #   --no-sim-all     simulate only the Tetris plan (default: every plan, `tetris run --sim-all`)
@@ -87,8 +88,6 @@ else
       [ -e "$f" ] && models+=" $(abs "$f")"
     done
   fi
-  time_limit=${time_limit:-10}
-  generations=${generations:-500}
   out=${out:-$root/out/experiments}
 fi
 out=$(abs "$out")
@@ -102,6 +101,14 @@ if [ $build = 1 ] && [ -z "$jobs" ]; then
   "$root/scripts/build.sh" >/dev/null
 fi
 [ -n "$jobs" ] || [ -x "$tetris" ] || die "no $tetris: build first (scripts/build.sh)"
+# The search's defaults are the binary's own (memmgr::PlannerOptions), read from its help, so
+# they are written down in one place only.
+default_of() {
+  [ -x "$tetris" ] || die "no $tetris to read the default --$1 from: build first or give --$1"
+  "$tetris" run --help | sed -n "s/.*--$1 arg (=\([0-9.]*\)).*/\1/p"
+}
+time_limit=${time_limit:-$(default_of time-limit)}
+generations=${generations:-$(default_of generations)}
 
 # One line per cell, absolute paths only, so it runs from any folder on any machine that sees them.
 cell_lines() {

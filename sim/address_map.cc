@@ -7,7 +7,6 @@
 
 #include "common/checked_math.h"
 #include "common/input_error.h"
-#include "memmgr/topology_liveness.h"
 
 namespace tetris::sim {
 namespace {
@@ -32,14 +31,14 @@ AddressMap::AddressMap(const Program& program, const MachineConfig& config, std:
   const std::uint64_t alignment = config.memory.alignment_bytes;
   for (TensorId t = 0; t < program.tensors.size(); ++t) {
     const Tensor& tensor = program.tensors[t];
-    if (!memmgr::is_planned(tensor.kind)) continue;
+    if (!is_planned(tensor.kind)) continue;
     activation_end_ = std::max(activation_end_, add(bases_[t], tensor.bytes, source_));
   }
   weight_begin_ = align_up(std::max(plan_peak, activation_end_), alignment, source_);
   std::uint64_t next = weight_begin_;
   for (TensorId t = 0; t < program.tensors.size(); ++t) {
     const Tensor& tensor = program.tensors[t];
-    if (memmgr::is_planned(tensor.kind)) continue;
+    if (is_planned(tensor.kind)) continue;
     bases_[t] = next;
     next = align_up(add(next, tensor.bytes, source_), alignment, source_);
   }
@@ -56,7 +55,7 @@ AddressMap AddressMap::naive(const Program& program, const MachineConfig& config
   std::vector<std::uint64_t> bases(program.tensors.size(), 0);
   std::uint64_t next = 0;
   for (TensorId t = 0; t < program.tensors.size(); ++t) {
-    if (!memmgr::is_planned(program.tensors[t].kind)) continue;
+    if (!is_planned(program.tensors[t].kind)) continue;
     bases[t] = next;
     next = align_up(add(next, program.tensors[t].bytes, label), config.memory.alignment_bytes, label);
   }
@@ -64,11 +63,11 @@ AddressMap AddressMap::naive(const Program& program, const MachineConfig& config
 }
 
 AddressMap AddressMap::from_plan(const Program& program, const MachineConfig& config,
-                                 const memmgr::PlanFile& plan, std::string_view plan_label) {
+                                 const PlanFile& plan, std::string_view plan_label) {
   const std::string label(plan_label);
   std::map<std::string_view, TensorId> planned;
   for (TensorId t = 0; t < program.tensors.size(); ++t)
-    if (memmgr::is_planned(program.tensors[t].kind)) planned.emplace(program.tensors[t].name, t);
+    if (is_planned(program.tensors[t].kind)) planned.emplace(program.tensors[t].name, t);
   std::vector<std::uint64_t> bases(program.tensors.size(), 0);
   std::vector<bool> seen(program.tensors.size(), false);
   for (const auto& [name, offset] : plan.offsets) {

@@ -15,7 +15,7 @@
 
 #include "common/machine_config.h"
 #include "common/trace.h"
-#include "memmgr/plan_io.h"
+#include "common/plan_file.h"
 
 namespace tetris::sim {
 
@@ -26,7 +26,7 @@ class AddressMap {
   // The plan of `plan`, read from `plan_label`. Throws InputError naming `plan_label` when the
   // plan lacks a planned tensor, names a tensor the trace does not plan, or when everything does
   // not fit the memory's capacity.
-  static AddressMap from_plan(const Program& program, const MachineConfig& config, const memmgr::PlanFile& plan,
+  static AddressMap from_plan(const Program& program, const MachineConfig& config, const PlanFile& plan,
                               std::string_view plan_label);
 
   std::uint64_t base(TensorId tensor) const { return bases_[tensor]; }

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <bit>
 
-#include "memmgr/topology_liveness.h"
 #include "sim/radix_sort.h"
 
 namespace tetris::sim {
@@ -12,7 +11,7 @@ LivenessTracker::LivenessTracker(const Program& program, const AddressGrid& grid
     : grid_(grid), tensors_(program.tensors.size()) {
   for (TensorId t = 0; t < program.tensors.size(); ++t) {
     const Tensor& tensor = program.tensors[t];
-    if (!memmgr::is_planned(tensor.kind)) continue;
+    if (!is_planned(tensor.kind)) continue;
     TensorLives& lives = tensors_[t];
     lives.tracked = true;
     lives.output = tensor.kind == TensorKind::output;

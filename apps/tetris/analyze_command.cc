@@ -10,10 +10,8 @@
 #include "common/input_error.h"
 #include "common/text.h"
 #include "common/trace_io.h"
-#include "memmgr/happens_before.h"
-#include "memmgr/instruction_liveness.h"
 #include "memmgr/problem_io.h"
-#include "memmgr/topology_liveness.h"
+#include "pipeline/pipeline.h"
 
 namespace po = boost::program_options;
 
@@ -21,16 +19,16 @@ namespace tetris::cli {
 
 int analyze(std::span<const std::string> args) {
   std::string file, level = "instruction", csv_out;
-  std::uint32_t max_pieces = 1024;
-  std::uint64_t alignment = 64;
+  pipeline::AnalysisOptions analysis;
   bool list_buffers = false;
   OutputOptions output;
   po::options_description options("options");
   options.add_options()
       ("trace", po::value(&file)->required(), "the trace to analyse")
       ("level", po::value(&level)->default_value(level), "which problem --out writes: instruction or topology")
-      ("max-pieces", po::value(&max_pieces)->default_value(max_pieces), "instruction level: pieces per tensor at most")
-      ("alignment", po::value(&alignment)->default_value(alignment), "base address alignment, bytes")
+      ("max-pieces", po::value(&analysis.max_pieces_per_tensor)->default_value(analysis.max_pieces_per_tensor),
+       "instruction level: pieces per tensor at most")
+      ("alignment", po::value(&analysis.alignment)->default_value(analysis.alignment), "base address alignment, bytes")
       ("buffers", po::bool_switch(&list_buffers), "list every buffer with its pieces and conflicts")
       ("csv", po::value(&csv_out), "also write the problem as MiniMalloc CSV (one-piece problems only)");
   output.add_to(options, "write the problem (JSON, which is also YAML) to this file");
@@ -39,15 +37,16 @@ int analyze(std::span<const std::string> args) {
   if (!parse("analyze", "TRACE [--level instruction|topology] [--out PROBLEM.json] [--csv FILE]", args, options,
              positional))
     return kExitOk;
-  if (level != "instruction" && level != "topology")
-    throw InputError({"--level"}, fmt::format("unknown level '{}' (instruction or topology)", level));
+  const auto chosen_level = pipeline::parse_level(level);
+  if (!chosen_level) throw InputError({"--level"}, fmt::format("unknown level '{}' (instruction or topology)", level));
+  if (analysis.alignment == 0) throw InputError({"--alignment"}, "must be at least 1");
   const Program program = read_trace_file(file);
   const auto start = std::chrono::steady_clock::now();
-  const memmgr::Problem topology = memmgr::topology_liveness(program, alignment, file);
-  const memmgr::HappensBefore hb = memmgr::HappensBefore::analyze(program, file);
-  const memmgr::Problem instruction = memmgr::instruction_liveness(program, hb, {alignment, max_pieces}, file);
+  const pipeline::Liveness liveness = pipeline::analyse(program, analysis, file);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  const memmgr::Problem& chosen = level == "topology" ? topology : instruction;
+  const memmgr::Problem& topology = liveness.topology;
+  const memmgr::Problem& instruction = liveness.instruction;
+  const memmgr::Problem& chosen = liveness.at(*chosen_level);
 
   if (!output.out.empty()) write_text_file_atomically(output.out, memmgr::problem_to_json(chosen));
   if (!csv_out.empty()) {
@@ -56,31 +55,31 @@ int analyze(std::span<const std::string> args) {
     write_text_file_atomically(csv_out, memmgr::problem_to_minimalloc_csv(chosen));
   }
   if (output.quiet) return kExitOk;
-  const double ratio = topology.lower_bound ? double(instruction.lower_bound) / double(topology.lower_bound) : 0;
+  const double ratio = topology.lower_bound() ? double(instruction.lower_bound()) / double(topology.lower_bound()) : 0;
   if (output.json) {
     nlohmann::ordered_json json;
     for (const auto* p : {&topology, &instruction}) {
       const char* key = p == &topology ? "topology" : "instruction";
       json[key] = {{"buffers", p->buffers().size()}, {"pieces", p->pieces().size()},
                    {"conflicts", p->conflict_count()}, {"conflict_runs", p->conflict_run_count()},
-                   {"lower_bound_bytes", p->lower_bound}};
+                   {"lower_bound_bytes", p->lower_bound()}};
     }
     json["instruction"]["live_bytes_bound"] = memmgr::max_live_bytes(instruction.pieces());
-    json["instruction"]["lower_bound_source"] = instruction.lower_bound_source;
+    json["instruction"]["lower_bound_source"] = instruction.lower_bound_source();
     json["instruction_over_topology"] = ratio;
-    json["sync_epochs"] = hb.epoch_count();
+    json["sync_epochs"] = liveness.sync_epochs;
     fmt::print("{}\n", json_text(json, 2));
     return kExitOk;
   }
   fmt::print("{}: {} cores, {} instructions, {} sync epochs, analysed in {:.3f} s\n\n", file, program.cores,
-             hb.total_instructions(), hb.epoch_count(), seconds);
+             liveness.instructions, liveness.sync_epochs, seconds);
   fmt::print("{:<12} {:>8} {:>8} {:>12} {:>10} {:>18}\n", "level", "buffers", "pieces", "conflicts", "runs",
              "lower bound (B)");
   for (const auto* p : {&topology, &instruction})
     fmt::print("{:<12} {:>8} {:>8} {:>12} {:>10} {:>18}\n", p == &topology ? "topology" : "instruction",
-               p->buffers().size(), p->pieces().size(), p->conflict_count(), p->conflict_run_count(), p->lower_bound);
+               p->buffers().size(), p->pieces().size(), p->conflict_count(), p->conflict_run_count(), p->lower_bound());
   fmt::print("\ninstruction-level lower bound / topology-level: {:.4f}\n", ratio);
-  fmt::print("instruction-level bound from: {}\n", instruction.lower_bound_source);
+  fmt::print("instruction-level bound from: {}\n", instruction.lower_bound_source());
   if (list_buffers) {
     fmt::print("\n{} level:\n{:<32} {:>12} {:>7} {:>10}\n", level, "buffer", "bytes", "pieces", "conflicts");
     for (memmgr::BufferId b = 0; b < chosen.buffers().size(); ++b)

@@ -1,11 +1,15 @@
 #include "apps/tetris/cli.h"
 
 #include <cstdio>
+#include <exception>
+#include <filesystem>
 #include <iostream>
+#include <new>
 
 #include <fmt/format.h>
 
 #include "common/file_io.h"
+#include "common/input_error.h"
 
 namespace po = boost::program_options;
 
@@ -26,6 +30,32 @@ std::span<const Command> commands() {
   return kCommands;
 }
 
+int run_guarded(const Command& command, std::span<const std::string> args) {
+  try {
+    return command.run(args);
+  } catch (const InputError& e) {
+    fmt::print(stderr, "tetris: error: {}\n", e.what());
+    return kExitBadInput;
+  } catch (const po::error& e) {
+    fmt::print(stderr, "tetris {}: {}\n(see tetris {} --help)\n", command.name, e.what(), command.name);
+    return kExitBadInput;
+  } catch (const std::filesystem::filesystem_error& e) {
+    // A folder that cannot be made or read is the user's to fix (permissions, a file in the way).
+    fmt::print(stderr, "tetris: error: {}\n", e.what());
+    return kExitBadInput;
+  } catch (const std::bad_alloc&) {
+    fmt::print(stderr, "tetris: internal error: out of memory (a bug: tetris should refuse inputs this large)\n");
+    return kExitBug;
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "tetris: internal error (a bug in tetris, please report it with the command line): {}\n",
+               e.what());
+    return kExitBug;
+  } catch (...) {
+    fmt::print(stderr, "tetris: internal error (a bug in tetris): an exception of unknown type\n");
+    return kExitBug;
+  }
+}
+
 void ConfigOptions::add_to(po::options_description& options) {
   options.add_options()
       ("config,c", po::value(&config)->default_value(config),
@@ -39,6 +69,38 @@ MachineConfig ConfigOptions::load() const {
   std::vector<ConfigOverride> overrides;
   for (const auto& p : params) overrides.push_back(parse_override(p));
   return load_machine_config(config, overrides);
+}
+
+void LoweringFlags::add_to(po::options_description& options) {
+  options.add_options()
+      ("sync", po::value(&sync)->default_value(sync),
+       "barrier (all cores meet after each layer) or p2p (signal/wait between the cores whose bytes another reads)")
+      ("partition", po::value(&partition)->default_value(partition),
+       "rows (bands of output rows per core) or channels (slices of output channels per core)")
+      ("no-fuse", po::bool_switch(&no_fuse), "keep batch norm, scale, bias and activations as layers of their own");
+}
+
+workloads::LoweringOptions LoweringFlags::parse() const {
+  workloads::LoweringOptions options;
+  options.fuse = !no_fuse;
+  const auto sync_mode = workloads::parse_sync_mode(sync);
+  if (!sync_mode) throw InputError({"--sync"}, fmt::format("unknown sync mode '{}' (barrier or p2p)", sync));
+  options.sync = *sync_mode;
+  const auto partition_mode = workloads::parse_partition_mode(partition);
+  if (!partition_mode)
+    throw InputError({"--partition"}, fmt::format("unknown partition '{}' (rows or channels)", partition));
+  options.partition = *partition_mode;
+  return options;
+}
+
+void add_search_options(po::options_description& options, memmgr::PlannerOptions& search) {
+  options.add_options()
+      ("seed", po::value(&search.seed)->default_value(search.seed), "seed of the Tetris search")
+      ("time-limit", po::value(&search.time_limit_seconds)->default_value(search.time_limit_seconds),
+       "stop the Tetris search after this many seconds (the plan then depends on machine speed)")
+      ("generations", po::value(&search.max_generations)->default_value(search.max_generations),
+       "stop the Tetris search after this many generations (deterministic)")
+      ("threads", po::value(&search.threads)->default_value(search.threads), "search threads");
 }
 
 void OutputOptions::add_to(po::options_description& options, std::string_view out_help) {

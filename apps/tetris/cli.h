@@ -9,13 +9,17 @@
 #include <vector>
 
 #include "common/machine_config.h"
+#include "memmgr/planner.h"
+#include "workloads/lowering.h"
 
 namespace tetris::cli {
 
-// Exit codes, documented in the README.
+// Exit codes, documented in the README and `tetris --help`; each means one thing, so scripts
+// and CI can tell a found conflict from a refused input from a bug in tetris.
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitCheckFailed = 1;  // the input was fine, but a check it asked for failed
 inline constexpr int kExitBadInput = 2;     // bad usage, file, config or trace
+inline constexpr int kExitBug = 3;          // an internal error: a bug in tetris
 
 struct Command {
   std::string_view name;  // e.g. "config show"
@@ -24,6 +28,10 @@ struct Command {
 };
 
 std::span<const Command> commands();
+
+// Runs `command` and maps how it ended to the exit code: its own return value, 2 for an
+// InputError or bad usage (message on stderr), 3 for anything else, which is a bug in tetris.
+int run_guarded(const Command& command, std::span<const std::string> args);
 
 // --config and -p, the way every subcommand that needs a machine takes them.
 struct ConfigOptions {
@@ -44,6 +52,20 @@ struct OutputOptions {
   // Writes `text` to --out (atomically) or to stdout.
   void emit(std::string_view text) const;
 };
+
+// --sync, --partition and --no-fuse, for the commands that lower a model.
+struct LoweringFlags {
+  std::string sync{workloads::to_string(workloads::LoweringOptions{}.sync)};
+  std::string partition{workloads::to_string(workloads::LoweringOptions{}.partition)};
+  bool no_fuse = !workloads::LoweringOptions{}.fuse;
+
+  void add_to(boost::program_options::options_description& options);
+  workloads::LoweringOptions parse() const;  // InputError naming the flag on an unknown mode
+};
+
+// --seed, --time-limit, --generations and --threads of the Tetris search, with the defaults of
+// memmgr::PlannerOptions.
+void add_search_options(boost::program_options::options_description& options, memmgr::PlannerOptions& search);
 
 // Parses `args` for command `name`; returns false (after printing help) when --help was asked.
 // Throws boost::program_options::error on bad usage.

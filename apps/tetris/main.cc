@@ -1,10 +1,10 @@
 // Entry point of the `tetris` command line. libsystemc owns main(), so ours is sc_main; it
-// dispatches to a subcommand and turns every input error into a message and exit code 2.
+// dispatches to a subcommand and maps how it ended to one exit code (cli.h): input errors to 2,
+// anything unexpected to 3 with a message that says it is a bug.
 #include <systemc>
 
 #include <cstdio>
 #include <cstdlib>
-#include <exception>
 #include <string>
 #include <vector>
 
@@ -12,7 +12,6 @@
 
 #include "apps/tetris/cli.h"
 #include "common/file_io.h"
-#include "common/input_error.h"
 
 namespace {
 
@@ -25,7 +24,9 @@ void print_usage(std::FILE* to) {
   fmt::print(to, "usage: tetris COMMAND [SUBCOMMAND] [OPTIONS]   (each takes --help)\n\ncommands:\n");
   for (const auto& command : tetris::cli::commands())
     fmt::print(to, "  {:<14} {}\n", command.name, command.summary);
-  fmt::print(to, "\nexit codes: 0 success, 1 a requested check failed, 2 bad usage or input\n");
+  fmt::print(to,
+             "\nexit codes: 0 success; 1 a requested check failed (conflict, deadlock, invalid plan);\n"
+             "            2 bad usage or input; 3 internal error (a bug in tetris)\n");
 }
 
 }  // namespace
@@ -52,20 +53,9 @@ int sc_main(int argc, char* argv[]) {
   }
   if (!chosen) {
     fmt::print(stderr, "tetris: unknown command '{}'\n\n",
-               args.size() > 1 && args[1].front() != '-' ? args[0] + " " + args[1] : args[0]);
+               args.size() > 1 && !args[1].empty() && args[1].front() != '-' ? args[0] + " " + args[1] : args[0]);
     print_usage(stderr);
     return kExitBadInput;
   }
-  try {
-    return chosen->run(std::span<const std::string>(args).subspan(words));
-  } catch (const tetris::InputError& e) {
-    fmt::print(stderr, "tetris: error: {}\n", e.what());
-    return kExitBadInput;
-  } catch (const boost::program_options::error& e) {
-    fmt::print(stderr, "tetris {}: {}\n(see tetris {} --help)\n", chosen->name, e.what(), chosen->name);
-    return kExitBadInput;
-  } catch (const std::exception& e) {
-    fmt::print(stderr, "tetris: error: {}\n", e.what());
-    return kExitCheckFailed;
-  }
+  return run_guarded(*chosen, std::span<const std::string>(args).subspan(words));
 }

@@ -8,9 +8,9 @@
 #include "common/file_io.h"
 #include "common/input_error.h"
 #include "memmgr/minimalloc_csv.h"
-#include "memmgr/plan_io.h"
 #include "memmgr/plan_svg.h"
 #include "memmgr/plan_validator.h"
+#include "pipeline/pipeline.h"
 
 namespace po = boost::program_options;
 
@@ -27,13 +27,9 @@ int plan(std::span<const std::string> args) {
   options.add_options()
       ("planner", po::value(&planner_name)->default_value(planner_name),
        "tetris, naive, tf-bfc, tflm-greedy, greedy-size, greedy-breadth or xla-best-fit")
-      ("capacity", po::value(&capacity), "memory capacity in bytes; a plan above it is an error (exit 2)")
-      ("seed", po::value(&planner_options.seed)->default_value(planner_options.seed), "random seed of the search")
-      ("time-limit", po::value(&planner_options.time_limit_seconds)->default_value(planner_options.time_limit_seconds),
-       "stop the search after this many seconds (the plan then depends on machine speed)")
-      ("generations", po::value(&planner_options.max_generations)->default_value(2000),
-       "stop the search after this many generations (deterministic)")
-      ("threads", po::value(&planner_options.threads)->default_value(planner_options.threads), "search threads")
+      ("capacity", po::value(&capacity), "memory capacity in bytes; a plan above it is an error (exit 2)");
+  add_search_options(options, planner_options);
+  options.add_options()
       ("csv-out", po::value(&csv_out), "for CSV problems: also write MiniMalloc's solution CSV here")
       ("svg", po::value(&svg_out), "also draw the plan (address x time) as SVG here");
   output.add_to(options, "write the plan (YAML, or JSON with --json) to this file");
@@ -48,8 +44,9 @@ int plan(std::span<const std::string> args) {
     for (const auto& p : memmgr::planners()) names += (names.empty() ? "" : ", ") + std::string(p.name);
     throw InputError({"--planner"}, fmt::format("unknown planner '{}' (known: {})", planner_name, names));
   }
-  memmgr::Problem problem = input.load();
-  if (capacity) problem.capacity = capacity;
+  memmgr::Problem loaded = input.load();
+  const std::optional<memmgr::Offset> limit = capacity ? std::optional<memmgr::Offset>(capacity) : loaded.capacity();
+  const memmgr::Problem problem = std::move(loaded).with_capacity(limit);
 
   ProgressLine progress(output.quiet);
   if (progress.enabled())
@@ -58,10 +55,11 @@ int plan(std::span<const std::string> args) {
       progress.update(fmt::format("{}: generation {}  best peak {}  lower bound {}  gap {:.2f}%  {:.1f} s",
                                   planner->name, p.generation, p.best_peak, p.lower_bound, gap, p.seconds));
     };
-  const memmgr::PlanResult result = planner->plan(problem, planner_options);
+  const auto level = pipeline::parse_level(input.level).value_or(pipeline::Level::instruction);
+  const pipeline::Plan made = pipeline::plan(problem, level, *planner, planner_options);
   progress.finish();
 
-  if (const auto violation = memmgr::validate_plan(problem, result.offsets)) {
+  if (const auto& violation = made.violation) {
     if (violation->kind == memmgr::ViolationKind::over_capacity) {
       fmt::print(stderr, "tetris: error: {}: {}\n", input.path, violation->describe(problem));
       return kExitBadInput;
@@ -70,24 +68,25 @@ int plan(std::span<const std::string> args) {
                violation->describe(problem));
     return kExitCheckFailed;
   }
-  const memmgr::PlanFile file = memmgr::make_plan_file(problem, result, planner_options.seed);
+  const memmgr::PlanResult& result = made.result;
+  const PlanFile& file = made.file;
   if (!svg_out.empty())
     write_text_file_atomically(
         svg_out, memmgr::plan_to_svg(problem, result.offsets,
-                                     {.title = fmt::format("{}: {}", planner->name, problem.origin)}));
+                                     {.title = fmt::format("{}: {}", planner->name, problem.origin())}));
   if (!csv_out.empty()) {
     if (!problem.is_interval_problem())
       throw InputError({"--csv-out"}, "MiniMalloc's CSV holds one-piece buffers only; this problem has pieces");
     write_text_file_atomically(csv_out, memmgr::write_minimalloc_solution(problem, result.offsets));
   }
   if (!output.out.empty() || output.json) {
-    output.emit(output.json ? memmgr::plan_to_json(file) : memmgr::plan_to_yaml(file));
+    output.emit(output.json ? plan_to_json(file) : plan_to_yaml(file));
     if (output.out.empty()) return kExitOk;
   }
   if (!output.quiet)
     fmt::print("{}: {} buffers, planner {}: peak {} bytes, lower bound {} ({:.4f}x), {:.3f} s, {} generations\n",
-               input.path, problem.buffers().size(), planner->name, result.peak, problem.lower_bound,
-               problem.lower_bound ? double(result.peak) / double(problem.lower_bound) : 0.0, result.seconds,
+               input.path, problem.buffers().size(), planner->name, result.peak, problem.lower_bound(),
+               problem.lower_bound() ? double(result.peak) / double(problem.lower_bound()) : 0.0, result.seconds,
                result.generations);
   return kExitOk;
 }

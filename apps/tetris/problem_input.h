@@ -1,23 +1,22 @@
-// How commands that plan take their problem: a MiniMalloc CSV, or a trace analysed for liveness
-// at the level asked for (--level topology|instruction).
+// How commands that plan take their problem: a MiniMalloc CSV, a problem file, or a trace
+// analysed for liveness at the level asked for (--level topology|instruction).
 #pragma once
 
 #include <boost/program_options.hpp>
-#include <cstdint>
 #include <string>
 
 #include "memmgr/problem.h"
+#include "pipeline/options.h"
 
 namespace tetris::cli {
 
 struct ProblemInputOptions {
   std::string path;
   std::string level = "instruction";
-  std::uint32_t max_pieces = 1024;
-  std::uint64_t alignment = 64;  // the machine configs' memory.alignment_bytes
+  pipeline::AnalysisOptions analysis;
 
   void add_to(boost::program_options::options_description& options);
-  memmgr::Problem load() const;
+  memmgr::Problem load() const;  // pipeline::load_problem
 };
 
 }  // namespace tetris::cli

@@ -24,4 +24,9 @@ void ProgressLine::finish() {
   width_ = 0;
 }
 
+std::function<void(const std::string&)> ProgressLine::status() {
+  if (!enabled_) return {};
+  return [this](const std::string& text) { update(text); };
+}
+
 }  // namespace tetris::cli

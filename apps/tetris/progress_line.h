@@ -2,6 +2,7 @@
 // stderr is not a terminal or --quiet was given, so logs and pipes stay clean.
 #pragma once
 
+#include <functional>
 #include <string>
 
 namespace tetris::cli {
@@ -16,6 +17,8 @@ class ProgressLine {
   bool enabled() const { return enabled_; }
   void update(const std::string& text);
   void finish();  // clears the line
+  // A callback that updates this line (pipeline::StatusFn), or none when disabled.
+  std::function<void(const std::string&)> status();
 
  private:
   bool enabled_;

@@ -7,10 +7,9 @@
 #include "apps/tetris/progress_line.h"
 #include "common/input_error.h"
 #include "common/trace_io.h"
-#include "memmgr/plan_io.h"
-#include "sim/address_map.h"
+#include "common/plan_file.h"
+#include "pipeline/pipeline.h"
 #include "sim/sim_report.h"
-#include "sim/simulator.h"
 
 namespace po = boost::program_options;
 
@@ -18,8 +17,7 @@ namespace tetris::cli {
 
 int sim(std::span<const std::string> args) {
   std::string trace_file, plan_file;
-  std::uint64_t jitter_seed = 0, runs = 1;
-  bool jitter = false;
+  pipeline::SimulationOptions simulation;
   ConfigOptions config_options;
   OutputOptions output;
   po::options_description options("options");
@@ -27,9 +25,9 @@ int sim(std::span<const std::string> args) {
       ("trace", po::value(&trace_file)->required(), "the trace to simulate")
       ("plan", po::value(&plan_file),
        "the plan (YAML or JSON from tetris plan); without it, the naive plan (tensors stacked in id order)")
-      ("jitter", po::value(&jitter_seed)->notifier([&](std::uint64_t) { jitter = true; }),
+      ("jitter", po::value<std::uint64_t>()->notifier([&](std::uint64_t seed) { simulation.jitter_seed = seed; }),
        "perturb every memory latency and compute time by up to +100%, seeded with this number")
-      ("runs", po::value(&runs)->default_value(runs),
+      ("runs", po::value(&simulation.runs)->default_value(simulation.runs),
        "simulate this many times: with --jitter, seeds SEED, SEED+1, ...; without, exact timing first, then seeds "
        "1, 2, ...");
   config_options.add_to(options);
@@ -40,23 +38,15 @@ int sim(std::span<const std::string> args) {
              "[--out FILE]",
              args, options, positional))
     return kExitOk;
-  if (runs == 0) throw InputError({"--runs"}, "must be at least 1");
+  if (simulation.runs == 0) throw InputError({"--runs"}, "must be at least 1");
 
   const MachineConfig config = config_options.load();
   const Program program = read_trace_file(trace_file);
-  const sim::AddressMap addresses =
-      plan_file.empty() ? sim::AddressMap::naive(program, config, trace_file)
-                        : sim::AddressMap::from_plan(program, config, memmgr::read_plan_file(plan_file), plan_file);
-  const sim::Simulator simulator(program, config, addresses);
-
-  sim::SimReport report{trace_file, addresses.source(), config.name, {}};
+  std::optional<PlanFile> plan;
+  if (!plan_file.empty()) plan = read_plan_file(plan_file);
   ProgressLine progress(output.quiet);
-  for (std::uint64_t run = 0; run < runs; ++run) {
-    const sim::Jitter timing = jitter ? sim::Jitter(jitter_seed + run) : run == 0 ? sim::Jitter() : sim::Jitter(run);
-    progress.update(fmt::format("simulating run {}/{} ({})", run + 1, runs,
-                                timing.enabled() ? fmt::format("jitter seed {}", *timing.seed()) : "exact timing"));
-    report.runs.push_back(simulator.run(timing));
-  }
+  const sim::SimReport report =
+      pipeline::simulate(program, config, plan, trace_file, plan_file, simulation, progress.status());
   progress.finish();
 
   output.emit(output.json ? sim::report_to_json(report, program) : sim::report_to_table(report, program));
@@ -65,7 +55,7 @@ int sim(std::span<const std::string> args) {
     std::uint64_t conflicts = 0, deadlocks = 0;
     for (const sim::RunResult& r : report.runs) conflicts += r.conflict_count, deadlocks += r.deadlock.has_value();
     fmt::print(stderr, "tetris sim: {}: {} conflict{} and {} deadlocked run{} over {} run{}\n", trace_file, conflicts,
-               conflicts == 1 ? "" : "s", deadlocks, deadlocks == 1 ? "" : "s", runs, runs == 1 ? "" : "s");
+               conflicts == 1 ? "" : "s", deadlocks, deadlocks == 1 ? "" : "s", report.runs.size(), report.runs.size() == 1 ? "" : "s");
   }
   return kExitCheckFailed;
 }

@@ -1,4 +1,5 @@
-// Walks tests/data/bad/: every malformed input gets one clear error naming the file, exit 2.
+// Walks tests/data/bad/: every malformed input gets one clear error naming the file, exit 2;
+// and tests/data/invalid-plans/: well-formed plans that fail `tetris validate`, exit 1.
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -38,7 +39,26 @@ TEST(BadInputCorpus, EveryFileIsRefusedWithExitTwoNamingTheFile) {
       ++files;
     }
   }
-  EXPECT_GE(files, 38);
+  EXPECT_GE(files, 36);
+}
+
+TEST(InvalidPlans, FailTheRequestedCheckWithExitOneNamingThePlanAndWhy) {
+  const std::filesystem::path root = std::filesystem::path(TETRIS_SOURCE_DIR) / "tests/data/invalid-plans";
+  const std::string stem = testing::TempDir() + "tetris_invalid_" + std::to_string(::getpid());
+  const std::map<std::string, std::string> why = {{"misaligned.yaml", "not a multiple of its alignment"},
+                                                  {"over-capacity.yaml", "more than the capacity"},
+                                                  {"overlapping-buffers.yaml", "conflicting pieces overlap"}};
+  for (const auto& [name, reason] : why) {
+    const std::string path = std::filesystem::relative(root / name, TETRIS_SOURCE_DIR).string();
+    const std::string line = std::string("cd '") + TETRIS_SOURCE_DIR + "' && timeout 60 '" + TETRIS_BINARY +
+                             "' validate tests/data/traces/eltwise_in_place.trace '" + path + "' >'" + stem +
+                             ".out' 2>'" + stem + ".err' </dev/null";
+    const int status = std::system(line.c_str());
+    const std::string err = read_text_file(stem + ".err");
+    EXPECT_EQ(WIFEXITED(status) ? WEXITSTATUS(status) : -1, 1) << path << ": " << err;
+    EXPECT_NE(err.find(path), std::string::npos) << err;
+    EXPECT_NE(err.find(reason), std::string::npos) << err;
+  }
 }
 
 }  // namespace

@@ -35,6 +35,25 @@ TEST(LowerCli, LowersResNet50ByDefaultAndWritesACheckableTrace) {
   EXPECT_EQ(read_trace_file(trace).cores, 4u);
 }
 
+TEST(LowerCli, IsDeterministicAcrossProcesses) {
+  // Two processes whose heaps differ (another environment size, malloc filling freed memory with
+  // another byte, another working folder): anything ordered by address, a hash seed or an
+  // uninitialised value would show as different bytes. GoogLeNet under p2p exercises concat
+  // slots and the sync plan.
+  const std::string a = temp_path("googlenet_a.trace"), b = temp_path("googlenet_b.trace");
+  const std::string lower = " lower googlenet --sync p2p --config cambricon-x-16core --quiet --out ";
+  ASSERT_EQ(std::system(("cd / && MALLOC_PERTURB_=17 '" + std::string(TETRIS_BINARY) + "'" + lower + "'" + a + "'")
+                            .c_str()),
+            0);
+  ASSERT_EQ(std::system(("cd '" + testing::TempDir() + "' && env PADDING=" + std::string(4096, 'x') +
+                         " MALLOC_PERTURB_=201 '" + TETRIS_BINARY + "'" + lower + "'" + b + "'")
+                            .c_str()),
+            0);
+  const std::string first = read_text_file(a);
+  EXPECT_GT(first.size(), 100000u);
+  EXPECT_TRUE(first == read_text_file(b)) << "the same model lowered to different traces in two processes";
+}
+
 TEST(LowerCli, OptionsReachTheTrace) {
   const std::string trace = temp_path("squeezenet.trace");
   const Outcome r = tetris("lower squeezenet-v1.1 --config cambricon-x-16core --batch 2 --sync p2p "

@@ -59,7 +59,7 @@ TEST_F(RunCli, TetrisPlanIsConflictFreeAndBeatsTheBaselines) {
   }
   EXPECT_GT(tetris, 0u);
   EXPECT_LE(tetris, best_baseline);
-  EXPECT_EQ(memmgr::read_plan_file(file("plans/tetris-instruction.yaml")).peak_bytes, tetris);
+  EXPECT_EQ(read_plan_file(file("plans/tetris-instruction.yaml")).peak_bytes, tetris);
 }
 
 TEST_F(RunCli, HtmlReportRendersInHeadlessChromium) {

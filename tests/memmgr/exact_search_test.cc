@@ -32,9 +32,9 @@ TEST(ExactSearch, AnswersOnRandomProblemsAreSound) {
   for (int round = 0; round < 300; ++round) {
     const Problem problem = testing::random_problem(rng, true, round % 3 == 0 ? 8 : 1);
     // Below the lower bound nothing fits; at the no-reuse peak everything does.
-    EXPECT_NE(search_fit(problem, problem.lower_bound - 1, 20000).answer, FitAnswer::fits);
+    EXPECT_NE(search_fit(problem, problem.lower_bound() - 1, 20000).answer, FitAnswer::fits);
     const Offset naive = plan_naive(problem, {}).peak;
-    for (Offset capacity : {problem.lower_bound, naive}) {
+    for (Offset capacity : {problem.lower_bound(), naive}) {
       const ExactSearchResult result = search_fit(problem, capacity, 20000);
       if (result.answer != FitAnswer::fits) {
         EXPECT_NE(capacity, naive) << "round " << round;
@@ -53,9 +53,9 @@ TEST(ExactSearch, SolvesChallengingInstancesAtCapacity) {
   if (!std::filesystem::exists(dir)) GTEST_SKIP() << "../shared is absent: " << dir;
   for (const char* name : {"C", "E"}) {
     const Problem problem = read_minimalloc_csv_file((dir / (std::string(name) + ".1048576.csv")).string());
-    const ExactSearchResult result = search_fit(problem, *problem.capacity, 2000000);
+    const ExactSearchResult result = search_fit(problem, *problem.capacity(), 2000000);
     ASSERT_EQ(result.answer, FitAnswer::fits) << name;
-    EXPECT_FALSE(validate_plan(problem, result.offsets, *problem.capacity).has_value()) << name;
+    EXPECT_FALSE(validate_plan(problem, result.offsets, *problem.capacity()).has_value()) << name;
   }
 }
 

@@ -93,8 +93,8 @@ TEST(Liveness, ElementwiseOutputTakesItsInputsBytesTileByTile) {
   for (Offset i = 0; i < 4; ++i)
     for (Offset j = 0; j < 4; ++j)
       EXPECT_EQ(bytes_conflict(instruction, a, i * 1024, b, j * 1024), i > j) << i << " " << j;
-  EXPECT_EQ(topology.lower_bound, 4096u + 4096u);  // a and b live together during relu
-  EXPECT_LT(instruction.lower_bound, topology.lower_bound);
+  EXPECT_EQ(topology.lower_bound(), 4096u + 4096u);  // a and b live together during relu
+  EXPECT_LT(instruction.lower_bound(), topology.lower_bound());
   const PlanResult plan = plan_tetris(instruction, quick());
   EXPECT_FALSE(validate_plan(instruction, plan.offsets).has_value());
   EXPECT_LT(plan.peak, plan_tetris(topology, quick()).peak);
@@ -107,7 +107,7 @@ TEST(Liveness, PointToPointSyncLetsACoreReleaseATensorEarly) {
   const Problem instruction = instruction_problem(program);
   EXPECT_FALSE(buffers_conflict(instruction, "x", "y"));
   const Problem topology = topology_liveness(program, 1, "p2p");
-  EXPECT_LT(instruction.lower_bound, topology.lower_bound);
+  EXPECT_LT(instruction.lower_bound(), topology.lower_bound());
   EXPECT_LT(plan_tetris(instruction, quick()).peak, plan_tetris(topology, quick()).peak);
 }
 
@@ -173,7 +173,7 @@ TEST(LivenessProperties, InstructionLevelConflictsAreTopologyLevelConflictsUnder
     validate_program(program, "random");
     const Problem topology = topology_liveness(program, 1, "random");
     const Problem instruction = instruction_problem(program);
-    EXPECT_LE(instruction.lower_bound, topology.lower_bound) << "round " << round;
+    EXPECT_LE(instruction.lower_bound(), topology.lower_bound()) << "round " << round;
     for (BufferId b = 0; b < instruction.buffers().size(); ++b) {
       const auto topology_conflicts = topology.conflicting_buffers(b);  // same tensors, same order
       for (BufferId other : instruction.conflicting_buffers(b))
@@ -184,7 +184,7 @@ TEST(LivenessProperties, InstructionLevelConflictsAreTopologyLevelConflictsUnder
     options.max_generations = 10;
     const PlanResult plan = plan_tetris(instruction, options);
     ASSERT_FALSE(validate_plan(instruction, plan.offsets).has_value());
-    EXPECT_GE(plan.peak, instruction.lower_bound) << "round " << round << ": " << instruction.lower_bound_source;
+    EXPECT_GE(plan.peak, instruction.lower_bound()) << "round " << round << ": " << instruction.lower_bound_source();
   }
 }
 

@@ -20,8 +20,8 @@ TEST(MinimallocCsv, ReadsTheReadmeExample) {
   EXPECT_EQ(problem.buffers()[1].name, "b2");
   EXPECT_EQ(problem.buffers()[1].lifespan.lower, 3u);
   EXPECT_EQ(problem.buffers()[1].lifespan.upper, 9u);
-  EXPECT_EQ(problem.capacity, Offset{12});
-  EXPECT_EQ(problem.lower_bound, 12u);
+  EXPECT_EQ(problem.capacity(), Offset{12});
+  EXPECT_EQ(problem.lower_bound(), 12u);
   EXPECT_TRUE(problem.is_interval_problem());
   const Offset published[] = {8, 8, 4, 4, 0};
   EXPECT_FALSE(validate_plan(problem, published).has_value());
@@ -35,7 +35,7 @@ TEST(MinimallocCsv, ColumnsInAnyOrderAndAliases) {
   EXPECT_EQ(problem.buffers()[0].name, "x");
   EXPECT_EQ(problem.buffers()[0].lifespan.upper, 5u);  // inclusive end + 1
   EXPECT_EQ(problem.buffers()[0].alignment, 4u);
-  EXPECT_EQ(problem.capacity, Offset{100});
+  EXPECT_EQ(problem.capacity(), Offset{100});
 }
 
 TEST(MinimallocCsv, CapacityFromFileName) {
@@ -84,8 +84,8 @@ TEST(MinimallocCsv, ChallengingInstancesLoadWithTheirLowerBounds) {
                                                      {"D", 986112},  {"E", 1048576}, {"F", 1048576}};
   for (const auto& [name, bound] : expected) {
     const Problem problem = read_minimalloc_csv_file((dir / (std::string(name) + ".1048576.csv")).string());
-    EXPECT_EQ(problem.capacity, Offset{1048576}) << name;
-    EXPECT_EQ(problem.lower_bound, bound) << name;
+    EXPECT_EQ(problem.capacity(), Offset{1048576}) << name;
+    EXPECT_EQ(problem.lower_bound(), bound) << name;
     EXPECT_GT(problem.buffers().size(), 100u) << name;
   }
 }

@@ -52,6 +52,17 @@ TEST(PlanValidator, ReportsMisalignment) {
   EXPECT_EQ(violation->kind, ViolationKind::misaligned);
 }
 
+TEST(PlanValidator, ReportsABaseAbove2To62AsOutOfRangeNotMisaligned) {
+  ProblemBuilder builder;
+  builder.add_piece(builder.add_buffer("a", 10, 8), 0, 10, {0, 1});
+  const Problem problem = builder.build("t");
+  const Offset offsets[] = {(Offset{1} << 62) + 8};  // aligned, but too high
+  const auto violation = validate_plan(problem, offsets);
+  ASSERT_TRUE(violation.has_value());
+  EXPECT_EQ(violation->kind, ViolationKind::out_of_range);
+  EXPECT_NE(violation->describe(problem).find("above the highest base"), std::string::npos);
+}
+
 TEST(PlanValidator, ReportsOverCapacityByHowMuch) {
   const Problem problem = testing::inclusive_problem({{10, 0, 1}, {20, 0, 1}});
   const Offset offsets[] = {0, 10};

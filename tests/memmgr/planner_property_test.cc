@@ -25,7 +25,7 @@ TEST_P(EveryPlanner, PlansRandomIntervalProblemsSafely) {
     const PlanResult result = planner.plan(problem, options);
     const auto violation = validate_plan(problem, result.offsets);
     ASSERT_FALSE(violation.has_value()) << "round " << round << ": " << violation->describe(problem);
-    ASSERT_GE(result.peak, problem.lower_bound);
+    ASSERT_GE(result.peak, problem.lower_bound());
     ASSERT_GE(result.peak, plan_peak(problem, result.offsets));
   }
 }

@@ -48,9 +48,7 @@ inline Problem random_problem(std::mt19937_64& rng, bool interval, Offset alignm
     const auto n = builder.piece_count();
     for (int k = 0; k < 10; ++k) builder.add_conflict(static_cast<PieceId>(pick(0, n - 1)), static_cast<PieceId>(pick(0, n - 1)));
   }
-  Problem problem = builder.build("random");
-  if (!interval) problem.lower_bound = max_live_bytes(problem.pieces());
-  return problem;
+  return builder.build("random");
 }
 
 }  // namespace tetris::memmgr::testing

@@ -20,9 +20,36 @@ TEST(ProblemIo, JsonRoundTripKeepsPiecesConflictsAndBound) {
     ASSERT_EQ(again.buffers().size(), problem.buffers().size());
     ASSERT_EQ(again.pieces().size(), problem.pieces().size());
     EXPECT_EQ(again.conflict_count(), problem.conflict_count());
-    EXPECT_EQ(again.lower_bound, problem.lower_bound);
-    EXPECT_EQ(problem_to_json(again), text);
+    // Read back, the bound is recomputed from the buffers and conflicts, with the rigid pairs
+    // too: never weaker than the one written, and a second trip changes nothing.
+    EXPECT_GE(again.lower_bound(), problem.lower_bound());
+    const std::string again_text = problem_to_json(again);
+    EXPECT_EQ(problem_to_json(read_problem(again_text, "p.json")), again_text);
   }
+}
+
+TEST(ProblemIo, AStatedBoundAboveTheComputedOneIsRefusedNamingTheFile) {
+  // Two conflicting 8-byte buffers: no plan is below 16 bytes, so 16 is accepted and 17 is not.
+  const std::string head = "buffers:\n  - {name: a, size: 8, pieces: [[0, 8, 0, 1]]}\n"
+                           "  - {name: b, size: 8, pieces: [[0, 8, 0, 1]]}\nconflicts: [[0, 1]]\n";
+  EXPECT_EQ(read_problem(head + "lower_bound_bytes: 16\n", "ok.json").lower_bound(), 16u);
+  EXPECT_EQ(read_problem(head + "lower_bound_bytes: 3\n", "ok.json").lower_bound(), 16u);  // computed, not read
+  try {
+    read_problem(head + "lower_bound_bytes: 17\n", "wrong.json");
+    FAIL() << "a bound above the optimum was accepted";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("wrong.json"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("lower_bound_bytes 17"), std::string::npos) << e.what();
+  }
+}
+
+TEST(ProblemIo, ExplicitConflictsWithoutTheLifespanPromiseBoundByTheLargestBuffer) {
+  // Overlapping lifespans but no conflict: the live bytes (16) are no bound, the largest buffer is.
+  const Problem p = read_problem(
+      "buffers:\n  - {name: a, size: 8, pieces: [[0, 8, 0, 2]]}\n  - {name: b, size: 12, pieces: [[0, 12, 1, 3]]}\n",
+      "p.json");
+  EXPECT_EQ(p.lower_bound(), 12u);
+  EXPECT_NE(p.lower_bound_source().find("largest buffer"), std::string::npos) << p.lower_bound_source();
 }
 
 TEST(ProblemIo, MinimallocCsvOnlyForIntervalProblems) {

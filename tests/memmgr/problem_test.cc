@@ -35,7 +35,7 @@ TEST(Problem, LifespanConflictsAreExactlyTheOverlappingPairs) {
 TEST(Problem, MaxLiveBytesCountsHalfOpenLifespans) {
   // [0,3) 4, [3,9) 4, [0,9) 4, [9,21) 4, [0,21) 4: never more than three live at once.
   const Problem problem = testing::inclusive_problem({{4, 0, 2}, {4, 3, 8}, {4, 0, 8}, {4, 9, 20}, {4, 0, 20}});
-  EXPECT_EQ(problem.lower_bound, 12u);
+  EXPECT_EQ(problem.lower_bound(), 12u);
   EXPECT_EQ(problem.conflict_count(), 6u);
 }
 
@@ -112,7 +112,7 @@ TEST(Problem, BuffersNeedingMoreThan2Pow60BytesAreRefused) {
     builder->add_piece(b, 0, b_size, {0, 1});
     builder->add_lifespan_conflicts();
   }
-  EXPECT_EQ(fits.build("fits").lower_bound, kMaxProblemBytes);
+  EXPECT_EQ(fits.build("fits").lower_bound(), kMaxProblemBytes);
   EXPECT_THROW(overflows.build("overflows"), std::invalid_argument);
 }
 

@@ -34,7 +34,7 @@ TEST(AddressMap, NaivePlanStacksPlannedTensorsAlignedAndWeightsAbove) {
 
 TEST(AddressMap, PlanGivesBasesAndWeightsGoAboveItsPeak) {
   const Program program = read_trace(kTrace, "t");
-  memmgr::PlanFile plan = testing::plan({{"out", 0}, {"act", 0}, {"in", 64}});
+  PlanFile plan = testing::plan({{"out", 0}, {"act", 0}, {"in", 64}});
   plan.peak_bytes = 300;
   const AddressMap map = AddressMap::from_plan(program, testing::machine(1), plan, "p.yaml");
   EXPECT_EQ(map.base(0), 64u);

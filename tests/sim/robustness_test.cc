@@ -7,6 +7,7 @@
 #include "common/file_io.h"
 #include "memmgr/happens_before.h"
 #include "memmgr/instruction_liveness.h"
+#include "memmgr/plan_io.h"
 #include "memmgr/planner.h"
 #include "memmgr/topology_liveness.h"
 #include "sim/sim_report.h"
@@ -68,7 +69,7 @@ std::string racy_trace(int work) {
 // 760 cycles: exact timing is safe from 720 on; 6 of the seeds 1..20 expose the race.
 const std::string kRacyTrace = racy_trace(256 * 760);
 
-memmgr::PlanFile racy_plan() { return plan({{"in", 0}, {"x", 2048}, {"y", 2048}, {"out", 4096}}); }
+PlanFile racy_plan() { return plan({{"in", 0}, {"x", 2048}, {"y", 2048}, {"out", 4096}}); }
 
 TEST(Jitter, CatchesARaceThatExactTimingHides) {
   const Simulation sim(kRacyTrace, machine(2), racy_plan());
@@ -246,7 +247,7 @@ TEST(Plans, EveryPlannersPlansRunCleanUnderJitter) {
         memmgr::PlannerOptions planner_options;
         planner_options.max_generations = 50;
         const memmgr::PlanResult result = planner.plan(*problem, planner_options);
-        const memmgr::PlanFile plan_file = memmgr::make_plan_file(*problem, result, 1);
+        const PlanFile plan_file = memmgr::make_plan_file(*problem, result, 1);
         const AddressMap addresses = AddressMap::from_plan(program, config, plan_file, "plan");
         const Simulator simulator(program, config, addresses);
         ++plans;

@@ -7,7 +7,7 @@
 
 #include "common/machine_config.h"
 #include "common/trace_io.h"
-#include "memmgr/plan_io.h"
+#include "common/plan_file.h"
 #include "sim/address_map.h"
 #include "sim/simulator.h"
 
@@ -25,8 +25,8 @@ inline MachineConfig machine(std::uint64_t cores, std::uint64_t bandwidth = 64, 
   return parse_machine_config(yaml, "test.yaml");
 }
 
-inline memmgr::PlanFile plan(std::vector<std::pair<std::string, std::uint64_t>> offsets) {
-  memmgr::PlanFile p;
+inline PlanFile plan(std::vector<std::pair<std::string, std::uint64_t>> offsets) {
+  PlanFile p;
   p.planner = "hand";
   p.offsets = std::move(offsets);
   for (const auto& [name, offset] : p.offsets) p.peak_bytes = std::max(p.peak_bytes, offset);
@@ -40,7 +40,7 @@ struct Simulation {
   AddressMap addresses;
 
   Simulation(const std::string& trace, const MachineConfig& machine_config,
-             const std::optional<memmgr::PlanFile>& plan_file = std::nullopt)
+             const std::optional<PlanFile>& plan_file = std::nullopt)
       : program(read_trace(trace, "test.trace")),
         config(machine_config),
         addresses(plan_file ? AddressMap::from_plan(program, config, *plan_file, "test.plan")

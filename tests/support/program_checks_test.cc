@@ -1,11 +1,11 @@
 // The lowering oracle on hand-written traces: stores exactly once, races, buffer limits.
-#include "workloads/program_checks.h"
+#include "tests/support/program_checks.h"
 
 #include <gtest/gtest.h>
 
 #include "common/trace_io.h"
 
-namespace tetris::workloads {
+namespace tetris::test_support {
 namespace {
 
 const CoreConfig kCore{1000, 16, 16, 16, 8192, 8192, 32768, 2};
@@ -110,4 +110,4 @@ TEST(ProgramChecks, TilesLargerThanABufferAreReported) {
 }
 
 }  // namespace
-}  // namespace tetris::workloads
+}  // namespace tetris::test_support

@@ -1,4 +1,4 @@
-#include "workloads/program_checks.h"
+#include "tests/support/program_checks.h"
 
 #include <algorithm>
 #include <array>
@@ -8,7 +8,7 @@
 #include "common/input_error.h"
 #include "memmgr/happens_before.h"
 
-namespace tetris::workloads {
+namespace tetris::test_support {
 namespace {
 
 struct Access {
@@ -165,4 +165,4 @@ std::optional<std::string> find_buffer_overflow(const Program& p, const CoreConf
   return std::nullopt;
 }
 
-}  // namespace tetris::workloads
+}  // namespace tetris::test_support

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-namespace tetris::cli {
+namespace tetris::pipeline {
 
 struct PlanRow {
   std::string planner;
@@ -34,4 +34,4 @@ struct RunReport {
   std::string html() const;
 };
 
-}  // namespace tetris::cli
+}  // namespace tetris::pipeline

@@ -1,4 +1,4 @@
-#include "apps/tetris/run_report.h"
+#include "pipeline/run_report.h"
 
 #include <iterator>
 #include <nlohmann/json.hpp>
@@ -7,7 +7,7 @@
 
 #include "common/text.h"
 
-namespace tetris::cli {
+namespace tetris::pipeline {
 namespace {
 
 double mib(std::uint64_t bytes) { return static_cast<double>(bytes) / (1 << 20); }
@@ -137,4 +137,4 @@ std::string RunReport::html() const {
   return fmt::to_string(out);
 }
 
-}  // namespace tetris::cli
+}  // namespace tetris::pipeline

@@ -1,5 +1,5 @@
-// Checks of a lowered program beyond what validate_program promises: the properties lowering
-// must guarantee and its tests use as the oracle. Each returns nullopt when the program passes,
+// Test oracle, not product code: checks of a lowered program beyond what validate_program promises,
+// the properties lowering must guarantee. Each returns nullopt when the program passes,
 // or a message naming the first violation (core, instruction, layer, tensor and bytes).
 #pragma once
 
@@ -9,7 +9,7 @@
 #include "common/machine_config.h"
 #include "common/trace.h"
 
-namespace tetris::workloads {
+namespace tetris::test_support {
 
 // Every byte of every activation and output tensor is stored exactly once, and nothing is
 // stored to an input or weight tensor.
@@ -24,4 +24,4 @@ std::optional<std::string> find_race(const Program& program);
 // compute, and the bytes stored from each buffer since the previous compute, are at most its size.
 std::optional<std::string> find_buffer_overflow(const Program& program, const CoreConfig& core);
 
-}  // namespace tetris::workloads
+}  // namespace tetris::test_support

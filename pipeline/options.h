@@ -1,0 +1,51 @@
+// Every option of the Tetris job and its default, in one place (like MiniMalloc's SolverParams):
+// the CLI, the benchmarks and the experiment scripts take their defaults from these structs.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "memmgr/instruction_liveness.h"
+#include "memmgr/planner.h"
+#include "workloads/lowering.h"
+
+namespace tetris::pipeline {
+
+// What to lower: a zoo name (workloads/models/) or a .yaml or .onnx file, and samples per
+// inference. Bytes per element come from the machine config, never from the model.
+struct ModelChoice {
+  std::string model = "resnet50";
+  std::uint64_t batch = 1;
+};
+
+struct AnalysisOptions {
+  // Base alignment of every planned tensor. From a model, the config's memory.alignment_bytes.
+  std::uint64_t alignment = 64;
+  // Instruction level: a tensor is cut into at most this many pieces. Memory and planning time
+  // grow with pieces; merging pieces is conservative (memmgr/instruction_liveness.h).
+  std::uint32_t max_pieces_per_tensor = memmgr::InstructionLivenessOptions{}.max_pieces_per_tensor;
+};
+
+struct SimulationOptions {
+  // Timing perturbation: none for exact timing; with a seed, run k uses seed + k.
+  std::optional<std::uint64_t> jitter_seed;
+  // Runs of the same plan; without a jitter seed the first is exact and run k uses seed k.
+  std::uint64_t runs = 1;
+};
+
+// The whole job (`tetris run`): lower, analyse, plan with every planner, simulate, report.
+struct JobOptions {
+  ModelChoice model;
+  // Fusion on, barrier sync, rows partition (workloads/lowering.h says why).
+  workloads::LoweringOptions lowering;
+  // max_pieces_per_tensor; the alignment is the machine's.
+  AnalysisOptions analysis;
+  // Seed 1, at most 2000 generations or 10 s, 2 threads (memmgr/planner.h). With the default
+  // time limit a run is reproducible only while 2000 generations take less than 10 s.
+  memmgr::PlannerOptions search;
+  // Simulate every plan, not only the Tetris instruction-level plan.
+  bool simulate_every_plan = false;
+};
+
+}  // namespace tetris::pipeline

@@ -1,0 +1,196 @@
+#include "pipeline/pipeline.h"
+
+#include <filesystem>
+#include <map>
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+#include "common/file_io.h"
+#include "common/input_error.h"
+#include "common/trace_io.h"
+#include "memmgr/happens_before.h"
+#include "memmgr/instruction_liveness.h"
+#include "memmgr/minimalloc_csv.h"
+#include "memmgr/plan_io.h"
+#include "memmgr/plan_svg.h"
+#include "memmgr/problem_io.h"
+#include "memmgr/topology_liveness.h"
+#include "sim/address_map.h"
+#include "sim/simulator.h"
+#include "workloads/lowering.h"
+#include "workloads/model_loader.h"
+
+namespace tetris::pipeline {
+namespace {
+
+memmgr::InstructionLivenessOptions instruction_options(const AnalysisOptions& options) {
+  return {options.alignment, options.max_pieces_per_tensor};
+}
+
+// Colour pieces by the layer that produced their tensor.
+std::vector<std::uint32_t> producer_groups(const Program& program, const memmgr::Problem& problem) {
+  std::map<std::string_view, std::uint32_t> by_name;
+  for (const Tensor& t : program.tensors) by_name[t.name] = t.producer.value_or(0);
+  std::vector<std::uint32_t> groups;
+  for (const auto& buffer : problem.buffers()) groups.push_back(by_name[buffer.name]);
+  return groups;
+}
+
+void tell(const StatusFn& status, const std::string& text) {
+  if (status) status(text);
+}
+
+}  // namespace
+
+Lowered lower(const ModelChoice& choice, const MachineConfig& config, const workloads::LoweringOptions& options) {
+  workloads::Model model = workloads::load_model(choice.model, {choice.batch, config.core.element_bytes});
+  Program program = workloads::lower(model, config, options);
+  return {std::move(model), std::move(program)};
+}
+
+std::string_view to_string(Level level) { return level == Level::topology ? "topology" : "instruction"; }
+
+std::optional<Level> parse_level(std::string_view text) {
+  if (text == "topology") return Level::topology;
+  if (text == "instruction") return Level::instruction;
+  return std::nullopt;
+}
+
+Liveness analyse(const Program& program, const AnalysisOptions& options, std::string_view origin) {
+  memmgr::Problem topology = memmgr::topology_liveness(program, options.alignment, origin);
+  const memmgr::HappensBefore hb = memmgr::HappensBefore::analyze(program, origin);
+  memmgr::Problem instruction = memmgr::instruction_liveness(program, hb, instruction_options(options), origin);
+  return {std::move(topology), std::move(instruction), hb.total_instructions(), hb.epoch_count()};
+}
+
+memmgr::Problem analyse_at(Level level, const Program& program, const AnalysisOptions& options,
+                           std::string_view origin) {
+  if (level == Level::topology) return memmgr::topology_liveness(program, options.alignment, origin);
+  const memmgr::HappensBefore hb = memmgr::HappensBefore::analyze(program, origin);
+  return memmgr::instruction_liveness(program, hb, instruction_options(options), origin);
+}
+
+memmgr::Problem load_problem(const std::string& path, Level level, const AnalysisOptions& options) {
+  if (path.ends_with(".csv")) return memmgr::read_minimalloc_csv_file(path);
+  if (path.ends_with(".yaml") || path.ends_with(".json")) return memmgr::read_problem_file(path);
+  if (options.alignment == 0) throw InputError({"--alignment"}, "must be at least 1");
+  return analyse_at(level, read_trace_file(path), options, path);
+}
+
+std::string Plan::name() const { return fmt::format("{}-{}", planner, to_string(level)); }
+
+Plan plan(const memmgr::Problem& problem, Level level, const memmgr::PlannerInfo& planner,
+          const memmgr::PlannerOptions& options) {
+  Plan plan{std::string(planner.name), level, planner.plan(problem, options), {}, std::nullopt};
+  plan.violation = memmgr::validate_plan(problem, plan.result.offsets);
+  plan.file = memmgr::make_plan_file(problem, plan.result, options.seed);
+  return plan;
+}
+
+std::vector<Plan> plan_all(const Liveness& liveness, const memmgr::PlannerOptions& options, const StatusFn& status) {
+  std::vector<Plan> plans;
+  for (const memmgr::PlannerInfo& planner : memmgr::planners()) {
+    std::vector<Level> levels = {Level::topology};
+    if (planner.name == "tetris") levels.insert(levels.begin(), Level::instruction);
+    for (const Level level : levels) {
+      tell(status, fmt::format("planning with {} ({} level)", planner.name, to_string(level)));
+      const memmgr::Problem& problem = liveness.at(level);
+      Plan made = plan(problem, level, planner, options);
+      // These problems have no capacity, so any violation is the planner's fault.
+      if (made.violation)
+        throw std::logic_error(fmt::format("planner {} made an invalid plan: {}", planner.name,
+                                           made.violation->describe(problem)));
+      plans.push_back(std::move(made));
+    }
+  }
+  return plans;
+}
+
+sim::SimReport simulate(const Program& program, const MachineConfig& config, const std::optional<PlanFile>& plan,
+                        std::string_view trace_label, std::string_view plan_label, const SimulationOptions& options,
+                        const StatusFn& status) {
+  if (options.runs == 0) throw InputError({"--runs"}, "must be at least 1");
+  const sim::AddressMap addresses = plan ? sim::AddressMap::from_plan(program, config, *plan, plan_label)
+                                         : sim::AddressMap::naive(program, config, trace_label);
+  const sim::Simulator simulator(program, config, addresses);
+  sim::SimReport report{std::string(trace_label), addresses.source(), config.name, {}};
+  for (std::uint64_t run = 0; run < options.runs; ++run) {
+    const sim::Jitter timing = options.jitter_seed ? sim::Jitter(*options.jitter_seed + run)
+                               : run == 0          ? sim::Jitter()
+                                                   : sim::Jitter(run);
+    if (options.runs > 1 || status)
+      tell(status, fmt::format("simulating run {}/{} ({})", run + 1, options.runs,
+                               timing.enabled() ? fmt::format("jitter seed {}", *timing.seed()) : "exact timing"));
+    report.runs.push_back(simulator.run(timing));
+  }
+  return report;
+}
+
+Job run_job(const MachineConfig& config, const JobOptions& options, std::string_view trace_label,
+            const StatusFn& status) {
+  tell(status, fmt::format("lowering {} onto {} cores", options.model.model, config.cores));
+  Lowered lowered = lower(options.model, config, options.lowering);
+  const Program& program = lowered.program;
+
+  tell(status, "analysing liveness");
+  AnalysisOptions analysis = options.analysis;
+  analysis.alignment = config.memory.alignment_bytes;
+  Liveness liveness = analyse(program, analysis, trace_label);
+
+  RunReport report{.model = lowered.model.name, .config = config.name,
+                   .sync = std::string(workloads::to_string(options.lowering.sync)),
+                   .partition = std::string(workloads::to_string(options.lowering.partition)),
+                   .cores = config.cores, .instructions = liveness.instructions,
+                   .tensors = liveness.topology.buffers().size(), .pieces = liveness.instruction.pieces().size(),
+                   .topology_bound = liveness.topology.lower_bound(),
+                   .instruction_bound = liveness.instruction.lower_bound(), .seed = options.search.seed, .rows = {}};
+  std::vector<Plan> plans = plan_all(liveness, options.search, status);
+
+  Job job{std::move(lowered), std::move(liveness), {}, {}, {}, false};
+  for (const Plan& made : plans) {
+    const memmgr::Problem& problem = job.liveness.at(made.level);
+    const bool tetris_instruction = made.planner == "tetris" && made.level == Level::instruction;
+    PlanRow row{made.planner, std::string(to_string(made.level)), made.result.peak, made.result.seconds,
+                std::nullopt, std::nullopt, std::nullopt, {}};
+    if (made.planner == "tetris") row.generations = made.result.generations;
+    const auto groups = producer_groups(job.lowered.program, problem);
+    row.svg = memmgr::plan_to_svg(
+        problem, made.result.offsets,
+        {.title = fmt::format("{} ({}): {}", made.planner, to_string(made.level), job.lowered.model.name),
+         .width = 900, .height = 420, .groups = groups});
+    if (tetris_instruction)
+      job.layout_svg = memmgr::plan_to_svg(
+          problem, made.result.offsets,
+          {.title = fmt::format("Tetris plan of {} on {}", job.lowered.model.name, config.name),
+           .width = 1200, .height = 600, .groups = groups});
+    if (options.simulate_every_plan || tetris_instruction) {
+      tell(status, fmt::format("simulating the {} plan", made.planner));
+      const sim::SimReport simulated =
+          simulate(job.lowered.program, config, made.file, trace_label, made.name());
+      const sim::RunResult& run = simulated.runs.front();
+      row.conflicts = run.conflict_count;  // already counts reads of never-written bytes
+      row.cycles = run.cycles;
+      job.any_conflict |= *row.conflicts > 0 || run.deadlock.has_value();
+    }
+    report.rows.push_back(std::move(row));
+  }
+  job.plans = std::move(plans);
+  job.report = std::move(report);
+  return job;
+}
+
+void write_job_folder(const Job& job, const MachineConfig& config, const std::string& dir) {
+  const std::filesystem::path root(dir);
+  std::filesystem::create_directories(root / "plans");
+  write_text_file_atomically((root / "config.yaml").string(), to_yaml(config));
+  write_trace_file(job.lowered.program, (root / "trace.trace").string());
+  for (const Plan& made : job.plans)
+    write_text_file_atomically((root / "plans" / (made.name() + ".yaml")).string(), plan_to_yaml(made.file));
+  write_text_file_atomically((root / "layout.svg").string(), job.layout_svg);
+  write_text_file_atomically((root / "report.json").string(), job.report.json());
+  write_text_file_atomically((root / "report.csv").string(), job.report.csv());
+  write_text_file_atomically((root / "report.html").string(), job.report.html());
+}
+
+}  // namespace tetris::pipeline

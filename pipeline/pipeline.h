@@ -1,0 +1,116 @@
+// The Tetris job as stages, each a function from plain values to plain values:
+// model -> lowered program -> liveness -> plans -> simulation -> report. The CLI, benchmarks and scripts call these.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/machine_config.h"
+#include "common/plan_file.h"
+#include "common/trace.h"
+#include "memmgr/plan_validator.h"
+#include "memmgr/planner.h"
+#include "memmgr/problem.h"
+#include "pipeline/options.h"
+#include "pipeline/run_report.h"
+#include "sim/sim_report.h"
+#include "workloads/model.h"
+
+namespace tetris::pipeline {
+
+// What a stage tells whoever shows progress (one short line, e.g. "analysing liveness").
+using StatusFn = std::function<void(const std::string&)>;
+
+// ---- lower ----
+
+struct Lowered {
+  workloads::Model model;
+  Program program;  // passes validate_program
+};
+
+// Loads the model (zoo name or file) at the machine's bytes per element and lowers it onto the
+// machine's cores. InputError for a bad model or one that does not fit the cores' buffers.
+Lowered lower(const ModelChoice& choice, const MachineConfig& config, const workloads::LoweringOptions& options);
+
+// ---- analyse ----
+
+enum class Level : std::uint8_t { topology, instruction };
+std::string_view to_string(Level level);
+std::optional<Level> parse_level(std::string_view text);
+
+struct Liveness {
+  memmgr::Problem topology;
+  memmgr::Problem instruction;
+  std::uint64_t instructions = 0;  // in all streams
+  std::uint64_t sync_epochs = 0;   // of the happens-before analysis
+
+  const memmgr::Problem& at(Level level) const { return level == Level::topology ? topology : instruction; }
+};
+
+// Liveness of `program` at both levels; `origin` names it in the problems (a trace path).
+Liveness analyse(const Program& program, const AnalysisOptions& options, std::string_view origin);
+// One level only (what `tetris plan TRACE` needs).
+memmgr::Problem analyse_at(Level level, const Program& program, const AnalysisOptions& options,
+                           std::string_view origin);
+
+// A problem from a file: a MiniMalloc CSV, a problem (.yaml/.json), or else a trace analysed at
+// `level`. InputError naming the file or option on bad input.
+memmgr::Problem load_problem(const std::string& path, Level level, const AnalysisOptions& options);
+
+// ---- plan ----
+
+struct Plan {
+  std::string planner;
+  Level level = Level::topology;  // which liveness it was made on
+  memmgr::PlanResult result;
+  PlanFile file;
+  // What validate_plan found wrong with it (over capacity, or a planner bug); none when safe.
+  std::optional<memmgr::PlanViolation> violation;
+
+  std::string name() const;  // "tetris-instruction": the plan's file stem in a run folder
+};
+
+// Plans `problem` with `planner` and validates the plan against the problem.
+Plan plan(const memmgr::Problem& problem, Level level, const memmgr::PlannerInfo& planner,
+          const memmgr::PlannerOptions& options);
+
+// The Tetris planner on both levels (to separate what the liveness and the search each give),
+// every baseline on topology-level liveness, as their originals work; in the registry's order.
+// A plan that fails validation is a bug in its planner: std::logic_error.
+std::vector<Plan> plan_all(const Liveness& liveness, const memmgr::PlannerOptions& options,
+                           const StatusFn& status = {});
+
+// ---- simulate ----
+
+// Simulates `program` on the machine with `plan` (the naive plan when none) `options.runs`
+// times. `trace_label` and `plan_label` name the inputs in the report.
+sim::SimReport simulate(const Program& program, const MachineConfig& config, const std::optional<PlanFile>& plan,
+                        std::string_view trace_label, std::string_view plan_label,
+                        const SimulationOptions& options = {}, const StatusFn& status = {});
+
+// ---- the whole job ----
+
+struct Job {
+  Lowered lowered;
+  Liveness liveness;
+  std::vector<Plan> plans;
+  RunReport report;
+  std::string layout_svg;     // the Tetris instruction-level plan, drawn large
+  bool any_conflict = false;  // a simulated plan read clobbered data or deadlocked
+};
+
+// Lower, analyse, plan with every planner, simulate the Tetris plan (every plan with
+// options.simulate_every_plan), and report. `trace_label` names the trace in the problems and
+// plans (the run folder's trace path).
+Job run_job(const MachineConfig& config, const JobOptions& options, std::string_view trace_label,
+            const StatusFn& status = {});
+
+// Writes the job's files into `dir`: config.yaml, trace.trace, plans/, report.json/csv/html and
+// layout.svg. run_job should have been told dir/trace.trace as the trace's label.
+void write_job_folder(const Job& job, const MachineConfig& config, const std::string& dir);
+
+}  // namespace tetris::pipeline
