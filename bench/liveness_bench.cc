@@ -7,11 +7,7 @@
 #include <fmt/format.h>
 
 #include "common/machine_config.h"
-#include "memmgr/happens_before.h"
-#include "memmgr/instruction_liveness.h"
-#include "memmgr/topology_liveness.h"
-#include "workloads/lowering.h"
-#include "workloads/model_loader.h"
+#include "pipeline/pipeline.h"
 
 namespace {
 
@@ -19,15 +15,16 @@ using namespace tetris;
 
 void analyse_resnet50(benchmark::State& state, std::uint32_t cores, workloads::SyncMode sync) {
   const MachineConfig config = load_machine_config(fmt::format("cambricon-x-{}core", cores));
-  const workloads::Model model = workloads::load_model("resnet50", {1, config.core.element_bytes});
-  const Program program = workloads::lower(model, config, {true, sync, workloads::PartitionMode::rows});
-  const std::uint64_t alignment = config.memory.alignment_bytes;
+  workloads::LoweringOptions lowering;
+  lowering.sync = sync;
+  const Program program = pipeline::lower({.model = "resnet50", .batch = 1}, config, lowering).program;
+  pipeline::AnalysisOptions analysis;
+  analysis.alignment = config.memory.alignment_bytes;
   std::uint64_t pieces = 0, conflicts = 0, runs = 0;
   for (auto _ : state) {
-    const memmgr::Problem topology = memmgr::topology_liveness(program, alignment, "resnet50");
-    const memmgr::HappensBefore hb = memmgr::HappensBefore::analyze(program, "resnet50");
-    const memmgr::Problem instruction = memmgr::instruction_liveness(program, hb, {alignment, 1024}, "resnet50");
-    benchmark::DoNotOptimize(topology.lower_bound() + instruction.lower_bound());
+    const pipeline::Liveness liveness = pipeline::analyse(program, analysis, "resnet50");
+    const memmgr::Problem& instruction = liveness.instruction;
+    benchmark::DoNotOptimize(liveness.topology.lower_bound() + instruction.lower_bound());
     pieces = instruction.pieces().size();
     conflicts = instruction.conflict_count();
     runs = instruction.conflict_run_count();

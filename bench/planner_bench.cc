@@ -9,10 +9,7 @@
 
 #include "common/machine_config.h"
 #include "memmgr/genetic_planner.h"
-#include "memmgr/happens_before.h"
-#include "memmgr/instruction_liveness.h"
-#include "workloads/lowering.h"
-#include "workloads/model_loader.h"
+#include "pipeline/pipeline.h"
 
 namespace {
 
@@ -21,11 +18,12 @@ using namespace tetris;
 const memmgr::Problem& resnet50_4core_p2p() {
   static const memmgr::Problem problem = [] {
     const MachineConfig config = load_machine_config("cambricon-x-4core");
-    const workloads::Model model = workloads::load_model("resnet50", {1, config.core.element_bytes});
-    const Program program =
-        workloads::lower(model, config, {true, workloads::SyncMode::p2p, workloads::PartitionMode::rows});
-    const memmgr::HappensBefore hb = memmgr::HappensBefore::analyze(program, "resnet50");
-    return memmgr::instruction_liveness(program, hb, {config.memory.alignment_bytes, 1024}, "resnet50");
+    workloads::LoweringOptions lowering;
+    lowering.sync = workloads::SyncMode::p2p;
+    const Program program = pipeline::lower({.model = "resnet50", .batch = 1}, config, lowering).program;
+    pipeline::AnalysisOptions analysis;
+    analysis.alignment = config.memory.alignment_bytes;
+    return pipeline::analyse_at(pipeline::Level::instruction, program, analysis, "resnet50");
   }();
   return problem;
 }

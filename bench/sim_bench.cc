@@ -1,7 +1,7 @@
 // Simulation speed (target: >= 5 M simulated instructions per second of wall time) on a
 // synthetic 16-core trace shaped like a lowered CNN: tiles of load, load (weights), compute,
 // store between barriers, about 1 M instructions; and ResNet-50 lowered onto 16 cores (target:
-// < 10 s and < 1 GiB end to end). libsystemc owns main(), so this is sc_main.
+// < 10 s and < 1 GiB end to end). libsystemc owns main(): sc_bench_main.cc runs it.
 #include <systemc>
 
 #include <benchmark/benchmark.h>
@@ -21,8 +21,6 @@
 #include "synthetic_trace.h"
 
 namespace {
-
-const bool kSystemcBannerOff = ::setenv("SC_COPYRIGHT_MESSAGE", "DISABLE", 1) == 0;
 
 void BM_Simulate(benchmark::State& state) {
   const tetris::Program program =
@@ -81,11 +79,3 @@ BENCHMARK_CAPTURE(BM_ResNet50, cores16_barrier_with_setup, tetris::workloads::Sy
 BENCHMARK_CAPTURE(BM_ResNet50, cores16_p2p_run, tetris::workloads::SyncMode::p2p, false)->Unit(benchmark::kMillisecond);
 
 }  // namespace
-
-int sc_main(int argc, char* argv[]) {
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return 0;
-}

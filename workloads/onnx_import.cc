@@ -7,9 +7,11 @@
 #include <onnx/shape_inference/implementation.h>
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <filesystem>
 #include <limits>
+#include <string_view>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -263,6 +265,18 @@ class Importer {
     throw InputError({file_}, fmt::format("node '{}' ({}): {}", label, node.op_type(), message));
   }
 
+  // A node being mapped to a layer, with its inputs split by kind (ONNX names, in input order).
+  struct NodeContext {
+    const onnx::NodeProto& node;
+    int index;
+    const std::vector<std::string>& acts;
+    const std::vector<std::string>& consts;
+  };
+
+  [[noreturn]] void fail(const NodeContext& n, const std::string& message) const {
+    fail(n.node, n.index, message);
+  }
+
   // Initializers are weights (older exporters also list them as graph inputs).
   void collect_constants(const onnx::GraphProto& graph) {
     for (const auto& init : graph.initializer()) {
@@ -361,26 +375,25 @@ class Importer {
   }
 
   // A constant consumed as an operand becomes a weight tensor the first time it is read.
-  TensorId weight(const onnx::NodeProto& node, int index, const std::string& name) {
+  TensorId weight(const NodeContext& n, const std::string& name) {
     Value& v = values_[name];
     if (v.tensor) return *v.tensor;
-    if (!v.dims) fail(node, index, fmt::format("the shape of constant '{}' is unknown", name));
+    if (!v.dims) fail(n, fmt::format("the shape of constant '{}' is unknown", name));
     std::vector<std::uint64_t> dims;
     for (const auto d : *v.dims) {
-      if (d < 0) fail(node, index, fmt::format("the shape of constant '{}' is not fully known", name));
+      if (d < 0) fail(n, fmt::format("the shape of constant '{}' is not fully known", name));
       dims.push_back(static_cast<std::uint64_t>(d));
     }
     v.tensor = builder_.add_weight(unique_tensor_name(name), dims, {file_});
     return *v.tensor;
   }
 
-  const Dims& known_dims(const onnx::NodeProto& node, int index, const std::string& name) {
+  const Dims& known_dims(const NodeContext& n, const std::string& name) {
     const Value& v = values_[name];
-    if (!v.dims) fail(node, index, fmt::format("ONNX shape inference gave no shape for '{}'", name));
+    if (!v.dims) fail(n, fmt::format("ONNX shape inference gave no shape for '{}'", name));
     for (const auto d : *v.dims)
       if (d < 0)
-        fail(node, index,
-             fmt::format("the shape of '{}' is not fully known ({})", name, fmt::join(*v.dims, "x")));
+        fail(n, fmt::format("the shape of '{}' is not fully known ({})", name, fmt::join(*v.dims, "x")));
     return *v.dims;
   }
 
@@ -392,18 +405,19 @@ class Importer {
   }
 
   // A window from ONNX attributes; auto_pad SAME_* pads so that out = ceil(in / stride).
-  Window window(const onnx::NodeProto& node, int index, const Dims& in, std::int64_t kh, std::int64_t kw) {
+  Window window(const NodeContext& n, const Dims& in, std::int64_t kh, std::int64_t kw) {
+    const onnx::NodeProto& node = n.node;
     Window w;
     w.kernel_h = static_cast<std::uint64_t>(kh), w.kernel_w = static_cast<std::uint64_t>(kw);
     const Dims strides = attr_ints(node, "strides").value_or(Dims{1, 1});
     const Dims dilations = attr_ints(node, "dilations").value_or(Dims{1, 1});
     const Dims pads = attr_ints(node, "pads").value_or(Dims{0, 0, 0, 0});
     if (strides.size() != 2 || dilations.size() != 2 || pads.size() != 4)
-      fail(node, index, "expected 2-D strides, dilations and 4 pads");
+      fail(n, "expected 2-D strides, dilations and 4 pads");
     for (const auto v : {kh, kw, strides[0], strides[1], dilations[0], dilations[1]})
-      if (v < 1) fail(node, index, "kernel, strides and dilations must be positive");
+      if (v < 1) fail(n, "kernel, strides and dilations must be positive");
     for (const auto p : pads)
-      if (p < 0) fail(node, index, "pads must not be negative");
+      if (p < 0) fail(n, "pads must not be negative");
     w.stride_h = static_cast<std::uint64_t>(strides[0]), w.stride_w = static_cast<std::uint64_t>(strides[1]);
     w.dilation_h = static_cast<std::uint64_t>(dilations[0]),
     w.dilation_w = static_cast<std::uint64_t>(dilations[1]);
@@ -427,14 +441,13 @@ class Importer {
   }
 
   // Normalises a possibly negative ONNX axis of a rank-`rank` tensor to an NCHW axis.
-  std::uint32_t nchw_axis(const onnx::NodeProto& node, int index, std::int64_t axis, std::size_t rank) {
+  std::uint32_t nchw_axis(const NodeContext& n, std::int64_t axis, std::size_t rank) {
     const auto r = static_cast<std::int64_t>(rank);
     if (axis < 0) axis += r;
-    if (axis < 0 || axis >= r)
-      fail(node, index, fmt::format("axis {} is out of range for rank {}", axis, rank));
-    if (axis > 3) fail(node, index, fmt::format("axis {} of a rank-{} tensor is beyond NCHW", axis, rank));
+    if (axis < 0 || axis >= r) fail(n, fmt::format("axis {} is out of range for rank {}", axis, rank));
+    if (axis > 3) fail(n, fmt::format("axis {} of a rank-{} tensor is beyond NCHW", axis, rank));
     if (rank > 4 && axis == 3)
-      fail(node, index, "the W axis of a tensor of rank above 4 is folded with the later axes");
+      fail(n, "the W axis of a tensor of rank above 4 is folded with the later axes");
     return static_cast<std::uint32_t>(axis);
   }
 
@@ -464,7 +477,7 @@ class Importer {
         fail(node, index,
              fmt::format("only the first output is supported, but '{}' is read", node.output(i)));
 
-    LayerSpec spec = map_node(node, index, activations, constants);
+    LayerSpec spec = map_node({node, index, activations, constants});
     spec.name = unique_layer_name(node, index);
     spec.output_name = unique_tensor_name(node.output(0));
     spec.where = {file_};
@@ -495,182 +508,267 @@ class Importer {
                        fmt::join(d, "x")));
   }
 
-  LayerSpec map_node(const onnx::NodeProto& node, int index, const std::vector<std::string>& acts,
-                     const std::vector<std::string>& consts) {
-    const std::string& op = node.op_type();
-    LayerSpec spec;
-    auto act = [&](const std::string& name) { return *values_[name].tensor; };
-    auto single_activation = [&] {
-      if (acts.size() != 1 || node.input(0) != acts[0])
-        fail(node, index, "expected one activation input, first");
-      spec.inputs = {act(acts[0])};
+  // Adding an operator is adding a row here (the table is sorted by name) and a handler.
+  LayerSpec map_node(const NodeContext& n) {
+    using Handler = LayerSpec (Importer::*)(const NodeContext&);
+    struct Row {
+      std::string_view op;
+      Handler map;
     };
-    auto weights_from = [&](int first) {
-      std::vector<TensorId> w;
-      for (int i = first; i < node.input_size(); ++i) {
-        if (node.input(i).empty()) continue;
-        if (!values_[node.input(i)].constant)
-          fail(node, index, fmt::format("input {} ('{}') must be a constant (a weight)", i, node.input(i)));
-        w.push_back(weight(node, index, node.input(i)));
-      }
-      return w;
-    };
-    auto rank4 = [&](const std::string& name) -> const Dims& {
-      const Dims& d = known_dims(node, index, name);
-      if (d.size() != 4)
-        fail(node, index, fmt::format("only 2-D (rank 4) inputs are supported, got rank {}", d.size()));
-      return d;
-    };
+    static constexpr auto kHandlers = std::to_array<Row>({
+        {"Add", &Importer::map_eltwise},
+        {"AveragePool", &Importer::map_pool},
+        {"BatchNormalization", &Importer::map_batch_norm},
+        {"Clip", &Importer::map_clip},
+        {"Concat", &Importer::map_concat},
+        {"Conv", &Importer::map_conv},
+        {"Div", &Importer::map_eltwise},
+        {"Dropout", &Importer::map_dropout},
+        {"Flatten", &Importer::map_flatten},
+        {"Gemm", &Importer::map_matmul},
+        {"GlobalAveragePool", &Importer::map_global_pool},
+        {"Identity", &Importer::map_view},
+        {"LRN", &Importer::map_lrn},
+        {"MatMul", &Importer::map_matmul},
+        {"MaxPool", &Importer::map_pool},
+        {"Mul", &Importer::map_eltwise},
+        {"Relu", &Importer::map_activation},
+        {"Reshape", &Importer::map_view},
+        {"Sigmoid", &Importer::map_activation},
+        {"Softmax", &Importer::map_softmax},
+        {"Squeeze", &Importer::map_view},
+        {"Sub", &Importer::map_eltwise},
+        {"Sum", &Importer::map_eltwise},
+        {"Transpose", &Importer::map_transpose},
+        {"Unsqueeze", &Importer::map_view},
+    });
+    static_assert(std::ranges::is_sorted(kHandlers, {}, &Row::op));
+    const std::string_view op = n.node.op_type();
+    const auto* row = std::ranges::lower_bound(kHandlers, op, {}, &Row::op);
+    if (row == kHandlers.end() || row->op != op) fail(n, "unsupported operator");
+    return (this->*row->map)(n);
+  }
 
-    if (op == "Conv") {
-      single_activation();
-      const Dims& in = rank4(acts[0]);
-      if (node.input_size() < 2 || !values_[node.input(1)].constant)
-        fail(node, index, "the weights must be constants");
-      const Dims& w = known_dims(node, index, node.input(1));
-      if (w.size() != 4) fail(node, index, "the weights must have rank 4");
-      const Dims kernel = attr_ints(node, "kernel_shape").value_or(Dims{w[2], w[3]});
-      if (kernel.size() != 2) fail(node, index, "only 2-D kernels are supported");
-      ConvParams p;
-      p.window = window(node, index, in, kernel[0], kernel[1]);
-      p.out_channels = static_cast<std::uint64_t>(w[0]);
-      const std::int64_t groups = attr_int(node, "group", 1);
-      if (groups < 1) fail(node, index, "group must be positive");
-      p.groups = static_cast<std::uint64_t>(groups);
-      spec.weights = weights_from(1);
-      p.bias = spec.weights->size() > 1;
-      spec.op = Op::conv, spec.params = p;
-    } else if (op == "Gemm" || op == "MatMul") {
-      single_activation();
-      const Dims& in = known_dims(node, index, acts[0]);
-      if (in.size() != 2)
-        fail(node, index, fmt::format("the activation must have rank 2, got rank {}", in.size()));
-      if (attr_int(node, "transA", 0) != 0) fail(node, index, "transA = 1 is not supported");
-      if (node.input_size() < 2 || !values_[node.input(1)].constant)
-        fail(node, index, "the second operand must be a constant (a weight)");
-      const Dims& b = known_dims(node, index, node.input(1));
-      if (b.size() != 2) fail(node, index, "the weight must have rank 2");
-      const bool trans_b = op == "Gemm" && attr_int(node, "transB", 0) != 0;
-      spec.weights = weights_from(1);
-      spec.op = Op::fully_connected;
-      spec.params =
-          FullyConnectedParams{static_cast<std::uint64_t>(trans_b ? b[0] : b[1]), spec.weights->size() > 1};
-    } else if (op == "MaxPool" || op == "AveragePool") {
-      single_activation();
-      const Dims& in = rank4(acts[0]);
-      const auto kernel = attr_ints(node, "kernel_shape");
-      if (!kernel || kernel->size() != 2) fail(node, index, "kernel_shape must give 2 dimensions");
-      spec.op = op == "MaxPool" ? Op::max_pool : Op::avg_pool;
-      spec.params = PoolParams{window(node, index, in, (*kernel)[0], (*kernel)[1]),
-                               attr_int(node, "ceil_mode", 0) != 0};
-    } else if (op == "GlobalAveragePool") {
-      single_activation();
-      rank4(acts[0]);
-      spec.op = Op::global_avg_pool;
-    } else if (op == "Relu" || op == "Sigmoid") {
-      single_activation();
-      spec.op = op == "Relu" ? Op::relu : Op::sigmoid;
-    } else if (op == "Clip") {
-      single_activation();
-      // Opset 11 moved the bounds from attributes to constant inputs.
-      std::optional<double> low = attr_float(node, "min", -3.4028234663852886e38f);
-      std::optional<double> high = attr_float(node, "max", 3.4028234663852886e38f);
-      if (node.input_size() > 1 && !node.input(1).empty()) low = constant_scalar(node.input(1));
-      if (node.input_size() > 2 && !node.input(2).empty()) high = constant_scalar(node.input(2));
-      if (!low || !high) fail(node, index, "the bounds must be scalar constants");
-      if (*low == 0 && *high == 6)
-        spec.op = Op::relu6;
-      else if (*low == 0 && *high > 1e38)
-        spec.op = Op::relu;
-      else
-        fail(node, index,
-             fmt::format("only Clip(0, 6) (ReLU6) and Clip(0, inf) (ReLU) are supported, got ({}, {})", *low,
-                         *high));
-    } else if (op == "BatchNormalization") {
-      single_activation();
-      spec.weights = weights_from(1);
-      if (spec.weights->size() != 4) fail(node, index, "expected scale, bias, mean and variance constants");
-      spec.op = Op::batch_norm;
-      spec.params = BatchNormParams{attr_float(node, "epsilon", 1e-5f)};
-    } else if (op == "Add" || op == "Sum" || op == "Mul" || op == "Sub" || op == "Div") {
-      const bool adds = op == "Add" || op == "Sum" || op == "Sub";
-      if (consts.empty() && acts.size() >= 2 && op != "Sub" && op != "Div") {
-        const std::size_t rank = known_dims(node, index, acts[0]).size();
-        for (const auto& a : acts) {
-          if (known_dims(node, index, a).size() != rank)
-            fail(node, index, "broadcasting between activations of different ranks is not supported");
-          spec.inputs.push_back(act(a));
-        }
-        spec.op = adds ? Op::add : Op::mul;
-      } else if (acts.size() == 1 && consts.size() == 1 &&
-                 (node.input(0) == acts[0] || op == "Add" || op == "Mul")) {
-        // An activation with a constant operand: a (per-channel or broadcast) bias or scale.
-        spec.inputs = {act(acts[0])};
-        spec.weights = std::vector<TensorId>{weight(node, index, consts[0])};
-        spec.op = adds ? Op::bias : Op::scale;
-        if (!adds) spec.params = ScaleParams{false};
-      } else {
-        fail(node, index,
-             fmt::format("{} activation and {} constant operands are not supported", acts.size(),
-                         consts.size()));
-      }
-    } else if (op == "Concat") {
-      if (!consts.empty()) fail(node, index, "concatenating constants with activations is not supported");
-      for (const auto& a : acts) spec.inputs.push_back(act(a));
-      const auto* axis = find_attribute(node, "axis");
-      if (!axis) fail(node, index, "the axis attribute is required");
-      spec.op = Op::concat;
-      spec.params = AxisParams{nchw_axis(node, index, axis->i(), known_dims(node, index, acts[0]).size())};
-    } else if (op == "LRN") {
-      single_activation();
-      const std::int64_t size = attr_int(node, "size", 0);
-      if (size < 1) fail(node, index, "size must be positive");
-      spec.op = Op::lrn;
-      spec.params = LrnParams{static_cast<std::uint64_t>(size), attr_float(node, "alpha", 1e-4f),
-                              attr_float(node, "beta", 0.75f), attr_float(node, "bias", 1.0f)};
-    } else if (op == "Softmax") {
-      single_activation();
-      const std::size_t rank = known_dims(node, index, acts[0]).size();
-      spec.op = Op::softmax;
-      spec.params = AxisParams{nchw_axis(node, index, attr_int(node, "axis", opset_ < 13 ? 1 : -1), rank)};
-    } else if (op == "Flatten") {
-      single_activation();
-      if (attr_int(node, "axis", 1) != 1) fail(node, index, "only axis = 1 (keep the batch) is supported");
-      spec.op = Op::flatten;
-    } else if (op == "Reshape" || op == "Squeeze" || op == "Unsqueeze" || op == "Identity") {
-      single_activation();
-      const Dims& out = known_dims(node, index, node.output(0));
-      if (out.empty() || out[0] != file_batch_)
-        fail(node, index,
-             fmt::format("the output {} does not keep the batch ({}) as the leading dimension",
-                         fmt::join(out, "x"), file_batch_));
-      ReshapeParams p;
-      p.shape.assign(out.begin() + 1, out.end());
-      if (p.shape.empty()) p.shape = {1};
-      spec.op = Op::reshape, spec.params = p;
-    } else if (op == "Transpose") {
-      single_activation();
-      const Dims& in = known_dims(node, index, acts[0]);
-      Dims perm = attr_ints(node, "perm").value_or(Dims{});
-      if (perm.empty())
-        for (std::size_t i = in.size(); i-- > 0;) perm.push_back(static_cast<std::int64_t>(i));
-      if (perm.size() != in.size() || perm[0] != 0)
-        fail(node, index, fmt::format("perm [{}] must keep the batch axis first", fmt::join(perm, ", ")));
-      TransposeParams p;
-      for (const auto a : perm) {
-        if (a < 0 || a >= static_cast<std::int64_t>(in.size()))
-          fail(node, index, "perm is not a permutation");
-        p.perm.push_back(static_cast<std::uint32_t>(a));
-      }
-      p.sample_dims.assign(in.begin() + 1, in.end());
-      spec.op = Op::transpose, spec.params = p;
-    } else if (op == "Dropout") {
-      single_activation();
-      spec.op = Op::dropout;
-      spec.params = DropoutParams{attr_float(node, "ratio", 0.5f)};
-    } else {
-      fail(node, index, "unsupported operator");
+  TensorId act(const std::string& name) { return *values_[name].tensor; }
+
+  // A layer of the node's one activation, which must be its first input.
+  LayerSpec unary_layer(const NodeContext& n) {
+    if (n.acts.size() != 1 || n.node.input(0) != n.acts[0]) fail(n, "expected one activation input, first");
+    LayerSpec spec;
+    spec.inputs = {act(n.acts[0])};
+    return spec;
+  }
+
+  std::vector<TensorId> weights_from(const NodeContext& n, int first) {
+    std::vector<TensorId> w;
+    for (int i = first; i < n.node.input_size(); ++i) {
+      const std::string& name = n.node.input(i);
+      if (name.empty()) continue;
+      if (!values_[name].constant)
+        fail(n, fmt::format("input {} ('{}') must be a constant (a weight)", i, name));
+      w.push_back(weight(n, name));
     }
+    return w;
+  }
+
+  const Dims& rank4(const NodeContext& n, const std::string& name) {
+    const Dims& d = known_dims(n, name);
+    if (d.size() != 4) fail(n, fmt::format("only 2-D (rank 4) inputs are supported, got rank {}", d.size()));
+    return d;
+  }
+
+  LayerSpec map_conv(const NodeContext& n) {
+    const onnx::NodeProto& node = n.node;
+    LayerSpec spec = unary_layer(n);
+    const Dims& in = rank4(n, n.acts[0]);
+    if (node.input_size() < 2 || !values_[node.input(1)].constant) fail(n, "the weights must be constants");
+    const Dims& w = known_dims(n, node.input(1));
+    if (w.size() != 4) fail(n, "the weights must have rank 4");
+    const Dims kernel = attr_ints(node, "kernel_shape").value_or(Dims{w[2], w[3]});
+    if (kernel.size() != 2) fail(n, "only 2-D kernels are supported");
+    ConvParams p;
+    p.window = window(n, in, kernel[0], kernel[1]);
+    p.out_channels = static_cast<std::uint64_t>(w[0]);
+    const std::int64_t groups = attr_int(node, "group", 1);
+    if (groups < 1) fail(n, "group must be positive");
+    p.groups = static_cast<std::uint64_t>(groups);
+    spec.weights = weights_from(n, 1);
+    p.bias = spec.weights->size() > 1;
+    spec.op = Op::conv, spec.params = p;
+    return spec;
+  }
+
+  // Gemm and MatMul of an activation by a constant matrix.
+  LayerSpec map_matmul(const NodeContext& n) {
+    const onnx::NodeProto& node = n.node;
+    LayerSpec spec = unary_layer(n);
+    const Dims& in = known_dims(n, n.acts[0]);
+    if (in.size() != 2) fail(n, fmt::format("the activation must have rank 2, got rank {}", in.size()));
+    if (attr_int(node, "transA", 0) != 0) fail(n, "transA = 1 is not supported");
+    if (node.input_size() < 2 || !values_[node.input(1)].constant)
+      fail(n, "the second operand must be a constant (a weight)");
+    const Dims& b = known_dims(n, node.input(1));
+    if (b.size() != 2) fail(n, "the weight must have rank 2");
+    const bool trans_b = node.op_type() == "Gemm" && attr_int(node, "transB", 0) != 0;
+    spec.weights = weights_from(n, 1);
+    spec.op = Op::fully_connected;
+    spec.params =
+        FullyConnectedParams{static_cast<std::uint64_t>(trans_b ? b[0] : b[1]), spec.weights->size() > 1};
+    return spec;
+  }
+
+  LayerSpec map_pool(const NodeContext& n) {
+    LayerSpec spec = unary_layer(n);
+    const Dims& in = rank4(n, n.acts[0]);
+    const auto kernel = attr_ints(n.node, "kernel_shape");
+    if (!kernel || kernel->size() != 2) fail(n, "kernel_shape must give 2 dimensions");
+    spec.op = n.node.op_type() == "MaxPool" ? Op::max_pool : Op::avg_pool;
+    spec.params =
+        PoolParams{window(n, in, (*kernel)[0], (*kernel)[1]), attr_int(n.node, "ceil_mode", 0) != 0};
+    return spec;
+  }
+
+  LayerSpec map_global_pool(const NodeContext& n) {
+    LayerSpec spec = unary_layer(n);
+    rank4(n, n.acts[0]);
+    spec.op = Op::global_avg_pool;
+    return spec;
+  }
+
+  LayerSpec map_activation(const NodeContext& n) {
+    LayerSpec spec = unary_layer(n);
+    spec.op = n.node.op_type() == "Relu" ? Op::relu : Op::sigmoid;
+    return spec;
+  }
+
+  LayerSpec map_clip(const NodeContext& n) {
+    const onnx::NodeProto& node = n.node;
+    LayerSpec spec = unary_layer(n);
+    // Opset 11 moved the bounds from attributes to constant inputs.
+    std::optional<double> low = attr_float(node, "min", -3.4028234663852886e38f);
+    std::optional<double> high = attr_float(node, "max", 3.4028234663852886e38f);
+    if (node.input_size() > 1 && !node.input(1).empty()) low = constant_scalar(node.input(1));
+    if (node.input_size() > 2 && !node.input(2).empty()) high = constant_scalar(node.input(2));
+    if (!low || !high) fail(n, "the bounds must be scalar constants");
+    if (*low == 0 && *high == 6)
+      spec.op = Op::relu6;
+    else if (*low == 0 && *high > 1e38)
+      spec.op = Op::relu;
+    else
+      fail(n, fmt::format("only Clip(0, 6) (ReLU6) and Clip(0, inf) (ReLU) are supported, got ({}, {})", *low,
+                          *high));
+    return spec;
+  }
+
+  LayerSpec map_batch_norm(const NodeContext& n) {
+    LayerSpec spec = unary_layer(n);
+    spec.weights = weights_from(n, 1);
+    if (spec.weights->size() != 4) fail(n, "expected scale, bias, mean and variance constants");
+    spec.op = Op::batch_norm;
+    spec.params = BatchNormParams{attr_float(n.node, "epsilon", 1e-5f)};
+    return spec;
+  }
+
+  // Add, Sum, Sub, Mul and Div: of activations alike, or of an activation and a constant.
+  LayerSpec map_eltwise(const NodeContext& n) {
+    const std::string& op = n.node.op_type();
+    const bool adds = op == "Add" || op == "Sum" || op == "Sub";
+    LayerSpec spec;
+    if (n.consts.empty() && n.acts.size() >= 2 && op != "Sub" && op != "Div") {
+      const std::size_t rank = known_dims(n, n.acts[0]).size();
+      for (const auto& a : n.acts) {
+        if (known_dims(n, a).size() != rank)
+          fail(n, "broadcasting between activations of different ranks is not supported");
+        spec.inputs.push_back(act(a));
+      }
+      spec.op = adds ? Op::add : Op::mul;
+    } else if (n.acts.size() == 1 && n.consts.size() == 1 &&
+               (n.node.input(0) == n.acts[0] || op == "Add" || op == "Mul")) {
+      // An activation with a constant operand: a (per-channel or broadcast) bias or scale.
+      spec.inputs = {act(n.acts[0])};
+      spec.weights = std::vector<TensorId>{weight(n, n.consts[0])};
+      spec.op = adds ? Op::bias : Op::scale;
+      if (!adds) spec.params = ScaleParams{false};
+    } else {
+      fail(n, fmt::format("{} activation and {} constant operands are not supported", n.acts.size(),
+                          n.consts.size()));
+    }
+    return spec;
+  }
+
+  LayerSpec map_concat(const NodeContext& n) {
+    if (!n.consts.empty()) fail(n, "concatenating constants with activations is not supported");
+    LayerSpec spec;
+    for (const auto& a : n.acts) spec.inputs.push_back(act(a));
+    const auto* axis = find_attribute(n.node, "axis");
+    if (!axis) fail(n, "the axis attribute is required");
+    spec.op = Op::concat;
+    spec.params = AxisParams{nchw_axis(n, axis->i(), known_dims(n, n.acts[0]).size())};
+    return spec;
+  }
+
+  LayerSpec map_lrn(const NodeContext& n) {
+    const onnx::NodeProto& node = n.node;
+    LayerSpec spec = unary_layer(n);
+    const std::int64_t size = attr_int(node, "size", 0);
+    if (size < 1) fail(n, "size must be positive");
+    spec.op = Op::lrn;
+    spec.params = LrnParams{static_cast<std::uint64_t>(size), attr_float(node, "alpha", 1e-4f),
+                            attr_float(node, "beta", 0.75f), attr_float(node, "bias", 1.0f)};
+    return spec;
+  }
+
+  LayerSpec map_softmax(const NodeContext& n) {
+    LayerSpec spec = unary_layer(n);
+    const std::size_t rank = known_dims(n, n.acts[0]).size();
+    spec.op = Op::softmax;
+    spec.params = AxisParams{nchw_axis(n, attr_int(n.node, "axis", opset_ < 13 ? 1 : -1), rank)};
+    return spec;
+  }
+
+  LayerSpec map_flatten(const NodeContext& n) {
+    LayerSpec spec = unary_layer(n);
+    if (attr_int(n.node, "axis", 1) != 1) fail(n, "only axis = 1 (keep the batch) is supported");
+    spec.op = Op::flatten;
+    return spec;
+  }
+
+  // Reshape, Squeeze, Unsqueeze and Identity: a new view, to the shape ONNX inferred.
+  LayerSpec map_view(const NodeContext& n) {
+    LayerSpec spec = unary_layer(n);
+    const Dims& out = known_dims(n, n.node.output(0));
+    if (out.empty() || out[0] != file_batch_)
+      fail(n, fmt::format("the output {} does not keep the batch ({}) as the leading dimension",
+                          fmt::join(out, "x"), file_batch_));
+    ReshapeParams p;
+    p.shape.assign(out.begin() + 1, out.end());
+    if (p.shape.empty()) p.shape = {1};
+    spec.op = Op::reshape, spec.params = p;
+    return spec;
+  }
+
+  LayerSpec map_transpose(const NodeContext& n) {
+    LayerSpec spec = unary_layer(n);
+    const Dims& in = known_dims(n, n.acts[0]);
+    Dims perm = attr_ints(n.node, "perm").value_or(Dims{});
+    if (perm.empty())
+      for (std::size_t i = in.size(); i-- > 0;) perm.push_back(static_cast<std::int64_t>(i));
+    if (perm.size() != in.size() || perm[0] != 0)
+      fail(n, fmt::format("perm [{}] must keep the batch axis first", fmt::join(perm, ", ")));
+    TransposeParams p;
+    for (const auto a : perm) {
+      if (a < 0 || a >= static_cast<std::int64_t>(in.size())) fail(n, "perm is not a permutation");
+      p.perm.push_back(static_cast<std::uint32_t>(a));
+    }
+    p.sample_dims.assign(in.begin() + 1, in.end());
+    spec.op = Op::transpose, spec.params = p;
+    return spec;
+  }
+
+  LayerSpec map_dropout(const NodeContext& n) {
+    LayerSpec spec = unary_layer(n);
+    spec.op = Op::dropout;
+    spec.params = DropoutParams{attr_float(n.node, "ratio", 0.5f)};
     return spec;
   }
 

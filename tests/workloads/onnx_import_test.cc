@@ -310,6 +310,20 @@ TEST(OnnxImportErrors, UnsupportedOperatorNamesTheNodeItsOpAndTheFile) {
       << error_of(path);
 }
 
+// Operators are looked up in a sorted table: names before, between and after its rows, a prefix of
+// a row and another case must all be refused alike.
+TEST(OnnxImportErrors, UnsupportedOperatorsAroundTheTableRows) {
+  for (const std::string op : {"Abs", "Cos", "Su", "Tanh", "Zeta", "relu"}) {
+    OnnxGraph g(13);
+    g.input("x", {1, 3, 8, 8});
+    g.node(op, {"x"}, {"y"});
+    g.output("y");
+    const std::string path = g.save(op + ".onnx");
+    EXPECT_NE(error_of(path).find(path + ": node '#0' (" + op + "): unsupported operator"), std::string::npos)
+        << error_of(path);
+  }
+}
+
 TEST(OnnxImportErrors, UnsupportedUsesOfSupportedOperators) {
   OnnxGraph g(11);
   g.input("x", {1, 4, 8, 8});

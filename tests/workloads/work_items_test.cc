@@ -1,0 +1,90 @@
+// Lowering stage 1 on its own: items partition each step's output across the cores exactly,
+// tiles fit the buffers, trace tensors are named once, and barrier steps are the steps with work.
+#include "workloads/work_items.h"
+
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include <fmt/format.h>
+
+#include "common/machine_config.h"
+#include "workloads/model_loader.h"
+#include "workloads/model_yaml.h"
+#include "small_models.h"
+
+namespace tetris::workloads {
+namespace {
+
+using testing::kTwoConvs;
+
+TEST(WorkItems, RegionsCoverEachOutputExactlyOnce) {
+  for (const std::uint32_t cores : {1u, 4u, 16u})
+    for (const PartitionMode mode : {PartitionMode::rows, PartitionMode::channels}) {
+      const MachineConfig config = load_machine_config(fmt::format("cambricon-x-{}core", cores));
+      const Model model = load_model("resnet18", {2, 2});
+      const WorkPlan work = build_work_items(model, config, {true, SyncMode::barrier, mode});
+      ASSERT_EQ(work.cores, cores);
+      ASSERT_EQ(work.items.size(), work.layers.size());
+      for (const auto& step : work.items)
+        for (const WorkItem& item : step) {
+          ASSERT_EQ(item.regions.size(), cores);
+          // Count every output (row, channel) cell the cores' regions claim.
+          const Extent& e = item.out.shape;
+          std::uint64_t cells = 0;
+          for (std::size_t a = 0; a < cores; ++a) {
+            const CoreRegion& ra = item.regions[a];
+            if (ra.empty()) continue;
+            cells += (ra.r1 - ra.r0) * (ra.c1 - ra.c0);
+            EXPECT_LE(ra.r1, e.n * e.h);
+            EXPECT_LE(ra.c1, e.c);
+            for (std::size_t b = a + 1; b < cores; ++b) {
+              const CoreRegion& rb = item.regions[b];
+              const bool apart = rb.empty() || ra.r1 <= rb.r0 || rb.r1 <= ra.r0 || ra.c1 <= rb.c0 || rb.c1 <= ra.c0;
+              EXPECT_TRUE(apart) << "cores " << a << " and " << b << " share output cells";
+            }
+          }
+          EXPECT_EQ(cells, e.n * e.h * e.c);
+        }
+    }
+}
+
+TEST(WorkItems, TensorsAreNamedOnceAndViewsHaveNoItems) {
+  const MachineConfig config = load_machine_config("cambricon-x-4core");
+  const WorkPlan work = build_work_items(load_model("googlenet", {1, 2}), config, {});
+  std::set<std::string> names;
+  for (const Tensor& t : work.tensors) EXPECT_TRUE(names.insert(t.name).second) << t.name;
+  // Every item reads and writes tensors of the plan.
+  for (const auto& step : work.items)
+    for (const WorkItem& item : step) {
+      EXPECT_LT(item.out.tensor, work.tensors.size());
+      for (const Placement& in : item.in) EXPECT_LT(in.tensor, work.tensors.size());
+    }
+}
+
+TEST(WorkItems, BarrierStepsAreTheStepsWithWorkBeforeTheLast) {
+  const Model model = parse_model_yaml(kTwoConvs, "two.yaml", {1, 2});
+  const WorkPlan four = build_work_items(model, load_machine_config("cambricon-x-4core"), {true, SyncMode::barrier, PartitionMode::rows});
+  // conv a (relu fused into it) then conv b: one barrier, after a.
+  ASSERT_EQ(four.items.size(), 2u);
+  EXPECT_EQ(four.barrier_steps(), std::vector<std::uint32_t>{0});
+  const WorkPlan one = build_work_items(model, load_machine_config("cambricon-x-1core"), {});
+  EXPECT_TRUE(one.barrier_steps().empty());
+}
+
+TEST(WorkItems, AHaloConvReadsTheRowsAroundItsBand) {
+  const Model model = parse_model_yaml(kTwoConvs, "two.yaml", {1, 2});
+  const WorkPlan work = build_work_items(model, load_machine_config("cambricon-x-4core"), {});
+  const WorkItem& conv = work.items[1].front();
+  ASSERT_EQ(conv.kind, ItemKind::conv);
+  // Core 1 computes rows 8..15 of 32; a 3x3 window with padding 1 reads rows 7..16.
+  const CoreRegion& r = conv.regions[1];
+  EXPECT_EQ(r.r0, 8u);
+  EXPECT_EQ(r.r1, 16u);
+  const Box read = footprint(conv, 0, {0, 1, r.r0, r.r1, 0, 32, r.c0, r.c1});
+  EXPECT_EQ(read.h0, 7u);
+  EXPECT_EQ(read.h1, 17u);
+}
+
+}  // namespace
+}  // namespace tetris::workloads
