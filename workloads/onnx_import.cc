@@ -328,6 +328,15 @@ class Importer {
   }
 
   void infer_shapes(onnx::ModelProto& model) {
+    // libonnx's inference divides by these (a zero stride stops the process with SIGFPE), so
+    // they are checked first.
+    for (int i = 0; i < model.graph().node_size(); ++i) {
+      const onnx::NodeProto& node = model.graph().node(i);
+      for (const char* name : {"strides", "dilations", "kernel_shape"})
+        if (const auto values = attr_ints(node, name))
+          for (const auto v : *values)
+            if (v < 1) fail(node, i, fmt::format("attribute '{}' must be positive, got {}", name, v));
+    }
     // Strict mode turns node-level inference failures into errors; data propagation follows
     // what it can of shape arithmetic (ShapeFolder does the rest).
     const onnx::ShapeInferenceOptions options(false, 1, true);

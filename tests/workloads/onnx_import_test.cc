@@ -10,6 +10,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include <fmt/format.h>
+
 #include "common/file_io.h"
 #include "common/input_error.h"
 #include "workloads/model_loader.h"
@@ -370,6 +372,22 @@ TEST(OnnxImportErrors, ShapesThatDoNotFit) {
                    ": layer 'conv1' (conv): weight 'w' has 288 elements, but the layer needs 216 (8x3x3x3)"),
       std::string::npos)
       << message;
+}
+
+TEST(OnnxImportErrors, ZeroStridesAndKernelsNameTheNodeInsteadOfCrashingShapeInference) {
+  // libonnx's shape inference divides by the stride: it must never see a zero.
+  for (const char* attribute : {"strides", "dilations", "kernel_shape"}) {
+    OnnxGraph g(11);
+    g.input("x", {1, 3, 8, 8});
+    g.floats("w", {8, 3, 3, 3});
+    auto& conv = g.node("Conv", {"x", "w"}, {"c"}, "conv1");
+    OnnxGraph::attr(conv, attribute, {0, 1});
+    g.output("c");
+    const std::string message = error_of(g.save(std::string("zero_") + attribute + ".onnx"));
+    EXPECT_NE(message.find(fmt::format("node 'conv1' (Conv): attribute '{}' must be positive, got 0", attribute)),
+              std::string::npos)
+        << message;
+  }
 }
 
 TEST(OnnxImportErrors, NodesOutOfOrder) {
