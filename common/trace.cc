@@ -59,9 +59,57 @@ void check_range(const Program& program, TensorId tensor, const TensorRange& ran
                                         context, what, tensor, t.name,
                                         end ? fmt::to_string(*end) : std::string("2^64 or more"),
                                         t.bytes));
+  const std::uint32_t block = t.block_of(range.offset);
+  if (t.block_of(*end - 1) != block)
+    throw InputError(where, fmt::format("{}{} of bytes [{}, {}) of tensor {} '{}' crosses its block boundary at {}",
+                                        context, what, range.offset, *end, tensor, t.name, t.block_end(block)));
 }
 
 }  // namespace
+
+std::uint32_t Tensor::block_of(std::uint64_t offset) const {
+  return static_cast<std::uint32_t>(std::upper_bound(block_starts.begin(), block_starts.end(), offset) -
+                                    block_starts.begin());
+}
+
+std::string block_name(const Tensor& tensor, std::uint32_t block) {
+  return tensor.block_count() == 1 ? tensor.name : fmt::format("{}#{}", tensor.name, block);
+}
+
+bool has_blocks(const Program& program) {
+  return std::any_of(program.tensors.begin(), program.tensors.end(),
+                     [](const Tensor& t) { return !t.block_starts.empty(); });
+}
+
+Program blocks_as_tensors(const Program& program) {
+  Program out;
+  out.cores = program.cores;
+  out.element_bytes = program.element_bytes;
+  out.layers = program.layers;
+  out.barriers = program.barriers;
+  std::vector<TensorId> first(program.tensors.size());  // the new id of each tensor's block 0
+  for (TensorId t = 0; t < program.tensors.size(); ++t) {
+    const Tensor& tensor = program.tensors[t];
+    first[t] = static_cast<TensorId>(out.tensors.size());
+    for (std::uint32_t k = 0; k < tensor.block_count(); ++k)
+      out.tensors.push_back({block_name(tensor, k), tensor.block_end(k) - tensor.block_begin(k), tensor.kind,
+                             tensor.producer, {}});
+  }
+  out.streams = program.streams;
+  for (auto& stream : out.streams)
+    for (Instruction& instruction : stream)
+      std::visit(
+          [&](auto& op) {
+            if constexpr (requires { op.range; }) {
+              const Tensor& tensor = program.tensors[op.tensor];
+              const std::uint32_t block = tensor.block_of(op.range.offset);
+              op.range.offset -= tensor.block_begin(block);
+              op.tensor = first[op.tensor] + block;
+            }
+          },
+          instruction.op);
+  return out;
+}
 
 std::string_view to_string(TensorKind kind) { return kTensorKinds[static_cast<std::size_t>(kind)]; }
 std::string_view to_string(OnChipBuffer buffer) { return kBuffers[static_cast<std::size_t>(buffer)]; }

@@ -18,7 +18,8 @@ using CoreId = std::uint32_t;
 using BarrierId = std::uint32_t;
 using SemaphoreId = std::uint32_t;
 
-inline constexpr std::uint32_t kTraceFormatVersion = 1;
+// Version 2 adds tensor blocks; a trace without blocks is written as version 1, and both read.
+inline constexpr std::uint32_t kTraceFormatVersion = 2;
 // Tensors above 256 TiB are refused so that sums over a program's tensors cannot wrap.
 inline constexpr std::uint64_t kMaxTensorBytes = std::uint64_t{1} << 48;
 
@@ -40,7 +41,22 @@ struct Tensor {
   std::uint64_t bytes = 0;
   TensorKind kind = TensorKind::activation;
   std::optional<LayerId> producer;
+  // Where its blocks after the first begin, ascending, each in (0, bytes); empty: one block.
+  // Every instruction carries its own address, so a tensor need not be contiguous: each block is
+  // placed at its own base, and no single load or store may cross a block boundary.
+  std::vector<std::uint64_t> block_starts;
+
+  std::uint32_t block_count() const { return static_cast<std::uint32_t>(block_starts.size() + 1); }
+  std::uint32_t block_of(std::uint64_t offset) const;  // the block holding byte `offset`
+  std::uint64_t block_begin(std::uint32_t block) const { return block == 0 ? 0 : block_starts[block - 1]; }
+  std::uint64_t block_end(std::uint32_t block) const {
+    return block + 1 < block_count() ? block_starts[block] : bytes;
+  }
 };
+
+// How plans and problems name a block: the tensor's name when it is one block, else
+// "NAME#K" (trace names have no '#', so this never clashes with a tensor's name).
+std::string block_name(const Tensor& tensor, std::uint32_t block);
 
 // Bytes [offset + r*row_stride, offset + r*row_stride + row_bytes) of a tensor for r < rows.
 // A 1-D range has rows == 1 and row_stride == row_bytes.
@@ -102,6 +118,12 @@ struct Program {
   std::map<BarrierId, std::vector<CoreId>> barriers;  // participants, ascending
   std::vector<std::vector<Instruction>> streams;      // one per core
 };
+
+// The same program with every block of a tensor as a tensor of its own, named block_name(),
+// and each access moved into its block. What places, simulates and checks bytes by tensor sees
+// blocks this way; a program without blocks comes back unchanged.
+Program blocks_as_tensors(const Program& program);
+bool has_blocks(const Program& program);  // some tensor has more than one block
 
 std::string_view to_string(TensorKind kind);
 std::string_view to_string(OnChipBuffer buffer);

@@ -100,12 +100,13 @@ class TraceParser {
     const std::string_view directive = tokens_[0];
     if (!version_seen_) {
       if (directive != "tetris-trace")
-        fail(fmt::format("expected the header 'tetris-trace {}' first, got '{}'", kTraceFormatVersion, directive));
+        fail(fmt::format("expected the header 'tetris-trace {}' first, got '{}'", 1, directive));
       expect_fields(2, "tetris-trace VERSION");
       const auto version = number(1, "format version");
-      if (version != kTraceFormatVersion)
-        fail(fmt::format("unsupported trace format version {} (this tool reads version {})", version,
+      if (version < 1 || version > kTraceFormatVersion)
+        fail(fmt::format("unsupported trace format version {} (this tool reads versions 1 to {})", version,
                          kTraceFormatVersion));
+      version_ = static_cast<std::uint32_t>(version);
       version_seen_ = true;
       return;
     }
@@ -125,7 +126,9 @@ class TraceParser {
     if (current_core_) return parse_instruction(directive);
     if (directive == "layer") return parse_layer();
     if (directive == "tensor") return parse_tensor();
-    fail(fmt::format("unknown directive '{}' (expected layer, tensor or core here)", directive));
+    if (directive == "block" && version_ >= 2) return parse_block();
+    fail(fmt::format("unknown directive '{}' (expected layer, tensor{} or core here)", directive,
+                     version_ >= 2 ? ", block" : ""));
   }
 
   template <typename F>
@@ -165,6 +168,23 @@ class TraceParser {
     tensor.kind = *kind;
     if (tokens_[5] != "-") tensor.producer = layer_named(tokens_[5]);
     program_.tensors.push_back(std::move(tensor));
+  }
+
+  // `block T OFFSET`: tensor T has a block beginning at OFFSET (ascending per tensor).
+  void parse_block() {
+    expect_fields(3, "block TENSOR OFFSET");
+    const auto id = this->id(1, "tensor id");
+    if (id >= program_.tensors.size())
+      fail(fmt::format("block of unknown tensor {} (blocks follow their tensor's line)", id));
+    Tensor& tensor = program_.tensors[id];
+    const auto offset = number(2, "block offset", kMaxTensorBytes);
+    if (offset == 0 || offset >= tensor.bytes)
+      fail(fmt::format("block offset {} of tensor '{}' must lie inside it (1 to {})", offset, tensor.name,
+                       tensor.bytes - 1));
+    if (!tensor.block_starts.empty() && offset <= tensor.block_starts.back())
+      fail(fmt::format("block offsets of tensor '{}' must ascend: {} after {}", tensor.name, offset,
+                       tensor.block_starts.back()));
+    tensor.block_starts.push_back(offset);
   }
 
   LayerId layer_named(std::string_view name) const {
@@ -286,6 +306,7 @@ class TraceParser {
 
   Program program_;
   bool version_seen_ = false, cores_seen_ = false, element_bytes_seen_ = false;
+  std::uint32_t version_ = 1;
   std::unordered_map<std::string, LayerId> layer_ids_;
   std::unordered_set<std::string> tensor_names_;
   std::unordered_map<BarrierId, std::uint64_t> barrier_lines_;

@@ -5,6 +5,8 @@
 #include "common/file_io.h"
 #include "common/trace_io.h"
 
+#include <algorithm>
+
 namespace tetris {
 namespace {
 
@@ -36,8 +38,11 @@ void write_access(Out out, std::string_view verb, TensorId tensor, const TensorR
 std::string write_trace(const Program& program) {
   fmt::memory_buffer buffer;
   auto out = std::back_inserter(buffer);
-  fmt::format_to(out, "tetris-trace {}\ncores {}\nelement_bytes {}\n", kTraceFormatVersion, program.cores,
-                 program.element_bytes);
+  // Version 1 while no tensor has blocks, so such traces read in older tools too.
+  const bool blocks = std::any_of(program.tensors.begin(), program.tensors.end(),
+                                  [](const Tensor& t) { return !t.block_starts.empty(); });
+  fmt::format_to(out, "tetris-trace {}\ncores {}\nelement_bytes {}\n", blocks ? kTraceFormatVersion : 1,
+                 program.cores, program.element_bytes);
   if (!program.layers.empty()) fmt::format_to(out, "\n# layer ID NAME OP\n");
   for (std::size_t i = 0; i < program.layers.size(); ++i)
     fmt::format_to(out, "layer {} {} {}\n", i, program.layers[i].name, program.layers[i].op);
@@ -47,6 +52,9 @@ std::string write_trace(const Program& program) {
     fmt::format_to(out, "tensor {} {} {} {} {}\n", i, t.name, t.bytes, to_string(t.kind),
                    t.producer ? std::string_view(program.layers[*t.producer].name) : std::string_view("-"));
   }
+  if (blocks) fmt::format_to(out, "\n# block TENSOR OFFSET: where a tensor's next block begins\n");
+  for (std::size_t i = 0; i < program.tensors.size(); ++i)
+    for (const std::uint64_t start : program.tensors[i].block_starts) fmt::format_to(out, "block {} {}\n", i, start);
   for (CoreId core = 0; core < program.streams.size(); ++core) {
     fmt::format_to(out, "\ncore {}\n", core);
     std::optional<LayerId> layer;

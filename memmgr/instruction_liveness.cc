@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <limits>
 #include <queue>
+#include <span>
 #include <tuple>
 
 #include <fmt/format.h>
@@ -143,11 +144,10 @@ Problem instruction_liveness(const Program& program, const HappensBefore& hb,
   std::vector<Lifetime> lifetimes;     // per piece, in piece order
   std::vector<BufferId> piece_buffer;  // per piece
   const std::size_t segment_limit = kMaxSegmentsPerTensor;
-  for (TensorId t = 0; t < program.tensors.size(); ++t) {
-    const Tensor& tensor = program.tensors[t];
-    if (!is_planned(tensor.kind)) continue;
-    auto& list = accesses[t];
-    std::vector<std::uint64_t> cuts = {0, tensor.bytes};
+  // One buffer per block [begin, end) of a tensor, from the accesses inside it (none crosses).
+  auto add_block = [&](const Tensor& tensor, std::uint32_t block, std::span<const Access> list) {
+    const std::uint64_t block_begin = tensor.block_begin(block), block_end = tensor.block_end(block);
+    std::vector<std::uint64_t> cuts = {block_begin, block_end};
     for (const Access& a : list) cuts.push_back(a.begin), cuts.push_back(a.end);
     std::sort(cuts.begin(), cuts.end());
     cuts.erase(std::unique(cuts.begin(), cuts.end()), cuts.end());
@@ -210,7 +210,7 @@ Problem instruction_liveness(const Program& program, const HappensBefore& hb,
       }
     }
     pieces = merge_into(std::move(pieces), std::max<std::uint32_t>(options.max_pieces_per_tensor, 1));
-    const BufferId b = builder.add_buffer(tensor.name, tensor.bytes, options.alignment);
+    const BufferId b = builder.add_buffer(block_name(tensor, block), block_end - block_begin, options.alignment);
     for (Segment& piece : pieces) {
       Lifespan span{0, 0};
       if (piece.life.accessed) {
@@ -219,9 +219,25 @@ Problem instruction_liveness(const Program& program, const HappensBefore& hb,
         span = {from, std::max(piece.life.last_position, from) + 1};
         piece.life.settled = std::min(piece.life.settled, from);
       }
-      builder.add_piece(b, piece.begin, piece.end - piece.begin, span);
+      builder.add_piece(b, piece.begin - block_begin, piece.end - piece.begin, span);
       lifetimes.push_back(std::move(piece.life));
       piece_buffer.push_back(b);
+    }
+  };
+  std::vector<Access> in_block;
+  for (TensorId t = 0; t < program.tensors.size(); ++t) {
+    const Tensor& tensor = program.tensors[t];
+    if (!is_planned(tensor.kind)) continue;
+    if (tensor.block_count() == 1) {
+      add_block(tensor, 0, accesses[t]);
+      continue;
+    }
+    // Blocks are placed apart, so pieces of two blocks of one tensor conflict like any others.
+    for (std::uint32_t k = 0; k < tensor.block_count(); ++k) {
+      in_block.clear();
+      for (const Access& a : accesses[t])
+        if (tensor.block_of(a.begin) == k) in_block.push_back(a);
+      add_block(tensor, k, in_block);
     }
   }
 

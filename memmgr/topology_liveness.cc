@@ -37,8 +37,12 @@ Problem topology_liveness(const Program& program, std::uint64_t alignment, std::
     if (tensor.producer) lower = std::min<TimeValue>(lower, *tensor.producer);
     TimeValue upper = tensor.kind == TensorKind::output ? layers : last[t].value_or(lower) + 1;
     upper = std::max(upper, lower + 1);
-    const BufferId b = builder.add_buffer(tensor.name, tensor.bytes, alignment);
-    builder.add_piece(b, 0, tensor.bytes, {lower, upper});
+    // A tensor's blocks live as long as the tensor: layer-level liveness sees no finer.
+    for (std::uint32_t k = 0; k < tensor.block_count(); ++k) {
+      const std::uint64_t size = tensor.block_end(k) - tensor.block_begin(k);
+      const BufferId b = builder.add_buffer(block_name(tensor, k), size, alignment);
+      builder.add_piece(b, 0, size, {lower, upper});
+    }
   }
   builder.add_lifespan_conflicts();
   return builder.build(fmt::format("topology-level liveness of {}", origin),

@@ -28,12 +28,16 @@ memmgr::InstructionLivenessOptions instruction_options(const AnalysisOptions& op
   return {options.alignment, options.max_pieces_per_tensor};
 }
 
-// Colour pieces by the layer that produced their tensor.
+// Colour pieces by the layer that produced their tensor (so a tensor's blocks, "NAME#K", share
+// its colour).
 std::vector<std::uint32_t> producer_groups(const Program& program, const memmgr::Problem& problem) {
   std::map<std::string_view, std::uint32_t> by_name;
   for (const Tensor& t : program.tensors) by_name[t.name] = t.producer.value_or(0);
   std::vector<std::uint32_t> groups;
-  for (const auto& buffer : problem.buffers()) groups.push_back(by_name[buffer.name]);
+  for (const auto& buffer : problem.buffers()) {
+    const std::string_view name = buffer.name;
+    groups.push_back(by_name[name.substr(0, name.find('#'))]);
+  }
   return groups;
 }
 
@@ -148,6 +152,10 @@ Job run_job(const MachineConfig& config, const JobOptions& options, std::string_
   std::vector<Plan> plans = plan_all(liveness, options.search, status);
 
   Job job{std::move(lowered), std::move(liveness), {}, {}, {}, false};
+  // The simulator places, checks and reports by tensor: a block is a tensor to it.
+  std::optional<Program> blocks;
+  if (has_blocks(job.lowered.program)) blocks = blocks_as_tensors(job.lowered.program);
+  const Program& simulated_program = blocks ? *blocks : job.lowered.program;
   for (const Plan& made : plans) {
     const memmgr::Problem& problem = job.liveness.at(made.level);
     const bool tetris_instruction = made.planner == "tetris" && made.level == Level::instruction;
@@ -167,7 +175,7 @@ Job run_job(const MachineConfig& config, const JobOptions& options, std::string_
     if (options.simulate_every_plan || tetris_instruction) {
       tell(status, fmt::format("simulating the {} plan", made.planner));
       const sim::SimReport simulated =
-          simulate(job.lowered.program, config, made.file, trace_label, made.name());
+          simulate(simulated_program, config, made.file, trace_label, made.name());
       const sim::RunResult& run = simulated.runs.front();
       row.conflicts = run.conflict_count;  // already counts reads of never-written bytes
       row.cycles = run.cycles;

@@ -87,7 +87,8 @@ std::vector<Plan> plan_all(const Liveness& liveness, const memmgr::PlannerOption
 // ---- simulate ----
 
 // Simulates `program` on the machine with `plan` (the naive plan when none) `options.runs`
-// times. `trace_label` and `plan_label` name the inputs in the report.
+// times. A program with blocks is simulated as blocks_as_tensors(program), which the caller
+// passes (so the report's tensor ids mean the same as the program it describes). `trace_label` and `plan_label` name the inputs in the report.
 sim::SimReport simulate(const Program& program, const MachineConfig& config, const std::optional<PlanFile>& plan,
                         std::string_view trace_label, std::string_view plan_label,
                         const SimulationOptions& options = {}, const StatusFn& status = {});

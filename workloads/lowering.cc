@@ -7,7 +7,7 @@
 #include "workloads/sync_plan.h"
 #include "workloads/work_items.h"
 
-// Three stages with plain values between them: work items (work_items.h), the p2p sync plan
+// Three stages (and blocks, blocks.h) with plain values between them: work items (work_items.h), the p2p sync plan
 // (sync_plan.h), and one stream per core (stream_emitter.h).
 namespace tetris::workloads {
 
@@ -43,6 +43,7 @@ Program lower(const Model& model, const MachineConfig& config, const LoweringOpt
     for (CoreId c = 0; c < work.cores; ++c) all[c] = c;
     for (std::size_t id = 0; id < steps.size(); ++id) program.barriers.emplace(static_cast<BarrierId>(id), all);
   }
+  cut_into_blocks(program, options.blocks);
   return program;
 }
 

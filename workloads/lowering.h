@@ -17,6 +17,7 @@
 
 #include "common/machine_config.h"
 #include "common/trace.h"
+#include "workloads/blocks.h"
 #include "workloads/model.h"
 
 namespace tetris::workloads {
@@ -42,6 +43,8 @@ struct LoweringOptions {
   // Rows by default: a core's band of a channels-last tensor is one contiguous byte range that
   // only it (and its halo neighbours) read, so those bytes can die while the layer still runs.
   PartitionMode partition = PartitionMode::rows;
+  // How tensors are cut into independently placed blocks (workloads/blocks.h).
+  BlockMode blocks = BlockMode::tensor;
 };
 
 // Lowers `model` (its batch is the model's; bytes per element are the config's) onto

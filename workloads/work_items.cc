@@ -117,7 +117,7 @@ class WorkItemBuilder {
     if (!bytes || *bytes > kMaxTensorBytes)
       throw InputError({model_.source}, fmt::format("tensor '{}' is larger than the {}-byte limit of a tensor",
                                                     name, kMaxTensorBytes));
-    plan_.tensors.push_back({name, *bytes, kind, producer});
+    plan_.tensors.push_back({name, *bytes, kind, producer, {}});
     return static_cast<TensorId>(plan_.tensors.size() - 1);
   }
 

@@ -77,7 +77,10 @@ void LoweringFlags::add_to(po::options_description& options) {
        "barrier (all cores meet after each layer) or p2p (signal/wait between the cores whose bytes another reads)")
       ("partition", po::value(&partition)->default_value(partition),
        "rows (bands of output rows per core) or channels (slices of output channels per core)")
-      ("no-fuse", po::bool_switch(&no_fuse), "keep batch norm, scale, bias and activations as layers of their own");
+      ("no-fuse", po::bool_switch(&no_fuse), "keep batch norm, scale, bias and activations as layers of their own")
+      ("blocks", po::value(&blocks)->default_value(blocks),
+       "tensor (each tensor placed whole), band (a block per storing core's band) or tile (a block per stored "
+       "tile): blocks are placed independently, so bands and tiles free their memory when they die");
 }
 
 workloads::LoweringOptions LoweringFlags::parse() const {
@@ -90,6 +93,9 @@ workloads::LoweringOptions LoweringFlags::parse() const {
   if (!partition_mode)
     throw InputError({"--partition"}, fmt::format("unknown partition '{}' (rows or channels)", partition));
   options.partition = *partition_mode;
+  const auto block_mode = workloads::parse_block_mode(blocks);
+  if (!block_mode) throw InputError({"--blocks"}, fmt::format("unknown block mode '{}' (tensor, band or tile)", blocks));
+  options.blocks = *block_mode;
   return options;
 }
 

@@ -41,7 +41,9 @@ int sim(std::span<const std::string> args) {
   if (simulation.runs == 0) throw InputError({"--runs"}, "must be at least 1");
 
   const MachineConfig config = config_options.load();
-  const Program program = read_trace_file(trace_file);
+  Program program = read_trace_file(trace_file);
+  // The simulator places, checks and reports by tensor: a block is a tensor to it, named NAME#K.
+  if (has_blocks(program)) program = blocks_as_tensors(program);
   std::optional<PlanFile> plan;
   if (!plan_file.empty()) plan = read_plan_file(plan_file);
   ProgressLine progress(output.quiet);

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "common/file_io.h"
+#include "common/input_error.h"
 #include "common/trace_io.h"
 #include "common/trace_summary.h"
 
@@ -40,6 +41,42 @@ TEST(TraceIo, WriteReadWriteIsByteIdentical) {
   EXPECT_EQ(first, second);
 }
 
+TEST(TraceIo, BlocksRoundTripAsVersionTwoAndVersionOneStaysVersionOne) {
+  const std::string v1 = "tetris-trace 1\ncores 1\nelement_bytes 2\n\n# tensor ID NAME BYTES KIND PRODUCER\n"
+                         "tensor 0 a 128 activation -\n\ncore 0\nstore 0 0 128 nbout\n";
+  EXPECT_EQ(write_trace(read_trace(v1, "v1")), v1);
+  const std::string v2 = "tetris-trace 2\ncores 1\nelement_bytes 2\n\n# tensor ID NAME BYTES KIND PRODUCER\n"
+                         "tensor 0 a 128 activation -\n\n# block TENSOR OFFSET: where a tensor's next block begins\n"
+                         "block 0 64\nblock 0 96\n\ncore 0\nstore 0 0 64 nbout\nstore 0 64 32 nbout\n"
+                         "store2d 0 96 8 16 2 nbout\n";
+  const Program p = read_trace(v2, "v2");
+  const Tensor& a = p.tensors[0];
+  ASSERT_EQ(a.block_count(), 3u);
+  EXPECT_EQ(a.block_of(0), 0u);
+  EXPECT_EQ(a.block_of(63), 0u);
+  EXPECT_EQ(a.block_of(64), 1u);
+  EXPECT_EQ(a.block_of(127), 2u);
+  EXPECT_EQ(a.block_begin(1), 64u);
+  EXPECT_EQ(a.block_end(1), 96u);
+  EXPECT_EQ(a.block_end(2), 128u);
+  EXPECT_EQ(block_name(a, 2), "a#2");
+  EXPECT_EQ(write_trace(p), v2);
+}
+
+TEST(TraceIo, AnAccessAcrossABlockBoundaryIsRefusedNamingTheLine) {
+  const std::string head = "tetris-trace 2\ncores 1\nelement_bytes 2\ntensor 0 a 128 activation -\nblock 0 64\ncore 0\n";
+  EXPECT_NO_THROW(read_trace(head + "store 0 0 64 nbout\nstore2d 0 64 8 16 4 nbout\n", "ok.trace"));
+  for (const std::string& access : {std::string("store 0 32 64 nbout\n"), std::string("store2d 0 0 8 64 2 nbout\n")}) {
+    try {
+      read_trace(head + access, "cross.trace");
+      ADD_FAILURE() << "accepted: " << access;
+    } catch (const InputError& e) {
+      EXPECT_EQ(e.where().line, 7u) << e.what();
+      EXPECT_NE(std::string(e.what()).find("crosses its block boundary at 64"), std::string::npos) << e.what();
+    }
+  }
+}
+
 TEST(TraceIo, SummaryCountsInstructionsAndTensors) {
   const TraceSummary summary = summarize(read_trace_file(kExample));
   ASSERT_EQ(summary.per_core.size(), 2u);
@@ -63,7 +100,7 @@ Program random_program(std::mt19937_64& rng) {
   for (std::uint64_t l = 0; l < layers; ++l) p.layers.push_back({fmt::format("L{}", l), "conv"});
   const auto tensors = 1 + pick(5);
   for (std::uint64_t t = 0; t < tensors; ++t) {
-    Tensor tensor{fmt::format("T{}", t), 1 + pick(1u << 20), static_cast<TensorKind>(pick(4)), {}};
+    Tensor tensor{fmt::format("T{}", t), 1 + pick(1u << 20), static_cast<TensorKind>(pick(4)), {}, {}};
     if (pick(2)) tensor.producer = static_cast<LayerId>(pick(layers));
     p.tensors.push_back(tensor);
   }

@@ -81,7 +81,11 @@ TEST(MalformedTraceHeader, MissingOrWrongHeaderIsRefused) {
       {"", "empty trace"},
       {"# only a comment\n", "empty trace"},
       {"cores 2\n", "expected the header 'tetris-trace 1' first"},
-      {"tetris-trace 2\n", "unsupported trace format version 2"},
+      {"tetris-trace 3\n", "unsupported trace format version 3"},
+      {"tetris-trace 1\ncores 1\nelement_bytes 2\ntensor 0 x 64 input -\nblock 0 32\n", "unknown directive 'block'"},
+      {"tetris-trace 2\ncores 1\nelement_bytes 2\ntensor 0 x 64 input -\nblock 0 64\n", "must lie inside it"},
+      {"tetris-trace 2\ncores 1\nelement_bytes 2\ntensor 0 x 64 input -\nblock 0 32\nblock 0 16\n", "must ascend"},
+      {"tetris-trace 2\ncores 1\nelement_bytes 2\ntensor 0 x 64 input -\nblock 1 32\n", "block of unknown tensor 1"},
       {"tetris-trace 1\ncores 2\n", "no 'element_bytes'"},
       {"tetris-trace 1\nelement_bytes 2\ncores 0\n", "cores must be at least 1"},
       {"tetris-trace 1\nlayer 0 a conv\n", "before the header is complete"},
@@ -101,7 +105,7 @@ TEST(ProgramValidation, InMemoryProgramErrorsNameCoreAndInstruction) {
   Program program;
   program.cores = 1;
   program.streams.resize(1);
-  program.tensors.push_back({"t", 64, TensorKind::activation, {}});
+  program.tensors.push_back({"t", 64, TensorKind::activation, {}, {}});
   program.streams[0].push_back({Load{0, TensorRange::contiguous(0, 64), OnChipBuffer::nbin}, {}, 0});
   program.streams[0].push_back({Load{0, TensorRange::contiguous(32, 64), OnChipBuffer::nbin}, {}, 0});
   try {
@@ -116,7 +120,7 @@ TEST(ProgramValidation, NamesMustBeSingleTokens) {
   Program program;
   program.cores = 1;
   program.streams.resize(1);
-  program.tensors.push_back({"two words", 64, TensorKind::activation, {}});
+  program.tensors.push_back({"two words", 64, TensorKind::activation, {}, {}});
   EXPECT_THROW(validate_program(program, "lowered"), InputError);
 }
 

@@ -111,6 +111,44 @@ TEST(Liveness, PointToPointSyncLetsACoreReleaseATensorEarly) {
   EXPECT_LT(plan_tetris(instruction, quick()).peak, plan_tetris(topology, quick()).peak);
 }
 
+TEST(Liveness, BlocksOfOneTensorAreBuffersThatConflictOnlyWhenBothLive) {
+  // One core: a's block 0 is written and read before its block 1 is written; then both blocks of
+  // b are written and read together. Rigid, a needs 256 bytes; in blocks, its two halves can
+  // share 128, and b's two blocks must lie apart.
+  const Program program = read_trace(R"(tetris-trace 2
+cores 1
+element_bytes 2
+layer 0 l0 relu
+tensor 0 a 256 activation l0
+tensor 1 b 256 activation l0
+block 0 128
+block 1 128
+core 0
+layer l0
+store 0 0 128 nbout
+load 0 0 128 nbin
+store 0 128 128 nbout
+load 0 128 128 nbin
+store 1 0 128 nbout
+store 1 128 128 nbout
+load 1 0 128 nbin
+load 1 128 128 nbin
+)",
+                                     "blocks.trace");
+  const Problem instruction = instruction_problem(program);
+  ASSERT_EQ(instruction.buffers().size(), 4u);
+  EXPECT_EQ(instruction.buffers()[buffer_named(instruction, "a#1")].size, 128u);
+  EXPECT_FALSE(buffers_conflict(instruction, "a#0", "a#1"));
+  EXPECT_TRUE(buffers_conflict(instruction, "b#0", "b#1"));
+  EXPECT_EQ(instruction.lower_bound(), 256u);  // b's two blocks, live together
+  const PlanResult plan = plan_tetris(instruction, quick());
+  EXPECT_FALSE(validate_plan(instruction, plan.offsets).has_value());
+  EXPECT_EQ(plan.peak, 256u);
+  // At topology level a tensor's blocks live as long as it does: all four conflict.
+  const Problem topology = topology_liveness(program, 1, "blocks");
+  EXPECT_TRUE(buffers_conflict(topology, "a#0", "a#1"));
+}
+
 TEST(Liveness, ARaceForbidsSharing) {
   const Problem instruction = instruction_problem(trace("racy.trace"));
   EXPECT_TRUE(buffers_conflict(instruction, "x", "y"));
@@ -133,13 +171,13 @@ Program random_layered_program(std::mt19937_64& rng, bool barriers) {
   p.cores = static_cast<std::uint32_t>(1 + pick(4));
   p.streams.resize(p.cores);
   const auto layers = 2 + pick(5);
-  p.tensors.push_back({"in", 256 * (1 + pick(8)), TensorKind::input, {}});
+  p.tensors.push_back({"in", 256 * (1 + pick(8)), TensorKind::input, {}, {}});
   SemaphoreId semaphore = 0;
   for (LayerId l = 0; l < layers; ++l) {
     p.layers.push_back({fmt::format("L{}", l), "conv"});
     const TensorKind kind = l + 1 == layers ? TensorKind::output : TensorKind::activation;
     const TensorId out = static_cast<TensorId>(p.tensors.size());
-    p.tensors.push_back({fmt::format("t{}", l), 256 * (1 + pick(8)), kind, l});
+    p.tensors.push_back({fmt::format("t{}", l), 256 * (1 + pick(8)), kind, l, {}});
     const TensorId source = static_cast<TensorId>(pick(out));
     const auto tiles = 1 + pick(4);
     const std::uint64_t bytes = p.tensors[out].bytes, in_bytes = p.tensors[source].bytes;

@@ -1,0 +1,113 @@
+#include "workloads/blocks.h"
+
+#include <algorithm>
+#include <vector>
+
+namespace tetris::workloads {
+namespace {
+
+struct StoreSpan {
+  std::uint64_t begin, end;
+  CoreId core;
+};
+
+// Cuts of one tensor from its stores: before a store that starts at or after the end of every
+// store below it (so no store is split), and, in band mode, whose core differs from the one before.
+std::vector<std::uint64_t> cuts_of(std::vector<StoreSpan>& stores, std::uint64_t bytes, BlockMode mode) {
+  std::sort(stores.begin(), stores.end(),
+            [](const StoreSpan& a, const StoreSpan& b) { return a.begin != b.begin ? a.begin < b.begin : a.end < b.end; });
+  std::vector<std::uint64_t> cuts;
+  std::uint64_t reach = 0;  // the highest end among the stores so far
+  for (std::size_t i = 0; i < stores.size(); ++i) {
+    const StoreSpan& s = stores[i];
+    const bool apart = i > 0 && s.begin >= reach && s.begin > 0 && s.begin < bytes;
+    const bool new_core = i > 0 && s.core != stores[i - 1].core;
+    if (apart && (mode == BlockMode::tile || new_core) && (cuts.empty() || cuts.back() < s.begin))
+      cuts.push_back(s.begin);
+    reach = std::max(reach, s.end);
+  }
+  return cuts;
+}
+
+// Appends [begin, end) as contiguous ranges, one per block it touches.
+void split_contiguous(const Tensor& tensor, std::uint64_t begin, std::uint64_t end, std::vector<TensorRange>& out) {
+  while (begin < end) {
+    const std::uint64_t stop = std::min(end, tensor.block_end(tensor.block_of(begin)));
+    out.push_back(TensorRange::contiguous(begin, stop - begin));
+    begin = stop;
+  }
+}
+
+void split_range(const Tensor& tensor, const TensorRange& r, std::vector<TensorRange>& out) {
+  if (tensor.block_of(r.offset) == tensor.block_of(r.end() - 1)) {
+    out.push_back(r);
+    return;
+  }
+  if (!r.is_2d()) return split_contiguous(tensor, r.offset, r.end(), out);
+  for (std::uint64_t row = 0; row < r.rows;) {
+    const std::uint64_t begin = r.offset + row * r.row_stride;
+    const std::uint32_t block = tensor.block_of(begin);
+    if (tensor.block_of(begin + r.row_bytes - 1) != block) {
+      split_contiguous(tensor, begin, begin + r.row_bytes, out);
+      ++row;
+      continue;
+    }
+    std::uint64_t n = 1;  // rows from `row` that end in the same block (so they start in it too)
+    while (row + n < r.rows && tensor.block_of(begin + n * r.row_stride + r.row_bytes - 1) == block) ++n;
+    out.push_back(n == 1 ? TensorRange::contiguous(begin, r.row_bytes) : TensorRange{begin, r.row_bytes, r.row_stride, n});
+    row += n;
+  }
+}
+
+}  // namespace
+
+std::string_view to_string(BlockMode mode) {
+  switch (mode) {
+    case BlockMode::tensor: return "tensor";
+    case BlockMode::band: return "band";
+    case BlockMode::tile: return "tile";
+  }
+  return "tensor";
+}
+
+std::optional<BlockMode> parse_block_mode(std::string_view text) {
+  for (const BlockMode mode : {BlockMode::tensor, BlockMode::band, BlockMode::tile})
+    if (text == to_string(mode)) return mode;
+  return std::nullopt;
+}
+
+void cut_into_blocks(Program& program, BlockMode mode) {
+  if (mode == BlockMode::tensor) return;
+  std::vector<std::vector<StoreSpan>> stores(program.tensors.size());
+  for (CoreId c = 0; c < program.streams.size(); ++c)
+    for (const Instruction& instruction : program.streams[c])
+      if (const auto* store = std::get_if<Store>(&instruction.op))
+        stores[store->tensor].push_back({store->range.offset, store->range.end(), c});
+  bool any = false;
+  for (TensorId t = 0; t < program.tensors.size(); ++t) {
+    Tensor& tensor = program.tensors[t];
+    if (!is_planned(tensor.kind)) continue;
+    tensor.block_starts = cuts_of(stores[t], tensor.bytes, mode);
+    any |= !tensor.block_starts.empty();
+  }
+  if (!any) return;
+  std::vector<TensorRange> parts;
+  for (auto& stream : program.streams) {
+    std::vector<Instruction> split;
+    split.reserve(stream.size());
+    for (Instruction& instruction : stream) {
+      const auto* load = std::get_if<Load>(&instruction.op);
+      if (!load) {
+        split.push_back(std::move(instruction));
+        continue;
+      }
+      parts.clear();
+      split_range(program.tensors[load->tensor], load->range, parts);
+      for (const TensorRange& part : parts)
+        split.push_back({Load{load->tensor, part, load->buffer}, instruction.layer, instruction.line});
+    }
+    stream = std::move(split);
+  }
+}
+
+}  // namespace tetris::workloads

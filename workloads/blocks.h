@@ -1,0 +1,28 @@
+// Lowering stage 4 (optional): cut tensors into blocks, each placed at its own base, so a plan
+// can reuse a band of a tensor as soon as that band dies. Loads that cross a cut are split.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+#include "common/trace.h"
+
+namespace tetris::workloads {
+
+enum class BlockMode : std::uint8_t {
+  tensor,  // one block per tensor: the tensor is placed rigidly (the paper's reading)
+  band,    // a cut wherever the storing core changes: one block per core's band under rows partition
+  tile,    // a cut before every store that no other store overlaps: about one block per stored tile
+};
+
+std::string_view to_string(BlockMode mode);
+std::optional<BlockMode> parse_block_mode(std::string_view text);
+
+// Sets the block boundaries of every planned tensor that stores write, by `mode` (a cut never
+// splits a store), then splits each load that crosses a boundary into loads within one block:
+// a 1-D range at the cuts; a 2-D range into runs of rows inside one block, a row across a cut
+// into 1-D pieces. The same bytes move in the same order; only instructions are added.
+void cut_into_blocks(Program& program, BlockMode mode);
+
+}  // namespace tetris::workloads
