@@ -44,8 +44,6 @@ struct JobOptions {
   // Seed 1, at most 2000 generations or 10 s, 2 threads (memmgr/planner.h). With the default
   // time limit a run is reproducible only while 2000 generations take less than 10 s.
   memmgr::PlannerOptions search;
-  // Simulate every plan, not only the Tetris instruction-level plan.
-  bool simulate_every_plan = false;
 };
 
 }  // namespace tetris::pipeline

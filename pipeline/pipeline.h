@@ -101,11 +101,11 @@ struct Job {
   std::vector<Plan> plans;
   RunReport report;
   std::string layout_svg;     // the Tetris instruction-level plan, drawn large
-  bool any_conflict = false;  // a simulated plan read clobbered data or deadlocked
+  bool any_conflict = false;  // the Tetris instruction-level plan read clobbered data or deadlocked
 };
 
-// Lower, analyse, plan with every planner, simulate the Tetris plan (every plan with
-// options.simulate_every_plan), and report. `trace_label` names the trace in the problems and
+// Lower, analyse, plan with every planner, simulate every plan with the checker, and report
+// (unsafe plans marked, never compared). `trace_label` names the trace in the problems and
 // plans (the run folder's trace path).
 Job run_job(const MachineConfig& config, const JobOptions& options, std::string_view trace_label,
             const StatusFn& status = {});

@@ -14,6 +14,8 @@ double mib(std::uint64_t bytes) { return static_cast<double>(bytes) / (1 << 20);
 
 // Reductions are against the no-reuse plan and TensorFlow's BFC, both on topology-level liveness
 // (how those allocators see a network); "x bound" is against the instruction-level lower bound.
+// Only safe plans are compared: an unsafe plan gets no reduction, and an unsafe reference none
+// to give (under p2p sync the topology-level plans read clobbered data).
 struct Derived {
   std::optional<double> vs_naive, vs_bfc;
   double over_bound;
@@ -21,15 +23,22 @@ struct Derived {
 
 Derived derive(const RunReport& r, const PlanRow& row) {
   Derived d{};
-  if (const PlanRow* naive = r.find("naive", "topology"))
+  const bool comparable = row.safe();
+  if (const PlanRow* naive = r.find("naive", "topology"); naive && comparable && naive->safe())
     d.vs_naive = 1.0 - static_cast<double>(row.peak_bytes) / static_cast<double>(naive->peak_bytes);
-  if (const PlanRow* bfc = r.find("tf-bfc", "topology"))
+  if (const PlanRow* bfc = r.find("tf-bfc", "topology"); bfc && comparable && bfc->safe())
     d.vs_bfc = 1.0 - static_cast<double>(row.peak_bytes) / static_cast<double>(bfc->peak_bytes);
   d.over_bound = r.instruction_bound ? static_cast<double>(row.peak_bytes) / static_cast<double>(r.instruction_bound) : 0;
   return d;
 }
 
 std::string percent(std::optional<double> v) { return v ? fmt::format("{:.1f}%", *v * 100) : "-"; }
+
+std::string safety(const PlanRow& row) {
+  if (!row.conflicts) return "not simulated";
+  if (row.deadlock) return "UNSAFE: deadlock";
+  return *row.conflicts == 0 ? "0" : fmt::format("UNSAFE: {}", *row.conflicts);
+}
 
 std::string escape(std::string_view text) {
   std::string out;
@@ -58,8 +67,13 @@ std::string RunReport::table() const {
     const Derived d = derive(*this, row);
     fmt::format_to(it, "{:<16} {:<11} {:>12.2f} {:>11} {:>10} {:>13.3f} {:>9.2f}s {:>10}\n", row.planner, row.level,
                    mib(row.peak_bytes), percent(d.vs_naive), percent(d.vs_bfc), d.over_bound, row.plan_seconds,
-                   row.conflicts ? fmt::to_string(*row.conflicts) : std::string("-"));
+                   safety(row));
   }
+  std::size_t unsafe = 0;
+  for (const PlanRow& row : rows) unsafe += row.conflicts && !row.safe();
+  if (unsafe)
+    fmt::format_to(it, "\n{} plan{} read clobbered data in simulation (UNSAFE): not compared; reductions are "
+                   "against safe plans only\n", unsafe, unsafe == 1 ? "" : "s");
   return fmt::to_string(out);
 }
 
@@ -86,6 +100,7 @@ std::string RunReport::json() const {
     r["plan_seconds"] = row.plan_seconds;
     r["generations"] = row.generations ? nlohmann::json(*row.generations) : nlohmann::json(nullptr);
     r["conflicts"] = row.conflicts ? nlohmann::json(*row.conflicts) : nlohmann::json(nullptr);
+    r["safe"] = row.conflicts ? nlohmann::json(row.safe()) : nlohmann::json(nullptr);
     r["cycles"] = row.cycles ? nlohmann::json(*row.cycles) : nlohmann::json(nullptr);
     json["plans"].push_back(r);
   }
@@ -127,7 +142,7 @@ std::string RunReport::html() const {
     fmt::format_to(it, "<tr><td>{}</td><td>{}</td><td>{:.2f}</td><td>{}</td><td>{}</td><td>{:.3f}</td><td>{:.2f}</td>"
                    "<td>{}</td></tr>\n",
                    row.planner, row.level, mib(row.peak_bytes), percent(d.vs_naive), percent(d.vs_bfc), d.over_bound,
-                   row.plan_seconds, row.conflicts ? fmt::to_string(*row.conflicts) : "not simulated");
+                   row.plan_seconds, safety(row));
   }
   fmt::format_to(it, "</table>\n<h2>Plans (address × time)</h2>\n<div class=\"plans\">\n");
   for (const PlanRow& row : rows)

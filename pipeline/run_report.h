@@ -14,10 +14,14 @@ struct PlanRow {
   std::string level;  // "instruction" or "topology": which liveness the plan was made on
   std::uint64_t peak_bytes = 0;
   double plan_seconds = 0;
-  std::optional<std::uint64_t> conflicts;  // when simulated
+  std::optional<std::uint64_t> conflicts;  // when simulated (reads of clobbered or unwritten bytes)
+  bool deadlock = false;                   // when simulated
   std::optional<std::uint64_t> cycles;
   std::optional<std::uint64_t> generations;  // search planners: how far the search went
   std::string svg;  // the plan drawn, for the HTML page
+
+  // Simulated without a conflict or deadlock: only such plans are compared with others.
+  bool safe() const { return conflicts && *conflicts == 0 && !deadlock; }
 };
 
 struct RunReport {

@@ -7,6 +7,7 @@ packages=(
   libsystemc-dev libboost-program-options-dev libyaml-cpp-dev
   libgtest-dev libbenchmark-dev libonnx-dev libprotobuf-dev
   nlohmann-json3-dev libfmt-dev
+  chromium  # the suite renders report.html in headless Chromium
 )
 
 missing=()

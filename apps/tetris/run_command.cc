@@ -1,5 +1,6 @@
 // `tetris run`: the job users come for (pipeline::run_job): lower a model onto the machine,
-// analyse liveness at both levels, plan with every planner, simulate, and write the run folder.
+// analyse liveness at both levels, plan with every planner, simulate every plan, and write the
+// run folder. Exit 1 when the Tetris plan is unsafe; unsafe baselines are marked, not failures.
 #include <filesystem>
 
 #include <fmt/format.h>
@@ -25,8 +26,9 @@ int run(std::span<const std::string> args) {
       ("batch", po::value(&job.model.batch)->default_value(job.model.batch), "batch size");
   lowering.add_to(options);
   add_search_options(options, job.search);
+  bool sim_all = false;  // every plan is simulated now; the flag stays for scripts that pass it
   options.add_options()
-      ("sim-all", po::bool_switch(&job.simulate_every_plan), "simulate every plan, not only the Tetris plan");
+      ("sim-all", po::bool_switch(&sim_all), "(always on) every plan is simulated with the conflict checker");
   output.add_to(options, "output folder (default: out)");
   if (!parse("run", "[--config FILE|NAME] [--model NAME|FILE] [--out DIR] [--sim-all]", args, options, {}))
     return kExitOk;
