@@ -1,5 +1,7 @@
 // `tetris analyze` and `tetris plan` as a user runs them.
 #include <gtest/gtest.h>
+
+#include <algorithm>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -63,6 +65,23 @@ TEST(ValidateCli, AcceptsEveryPlannersPlanAndRefusesSharingTheTopologyLevelForbi
   const CliResult shared = run("validate " + kTrace + " '" + stem + "_i.yaml' --level topology");
   EXPECT_EQ(shared.exit_code, 1);  // a and b share bytes, which topology-level liveness forbids
   EXPECT_NE(shared.err.find("overlap"), std::string::npos) << shared.err;
+}
+
+TEST(PlanCli, BlockPlansGoThroughLowerPlanValidateAndSim) {
+  // Band blocks under p2p: the plan places blocks (NAME#K), validate and sim accept it, and a
+  // plan of the rigid trace does not fit the block trace.
+  const std::string stem = testing::TempDir() + std::to_string(::getpid()) + "_blocks";
+  ASSERT_EQ(run("lower alexnet --blocks band --sync p2p --quiet --out '" + stem + ".trace'").exit_code, 0);
+  ASSERT_EQ(run("plan '" + stem + ".trace' --generations 20 --quiet --out '" + stem + ".yaml'").exit_code, 0);
+  const PlanFile plan = read_plan_file(stem + ".yaml");
+  EXPECT_TRUE(std::any_of(plan.offsets.begin(), plan.offsets.end(),
+                          [](const auto& entry) { return entry.first.find('#') != std::string::npos; }));
+  EXPECT_EQ(run("validate '" + stem + ".trace' '" + stem + ".yaml'").exit_code, 0);
+  const CliResult sim = run("sim '" + stem + ".trace' --plan '" + stem + ".yaml' --jitter 1 --runs 2 --quiet");
+  EXPECT_EQ(sim.exit_code, 0) << sim.err;
+  ASSERT_EQ(run("lower alexnet --sync p2p --quiet --out '" + stem + "_rigid.trace'").exit_code, 0);
+  ASSERT_EQ(run("plan '" + stem + "_rigid.trace' --generations 5 --quiet --out '" + stem + "_rigid.yaml'").exit_code, 0);
+  EXPECT_EQ(run("validate '" + stem + ".trace' '" + stem + "_rigid.yaml'").exit_code, 2);  // names no block
 }
 
 TEST(PlanCli, OverCapacityIsAnErrorSayingByHowMuch) {
