@@ -22,6 +22,9 @@ struct SearchProgress {
   double seconds = 0;
 };
 
+// More search threads than this only contend (the population has 64 members); the CLI refuses more.
+inline constexpr unsigned kMaxSearchThreads = 64;
+
 struct PlannerOptions {
   std::uint64_t seed = 1;
   double time_limit_seconds = 10.0;         // the search stops here at the latest

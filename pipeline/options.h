@@ -27,6 +27,9 @@ struct AnalysisOptions {
   std::uint32_t max_pieces_per_tensor = memmgr::InstructionLivenessOptions{}.max_pieces_per_tensor;
 };
 
+// Each run keeps its record (about 1 KB) for the report: more runs than this are refused.
+inline constexpr std::uint64_t kMaxSimulationRuns = 100000;
+
 struct SimulationOptions {
   // Timing perturbation: none for exact timing; with a seed, run k uses seed + k.
   std::optional<std::uint64_t> jitter_seed;

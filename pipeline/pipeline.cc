@@ -114,7 +114,8 @@ std::vector<Plan> plan_all(const Liveness& liveness, const memmgr::PlannerOption
 sim::SimReport simulate(const Program& program, const MachineConfig& config, const std::optional<PlanFile>& plan,
                         std::string_view trace_label, std::string_view plan_label, const SimulationOptions& options,
                         const StatusFn& status) {
-  if (options.runs == 0) throw InputError({"--runs"}, "must be at least 1");
+  if (options.runs == 0 || options.runs > kMaxSimulationRuns)
+    throw InputError({"--runs"}, fmt::format("must be 1 to {}, got {}", kMaxSimulationRuns, options.runs));
   const sim::AddressMap addresses = plan ? sim::AddressMap::from_plan(program, config, *plan, plan_label)
                                          : sim::AddressMap::naive(program, config, trace_label);
   const sim::Simulator simulator(program, config, addresses);

@@ -1,5 +1,6 @@
 #include "apps/tetris/cli.h"
 
+#include <cmath>
 #include <cstdio>
 #include <exception>
 #include <filesystem>
@@ -102,11 +103,20 @@ workloads::LoweringOptions LoweringFlags::parse() const {
 void add_search_options(po::options_description& options, memmgr::PlannerOptions& search) {
   options.add_options()
       ("seed", po::value(&search.seed)->default_value(search.seed), "seed of the Tetris search")
-      ("time-limit", po::value(&search.time_limit_seconds)->default_value(search.time_limit_seconds),
+      ("time-limit",
+       po::value(&search.time_limit_seconds)->default_value(search.time_limit_seconds)->notifier([](double seconds) {
+         if (!std::isfinite(seconds) || seconds <= 0)
+           throw InputError({"--time-limit"}, fmt::format("must be a positive number of seconds, got {}", seconds));
+       }),
        "stop the Tetris search after this many seconds (the plan then depends on machine speed)")
       ("generations", po::value(&search.max_generations)->default_value(search.max_generations),
        "stop the Tetris search after this many generations (deterministic)")
-      ("threads", po::value(&search.threads)->default_value(search.threads), "search threads");
+      ("threads",
+       po::value(&search.threads)->default_value(search.threads)->notifier([](unsigned threads) {
+         if (threads < 1 || threads > memmgr::kMaxSearchThreads)
+           throw InputError({"--threads"}, fmt::format("must be 1 to {}, got {}", memmgr::kMaxSearchThreads, threads));
+       }),
+       "search threads");
 }
 
 void OutputOptions::add_to(po::options_description& options, std::string_view out_help) {

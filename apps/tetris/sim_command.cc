@@ -38,7 +38,6 @@ int sim(std::span<const std::string> args) {
              "[--out FILE]",
              args, options, positional))
     return kExitOk;
-  if (simulation.runs == 0) throw InputError({"--runs"}, "must be at least 1");
 
   const MachineConfig config = config_options.load();
   Program program = read_trace_file(trace_file);

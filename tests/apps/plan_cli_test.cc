@@ -90,6 +90,24 @@ TEST(PlanCli, OverCapacityIsAnErrorSayingByHowMuch) {
   EXPECT_NE(r.err.find("192 more than the capacity of 8000"), std::string::npos) << r.err;
 }
 
+TEST(PlanCli, SearchOptionsOutOfRangeExitTwoNamingTheOption) {
+  for (const char* option : {"--threads 0", "--threads 300", "--threads -1", "--time-limit -1", "--time-limit nan",
+                             "--time-limit -inf", "--time-limit 0"}) {
+    const CliResult r = run("plan " + kTrace + " " + option);
+    EXPECT_EQ(r.exit_code, 2) << option << ": " << r.err;
+    EXPECT_NE(r.err.find(std::string(option).substr(0, std::string(option).find(' '))), std::string::npos) << r.err;
+  }
+  const CliResult bfc = run("plan " + kTrace + " --planner tf-bfc");  // instruction level: not an interval problem
+  EXPECT_EQ(bfc.exit_code, 2) << bfc.err;
+  EXPECT_NE(bfc.err.find("use --level topology"), std::string::npos) << bfc.err;
+  EXPECT_EQ(run("plan " + kTrace + " --planner tf-bfc --level topology --quiet").exit_code, 0);
+  for (const char* runs : {"0", "-1", "100001"}) {
+    const CliResult sim = run(std::string("sim docs/examples/two-core.trace --runs ") + runs);
+    EXPECT_EQ(sim.exit_code, 2) << runs << ": " << sim.err;
+    EXPECT_NE(sim.err.find("--runs"), std::string::npos) << sim.err;
+  }
+}
+
 TEST(PlanCli, BadUsageExitsTwo) {
   EXPECT_EQ(run("plan " + kTrace + " --planner magic").exit_code, 2);
   EXPECT_EQ(run("plan " + kTrace + " --level sideways").exit_code, 2);
