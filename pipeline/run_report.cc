@@ -61,13 +61,13 @@ std::string RunReport::table() const {
                  config, cores, sync, partition, instructions, tensors, pieces);
   fmt::format_to(it, "lower bounds: topology level {:.2f} MiB, instruction level {:.2f} MiB\n\n", mib(topology_bound),
                  mib(instruction_bound));
-  fmt::format_to(it, "{:<16} {:<11} {:>12} {:>11} {:>10} {:>13} {:>10} {:>10}\n", "planner", "liveness",
-                 "peak (MiB)", "vs no reuse", "vs tf-bfc", "x lower bound", "plan time", "conflicts");
+  fmt::format_to(it, "{:<16} {:<11} {:>12} {:>11} {:>10} {:>13} {:>10} {:>11} {:>10}\n", "planner", "liveness",
+                 "peak (MiB)", "vs no reuse", "vs tf-bfc", "x lower bound", "plan time", "cycles", "conflicts");
   for (const PlanRow& row : rows) {
     const Derived d = derive(*this, row);
-    fmt::format_to(it, "{:<16} {:<11} {:>12.2f} {:>11} {:>10} {:>13.3f} {:>9.2f}s {:>10}\n", row.planner, row.level,
-                   mib(row.peak_bytes), percent(d.vs_naive), percent(d.vs_bfc), d.over_bound, row.plan_seconds,
-                   safety(row));
+    fmt::format_to(it, "{:<16} {:<11} {:>12.2f} {:>11} {:>10} {:>13.3f} {:>9.2f}s {:>11} {:>10}\n", row.planner,
+                   row.level, mib(row.peak_bytes), percent(d.vs_naive), percent(d.vs_bfc), d.over_bound,
+                   row.plan_seconds, row.cycles ? fmt::to_string(*row.cycles) : std::string("-"), safety(row));
   }
   std::size_t unsafe = 0;
   for (const PlanRow& row : rows) unsafe += row.conflicts && !row.safe();
@@ -136,13 +136,13 @@ std::string RunReport::html() const {
                  escape(model), escape(config), cores, sync, partition, instructions, tensors, pieces,
                  mib(topology_bound), mib(instruction_bound));
   fmt::format_to(it, "<table><tr><th>planner</th><th>liveness</th><th>peak (MiB)</th><th>vs no reuse</th>"
-                 "<th>vs tf-bfc</th><th>× lower bound</th><th>plan time (s)</th><th>conflicts</th></tr>\n");
+                 "<th>vs tf-bfc</th><th>× lower bound</th><th>plan time (s)</th><th>cycles</th><th>conflicts</th></tr>\n");
   for (const PlanRow& row : rows) {
     const Derived d = derive(*this, row);
     fmt::format_to(it, "<tr><td>{}</td><td>{}</td><td>{:.2f}</td><td>{}</td><td>{}</td><td>{:.3f}</td><td>{:.2f}</td>"
-                   "<td>{}</td></tr>\n",
+                   "<td>{}</td><td>{}</td></tr>\n",
                    row.planner, row.level, mib(row.peak_bytes), percent(d.vs_naive), percent(d.vs_bfc), d.over_bound,
-                   row.plan_seconds, safety(row));
+                   row.plan_seconds, row.cycles ? fmt::to_string(*row.cycles) : std::string("-"), safety(row));
   }
   fmt::format_to(it, "</table>\n<h2>Plans (address × time)</h2>\n<div class=\"plans\">\n");
   for (const PlanRow& row : rows)

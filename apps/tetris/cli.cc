@@ -8,7 +8,9 @@
 #include <new>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
+#include "common/builtin_configs.h"
 #include "common/file_io.h"
 #include "common/input_error.h"
 
@@ -57,19 +59,19 @@ int run_guarded(const Command& command, std::span<const std::string> args) {
   }
 }
 
-void ConfigOptions::add_to(po::options_description& options) {
+void ConfigOptions::add_to(po::options_description& options, std::string_view default_help) {
+  const std::string help = fmt::format("machine config: a YAML file, or a built-in name ({}); default: {}",
+                                       fmt::join(builtin_config_names(), ", "), default_help);
   options.add_options()
-      ("config,c", po::value(&config)->default_value(config),
-       "machine config: a YAML file, or a built-in name (cambricon-x-1core, cambricon-x-4core, "
-       "cambricon-x-16core)")
+      ("config,c", po::value(&config), help.c_str())
       ("param,p", po::value(&params)->composing(),
        "override a config key, e.g. -p memory.bandwidth_bytes_per_cycle=64 (repeatable)");
 }
 
-MachineConfig ConfigOptions::load() const {
+MachineConfig ConfigOptions::load(std::string_view fallback) const {
   std::vector<ConfigOverride> overrides;
   for (const auto& p : params) overrides.push_back(parse_override(p));
-  return load_machine_config(config, overrides);
+  return load_machine_config(config.empty() ? std::string(fallback) : config, overrides);
 }
 
 void LoweringFlags::add_to(po::options_description& options) {

@@ -35,11 +35,13 @@ int run_guarded(const Command& command, std::span<const std::string> args);
 
 // --config and -p, the way every subcommand that needs a machine takes them.
 struct ConfigOptions {
-  std::string config = std::string(kDefaultConfigName);
+  std::string config;  // empty: the command's default
   std::vector<std::string> params;
 
-  void add_to(boost::program_options::options_description& options);
-  MachineConfig load() const;
+  // `default_help` says what an absent --config means for this command.
+  void add_to(boost::program_options::options_description& options,
+              std::string_view default_help = kDefaultConfigName);
+  MachineConfig load(std::string_view fallback = kDefaultConfigName) const;
 };
 
 // --out, --json and --quiet.

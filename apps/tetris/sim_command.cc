@@ -5,6 +5,7 @@
 
 #include "apps/tetris/cli.h"
 #include "apps/tetris/progress_line.h"
+#include "common/builtin_configs.h"
 #include "common/input_error.h"
 #include "common/trace_io.h"
 #include "common/plan_file.h"
@@ -30,7 +31,8 @@ int sim(std::span<const std::string> args) {
       ("runs", po::value(&simulation.runs)->default_value(simulation.runs),
        "simulate this many times: with --jitter, seeds SEED, SEED+1, ...; without, exact timing first, then seeds "
        "1, 2, ...");
-  config_options.add_to(options);
+  config_options.add_to(options, "the built-in config with the trace's core count (1, 4 or 16), else "
+                                  "cambricon-x-4core");
   output.add_to(options, "write the report (a table, or JSON with --json) to this file");
   po::positional_options_description positional;
   positional.add("trace", 1);
@@ -39,8 +41,11 @@ int sim(std::span<const std::string> args) {
              args, options, positional))
     return kExitOk;
 
-  const MachineConfig config = config_options.load();
   Program program = read_trace_file(trace_file);
+  // Without --config, the machine the trace was lowered for, when it is a built-in one.
+  const std::string matching = fmt::format("cambricon-x-{}core", program.cores);
+  const MachineConfig config =
+      config_options.load(builtin_config_text(matching) ? std::string_view(matching) : kDefaultConfigName);
   // The simulator places, checks and reports by tensor: a block is a tensor to it, named NAME#K.
   if (has_blocks(program)) program = blocks_as_tensors(program);
   std::optional<PlanFile> plan;

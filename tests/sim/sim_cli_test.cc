@@ -80,6 +80,18 @@ TEST(SimCli, DeadlockIsReportedWithPositions) {
   EXPECT_TRUE(contains(r.out, "core 1 blocked at line 15, instruction 0 (wait 1)")) << r.out;
 }
 
+TEST(SimCli, WithoutAConfigTheTracesCoreCountChoosesTheMachine) {
+  const std::string trace = ::testing::TempDir() + "tetris_sim_16_" + std::to_string(::getpid()) + ".trace";
+  ASSERT_EQ(tetris("lower squeezenet-v1.1 -c cambricon-x-16core --quiet --out '" + trace + "'").exit_code, 0);
+  const CliResult r = tetris("sim '" + trace + "' --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["config"], "cambricon-x-16core");
+  // No built-in config has 2 cores: the 4-core default runs it.
+  const CliResult two = tetris("sim docs/examples/two-core.trace --json");
+  EXPECT_EQ(two.exit_code, 0) << two.err;
+  EXPECT_EQ(nlohmann::json::parse(two.out)["config"], "cambricon-x-4core");
+}
+
 TEST(SimCli, BadInputIsExitCode2NamingTheFile) {
   CliResult r = tetris("sim docs/examples/two-core.trace --plan tests/data/sim/two-core-missing.plan.yaml");
   EXPECT_EQ(r.exit_code, 2);
