@@ -2,7 +2,8 @@
 # Block modes compared (docs/lowering.md): per zoo model, core count and sync mode, `tetris run`
 # with --blocks tensor and --blocks band: instructions, the Tetris plan's footprint, its bound,
 # its simulated cycles and conflicts. The reference is TF-BFC on the tensors (a runtime allocator
-# places whole tensors; with --blocks band it would see blocks). Prints a markdown table.
+# places whole tensors; with --blocks band it would see blocks), and only where its plan is safe
+# (under p2p sync it reads clobbered data). Prints a markdown table.
 #
 #   scripts/blocks-table.sh [TETRIS] [--models "M..."] [--cores "4 16"] [--syncs "barrier p2p"] [--modes "tensor band"]
 set -euo pipefail
@@ -41,9 +42,11 @@ t = plans[("tetris", "instruction")]
 rigid = json.load(open(sys.argv[6])) if os.path.exists(sys.argv[6]) else r
 bfc = next(p for p in rigid["plans"] if (p["planner"], p["liveness"]) == ("tf-bfc", "topology"))
 mib = lambda b: b / 1048576
+# An unsafe plan (it read clobbered data in simulation) is never a reference.
+vs = f"{(1 - t['peak_bytes'] / bfc['peak_bytes']) * 100:.1f}%" if bfc.get("safe") else "-"
 print(f"| {sys.argv[2]} | {sys.argv[3]} | {sys.argv[4]} | {sys.argv[5]} | {r['instructions']} | "
       f"{mib(t['peak_bytes']):.2f} | {t['over_lower_bound']:.3f} | {t['cycles']} | {t['conflicts']} | "
-      f"{mib(bfc['peak_bytes']):.2f} | {(1 - t['peak_bytes'] / bfc['peak_bytes']) * 100:.1f}% | {t['plan_seconds']:.2f} |")
+      f"{mib(bfc['peak_bytes']):.2f}{'' if bfc.get('safe') else ' (unsafe)'} | {vs} | {t['plan_seconds']:.2f} |")
 PY
       done
     done

@@ -74,8 +74,9 @@ TEST(BlockPlans, ABlockMovedOntoALiveBlockOfAnotherTensorIsCaught) {
   EXPECT_GT(r.conflict_count, 0u);
 }
 
-TEST(BlockPlans, ZooModelsInBandsRunCleanUnderJitterWithTheirTetrisPlans) {
-  for (const char* model : {"resnet18", "googlenet"})
+TEST(BlockPlans, EveryZooModelInBandsRunsCleanUnderJitterWithItsTetrisPlan) {
+  for (const char* model : {"alexnet", "vgg16", "resnet18", "resnet50", "googlenet", "mobilenet-v1", "mobilenet-v2",
+                            "squeezenet-v1.1"})
     for (const auto sync : {workloads::SyncMode::barrier, workloads::SyncMode::p2p}) {
       const MachineConfig config = load_machine_config("cambricon-x-4core");
       workloads::LoweringOptions lowering;
