@@ -18,14 +18,21 @@ Offset PlacementDecoder::lowest_base(BufferId buffer, std::span<const Offset> of
       forbidden_.emplace_back(std::max<std::int64_t>(0, base + lo), base + hi);
     }
   }
-  std::sort(forbidden_.begin(), forbidden_.end());
   // Sweep in order of lo: the candidate is never inside a processed interval (moving it past one
-  // cannot land it in an earlier one, which would then have contained it already).
+  // cannot land it in an earlier one, which would then have contained it already). The sweep
+  // usually stops long before the last interval, so the intervals go into a min-heap by lo
+  // (linear) and only those swept are popped, instead of sorting them all.
+  const auto later = [](const std::pair<std::int64_t, std::int64_t>& x, const std::pair<std::int64_t, std::int64_t>& y) {
+    return x.first > y.first;
+  };
+  std::make_heap(forbidden_.begin(), forbidden_.end(), later);
   const auto alignment = static_cast<std::int64_t>(b.alignment);
   std::int64_t candidate = 0;
-  for (const auto& [lo, hi] : forbidden_) {
+  for (auto end = forbidden_.end(); end != forbidden_.begin(); --end) {
+    const auto [lo, hi] = forbidden_.front();
     if (lo > candidate) break;
     if (candidate < hi) candidate = (hi + alignment - 1) / alignment * alignment;
+    std::pop_heap(forbidden_.begin(), end, later);
   }
   return static_cast<Offset>(candidate);
 }
