@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <numeric>
 #include <queue>
 #include <span>
 #include <tuple>
@@ -224,21 +225,26 @@ Problem instruction_liveness(const Program& program, const HappensBefore& hb,
       piece_buffer.push_back(b);
     }
   };
-  std::vector<Access> in_block;
   for (TensorId t = 0; t < program.tensors.size(); ++t) {
     const Tensor& tensor = program.tensors[t];
     if (!is_planned(tensor.kind)) continue;
-    if (tensor.block_count() == 1) {
-      add_block(tensor, 0, accesses[t]);
-      continue;
-    }
     // Blocks are placed apart, so pieces of two blocks of one tensor conflict like any others.
-    for (std::uint32_t k = 0; k < tensor.block_count(); ++k) {
-      in_block.clear();
-      for (const Access& a : accesses[t])
-        if (tensor.block_of(a.begin) == k) in_block.push_back(a);
-      add_block(tensor, k, in_block);
+    // The accesses go into per-block runs by one counting pass that keeps their order (no access
+    // crosses a block).
+    std::vector<Access>& list = accesses[t];
+    std::vector<std::size_t> start(tensor.block_count() + 1, 0);
+    if (tensor.block_count() > 1) {
+      for (const Access& a : list) ++start[tensor.block_of(a.begin) + 1];
+      std::partial_sum(start.begin(), start.end(), start.begin());
+      std::vector<std::size_t> next(start.begin(), start.end() - 1);
+      std::vector<Access> grouped(list.size());
+      for (const Access& a : list) grouped[next[tensor.block_of(a.begin)]++] = a;
+      list = std::move(grouped);
+    } else {
+      start[1] = list.size();
     }
+    for (std::uint32_t k = 0; k < tensor.block_count(); ++k)
+      add_block(tensor, k, std::span<const Access>(list).subspan(start[k], start[k + 1] - start[k]));
   }
 
   // Candidate pairs: a piece can only conflict with pieces whose window [settled, last access]

@@ -25,13 +25,13 @@ PlanResult timed(const Problem& problem, const PlannerOptions& options) {
 }
 
 const std::array<PlannerInfo, 7> kPlanners = {{
-    {"tetris", "genetic search over placement orders (this project)", timed<plan_tetris>},
-    {"naive", "no reuse: buffers stacked", timed<plan_naive>},
-    {"tf-bfc", "TensorFlow BFC allocator on the alloc/free sequence", timed<plan_bfc>},
-    {"tflm-greedy", "TFLite Micro GreedyMemoryPlanner (first fit, largest first)", timed<plan_tflm_greedy>},
-    {"greedy-size", "TFLite GPU greedy by size (best interior gap)", timed<plan_greedy_by_size>},
-    {"greedy-breadth", "greedy by breadth (Pisarchyk & Lee 2020), offsets", timed<plan_greedy_by_breadth>},
-    {"xla-best-fit", "XLA GlobalDecreasingSizeBestFitHeap, spatial and temporal", timed<plan_xla_best_fit>},
+    {"tetris", "genetic search over placement orders (this project)", timed<plan_tetris>, false},
+    {"naive", "no reuse: buffers stacked", timed<plan_naive>, false},
+    {"tf-bfc", "TensorFlow BFC allocator on the alloc/free sequence", timed<plan_bfc>, true},
+    {"tflm-greedy", "TFLite Micro GreedyMemoryPlanner (first fit, largest first)", timed<plan_tflm_greedy>, false},
+    {"greedy-size", "TFLite GPU greedy by size (best interior gap)", timed<plan_greedy_by_size>, false},
+    {"greedy-breadth", "greedy by breadth (Pisarchyk & Lee 2020), offsets", timed<plan_greedy_by_breadth>, false},
+    {"xla-best-fit", "XLA GlobalDecreasingSizeBestFitHeap, spatial and temporal", timed<plan_xla_best_fit>, false},
 }};
 
 }  // namespace

@@ -46,6 +46,9 @@ struct PlannerInfo {
   std::string_view name;
   std::string_view summary;
   std::function<PlanResult(const Problem&, const PlannerOptions&)> plan;
+  // Places by the lifespan schedule (alloc at start, free at end): safe only on interval problems
+  // (Problem::is_interval_problem), so callers refuse it on others.
+  bool interval_problems_only;
 };
 
 std::span<const PlannerInfo> planners();

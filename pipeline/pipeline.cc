@@ -124,9 +124,8 @@ sim::SimReport simulate(const Program& program, const MachineConfig& config, con
     const sim::Jitter timing = options.jitter_seed ? sim::Jitter(*options.jitter_seed + run)
                                : run == 0          ? sim::Jitter()
                                                    : sim::Jitter(run);
-    if (options.runs > 1 || status)
-      tell(status, fmt::format("simulating run {}/{} ({})", run + 1, options.runs,
-                               timing.enabled() ? fmt::format("jitter seed {}", *timing.seed()) : "exact timing"));
+    tell(status, fmt::format("simulating run {}/{} ({})", run + 1, options.runs,
+                             timing.enabled() ? fmt::format("jitter seed {}", *timing.seed()) : "exact timing"));
     report.runs.push_back(simulator.run(timing));
   }
   return report;
@@ -157,13 +156,15 @@ Job run_job(const MachineConfig& config, const JobOptions& options, std::string_
   std::optional<Program> blocks;
   if (has_blocks(job.lowered.program)) blocks = blocks_as_tensors(job.lowered.program);
   const Program& simulated_program = blocks ? *blocks : job.lowered.program;
+  const std::vector<std::uint32_t> groups_at[] = {producer_groups(job.lowered.program, job.liveness.topology),
+                                                  producer_groups(job.lowered.program, job.liveness.instruction)};
   for (const Plan& made : plans) {
     const memmgr::Problem& problem = job.liveness.at(made.level);
     const bool tetris_instruction = made.planner == "tetris" && made.level == Level::instruction;
     PlanRow row{made.planner, std::string(to_string(made.level)), made.result.peak, made.result.seconds,
                 std::nullopt, false, std::nullopt, std::nullopt, {}};
     if (made.planner == "tetris") row.generations = made.result.generations;
-    const auto groups = producer_groups(job.lowered.program, problem);
+    const std::vector<std::uint32_t>& groups = groups_at[made.level == Level::topology ? 0 : 1];
     row.svg = memmgr::plan_to_svg(
         problem, made.result.offsets,
         {.title = fmt::format("{} ({}): {}", made.planner, to_string(made.level), job.lowered.model.name),

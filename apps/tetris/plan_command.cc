@@ -48,12 +48,10 @@ int plan(std::span<const std::string> args) {
   const std::optional<memmgr::Offset> limit = capacity ? std::optional<memmgr::Offset>(capacity) : loaded.capacity();
   const memmgr::Problem problem = std::move(loaded).with_capacity(limit);
 
-  // BFC allocates and frees by lifespan: safe only where overlapping lifespans are exactly the
-  // conflicts, which a trace's instruction-level problem is not.
-  if (planner->name == "tf-bfc" && !problem.is_interval_problem())
-    throw InputError({"--planner"}, fmt::format("tf-bfc plans interval problems only (one piece per buffer, "
+  if (planner->interval_problems_only && !problem.is_interval_problem())
+    throw InputError({"--planner"}, fmt::format("{} plans interval problems only (one piece per buffer, "
                                                 "conflicts = overlapping lifespans): {} is not; use --level topology",
-                                                input.path));
+                                                planner->name, input.path));
   ProgressLine progress(output.quiet);
   if (progress.enabled())
     planner_options.on_progress = [&](const memmgr::SearchProgress& p) {

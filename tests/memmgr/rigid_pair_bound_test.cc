@@ -141,7 +141,7 @@ TEST(RigidPairBound, NoValidPlanIsBelowIt) {
     const auto bound = rigid_pair_bound(problem, CollisionTable(problem));
     if (!bound) continue;
     for (const PlannerInfo& planner : planners()) {
-      if (planner.name == "tf-bfc") continue;  // interval problems only
+      if (planner.interval_problems_only) continue;
       const PlanResult plan = planner.plan(problem, options);
       ASSERT_FALSE(validate_plan(problem, plan.offsets)) << planner.name;
       ASSERT_GE(plan.peak, bound->bytes) << planner.name << " round " << round;
