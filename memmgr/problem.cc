@@ -224,7 +224,7 @@ Problem ProblemBuilder::build(std::string origin, const BoundRule& rule) {
       }
   }
   if (rule.rigid_pairs)
-    if (const auto pair = rigid_pair_bound(problem, CollisionTable(problem)); pair && pair->bytes > problem.lower_bound_) {
+    if (const auto pair = rigid_pair_bound(problem, CollisionTable(problem), problem.lower_bound_)) {
       problem.lower_bound_source_ = sourced(fmt::format(
           "the narrowest span rigid buffers {} and {} can share{} (above the {}, {})", problem.buffers_[pair->a].name,
           problem.buffers_[pair->b].name,

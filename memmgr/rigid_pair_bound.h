@@ -28,7 +28,13 @@ struct PairBound {
 // span), and the members of K overlap none of it nor each other, so any plan's peak is at least
 // the sum. K is chosen greedily (largest first), which only loosens it. Alignment is ignored, likewise. Live bytes at one moment ignore rigidity: a tensor whose first rows die early
 // still occupies one contiguous range, so this bound can exceed the live-bytes bound (and does,
-// when a layer's input and output are both large). std::nullopt without conflicting buffers.
-std::optional<PairBound> rigid_pair_bound(const Problem& problem, const CollisionTable& collisions);
+// when a layer's input and output are both large). Only bounds above `above` are looked for (a
+// caller that has a bound already passes it, and most pairs are then never examined):
+// std::nullopt when no pair exceeds it, or without conflicting buffers. Memory grows with the
+// conflicting buffer pairs, never with the square of the buffers. Pairs are tried most promising
+// first, and the search stops after kRigidPairWork steps: the bound is then still valid (a
+// maximum over fewer pairs), possibly lower, and the same on every machine.
+inline constexpr std::uint64_t kRigidPairWork = std::uint64_t{1} << 28;
+std::optional<PairBound> rigid_pair_bound(const Problem& problem, const CollisionTable& collisions, Offset above = 0);
 
 }  // namespace tetris::memmgr

@@ -149,5 +149,32 @@ TEST(RigidPairBound, NoValidPlanIsBelowIt) {
   }
 }
 
+// A caller's bound so far only prunes: the same pair and bytes when the bound lies above it,
+// nothing when it does not.
+TEST(RigidPairBound, AFloorPrunesButNeverChangesTheAnswer) {
+  std::mt19937_64 rng(23);
+  int pruned = 0;
+  for (int round = 0; round < 200; ++round) {
+    const Problem problem = testing::random_problem(rng, false);
+    const CollisionTable collisions(problem);
+    const auto full = rigid_pair_bound(problem, collisions);
+    if (!full) continue;
+    for (const Offset above : {Offset{0}, full->bytes / 2, full->bytes - 1, full->bytes, full->bytes + 1}) {
+      const auto floored = rigid_pair_bound(problem, collisions, above);
+      if (above >= full->bytes) {
+        ASSERT_FALSE(floored.has_value()) << round;
+        ++pruned;
+        continue;
+      }
+      ASSERT_TRUE(floored.has_value()) << round;
+      EXPECT_EQ(floored->bytes, full->bytes) << round;
+      EXPECT_EQ(floored->a, full->a) << round;
+      EXPECT_EQ(floored->b, full->b) << round;
+      EXPECT_EQ(floored->apart, full->apart) << round;
+    }
+  }
+  EXPECT_GT(pruned, 100);
+}
+
 }  // namespace
 }  // namespace tetris::memmgr
