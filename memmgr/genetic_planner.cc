@@ -4,6 +4,7 @@
 #include <chrono>
 #include <numeric>
 #include <random>
+#include <span>
 #include <thread>
 #include <unordered_set>
 
@@ -79,16 +80,21 @@ class GeneticSearch {
     PlanResult result{.planner = "tetris"};
     if (n_ == 0) return result;
 
-    seed_population();
-    if (problem_.is_interval_problem()) exact_phase(start);
+    const Deadline deadline = start + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                          std::chrono::duration<double>(options_.time_limit_seconds));
+    result.time_limited = !seed_population(deadline);
+    if (problem_.is_interval_problem() && !result.time_limited) exact_phase(start);
     std::uint64_t generation = 0, last_improvement = 0;
     Offset best = population_.front().peak;
     double last_report = -1;
-    while (best > problem_.lower_bound() && generation < options_.max_generations &&
-           elapsed() < options_.time_limit_seconds) {
+    while (best > problem_.lower_bound() && generation < options_.max_generations && !result.time_limited) {
+      if (elapsed() >= options_.time_limit_seconds) {
+        result.time_limited = true;
+        break;
+      }
       ++generation;
       const bool restart = generation - last_improvement > kStagnationGenerations;
-      evolve(generation, restart);
+      if (!evolve(generation, restart, deadline)) result.time_limited = true;
       if (restart) last_improvement = generation;
       if (population_.front().peak < best) {
         best = population_.front().peak;
@@ -113,6 +119,39 @@ class GeneticSearch {
     child.offsets.resize(n_);
     child.peak = decoder.decode(child.order, child.offsets, reuse_prefix);
     child.hash = order_hash(child.order);
+  }
+
+  // Decodes individuals[i] from reuse[i] on over the threads; each thread checks the deadline
+  // before each decode, except that the first individual is always decoded. Returns which were.
+  std::vector<char> decode_all(std::vector<Individual>& individuals, std::span<const std::size_t> reuse,
+                               Deadline deadline) {
+    std::vector<char> decoded(individuals.size(), 0);
+    const std::size_t threads = decoders_.size();
+    auto work = [&](std::size_t t) {
+      for (std::size_t i = t; i < individuals.size(); i += threads) {
+        if (i > 0 && std::chrono::steady_clock::now() >= deadline) return;
+        decode(individuals[i], reuse[i], decoders_[t]);
+        decoded[i] = 1;
+      }
+    };
+    std::vector<std::thread> pool;
+    for (std::size_t t = 1; t < threads; ++t) pool.emplace_back(work, t);
+    work(0);
+    for (auto& thread : pool) thread.join();
+    return decoded;
+  }
+
+  // Keeps the decoded individuals only; true when that is all of them.
+  static bool keep_decoded(std::vector<Individual>& individuals, const std::vector<char>& decoded) {
+    std::size_t kept = 0;
+    for (std::size_t i = 0; i < individuals.size(); ++i)
+      if (decoded[i]) {
+        if (kept != i) individuals[kept] = std::move(individuals[i]);  // a self-move would empty it
+        ++kept;
+      }
+    const bool all = kept == individuals.size();
+    individuals.resize(kept);
+    return all;
   }
 
   // Moves a buffer that touches the peak to a random earlier position; returns the first changed index.
@@ -143,20 +182,23 @@ class GeneticSearch {
     return std::min(a, b);
   }
 
-  void seed_population() {
+  // The heuristic orders first, then perturbations of them, all decoded over the threads. On a
+  // big problem a decode takes long, so each thread checks the deadline before each: returns
+  // false when it cut the seeds short (at least the first heuristic order is always decoded).
+  bool seed_population(Deadline deadline) {
     std::vector<Individual> seeds;
     for (auto& order : heuristic_orders(problem_)) seeds.push_back({std::move(order), {}, 0, 0});
-    for (auto& s : seeds) decode(s, 0, decoders_[0]);
-    std::sort(seeds.begin(), seeds.end(), [](const Individual& a, const Individual& b) { return a.peak < b.peak; });
-    population_ = seeds;
+    const std::size_t heuristics = seeds.size();
     std::mt19937_64 rng(mix(options_.seed));
-    while (population_.size() < kPopulation) {
-      Individual child = seeds[population_.size() % seeds.size()];
+    while (seeds.size() < kPopulation) {
+      Individual child{seeds[seeds.size() % heuristics].order, {}, 0, 0};
       for (int k = 0; k < 3; ++k) mutate(child, 0, rng);
-      decode(child, 0, decoders_[0]);
-      population_.push_back(std::move(child));
+      seeds.push_back(std::move(child));
     }
+    const bool complete = keep_decoded(seeds, decode_all(seeds, std::vector<std::size_t>(seeds.size(), 0), deadline));
+    population_ = std::move(seeds);
     survive({});
+    return complete;
   }
 
   // Asks the exact search for plans under ever lower capacities: first the problem's capacity if
@@ -208,7 +250,8 @@ class GeneticSearch {
     return population_[best];  // the population is sorted, so the lowest index is the fittest
   }
 
-  void evolve(std::uint64_t generation, bool restart) {
+  // One generation; false when the deadline cut it (its decoded children still compete).
+  bool evolve(std::uint64_t generation, bool restart, Deadline deadline) {
     std::vector<Individual> children(kPopulation);
     std::vector<std::size_t> reuse(kPopulation, 0);
     for (std::size_t i = 0; i < kPopulation; ++i) {
@@ -248,16 +291,10 @@ class GeneticSearch {
       reuse[i] = first_changed;
     }
     // Decoding is the expensive part: split it over the threads.
-    const std::size_t threads = decoders_.size();
-    auto work = [&](std::size_t t) {
-      for (std::size_t i = t; i < kPopulation; i += threads) decode(children[i], reuse[i], decoders_[t]);
-    };
-    std::vector<std::thread> pool;
-    for (std::size_t t = 1; t < threads; ++t) pool.emplace_back(work, t);
-    work(0);
-    for (auto& thread : pool) thread.join();
+    const bool complete = keep_decoded(children, decode_all(children, reuse, deadline));
     if (restart) population_.resize(1);
     survive(std::move(children));
+    return complete;
   }
 
   // (mu + lambda): the best kPopulation distinct orders of parents and children.

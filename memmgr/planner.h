@@ -39,6 +39,9 @@ struct PlanResult {
   Offset peak = 0;
   double seconds = 0;
   std::uint64_t generations = 0;  // search planners only
+  // The time limit stopped the search before its generations (or seeds) were done, so the plan
+  // depends on the machine's speed and load.
+  bool time_limited = false;
   std::string notes{};            // e.g. which ordering won
 };
 

@@ -162,8 +162,9 @@ Job run_job(const MachineConfig& config, const JobOptions& options, std::string_
     const memmgr::Problem& problem = job.liveness.at(made.level);
     const bool tetris_instruction = made.planner == "tetris" && made.level == Level::instruction;
     PlanRow row{made.planner, std::string(to_string(made.level)), made.result.peak, made.result.seconds,
-                std::nullopt, false, std::nullopt, std::nullopt, {}};
+                std::nullopt, false, std::nullopt, std::nullopt, false, {}};
     if (made.planner == "tetris") row.generations = made.result.generations;
+    row.time_limited = made.result.time_limited;
     const std::vector<std::uint32_t>& groups = groups_at[made.level == Level::topology ? 0 : 1];
     row.svg = memmgr::plan_to_svg(
         problem, made.result.offsets,

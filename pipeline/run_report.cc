@@ -65,12 +65,18 @@ std::string RunReport::table() const {
                  "peak (MiB)", "vs no reuse", "vs tf-bfc", "x lower bound", "plan time", "cycles", "conflicts");
   for (const PlanRow& row : rows) {
     const Derived d = derive(*this, row);
-    fmt::format_to(it, "{:<16} {:<11} {:>12.2f} {:>11} {:>10} {:>13.3f} {:>9.2f}s {:>11} {:>10}\n", row.planner,
+    fmt::format_to(it, "{:<16} {:<11} {:>12.2f} {:>11} {:>10} {:>13.3f} {:>9.2f}{} {:>11} {:>10}\n", row.planner,
                    row.level, mib(row.peak_bytes), percent(d.vs_naive), percent(d.vs_bfc), d.over_bound,
-                   row.plan_seconds, row.cycles ? fmt::to_string(*row.cycles) : std::string("-"), safety(row));
+                   row.plan_seconds, row.time_limited ? "*" : "s", row.cycles ? fmt::to_string(*row.cycles) : std::string("-"), safety(row));
   }
-  std::size_t unsafe = 0;
-  for (const PlanRow& row : rows) unsafe += row.conflicts && !row.safe();
+  std::size_t unsafe = 0, limited = 0;
+  for (const PlanRow& row : rows) {
+    unsafe += row.conflicts && !row.safe();
+    limited += row.time_limited;
+  }
+  if (limited)
+    fmt::format_to(it, "\n* seconds; the time limit stopped the search: this plan depends on the machine's speed "
+                   "(--generations sets a budget that does not)\n");
   if (unsafe)
     fmt::format_to(it, "\n{} plan{} read clobbered data in simulation (UNSAFE): not compared; reductions are "
                    "against safe plans only\n", unsafe, unsafe == 1 ? "" : "s");
@@ -99,6 +105,7 @@ std::string RunReport::json() const {
     r["over_lower_bound"] = d.over_bound;
     r["plan_seconds"] = row.plan_seconds;
     r["generations"] = row.generations ? nlohmann::json(*row.generations) : nlohmann::json(nullptr);
+    r["time_limited"] = row.time_limited;
     r["conflicts"] = row.conflicts ? nlohmann::json(*row.conflicts) : nlohmann::json(nullptr);
     r["safe"] = row.conflicts ? nlohmann::json(row.safe()) : nlohmann::json(nullptr);
     r["cycles"] = row.cycles ? nlohmann::json(*row.cycles) : nlohmann::json(nullptr);
@@ -109,14 +116,14 @@ std::string RunReport::json() const {
 
 std::string RunReport::csv() const {
   std::string out = "model,cores,sync,planner,liveness,peak_bytes,reduction_vs_no_reuse,reduction_vs_tf_bfc,"
-                    "over_lower_bound,plan_seconds,conflicts,cycles,generations\n";
+                    "over_lower_bound,plan_seconds,conflicts,cycles,generations,time_limited\n";
   for (const PlanRow& row : rows) {
     const Derived d = derive(*this, row);
-    out += fmt::format("{},{},{},{},{},{},{},{},{:.4f},{:.3f},{},{},{}\n", model, cores, sync, row.planner, row.level,
+    out += fmt::format("{},{},{},{},{},{},{},{},{:.4f},{:.3f},{},{},{},{}\n", model, cores, sync, row.planner, row.level,
                        row.peak_bytes, d.vs_naive ? fmt::format("{:.4f}", *d.vs_naive) : "",
                        d.vs_bfc ? fmt::format("{:.4f}", *d.vs_bfc) : "", d.over_bound, row.plan_seconds,
                        row.conflicts ? fmt::to_string(*row.conflicts) : "", row.cycles ? fmt::to_string(*row.cycles) : "",
-                       row.generations ? fmt::to_string(*row.generations) : "");
+                       row.generations ? fmt::to_string(*row.generations) : "", row.time_limited ? 1 : 0);
   }
   return out;
 }

@@ -18,6 +18,7 @@ struct PlanRow {
   bool deadlock = false;                   // when simulated
   std::optional<std::uint64_t> cycles;
   std::optional<std::uint64_t> generations;  // search planners: how far the search went
+  bool time_limited = false;  // the time limit cut the search: the plan depends on machine speed
   std::string svg;  // the plan drawn, for the HTML page
 
   // Simulated without a conflict or deadlock: only such plans are compared with others.

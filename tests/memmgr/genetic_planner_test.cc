@@ -45,6 +45,25 @@ TEST(GeneticPlanner, SameSeedSamePlanWhateverTheThreadCount) {
   }
 }
 
+// A time limit already past: the search still returns a valid plan (its first seed) and says the
+// limit cut it; with time to spare and a generation budget it does not.
+TEST(GeneticPlanner, SaysWhenTheTimeLimitCutItAndStillPlans) {
+  std::mt19937_64 rng(8);
+  for (int round = 0; round < 10; ++round) {
+    const Problem problem = testing::random_problem(rng, round % 2 == 0);
+    if (problem.buffers().size() < 2) continue;
+    PlannerOptions cut = budget(1, 2, 50);
+    cut.time_limit_seconds = 0;
+    const PlanResult hurried = plan_tetris(problem, cut);
+    EXPECT_FALSE(validate_plan(problem, hurried.offsets).has_value()) << round;
+    EXPECT_EQ(hurried.generations, 0u) << round;
+    EXPECT_TRUE(hurried.time_limited) << round;
+    const PlanResult calm = plan_tetris(problem, budget(1, 2, 50));
+    EXPECT_FALSE(calm.time_limited) << round;
+    EXPECT_LE(calm.peak, hurried.peak) << round;
+  }
+}
+
 TEST(GeneticPlanner, NeverWorseThanAnyBaseline) {
   // The search seeds its population with the greedy orders and keeps the best it has seen, so on
   // interval problems no baseline may beat it (the naive plan, which any plan matches, is left
