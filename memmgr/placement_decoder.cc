@@ -1,6 +1,8 @@
 #include "memmgr/placement_decoder.h"
 
 #include <algorithm>
+#include <bit>
+#include <limits>
 
 namespace tetris::memmgr {
 
@@ -10,29 +12,49 @@ PlacementDecoder::PlacementDecoder(const Problem& problem)
 Offset PlacementDecoder::lowest_base(BufferId buffer, std::span<const Offset> offsets) {
   const Buffer& b = problem_.buffers()[buffer];
   forbidden_.clear();
+  std::int64_t lo_min = std::numeric_limits<std::int64_t>::max(), lo_max = 0;
   for (const CollisionTable::Entry& c : collisions_.of(buffer)) {
     if (placed_stamp_[c.other] != stamp_) continue;
     const auto base = static_cast<std::int64_t>(offsets[c.other]);
     for (const auto& [lo, hi] : collisions_.displacements(c)) {
       if (base + hi <= 0) continue;
-      forbidden_.emplace_back(std::max<std::int64_t>(0, base + lo), base + hi);
+      const std::int64_t from = std::max<std::int64_t>(0, base + lo);
+      forbidden_.emplace_back(from, base + hi);
+      lo_min = std::min(lo_min, from);
+      lo_max = std::max(lo_max, from);
     }
   }
   // Sweep in order of lo: the candidate is never inside a processed interval (moving it past one
-  // cannot land it in an earlier one, which would then have contained it already). The sweep
-  // usually stops long before the last interval, so the intervals go into a min-heap by lo
-  // (linear) and only those swept are popped, instead of sorting them all.
-  const auto later = [](const std::pair<std::int64_t, std::int64_t>& x, const std::pair<std::int64_t, std::int64_t>& y) {
-    return x.first > y.first;
-  };
-  std::make_heap(forbidden_.begin(), forbidden_.end(), later);
+  // cannot land it in an earlier one, which would then have contained it already), and the sweep
+  // stops at the first interval starting above it. The order comes from a counting sort into
+  // about one bucket per interval by the high bits of lo, each bucket sorted only when the sweep
+  // reaches it: linear in the intervals, where a heap or a full sort pays a logarithm each (a
+  // dense block problem pops most of its intervals before it finds a gap).
   const auto alignment = static_cast<std::int64_t>(b.alignment);
   std::int64_t candidate = 0;
-  for (auto end = forbidden_.end(); end != forbidden_.begin(); --end) {
-    const auto [lo, hi] = forbidden_.front();
-    if (lo > candidate) break;
-    if (candidate < hi) candidate = (hi + alignment - 1) / alignment * alignment;
-    std::pop_heap(forbidden_.begin(), end, later);
+  if (forbidden_.empty() || lo_min > 0) return 0;
+  const auto span = static_cast<std::uint64_t>(lo_max - lo_min);
+  const int shift = std::bit_width(span / forbidden_.size());
+  const std::size_t buckets = (span >> shift) + 1;
+  bucket_start_.assign(buckets + 1, 0);
+  for (const auto& interval : forbidden_) ++bucket_start_[(static_cast<std::uint64_t>(interval.first - lo_min) >> shift) + 1];
+  for (std::size_t k = 1; k <= buckets; ++k) bucket_start_[k] += bucket_start_[k - 1];
+  sorted_.resize(forbidden_.size());
+  for (const auto& interval : forbidden_)
+    sorted_[bucket_start_[static_cast<std::uint64_t>(interval.first - lo_min) >> shift]++] = interval;
+  // bucket_start_[k] now holds the end of bucket k, i.e. the start of bucket k + 1.
+  std::size_t begin = 0;
+  for (std::size_t k = 0; k < buckets; ++k) {
+    const std::size_t end = bucket_start_[k];
+    if (begin == end) continue;
+    if (lo_min + static_cast<std::int64_t>(k << shift) > candidate) break;  // every lo here is above it
+    std::sort(sorted_.begin() + static_cast<std::ptrdiff_t>(begin), sorted_.begin() + static_cast<std::ptrdiff_t>(end));
+    for (std::size_t i = begin; i < end; ++i) {
+      const auto [lo, hi] = sorted_[i];
+      if (lo > candidate) return static_cast<Offset>(candidate);
+      if (candidate < hi) candidate = (hi + alignment - 1) / alignment * alignment;
+    }
+    begin = end;
   }
   return static_cast<Offset>(candidate);
 }

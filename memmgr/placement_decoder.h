@@ -37,6 +37,8 @@ class PlacementDecoder {
   std::vector<std::uint32_t> placed_stamp_;  // == stamp_ when placed in the current decode
   std::uint32_t stamp_ = 0;
   std::vector<std::pair<std::int64_t, std::int64_t>> forbidden_;  // [lo, hi) bases that collide
+  std::vector<std::pair<std::int64_t, std::int64_t>> sorted_;     // forbidden_ by bucket of lo
+  std::vector<std::size_t> bucket_start_;
 };
 
 }  // namespace tetris::memmgr

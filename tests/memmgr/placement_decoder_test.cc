@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <tuple>
+#include <random>
 #include <numeric>
 
 #include "memmgr/plan_validator.h"
@@ -75,6 +77,53 @@ TEST(PlacementDecoder, PrefixReuseGivesTheSameResultAsAFullDecode) {
 
 // The optimality argument in placement_decoder.h, checked: decoding an optimal plan's buffers
 // in order of their offsets reproduces a plan at least as good.
+// Each buffer lands at the lowest aligned base where none of its pieces overlaps a conflicting
+// piece of a buffer placed before it, found here by trying every base from 0 against the
+// conflict lists themselves. Dense problems (every pair conflicting, many equal sizes) put many
+// intervals at the same start and stack them high, as block problems do.
+TEST(PlacementDecoder, EqualsBruteForcePlacementOnRandomProblems) {
+  std::mt19937_64 rng(29);
+  for (int round = 0; round < 300; ++round) {
+    const Offset alignment = round % 3 == 0 ? 8 : 1;
+    const Problem problem = round % 4 == 3 ? testing::inclusive_problem([&] {
+      std::vector<std::tuple<Offset, TimeValue, TimeValue>> dense;  // all alive at time 5
+      for (int i = 0; i < 30; ++i) dense.emplace_back(1 + rng() % 4 * 16, rng() % 5, 5 + rng() % 5);
+      return dense;
+    }())
+                                           : testing::random_problem(rng, round % 2 == 0, alignment);
+    const std::size_t n = problem.buffers().size();
+    std::vector<BufferId> order(n);
+    std::iota(order.begin(), order.end(), 0);
+    std::shuffle(order.begin(), order.end(), rng);
+    PlacementDecoder decoder(problem);
+    std::vector<Offset> offsets(n, 0);
+    decoder.decode(order, offsets);
+    const auto pieces = problem.pieces();
+    std::vector<bool> placed(n, false);
+    std::vector<Offset> expected(n, 0);
+    for (const BufferId b : order) {
+      const Offset step = problem.buffers()[b].alignment;
+      for (Offset base = 0;; base += step) {
+        bool clash = false;
+        for (const Piece& p : problem.pieces_of(b))
+          for (const PieceRange& run : problem.conflict_runs(static_cast<PieceId>(&p - pieces.data())))
+            for (PieceId q = run.begin; q < run.end && !clash; ++q) {
+              const Piece& other = pieces[q];
+              if (!placed[other.buffer]) continue;
+              const Offset p_begin = base + p.offset, q_begin = expected[other.buffer] + other.offset;
+              clash = p_begin < q_begin + other.size && q_begin < p_begin + p.size;
+            }
+        if (!clash) {
+          expected[b] = base;
+          break;
+        }
+      }
+      placed[b] = true;
+    }
+    ASSERT_EQ(offsets, expected) << "round " << round;
+  }
+}
+
 TEST(PlacementDecoder, OrderOfAnOptimalPlanReproducesIt) {
   // MiniMalloc's README example with its optimal solution (peak 12).
   const Problem problem = testing::inclusive_problem({{4, 0, 2}, {4, 3, 8}, {4, 0, 8}, {4, 9, 20}, {4, 0, 20}});
