@@ -16,6 +16,7 @@
 #include "memmgr/plan_svg.h"
 #include "memmgr/problem_io.h"
 #include "memmgr/topology_liveness.h"
+#include "pipeline/run_folder.h"
 #include "sim/address_map.h"
 #include "sim/simulator.h"
 #include "workloads/lowering.h"
@@ -192,16 +193,17 @@ Job run_job(const MachineConfig& config, const JobOptions& options, std::string_
 }
 
 void write_job_folder(const Job& job, const MachineConfig& config, const std::string& dir) {
-  const std::filesystem::path root(dir);
-  std::filesystem::create_directories(root / "plans");
-  write_text_file_atomically((root / "config.yaml").string(), to_yaml(config));
-  write_trace_file(job.lowered.program, (root / "trace.trace").string());
-  for (const Plan& made : job.plans)
-    write_text_file_atomically((root / "plans" / (made.name() + ".yaml")).string(), plan_to_yaml(made.file));
-  write_text_file_atomically((root / "layout.svg").string(), job.layout_svg);
-  write_text_file_atomically((root / "report.json").string(), job.report.json());
-  write_text_file_atomically((root / "report.csv").string(), job.report.csv());
-  write_text_file_atomically((root / "report.html").string(), job.report.html());
+  publish_run_folder(dir, [&](const std::filesystem::path& root) {
+    std::filesystem::create_directories(root / "plans");
+    write_text_file_atomically((root / "config.yaml").string(), to_yaml(config));
+    write_trace_file(job.lowered.program, (root / "trace.trace").string());
+    for (const Plan& made : job.plans)
+      write_text_file_atomically((root / "plans" / (made.name() + ".yaml")).string(), plan_to_yaml(made.file));
+    write_text_file_atomically((root / "layout.svg").string(), job.layout_svg);
+    write_text_file_atomically((root / "report.json").string(), job.report.json());
+    write_text_file_atomically((root / "report.csv").string(), job.report.csv());
+    write_text_file_atomically((root / "report.html").string(), job.report.html());
+  });
 }
 
 }  // namespace tetris::pipeline

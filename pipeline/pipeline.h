@@ -110,8 +110,9 @@ struct Job {
 Job run_job(const MachineConfig& config, const JobOptions& options, std::string_view trace_label,
             const StatusFn& status = {});
 
-// Writes the job's files into `dir`: config.yaml, trace.trace, plans/, report.json/csv/html and
-// layout.svg. run_job should have been told dir/trace.trace as the trace's label.
+// Writes the job's files as the run folder `dir` (run_folder.h: it replaces an earlier run folder
+// whole): config.yaml, trace.trace, plans/, report.json/csv/html and layout.svg. run_job should
+// have been told dir/trace.trace as the trace's label.
 void write_job_folder(const Job& job, const MachineConfig& config, const std::string& dir);
 
 }  // namespace tetris::pipeline

@@ -25,6 +25,7 @@ import os
 import re
 import resource
 import shlex
+import shutil
 import subprocess
 import sys
 import time
@@ -60,8 +61,7 @@ def run_cell(args):
     if args.sim_all:
         command.append("--sim-all")
     report_path = os.path.join(run_dir, "report.json")
-    if os.path.exists(report_path):
-        os.remove(report_path)  # never merge a stale report from an earlier run
+    shutil.rmtree(run_dir, ignore_errors=True)  # a failed run leaves its folder as it was: never merge a stale one
     start = time.monotonic()
     status = "ok"
     with subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True) as process:

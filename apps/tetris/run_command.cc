@@ -8,6 +8,7 @@
 #include "apps/tetris/cli.h"
 #include "apps/tetris/progress_line.h"
 #include "pipeline/pipeline.h"
+#include "pipeline/run_folder.h"
 
 namespace po = boost::program_options;
 
@@ -34,6 +35,7 @@ int run(std::span<const std::string> args) {
     return kExitOk;
   job.lowering = lowering.parse();
 
+  pipeline::check_run_folder(output.out);  // before the work, not after it
   ProgressLine progress(output.quiet);
   const MachineConfig config = config_options.load();
   if (progress.enabled())

@@ -81,5 +81,65 @@ TEST_F(RunCli, BadOptionsExitTwo) {
   EXPECT_EQ(shell(std::string("'") + TETRIS_BINARY + "' run --model nonexistent-net >/dev/null 2>&1"), 2);
 }
 
+// The run folder holds one run whole (run_folder.h): what concurrent, earlier and killed runs
+// must not leave behind.
+class RunFolder : public testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = testing::TempDir() + "tetris_run_folder_" + std::to_string(::getpid());
+    std::filesystem::remove_all(dir_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::string run(const std::string& model, const std::string& out) const {
+    return std::string("'") + TETRIS_BINARY + "' run -q --generations 20 --model " + model + " --out '" + out + "'";
+  }
+  // Every plan in the folder is a plan of the folder's trace (validate exits 0), and the report
+  // lists exactly those plans.
+  void expect_one_whole_run(const std::string& folder) const {
+    const auto report = nlohmann::json::parse(read_text_file(folder + "/report.json"));
+    std::size_t plans = 0;
+    for (const auto& entry : std::filesystem::directory_iterator(folder + "/plans")) {
+      ++plans;
+      EXPECT_EQ(shell(std::string("'") + TETRIS_BINARY + "' validate '" + folder + "/trace.trace' '" +
+                      entry.path().string() + "' >/dev/null 2>&1"),
+                0)
+          << entry.path();
+    }
+    EXPECT_EQ(plans, report["plans"].size());
+  }
+  std::string dir_;
+};
+
+TEST_F(RunFolder, TwoRunsAtOnceLeaveOneWholeRun) {
+  ASSERT_EQ(shell(run("alexnet", dir_) + " & " + run("squeezenet-v1.1", dir_) + " & wait"), 0);
+  expect_one_whole_run(dir_);
+  // Nothing of theirs beside it either.
+  for (const auto& entry : std::filesystem::directory_iterator(std::filesystem::path(dir_).parent_path()))
+    EXPECT_EQ(entry.path().filename().string().find(std::filesystem::path(dir_).filename().string() + ".run-"),
+              std::string::npos)
+        << entry.path();
+}
+
+TEST_F(RunFolder, AnEarlierRunsFilesAreGoneAndAKilledRunsStagingIsSwept) {
+  std::filesystem::create_directories(dir_ + "/plans");
+  write_text_file_atomically(dir_ + "/report.json", "{}");
+  write_text_file_atomically(dir_ + "/plans/from-an-older-version.yaml", "stale");
+  const std::string staging = dir_ + ".run-staging.2147483646";  // no such process
+  std::filesystem::create_directories(staging);
+  ASSERT_EQ(shell(run("alexnet", dir_)), 0);
+  EXPECT_FALSE(std::filesystem::exists(dir_ + "/plans/from-an-older-version.yaml"));
+  EXPECT_FALSE(std::filesystem::exists(staging));
+  expect_one_whole_run(dir_);
+}
+
+TEST_F(RunFolder, RefusesAFileOrAFolderOfOtherFilesBeforeAnyWork) {
+  std::filesystem::create_directories(dir_);
+  write_text_file_atomically(dir_ + "/thesis.tex", "mine");
+  EXPECT_EQ(shell(run("resnet50", dir_) + " 2>/dev/null"), 2);
+  EXPECT_EQ(read_text_file(dir_ + "/thesis.tex"), "mine");
+  EXPECT_EQ(shell(run("resnet50", dir_ + "/thesis.tex") + " 2>/dev/null"), 2);
+  EXPECT_EQ(read_text_file(dir_ + "/thesis.tex"), "mine");
+}
+
 }  // namespace
 }  // namespace tetris
