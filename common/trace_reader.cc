@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "common/checked_math.h"
 #include "common/file_io.h"
 #include "common/input_error.h"
 #include "common/text.h"
@@ -246,9 +247,27 @@ class TraceParser {
     return cores;
   }
 
+  // Every consumer (trace check, liveness, the simulator's counters) adds up bytes moved and
+  // work, so the reader refuses a trace whose totals do not fit in 64 bits: past this point no
+  // sum over a trace's instructions can wrap.
+  void count_totals(const Operation& op) {
+    const auto add = [&](std::uint64_t& total, std::optional<std::uint64_t> amount, std::string_view what) {
+      const auto sum = amount ? checked_add(total, *amount) : std::nullopt;
+      if (!sum) fail(fmt::format("the trace's {} add up past 2^64 - 1, which no counter can hold", what));
+      total = *sum;
+    };
+    if (const auto* load = std::get_if<Load>(&op))
+      add(bytes_moved_, checked_mul(load->range.row_bytes, load->range.rows), "bytes loaded and stored");
+    else if (const auto* store = std::get_if<Store>(&op))
+      add(bytes_moved_, checked_mul(store->range.row_bytes, store->range.rows), "bytes loaded and stored");
+    else if (const auto* compute = std::get_if<Compute>(&op))
+      add(work_, compute->work, "compute work (MACs and element operations)");
+  }
+
   void parse_instruction(std::string_view directive) {
     auto& stream = program_.streams[*current_core_];
     auto emit = [&](Operation op) {
+      count_totals(op);
       stream.push_back(Instruction{op, current_layer_, static_cast<std::uint32_t>(line_)});
     };
     if (directive == "layer") {
@@ -306,6 +325,7 @@ class TraceParser {
 
   Program program_;
   bool version_seen_ = false, cores_seen_ = false, element_bytes_seen_ = false;
+  std::uint64_t bytes_moved_ = 0, work_ = 0;  // over the whole trace, checked
   std::uint32_t version_ = 1;
   std::unordered_map<std::string, LayerId> layer_ids_;
   std::unordered_set<std::string> tensor_names_;
