@@ -87,7 +87,13 @@ class GeneticSearch {
     std::uint64_t generation = 0, last_improvement = 0;
     Offset best = population_.front().peak;
     double last_report = -1;
-    while (best > problem_.lower_bound() && generation < options_.max_generations && !result.time_limited) {
+    const auto work = [&] {
+      std::uint64_t sum = 0;
+      for (const PlacementDecoder& decoder : decoders_) sum += decoder.work();
+      return sum;
+    };
+    while (best > problem_.lower_bound() && generation < options_.max_generations && work() < options_.max_work &&
+           !result.time_limited) {
       if (elapsed() >= options_.time_limit_seconds) {
         result.time_limited = true;
         break;
@@ -109,6 +115,7 @@ class GeneticSearch {
     result.offsets = winner.offsets;
     result.peak = winner.peak;
     result.generations = generation;
+    result.work = work();
     result.seconds = elapsed();
     if (options_.on_progress) options_.on_progress({generation, best, problem_.lower_bound(), result.seconds});
     return result;

@@ -12,6 +12,7 @@ PlacementDecoder::PlacementDecoder(const Problem& problem)
 Offset PlacementDecoder::lowest_base(BufferId buffer, std::span<const Offset> offsets) {
   const Buffer& b = problem_.buffers()[buffer];
   forbidden_.clear();
+  work_ += collisions_.of(buffer).size() + 1;
   std::int64_t lo_min = std::numeric_limits<std::int64_t>::max(), lo_max = 0;
   for (const CollisionTable::Entry& c : collisions_.of(buffer)) {
     if (placed_stamp_[c.other] != stamp_) continue;

@@ -29,6 +29,9 @@ class PlacementDecoder {
   // No allocation after the first call: the hot path of the genetic search.
   Offset decode(std::span<const BufferId> order, std::span<Offset> offsets, std::size_t reuse_prefix = 0);
 
+  // Conflicting buffer pairs visited by every decode so far: what a decode costs, on any machine.
+  std::uint64_t work() const { return work_; }
+
  private:
   Offset lowest_base(BufferId buffer, std::span<const Offset> offsets);
 
@@ -36,6 +39,7 @@ class PlacementDecoder {
   CollisionTable collisions_;
   std::vector<std::uint32_t> placed_stamp_;  // == stamp_ when placed in the current decode
   std::uint32_t stamp_ = 0;
+  std::uint64_t work_ = 0;
   std::vector<std::pair<std::int64_t, std::int64_t>> forbidden_;  // [lo, hi) bases that collide
   std::vector<std::pair<std::int64_t, std::int64_t>> sorted_;     // forbidden_ by bucket of lo
   std::vector<std::size_t> bucket_start_;

@@ -25,10 +25,17 @@ struct SearchProgress {
 // More search threads than this only contend (the population has 64 members); the CLI refuses more.
 inline constexpr unsigned kMaxSearchThreads = 64;
 
+// About 3 s of the search's decoding on the 2-core development machine (docs/planners.md).
+inline constexpr std::uint64_t kDefaultSearchWork = std::uint64_t{1} << 29;
+
 struct PlannerOptions {
   std::uint64_t seed = 1;
   double time_limit_seconds = 10.0;         // the search stops here at the latest
   std::uint64_t max_generations = 2000;     // ... or after this many (deterministic)
+  // ... or once its decodes have visited this many conflicting buffer pairs (deterministic too):
+  // the budget that scales with the problem, so a big problem stops on every machine at the same
+  // generation, well inside the time limit, instead of wherever the clock cuts it.
+  std::uint64_t max_work = kDefaultSearchWork;
   unsigned threads = 2;                     // results depend on seed and threads only
   std::function<void(const SearchProgress&)> on_progress;  // called at most ~10 times a second
 };
@@ -39,6 +46,7 @@ struct PlanResult {
   Offset peak = 0;
   double seconds = 0;
   std::uint64_t generations = 0;  // search planners only
+  std::uint64_t work = 0;         // search planners: conflicting buffer pairs visited
   // The time limit stopped the search before its generations (or seeds) were done, so the plan
   // depends on the machine's speed and load.
   bool time_limited = false;

@@ -113,6 +113,9 @@ void add_search_options(po::options_description& options, memmgr::PlannerOptions
        "stop the Tetris search after this many seconds (the plan then depends on machine speed)")
       ("generations", po::value(&search.max_generations)->default_value(search.max_generations),
        "stop the Tetris search after this many generations (deterministic)")
+      ("max-work", po::value(&search.max_work)->default_value(search.max_work),
+       "stop the Tetris search once its decodes have visited this many conflicting buffer pairs "
+       "(deterministic, and scaled to the problem: big problems stop here, well inside the time limit)")
       ("threads",
        po::value(&search.threads)->default_value(search.threads)->notifier([](unsigned threads) {
          if (threads < 1 || threads > memmgr::kMaxSearchThreads)

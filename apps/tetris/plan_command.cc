@@ -88,10 +88,10 @@ int plan(std::span<const std::string> args) {
     if (output.out.empty()) return kExitOk;
   }
   if (!output.quiet)
-    fmt::print("{}: {} buffers, planner {}: peak {} bytes, lower bound {} ({:.4f}x), {:.3f} s, {} generations{}\n",
+    fmt::print("{}: {} buffers, planner {}: peak {} bytes, lower bound {} ({:.4f}x), {:.3f} s, {} generations, work {}{}\n",
                input.path, problem.buffers().size(), planner->name, result.peak, problem.lower_bound(),
                problem.lower_bound() ? double(result.peak) / double(problem.lower_bound()) : 0.0, result.seconds,
-               result.generations, result.time_limited ? " (stopped by the time limit)" : "");
+               result.generations, result.work, result.time_limited ? " (stopped by the time limit)" : "");
   return kExitOk;
 }
 

@@ -64,6 +64,31 @@ TEST(GeneticPlanner, SaysWhenTheTimeLimitCutItAndStillPlans) {
   }
 }
 
+// The work budget stops the search at the same generation whatever the thread count, and before
+// a generation budget that would go on.
+TEST(GeneticPlanner, TheWorkBudgetStopsItDeterministically) {
+  std::mt19937_64 rng(12);
+  int stopped = 0;
+  for (int round = 0; round < 20; ++round) {
+    const Problem problem = testing::random_problem(rng, round % 2 == 0);
+    PlannerOptions one = budget(7, 1, 100000);
+    const PlanResult seeds_only = plan_tetris(problem, [&] { auto o = one; o.max_generations = 0; return o; }());
+    one.max_work = seeds_only.work * 3;  // the seeds and a few generations
+    PlannerOptions two = one;
+    two.threads = 2;
+    const PlanResult a = plan_tetris(problem, one), b = plan_tetris(problem, two);
+    EXPECT_EQ(a.offsets, b.offsets) << round;
+    EXPECT_EQ(a.generations, b.generations) << round;
+    EXPECT_FALSE(a.time_limited) << round;
+    if (a.peak > problem.lower_bound()) {
+      EXPECT_LT(a.generations, 100000u) << round;
+      EXPECT_GE(a.work, one.max_work) << round;
+      ++stopped;
+    }
+  }
+  EXPECT_GT(stopped, 3);
+}
+
 TEST(GeneticPlanner, NeverWorseThanAnyBaseline) {
   // The search seeds its population with the greedy orders and keeps the best it has seen, so on
   // interval problems no baseline may beat it (the naive plan, which any plan matches, is left
