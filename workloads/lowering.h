@@ -43,8 +43,9 @@ struct LoweringOptions {
   // Rows by default: a core's band of a channels-last tensor is one contiguous byte range that
   // only it (and its halo neighbours) read, so those bytes can die while the layer still runs.
   PartitionMode partition = PartitionMode::rows;
-  // How tensors are cut into independently placed blocks (workloads/blocks.h).
-  BlockMode blocks = BlockMode::tensor;
+  // How tensors are cut into independently placed blocks (workloads/blocks.h). Bands by default:
+  // smaller plans than whole tensors on every zoo cell at <= 1% more cycles (docs/lowering.md).
+  BlockMode blocks = BlockMode::band;
 };
 
 // Lowers `model` (its batch is the model's; bytes per element are the config's) onto

@@ -1,6 +1,9 @@
 #include "apps/tetris/cli.h"
 
+#include <cctype>
 #include <cmath>
+#include <cstdint>
+#include <typeinfo>
 #include <cstdio>
 #include <exception>
 #include <filesystem>
@@ -139,21 +142,44 @@ void OutputOptions::emit(std::string_view text) const {
   if (!quiet) std::fwrite(text.data(), 1, text.size(), stdout);
 }
 
+namespace {
+
+bool holds_unsigned(const po::variable_value& value) {
+  const std::type_info& type = value.value().type();
+  return type == typeid(std::uint64_t) || type == typeid(std::uint32_t) || type == typeid(unsigned long long) ||
+         type == typeid(std::uint16_t);
+}
+
+}  // namespace
+
 bool parse(std::string_view name, std::string_view usage, std::span<const std::string> args,
            po::options_description& options, const po::positional_options_description& positional) {
   options.add_options()("help,h", po::bool_switch(), "show this help");
   po::variables_map vm;
-  po::store(po::command_line_parser(std::vector<std::string>(args.begin(), args.end()))
-                .options(options)
-                .positional(positional)
-                .run(),
-            vm);
+  const po::parsed_options parsed = po::command_line_parser(std::vector<std::string>(args.begin(), args.end()))
+                                        .options(options)
+                                        .positional(positional)
+                                        .run();
+  po::store(parsed, vm);
   // Before notify(), so --help works without the required arguments.
   if (vm["help"].as<bool>()) {
     std::cout << fmt::format("usage: tetris {} {}\n\n", name, usage) << options << "\n";
     return false;
   }
-  po::notify(vm);
+  // Boost reads "-5" into an unsigned option as 2^64 - 5; a count, seed or size is never negative.
+  for (const po::option& option : parsed.options)
+    for (const std::string& value : option.value)
+      if (!value.empty() && value.front() == '-' && vm.count(option.string_key) && holds_unsigned(vm[option.string_key]))
+        throw InputError({"--" + option.string_key}, fmt::format("must not be negative, got {}", value));
+  try {
+    po::notify(vm);
+  } catch (const po::required_option& missing) {
+    // Required options here are the positional arguments (a trace, a plan): name them as the usage does.
+    std::string what = missing.get_option_name();
+    while (!what.empty() && what.front() == '-') what.erase(0, 1);
+    for (char& c : what) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    throw InputError({fmt::format("tetris {}", name)}, fmt::format("missing {}: usage: tetris {} {}", what, name, usage));
+  }
   return true;
 }
 

@@ -4,7 +4,9 @@
 #include <systemc>
 
 #include <cstdio>
+#include <algorithm>
 #include <cstdlib>
+#include <string_view>
 #include <string>
 #include <vector>
 
@@ -12,6 +14,7 @@
 
 #include "apps/tetris/cli.h"
 #include "common/file_io.h"
+#include "tetris_version.h"
 
 namespace {
 
@@ -29,6 +32,36 @@ void print_usage(std::FILE* to) {
              "            2 bad usage or input; 3 internal error (a bug in tetris)\n");
 }
 
+// Edit distance, for "did you mean": a typo or a longer word for a command ("simulate").
+std::size_t distance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+// The command meant by `word`: one that starts with it or it with one ("config", "simulate"),
+// else the nearest within two edits.
+std::string suggestion(std::string_view word) {
+  std::string best;
+  std::size_t best_distance = 3;
+  for (const auto& command : tetris::cli::commands()) {
+    const std::string_view name = command.name;
+    const std::string_view first = name.substr(0, name.find(' '));
+    if (word.size() >= 2 && (first.starts_with(word) || word.starts_with(first))) return std::string(name);
+    if (const std::size_t d = distance(word, first); d < best_distance) best = name, best_distance = d;
+  }
+  return best;
+}
+
 }  // namespace
 
 int sc_main(int argc, char* argv[]) {
@@ -38,6 +71,10 @@ int sc_main(int argc, char* argv[]) {
   if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
     print_usage(args.empty() ? stderr : stdout);
     return args.empty() ? kExitBadInput : kExitOk;
+  }
+  if (args[0] == "--version" || args[0] == "version") {
+    fmt::print("tetris {}\n", TETRIS_VERSION);
+    return kExitOk;
   }
   const Command* chosen = nullptr;
   std::size_t words = 0;
@@ -52,8 +89,11 @@ int sc_main(int argc, char* argv[]) {
     }
   }
   if (!chosen) {
-    fmt::print(stderr, "tetris: unknown command '{}'\n\n",
-               args.size() > 1 && !args[1].empty() && args[1].front() != '-' ? args[0] + " " + args[1] : args[0]);
+    const std::string said =
+        args.size() > 1 && !args[1].empty() && args[1].front() != '-' ? args[0] + " " + args[1] : args[0];
+    const std::string meant = suggestion(args[0]);
+    fmt::print(stderr, "tetris: unknown command '{}'{}\n\n", said,
+               meant.empty() ? "" : fmt::format(": did you mean 'tetris {}'?", meant));
     print_usage(stderr);
     return kExitBadInput;
   }

@@ -79,7 +79,7 @@ TEST(PlanCli, BlockPlansGoThroughLowerPlanValidateAndSim) {
   EXPECT_EQ(run("validate '" + stem + ".trace' '" + stem + ".yaml'").exit_code, 0);
   const CliResult sim = run("sim '" + stem + ".trace' --plan '" + stem + ".yaml' --jitter 1 --runs 2 --quiet");
   EXPECT_EQ(sim.exit_code, 0) << sim.err;
-  ASSERT_EQ(run("lower alexnet --sync p2p --quiet --out '" + stem + "_rigid.trace'").exit_code, 0);
+  ASSERT_EQ(run("lower alexnet --blocks tensor --sync p2p --quiet --out '" + stem + "_rigid.trace'").exit_code, 0);
   ASSERT_EQ(run("plan '" + stem + "_rigid.trace' --generations 5 --quiet --out '" + stem + "_rigid.yaml'").exit_code, 0);
   EXPECT_EQ(run("validate '" + stem + ".trace' '" + stem + "_rigid.yaml'").exit_code, 2);  // names no block
 }

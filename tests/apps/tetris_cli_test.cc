@@ -8,6 +8,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "common/file_io.h"
 #include "cli_runner.h"
@@ -105,6 +107,41 @@ TEST(TetrisCli, MissingFilesAndBadUsageExitTwo) {
   EXPECT_EQ(run("config show --config nonexistent-machine").exit_code, 2);
   EXPECT_EQ(run("frobnicate").exit_code, 2);
   EXPECT_EQ(run("").exit_code, 2);
+}
+
+TEST(TetrisCli, VersionNamesTheCommit) {
+  const CliResult r = run("--version");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out.rfind("tetris 0.", 0), 0u) << r.out;
+  EXPECT_NE(r.out.find('('), std::string::npos) << r.out;  // the git describe, or "unknown commit"
+}
+
+TEST(TetrisCli, AnUnknownCommandGetsTheOneMeant) {
+  for (const auto& [said, meant] : std::vector<std::pair<std::string, std::string>>{
+           {"simulate x", "tetris sim"}, {"config", "tetris config show"}, {"plna", "tetris plan"}}) {
+    const CliResult r = run(said);
+    EXPECT_EQ(r.exit_code, 2) << said;
+    EXPECT_NE(r.err.find("did you mean '" + meant + "'"), std::string::npos) << said << ": " << r.err;
+  }
+  EXPECT_EQ(run("frobnicate").err.find("did you mean"), std::string::npos);
+}
+
+// Boost would read "-5" into an unsigned option as 2^64 - 5.
+TEST(TetrisCli, NegativeCountsSeedsAndSizesExitTwoNamingTheOption) {
+  for (const char* line : {"plan docs/examples/two-core.trace --seed -5", "sim docs/examples/two-core.trace --jitter -1",
+                           "plan docs/examples/two-core.trace --generations -1", "lower alexnet --batch -2 --out x",
+                           "plan docs/examples/two-core.trace --max-work -1"}) {
+    const CliResult r = run(line);
+    EXPECT_EQ(r.exit_code, 2) << line;
+    EXPECT_NE(r.err.find("must not be negative"), std::string::npos) << line << ": " << r.err;
+  }
+}
+
+TEST(TetrisCli, AMissingTraceIsNamedAsTheUsageNamesIt) {
+  const CliResult r = run("sim");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("missing TRACE: usage: tetris sim TRACE"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("--trace"), std::string::npos) << r.err;
 }
 
 TEST(TetrisCli, EveryCommandHasHelp) {
