@@ -15,6 +15,7 @@
 #include "memmgr/plan_io.h"
 #include "memmgr/plan_svg.h"
 #include "memmgr/problem_io.h"
+#include "memmgr/tensor_liveness.h"
 #include "memmgr/topology_liveness.h"
 #include "pipeline/run_folder.h"
 #include "sim/address_map.h"
@@ -54,11 +55,14 @@ Lowered lower(const ModelChoice& choice, const MachineConfig& config, const work
   return {std::move(model), std::move(program)};
 }
 
-std::string_view to_string(Level level) { return level == Level::topology ? "topology" : "instruction"; }
+std::string_view to_string(Level level) {
+  return level == Level::topology ? "topology" : level == Level::tensor ? "tensor" : "instruction";
+}
 
 std::optional<Level> parse_level(std::string_view text) {
   if (text == "topology") return Level::topology;
   if (text == "instruction") return Level::instruction;
+  if (text == "tensor") return Level::tensor;
   return std::nullopt;
 }
 
@@ -66,13 +70,15 @@ Liveness analyse(const Program& program, const AnalysisOptions& options, std::st
   memmgr::Problem topology = memmgr::topology_liveness(program, options.alignment, origin);
   const memmgr::HappensBefore hb = memmgr::HappensBefore::analyze(program, origin);
   memmgr::Problem instruction = memmgr::instruction_liveness(program, hb, instruction_options(options), origin);
-  return {std::move(topology), std::move(instruction), hb.total_instructions(), hb.epoch_count()};
+  memmgr::Problem tensor = memmgr::tensor_liveness(program, hb, options.alignment, origin);
+  return {std::move(topology), std::move(instruction), std::move(tensor), hb.total_instructions(), hb.epoch_count()};
 }
 
 memmgr::Problem analyse_at(Level level, const Program& program, const AnalysisOptions& options,
                            std::string_view origin) {
   if (level == Level::topology) return memmgr::topology_liveness(program, options.alignment, origin);
   const memmgr::HappensBefore hb = memmgr::HappensBefore::analyze(program, origin);
+  if (level == Level::tensor) return memmgr::tensor_liveness(program, hb, options.alignment, origin);
   return memmgr::instruction_liveness(program, hb, instruction_options(options), origin);
 }
 
@@ -98,6 +104,9 @@ std::vector<Plan> plan_all(const Liveness& liveness, const memmgr::PlannerOption
   for (const memmgr::PlannerInfo& planner : memmgr::planners()) {
     std::vector<Level> levels = {Level::topology};
     if (planner.name == "tetris") levels.insert(levels.begin(), Level::instruction);
+    // The reference every report compares with: TF's allocator as a runtime would run it, safe
+    // under the trace's sync (layer order is not, under p2p).
+    if (planner.name == "tf-bfc") levels.push_back(Level::tensor);
     for (const Level level : levels) {
       tell(status, fmt::format("planning with {} ({} level)", planner.name, to_string(level)));
       const memmgr::Problem& problem = liveness.at(level);
@@ -158,7 +167,8 @@ Job run_job(const MachineConfig& config, const JobOptions& options, std::string_
   if (has_blocks(job.lowered.program)) blocks = blocks_as_tensors(job.lowered.program);
   const Program& simulated_program = blocks ? *blocks : job.lowered.program;
   const std::vector<std::uint32_t> groups_at[] = {producer_groups(job.lowered.program, job.liveness.topology),
-                                                  producer_groups(job.lowered.program, job.liveness.instruction)};
+                                                  producer_groups(job.lowered.program, job.liveness.instruction),
+                                                  producer_groups(job.lowered.program, job.liveness.tensor)};
   for (const Plan& made : plans) {
     const memmgr::Problem& problem = job.liveness.at(made.level);
     const bool tetris_instruction = made.planner == "tetris" && made.level == Level::instruction;
@@ -166,7 +176,7 @@ Job run_job(const MachineConfig& config, const JobOptions& options, std::string_
                 std::nullopt, false, std::nullopt, std::nullopt, false, {}};
     if (made.planner == "tetris") row.generations = made.result.generations;
     row.time_limited = made.result.time_limited;
-    const std::vector<std::uint32_t>& groups = groups_at[made.level == Level::topology ? 0 : 1];
+    const std::vector<std::uint32_t>& groups = groups_at[static_cast<std::size_t>(made.level)];
     row.svg = memmgr::plan_to_svg(
         problem, made.result.offsets,
         {.title = fmt::format("{} ({}): {}", made.planner, to_string(made.level), job.lowered.model.name),

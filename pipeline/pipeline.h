@@ -38,20 +38,26 @@ Lowered lower(const ModelChoice& choice, const MachineConfig& config, const work
 
 // ---- analyse ----
 
-enum class Level : std::uint8_t { topology, instruction };
+// topology: layer order (the paper's and TF's view, safe under barriers only); instruction: the
+// Tetris analysis; tensor: whole tensor blocks freed once all their accesses happen before (a
+// runtime allocator's view, safe under any sync: memmgr/tensor_liveness.h).
+enum class Level : std::uint8_t { topology, instruction, tensor };
 std::string_view to_string(Level level);
 std::optional<Level> parse_level(std::string_view text);
 
 struct Liveness {
   memmgr::Problem topology;
   memmgr::Problem instruction;
+  memmgr::Problem tensor;
   std::uint64_t instructions = 0;  // in all streams
   std::uint64_t sync_epochs = 0;   // of the happens-before analysis
 
-  const memmgr::Problem& at(Level level) const { return level == Level::topology ? topology : instruction; }
+  const memmgr::Problem& at(Level level) const {
+    return level == Level::topology ? topology : level == Level::tensor ? tensor : instruction;
+  }
 };
 
-// Liveness of `program` at both levels; `origin` names it in the problems (a trace path).
+// Liveness of `program` at every level; `origin` names it in the problems (a trace path).
 Liveness analyse(const Program& program, const AnalysisOptions& options, std::string_view origin);
 // One level only (what `tetris plan TRACE` needs).
 memmgr::Problem analyse_at(Level level, const Program& program, const AnalysisOptions& options,

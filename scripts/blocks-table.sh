@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Block modes compared (docs/lowering.md): per zoo model, core count and sync mode, `tetris run`
 # with --blocks tensor and --blocks band: instructions, the Tetris plan's footprint, its bound,
-# its simulated cycles and conflicts. The reference is TF-BFC on the tensors (a runtime allocator
-# places whole tensors; with --blocks band it would see blocks), and only where its plan is safe
-# (under p2p sync it reads clobbered data). Prints a markdown table.
+# its simulated cycles and conflicts. The reference is TF-BFC on whole tensors (the --blocks tensor
+# run's), on tensor-level liveness under happens-before (safe under either sync; memmgr/
+# tensor_liveness.h), or on layer order where a report lacks it, and only where its plan is safe.
+# Prints a markdown table.
 #
 #   scripts/blocks-table.sh [TETRIS] [--models "M..."] [--cores "4 16"] [--syncs "barrier p2p"] [--modes "tensor band"]
 set -euo pipefail
@@ -25,7 +26,7 @@ done
 [ -x "$tetris" ] || { echo "blocks-table.sh: no $tetris (scripts/build.sh)" >&2; exit 2; }
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-echo "| model | cores | sync | blocks | instructions | Tetris plan (MiB) | x bound | cycles | conflicts | tf-bfc on tensors (MiB) | vs tf-bfc | plan s |"
+echo "| model | cores | sync | blocks | instructions | Tetris plan (MiB) | x bound | cycles | conflicts | safe tf-bfc on tensors (MiB) | vs tf-bfc | plan s |"
 echo "|---|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"
 for m in $models; do
   for c in $cores; do
@@ -40,7 +41,8 @@ r = json.load(open(sys.argv[1]))
 plans = {(p["planner"], p["liveness"]): p for p in r["plans"]}
 t = plans[("tetris", "instruction")]
 rigid = json.load(open(sys.argv[6])) if os.path.exists(sys.argv[6]) else r
-bfc = next(p for p in rigid["plans"] if (p["planner"], p["liveness"]) == ("tf-bfc", "topology"))
+bfc = next((p for p in rigid["plans"] if (p["planner"], p["liveness"]) == ("tf-bfc", "tensor")), None) or \
+    next(p for p in rigid["plans"] if (p["planner"], p["liveness"]) == ("tf-bfc", "topology"))
 mib = lambda b: b / 1048576
 # An unsafe plan (it read clobbered data in simulation) is never a reference.
 vs = f"{(1 - t['peak_bytes'] / bfc['peak_bytes']) * 100:.1f}%" if bfc.get("safe") else "-"

@@ -25,7 +25,7 @@ int analyze(std::span<const std::string> args) {
   po::options_description options("options");
   options.add_options()
       ("trace", po::value(&file)->required(), "the trace to analyse")
-      ("level", po::value(&level)->default_value(level), "which problem --out writes: instruction or topology")
+      ("level", po::value(&level)->default_value(level), "which problem --out writes: instruction, topology or tensor")
       ("max-pieces", po::value(&analysis.max_pieces_per_tensor)->default_value(analysis.max_pieces_per_tensor),
        "instruction level: pieces per tensor at most")
       ("alignment", po::value(&analysis.alignment)->default_value(analysis.alignment), "base address alignment, bytes")
@@ -34,11 +34,11 @@ int analyze(std::span<const std::string> args) {
   output.add_to(options, "write the problem (JSON, which is also YAML) to this file");
   po::positional_options_description positional;
   positional.add("trace", 1);
-  if (!parse("analyze", "TRACE [--level instruction|topology] [--out PROBLEM.json] [--csv FILE]", args, options,
+  if (!parse("analyze", "TRACE [--level instruction|topology|tensor] [--out PROBLEM.json] [--csv FILE]", args, options,
              positional))
     return kExitOk;
   const auto chosen_level = pipeline::parse_level(level);
-  if (!chosen_level) throw InputError({"--level"}, fmt::format("unknown level '{}' (instruction or topology)", level));
+  if (!chosen_level) throw InputError({"--level"}, fmt::format("unknown level '{}' (instruction, topology or tensor)", level));
   if (analysis.alignment == 0) throw InputError({"--alignment"}, "must be at least 1");
   const Program program = read_trace_file(file);
   const auto start = std::chrono::steady_clock::now();

@@ -25,7 +25,7 @@ int validate(std::span<const std::string> args) {
       ("quiet,q", po::bool_switch(&quiet), "print nothing but errors");
   po::positional_options_description positional;
   positional.add("input", 1).add("plan", 1);
-  if (!parse("validate", "PROBLEM.csv|TRACE PLAN [--level topology|instruction] [--capacity BYTES]", args, options,
+  if (!parse("validate", "PROBLEM.csv|TRACE PLAN [--level topology|instruction|tensor] [--capacity BYTES]", args, options,
              positional))
     return kExitOk;
   if (plan_path.empty()) throw InputError({"PLAN"}, "validate needs a plan file after the problem");

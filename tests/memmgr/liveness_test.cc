@@ -12,6 +12,7 @@
 #include "memmgr/happens_before.h"
 #include "memmgr/instruction_liveness.h"
 #include "memmgr/plan_validator.h"
+#include "memmgr/tensor_liveness.h"
 #include "memmgr/topology_liveness.h"
 
 namespace tetris::memmgr {
@@ -260,6 +261,51 @@ TEST(LivenessProperties, MoreSyncNeverAddsConflicts) {
       }
   }
   EXPECT_GT(compared, 100);
+}
+
+// Tensor-level liveness under happens-before: two blocks whose lifespans do not overlap are
+// ordered, every access of the earlier before every access of the later, whatever the sync (the
+// semaphore programs race); under barriers it never conflicts where layer order does not.
+TEST(LivenessProperties, TensorLevelLifespansThatDoNotOverlapAreOrderedByHappensBefore) {
+  std::mt19937_64 rng(31);
+  int ordered_pairs = 0;
+  for (int round = 0; round < 300; ++round) {
+    const bool barriers = round % 2 == 0;
+    const Program program = random_layered_program(rng, barriers);
+    const HappensBefore hb = HappensBefore::analyze(program, "random");
+    const Problem tensor = tensor_liveness(program, hb, 1, "random");
+    ASSERT_TRUE(tensor.is_interval_problem());
+    // The accesses of each tensor (no blocks here: buffer b is tensor b's block 0, planned ones only).
+    std::vector<TensorId> tensor_of;
+    for (TensorId t = 0; t < program.tensors.size(); ++t)
+      if (is_planned(program.tensors[t].kind)) tensor_of.push_back(t);
+    std::vector<std::vector<InstructionRef>> accesses(program.tensors.size());
+    for (CoreId c = 0; c < program.cores; ++c)
+      for (std::uint32_t i = 0; i < program.streams[c].size(); ++i) {
+        const auto& op = program.streams[c][i].op;
+        if (const auto* load = std::get_if<Load>(&op)) accesses[load->tensor].push_back({c, i});
+        if (const auto* store = std::get_if<Store>(&op)) accesses[store->tensor].push_back({c, i});
+      }
+    const auto buffers = tensor.buffers();
+    for (BufferId a = 0; a < buffers.size(); ++a)
+      for (BufferId b = 0; b < buffers.size(); ++b) {
+        if (a == b || buffers[a].lifespan.upper > buffers[b].lifespan.lower) continue;  // a ends before b starts
+        for (const InstructionRef& x : accesses[tensor_of[a]])
+          for (const InstructionRef& y : accesses[tensor_of[b]])
+            ASSERT_TRUE(hb.before(x, y)) << "round " << round << ": " << buffers[a].name << " then " << buffers[b].name;
+        ++ordered_pairs;
+      }
+    if (barriers) {
+      const Problem topology = topology_liveness(program, 1, "random");
+      EXPECT_LE(tensor.lower_bound(), topology.lower_bound()) << "round " << round;
+      for (BufferId b = 0; b < buffers.size(); ++b) {
+        const auto layer_conflicts = topology.conflicting_buffers(b);
+        for (const BufferId other : tensor.conflicting_buffers(b))
+          EXPECT_TRUE(std::binary_search(layer_conflicts.begin(), layer_conflicts.end(), other)) << "round " << round;
+      }
+    }
+  }
+  EXPECT_GT(ordered_pairs, 500);
 }
 
 }  // namespace
