@@ -43,7 +43,7 @@ constexpr std::uint64_t DEFAULT_SEMAPHORE_LATENCY_CYCLES = 10;
 constexpr std::uint64_t kMaxBytes = 1ull << 48;
 
 const std::array<ConfigField, 15> kFields = {{
-    {"cores", DEFAULT_CORES, 1, 1024, "number of identical cores sharing the memory",
+    {"cores", DEFAULT_CORES, 1, kMaxCores, "number of identical cores sharing the memory",
      &MachineConfig::cores},
     {"core.clock_mhz", DEFAULT_CLOCK_MHZ, 1, 100000, "core clock (paper: 1 GHz)", nullptr,
      &CoreConfig::clock_mhz},

@@ -40,6 +40,10 @@ struct SyncConfig {
 };
 
 // Validated and immutable once loaded: every value is in range and cross-checked.
+// The most cores a machine (and a trace) may have: per-core state such as vector clocks grows
+// with the square of the cores, so 65,536 cores would take gigabytes before any work.
+inline constexpr std::uint32_t kMaxCores = 1024;
+
 struct MachineConfig {
   std::string name;
   std::uint64_t cores;

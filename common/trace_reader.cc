@@ -12,6 +12,7 @@
 #include "common/checked_math.h"
 #include "common/file_io.h"
 #include "common/input_error.h"
+#include "common/machine_config.h"
 #include "common/text.h"
 #include "common/trace_io.h"
 
@@ -112,7 +113,7 @@ class TraceParser {
       return;
     }
     if (directive == "cores") return header_number(cores_seen_, "cores N", [&] {
-        const auto n = number(1, "cores", 1u << 16);
+        const auto n = number(1, "cores", kMaxCores);
         if (n == 0) fail("cores must be at least 1");
         program_.cores = static_cast<std::uint32_t>(n);
       });
