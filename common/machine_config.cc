@@ -276,6 +276,7 @@ ConfigOverride parse_override(std::string_view argument) {
 MachineConfig parse_machine_config(std::string_view yaml_text, std::string_view file_label,
                                    std::span<const ConfigOverride> overrides) {
   RawConfig raw = read_raw(yaml_text, file_label);
+  std::vector<MachineConfig::OverriddenKey> overridden;
   for (const auto& override_ : overrides) {
     SourceLocation where{fmt::format("-p {}={}", override_.path, override_.value)};
     if (override_.path == "name") {
@@ -288,9 +289,21 @@ MachineConfig parse_machine_config(std::string_view yaml_text, std::string_view 
       throw InputError(where, fmt::format("unknown key '{}' (known here: {})", override_.path,
                                           known_keys_under(is_section(section) ? section : "")));
     }
+    const auto in_file = raw.values.find(override_.path);
+    std::string file_value = in_file != raw.values.end()
+                                 ? in_file->second.text
+                                 : fmt::format("{}", find_field(override_.path)->default_value);
+    if (const auto earlier = std::find_if(overridden.begin(), overridden.end(),
+                                          [&](const auto& o) { return o.path == override_.path; });
+        earlier != overridden.end())
+      file_value = earlier->file_value;  // a repeated -p: the file's value is the first one's
+    std::erase_if(overridden, [&](const auto& o) { return o.path == override_.path; });
+    overridden.push_back({override_.path, std::move(file_value)});
     raw.values[override_.path] = RawValue{override_.value, where};
   }
-  return validate(raw, file_label);
+  MachineConfig config = validate(raw, file_label);
+  config.overridden = std::move(overridden);
+  return config;
 }
 
 MachineConfig load_machine_config(std::string_view path_or_name,
@@ -322,8 +335,15 @@ std::string to_yaml(const MachineConfig& config) {
       out += fmt::format("{}:\n", section);
       current_section = section;
     }
-    out += fmt::format("{}{}: {}  # {}\n", section.empty() ? "" : "  ", key, field.get(config),
-                       field.description);
+    const auto overridden = std::find_if(config.overridden.begin(), config.overridden.end(),
+                                         [&](const auto& o) { return o.path == field.path; });
+    if (overridden != config.overridden.end())
+      out += fmt::format("{}{}: {}  # set by -p; the config's {} was: {}\n",
+                         section.empty() ? "" : "  ", key, field.get(config), overridden->file_value,
+                         field.description);
+    else
+      out += fmt::format("{}{}: {}  # {}\n", section.empty() ? "" : "  ", key, field.get(config),
+                         field.description);
   }
   return out;
 }
@@ -332,6 +352,11 @@ std::string to_json(const MachineConfig& config) {
   nlohmann::ordered_json json;
   json["name"] = config.name;
   json["source"] = config.source;
+  if (!config.overridden.empty()) {
+    nlohmann::ordered_json overridden = nlohmann::ordered_json::object();
+    for (const auto& o : config.overridden) overridden[o.path] = {{"config_value", o.file_value}};
+    json["overridden_by_p"] = overridden;
+  }
   for (const auto& field : kFields) {
     const auto dot = field.path.find('.');
     if (dot == std::string_view::npos)

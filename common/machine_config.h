@@ -52,8 +52,20 @@ struct MachineConfig {
   SyncConfig sync;
   // Where it came from (file path, or "configs/NAME.yaml (built in)"), for reports.
   std::string source;
+  // Keys a `-p` override set, with what the file said (or its default), so reports and
+  // `config show` say what was changed and do not credit a new value to the file's reasoning.
+  struct OverriddenKey {
+    std::string path;
+    std::string file_value;
+    bool operator==(const OverriddenKey&) const = default;
+  };
+  std::vector<OverriddenKey> overridden;
 
-  bool operator==(const MachineConfig&) const = default;
+  // The same machine, however its values were given: `overridden` is how, not what.
+  bool operator==(const MachineConfig& other) const {
+    return name == other.name && cores == other.cores && core == other.core && memory == other.memory &&
+           sync == other.sync && source == other.source;
+  }
   std::uint64_t macs_per_cycle() const { return cores * core.pe_count * core.macs_per_pe_per_cycle; }
 };
 

@@ -30,7 +30,8 @@ int analyze(std::span<const std::string> args) {
        "instruction level: pieces per tensor at most")
       ("alignment", po::value(&analysis.alignment)->default_value(analysis.alignment), "base address alignment, bytes")
       ("buffers", po::bool_switch(&list_buffers), "list every buffer with its pieces and conflicts")
-      ("csv", po::value(&csv_out), "also write the problem as MiniMalloc CSV (one-piece problems only)");
+      ("csv", po::value(&csv_out)->notifier([](const std::string& p) { check_output_file(p, "--csv"); }),
+       "also write the problem as MiniMalloc CSV (one-piece problems only)");
   output.add_to(options, "write the problem (JSON, which is also YAML) to this file");
   po::positional_options_description positional;
   positional.add("trace", 1);

@@ -127,9 +127,11 @@ void add_search_options(po::options_description& options, memmgr::PlannerOptions
        "search threads");
 }
 
-void OutputOptions::add_to(po::options_description& options, std::string_view out_help) {
+void OutputOptions::add_to(po::options_description& options, std::string_view out_help, bool out_is_folder) {
+  auto* out_value = po::value(&out);
+  if (!out_is_folder) out_value->notifier([](const std::string& path) { check_output_file(path, "--out"); });
   options.add_options()
-      ("out,o", po::value(&out), std::string(out_help).c_str())
+      ("out,o", out_value, std::string(out_help).c_str())
       ("json", po::bool_switch(&json), "print JSON instead of a table")
       ("quiet,q", po::bool_switch(&quiet), "print nothing but errors");
 }

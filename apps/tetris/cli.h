@@ -50,7 +50,10 @@ struct OutputOptions {
   bool json = false;
   bool quiet = false;
 
-  void add_to(boost::program_options::options_description& options, std::string_view out_help);
+  // --out names a file, checked before any work (check_output_file); a command whose --out is a
+  // folder passes `out_is_folder` and checks it itself.
+  void add_to(boost::program_options::options_description& options, std::string_view out_help,
+              bool out_is_folder = false);
   // Writes `text` to --out (atomically) or to stdout.
   void emit(std::string_view text) const;
 };

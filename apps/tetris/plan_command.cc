@@ -30,8 +30,10 @@ int plan(std::span<const std::string> args) {
       ("capacity", po::value(&capacity), "memory capacity in bytes; a plan above it is an error (exit 2)");
   add_search_options(options, planner_options);
   options.add_options()
-      ("csv-out", po::value(&csv_out), "for CSV problems: also write MiniMalloc's solution CSV here")
-      ("svg", po::value(&svg_out), "also draw the plan (address x time) as SVG here");
+      ("csv-out", po::value(&csv_out)->notifier([](const std::string& p) { check_output_file(p, "--csv-out"); }),
+       "for CSV problems: also write MiniMalloc's solution CSV here")
+      ("svg", po::value(&svg_out)->notifier([](const std::string& p) { check_output_file(p, "--svg"); }),
+       "also draw the plan (address x time) as SVG here");
   output.add_to(options, "write the plan (YAML, or JSON with --json) to this file");
   po::positional_options_description positional;
   positional.add("input", 1);

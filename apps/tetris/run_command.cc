@@ -30,7 +30,7 @@ int run(std::span<const std::string> args) {
   bool sim_all = false;  // every plan is simulated now; the flag stays for scripts that pass it
   options.add_options()
       ("sim-all", po::bool_switch(&sim_all), "(always on) every plan is simulated with the conflict checker");
-  output.add_to(options, "output folder (default: out)");
+  output.add_to(options, "output folder (default: out)", /*out_is_folder=*/true);
   if (!parse("run", "[--config FILE|NAME] [--model NAME|FILE] [--out DIR] [--sim-all]", args, options, {}))
     return kExitOk;
   job.lowering = lowering.parse();

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstring>
 #include <filesystem>
 #include <string>
 #include <thread>
@@ -18,10 +19,10 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Starts the tetris binary with `args` in the source folder, sends SIGINT after `delay`, and
+// Starts the tetris binary with `args` in the source folder, sends `signal` after `delay`, and
 // returns its exit code. A signal that lands before the program installed its handler kills it
 // outright, which a shell also reports as 128 + the signal.
-int interrupt_after(const std::vector<std::string>& args, std::chrono::milliseconds delay) {
+int interrupt_after(const std::vector<std::string>& args, std::chrono::milliseconds delay, int signal = SIGINT) {
   const pid_t child = ::fork();
   if (child == 0) {
     if (::chdir(TETRIS_SOURCE_DIR) != 0) ::_exit(99);
@@ -33,7 +34,7 @@ int interrupt_after(const std::vector<std::string>& args, std::chrono::milliseco
     ::_exit(98);
   }
   std::this_thread::sleep_for(delay);
-  ::kill(child, SIGINT);
+  ::kill(child, signal);
   int status = 0;
   ::waitpid(child, &status, 0);
   return WIFEXITED(status) ? WEXITSTATUS(status) : WIFSIGNALED(status) ? 128 + WTERMSIG(status) : -1;
@@ -61,19 +62,23 @@ TEST(Interrupt, ALongSimulationStopsWith130AndWritesNothing) {
   EXPECT_TRUE(files_in(folder).empty());
 }
 
-TEST(Interrupt, WritingATraceLeavesTheWholeFileOrNone) {
+// A hang-up (the terminal closed), a closed pipe, SIGTERM or SIGQUIT clean up as Ctrl-C does.
+class InterruptBy : public testing::TestWithParam<int> {};
+
+TEST_P(InterruptBy, WritingATraceLeavesTheWholeFileOrNone) {
   // Lowering VGG-16 onto 16 cores writes 3.4 MB in about 0.1 s: interrupts spread over that time
   // land before, during and after the write.
-  const fs::path folder = fresh_folder("tetris_interrupt_lower_");
+  const int signal = GetParam();
+  const fs::path folder = fresh_folder("tetris_interrupt_lower_" + std::to_string(signal) + "_");
   const std::string trace = (folder / "vgg16.trace").string();
   int interrupted = 0;
-  for (int delay = 0; delay <= 160; delay += 8) {
+  for (int delay = 0; delay <= 160; delay += signal == SIGINT ? 8 : 16) {
     fs::remove(trace);
     const int code = interrupt_after({"lower", "--quiet", "--model", "vgg16", "--config", "cambricon-x-16core",
                                       "--out", trace},
-                                     std::chrono::milliseconds(delay));
-    ASSERT_TRUE(code == 130 || code == 0) << "delay " << delay << " ms: exit " << code;
-    interrupted += code == 130;
+                                     std::chrono::milliseconds(delay), signal);
+    ASSERT_TRUE(code == 128 + signal || code == 0) << "delay " << delay << " ms: exit " << code;
+    interrupted += code == 128 + signal;
     const auto names = files_in(folder);
     ASSERT_LE(names.size(), 1u) << "delay " << delay << " ms: " << names.front() << " beside the trace";
     if (names.empty()) continue;
@@ -83,6 +88,9 @@ TEST(Interrupt, WritingATraceLeavesTheWholeFileOrNone) {
   }
   EXPECT_GT(interrupted, 0);
 }
+
+INSTANTIATE_TEST_SUITE_P(Signals, InterruptBy, testing::Values(SIGINT, SIGTERM, SIGHUP, SIGPIPE, SIGQUIT),
+                         [](const testing::TestParamInfo<int>& info) { return std::string(sigabbrev_np(info.param)); });
 
 }  // namespace
 }  // namespace tetris

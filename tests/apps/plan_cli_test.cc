@@ -7,6 +7,7 @@
 
 #include <cstdlib>
 #include <nlohmann/json.hpp>
+#include <filesystem>
 #include <string>
 
 #include "common/file_io.h"
@@ -32,6 +33,20 @@ TEST(AnalyzeCli, ReportsBothLevelsAndWritesAProblemThatPlans) {
   EXPECT_GT(json["instruction"]["pieces"], json["topology"]["pieces"]);
   const CliResult planned = run("plan '" + problem + "' --planner xla-best-fit");
   EXPECT_EQ(planned.exit_code, 0) << planned.err;
+}
+
+TEST(PlanCli, AnOutputThatCannotBeWrittenIsRefusedBeforeAnyFileIsWritten) {
+  const std::string svg = testing::TempDir() + std::to_string(::getpid()) + "_early.svg";
+  std::remove(svg.c_str());
+  for (const std::string bad : {"--out missing-folder/plan.yaml", "--out tests",
+                                "--csv-out missing-folder/x.csv"}) {
+    const CliResult r = run("plan " + kTrace + " --svg '" + svg + "' " + bad);
+    EXPECT_EQ(r.exit_code, 2) << bad << ": " << r.err;
+    EXPECT_NE(r.err.find(bad.substr(0, bad.find(' '))), std::string::npos) << r.err;
+    EXPECT_FALSE(std::filesystem::exists(svg)) << bad << ": the SVG was written before the plan's output was refused";
+  }
+  EXPECT_EQ(run("analyze " + kTrace + " --csv missing-folder/p.csv").exit_code, 2);
+  EXPECT_EQ(run("sim " + kTrace + " --out missing-folder/r.txt").exit_code, 2);
 }
 
 TEST(PlanCli, PlansATraceWritesAValidPlanAndIsDeterministic) {

@@ -47,6 +47,30 @@ TEST(TetrisCli, ConfigShowAppliesOverrides) {
   EXPECT_EQ(printed.core.nbin_bytes, 4096u);
 }
 
+TEST(TetrisCli, ConfigShowMarksOverriddenKeysAndKeepsTheConfigsReasonForItsOwnValue) {
+  const CliResult r = run("config show -p memory.bandwidth_bytes_per_cycle=128");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("bandwidth_bytes_per_cycle: 128  # set by -p; the config's 64 was: shared by all cores "
+                       "(assumption: 64 GB/s at 1 GHz)"),
+            std::string::npos)
+      << r.out;
+  EXPECT_EQ(r.out.find("latency_cycles: 100  # set by -p"), std::string::npos) << "an untouched key is marked";
+  EXPECT_EQ(parse_machine_config(r.out, "stdout").memory.bandwidth_bytes_per_cycle, 128u);
+  const auto json = nlohmann::json::parse(run("config show --json -p memory.bandwidth_bytes_per_cycle=128").out);
+  EXPECT_EQ(json["overridden_by_p"]["memory.bandwidth_bytes_per_cycle"]["config_value"], "64");
+}
+
+TEST(TetrisCli, OutputToStandardOutputOrADeviceIsWrittenThrough) {
+  for (const std::string out : {"-", "/dev/stdout"}) {
+    const CliResult r = run("config show --out " + out);
+    ASSERT_EQ(r.exit_code, 0) << out << ": " << r.err;
+    EXPECT_EQ(parse_machine_config(r.out, out).cores, 4u) << out << " printed: " << r.out;
+  }
+  const CliResult full = run("config show --out /dev/full");
+  EXPECT_EQ(full.exit_code, 2);
+  EXPECT_NE(full.err.find("/dev/full"), std::string::npos) << full.err;
+}
+
 TEST(TetrisCli, ConfigShowJson) {
   const CliResult r = run("config show --json --config cambricon-x-1core");
   ASSERT_EQ(r.exit_code, 0) << r.err;
