@@ -127,4 +127,14 @@ static PlanFile read_plan_node(std::string_view text, std::string_view file) {
 
 PlanFile read_plan_file(const std::string& path) { return read_plan(read_text_file(path), path); }
 
+std::uint64_t plan_footprint(const PlanFile& plan, std::uint64_t reach, std::string_view file) {
+  if (plan.peak_bytes == 0) return reach;
+  if (plan.peak_bytes < reach || plan.peak_bytes - reach >= kMaxPeakRounding)
+    throw InputError({std::string(file)},
+                     fmt::format("peak_bytes {} in the header, but the offsets reach {} (a header may round up by "
+                                 "less than {} bytes)",
+                                 plan.peak_bytes, reach, kMaxPeakRounding));
+  return plan.peak_bytes;
+}
+
 }  // namespace tetris

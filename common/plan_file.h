@@ -23,6 +23,15 @@ struct PlanFile {
   std::vector<std::pair<std::string, std::uint64_t>> offsets;  // buffer name -> base, in buffer order
 };
 
+// A plan's footprint is what its offsets reach. Its peak_bytes header may round that up (TF-BFC
+// rounds chunks to 256 bytes) by less than this; an absent (0) header means the reach.
+inline constexpr std::uint64_t kMaxPeakRounding = 4096;
+
+// The footprint `plan` takes, given the highest byte its offsets reach: the header when it is
+// within the rounding above `reach`. Throws InputError naming `file` when the header says less
+// than the offsets use, or more than rounding explains (an edited header, or another plan's).
+std::uint64_t plan_footprint(const PlanFile& plan, std::uint64_t reach, std::string_view file);
+
 std::string plan_to_yaml(const PlanFile& plan);
 std::string plan_to_json(const PlanFile& plan);
 

@@ -8,6 +8,7 @@
 #include "common/machine_config.h"
 #include "common/trace_io.h"
 #include "fuzz_target.h"
+#include "sim/address_grid.h"
 #include "sim/address_map.h"
 #include "sim/sim_report.h"
 #include "sim/simulator.h"
@@ -21,16 +22,7 @@ const bool kSystemcBannerOff = ::setenv("SC_COPYRIGHT_MESSAGE", "DISABLE", 1) ==
 
 // Inputs the simulator would need many megabytes for are skipped: the fuzzer hunts for wrong
 // behaviour, not for what a machine without memory does.
-bool small_enough(const tetris::Program& program) {
-  std::uint64_t rows = 0;
-  for (const auto& stream : program.streams)
-    for (const tetris::Instruction& instruction : stream) {
-      const auto* load = std::get_if<tetris::Load>(&instruction.op);
-      const auto* store = std::get_if<tetris::Store>(&instruction.op);
-      if (load || store) rows += (load ? load->range : store->range).rows;
-    }
-  return rows <= 100000;
-}
+bool small_enough(const tetris::Program& program) { return tetris::sim::access_rows(program) <= 100000; }
 
 }  // namespace
 

@@ -277,6 +277,7 @@ Problem instruction_liveness(const Program& program, const HappensBefore& hb,
       i = j;
     }
     active.insert(std::upper_bound(active.begin(), active.end(), p), p);
+    if (builder.conflict_pairs() > kMaxConflictPairs) break;  // build() refuses it, naming the limit
   }
   // Pieces whose lifespans (positions in one interleaving) overlap are unordered, so they conflict.
   return builder.build(fmt::format("instruction-level liveness of {}", origin),

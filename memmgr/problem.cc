@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include "common/input_error.h"
+
 #include "memmgr/collision_table.h"
 #include "memmgr/rigid_pair_bound.h"
 
@@ -43,7 +45,10 @@ std::vector<BufferId> Problem::conflicting_buffers(BufferId buffer) const {
 
 BufferId ProblemBuilder::add_buffer(std::string name, Offset size, Offset alignment) {
   if (size == 0) throw std::invalid_argument(fmt::format("buffer '{}' has size 0", name));
-  if (alignment == 0) throw std::invalid_argument(fmt::format("buffer '{}' has alignment 0", name));
+  // Any alignment plans (XLA's tests use 20); files and options ask for a power of two.
+  if (alignment == 0 || alignment > kMaxAlignment)
+    throw std::invalid_argument(fmt::format("buffer '{}' has alignment {}: it must be 1 to 2^40", name, alignment));
+  if (!names_.insert(name).second) throw std::invalid_argument(fmt::format("buffer '{}' is listed twice", name));
   Buffer buffer;
   buffer.name = std::move(name);
   buffer.size = size;
@@ -72,6 +77,7 @@ void ProblemBuilder::add_conflict(PieceId a, PieceId b) {
   if (a >= pieces.size() || b >= pieces.size()) throw std::out_of_range("conflict names an unknown piece");
   if (pieces[a].buffer == pieces[b].buffer) return;  // a buffer's own pieces never overlap
   edges_.emplace_back(a, b);
+  ++pairs_;
   explicit_edges_ = true;
 }
 
@@ -84,7 +90,7 @@ void ProblemBuilder::add_conflicts(PieceId piece, PieceRange others) {
   const PieceRange below{others.begin, std::min(others.end, own_begin)};
   const PieceRange above{std::max(others.begin, own_end), others.end};
   for (const PieceRange& part : {below, above})
-    if (part.begin < part.end) ranges_.emplace_back(piece, part);
+    if (part.begin < part.end) ranges_.emplace_back(piece, part), pairs_ += part.end - part.begin;
   explicit_edges_ = true;
 }
 
@@ -117,7 +123,7 @@ bool for_each_overlapping_pair(std::span<const Piece> pieces, Visit visit) {
 void ProblemBuilder::add_lifespan_conflicts() {
   for_each_overlapping_pair(problem_.pieces_, [&](PieceId q, PieceId p) {
     edges_.emplace_back(q, p);
-    return true;
+    return ++pairs_ <= kMaxConflictPairs;
   });
   lifespan_conflicts_ = true;
 }
@@ -163,6 +169,15 @@ Problem ProblemBuilder::build(std::string origin, const BoundRule& rule) {
   // pieces of the run each get p. With the runs sorted by p, those received entries land in each
   // row already in ascending order, so a row is a merge of two sorted lists: no sort over pairs.
   // The received lists are the only expanded storage, 4 bytes per conflicting pair.
+  const std::uint64_t pairs = pairs_;
+  pairs_ = 0;
+  names_.clear();
+  if (pairs > kMaxConflictPairs)
+    throw InputError({problem.origin_},
+                     fmt::format("{} or more conflicting piece pairs, more than the {} (2^28, 4 bytes each) a plan may "
+                                 "hold: use fewer pieces per tensor (--max-pieces), coarser blocks (--blocks), "
+                                 "or a coarser level (--level tensor or topology)",
+                                 pairs, kMaxConflictPairs));
   for (const auto& [a, b] : edges_) ranges_.emplace_back(a, PieceRange{b, b + 1});
   edges_ = {};
   std::sort(ranges_.begin(), ranges_.end(), [](const auto& x, const auto& y) {

@@ -6,6 +6,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 namespace tetris::memmgr {
@@ -18,6 +19,12 @@ using PieceId = std::uint32_t;
 // The most bytes all buffers of a problem may need together: bases never exceed the sum of the
 // sizes, so every base, end and displacement between two buffers stays far inside int64.
 inline constexpr Offset kMaxProblemBytes = Offset{1} << 60;
+// A base alignment beyond 1 TiB is a typo, not a machine.
+inline constexpr Offset kMaxAlignment = Offset{1} << 40;
+// Conflicting piece pairs a problem may hold: 4 bytes each once built (1 GiB here), and the
+// planners visit each. Beyond it build() refuses the problem (InputError) instead of exhausting
+// memory: fewer pieces per tensor, or a coarser liveness level, makes it smaller.
+inline constexpr std::uint64_t kMaxConflictPairs = std::uint64_t{1} << 28;
 
 // Half-open [lower, upper) in the problem's linear time: layer steps at topology level, positions
 // in an interleaving consistent with happens-before at instruction level. Interval baselines and
@@ -137,12 +144,17 @@ class ProblemBuilder {
   // Adds a conflict for every pair of pieces of different buffers whose lifespans overlap.
   void add_lifespan_conflicts();
   std::size_t piece_count() const { return problem_.pieces_.size(); }
+  BufferId buffer_of(PieceId piece) const { return problem_.pieces_.at(piece).buffer; }
+  // Conflicting pairs added so far (an upper bound: repeats count again); past kMaxConflictPairs
+  // a producer may stop adding, as build() will refuse the problem.
+  std::uint64_t conflict_pairs() const { return pairs_; }
   void set_capacity(std::optional<Offset> capacity) { problem_.capacity_ = capacity; }
 
   // Sorts and deduplicates the conflicts and computes the lower bound by `rule`: the most live
   // bytes when overlapping lifespans conflict, the rigid pair bound when asked, and at least the
   // largest buffer when the live bytes do not count. Throws std::invalid_argument when the
-  // buffers need more than kMaxProblemBytes together.
+  // buffers need more than kMaxProblemBytes together, InputError (naming `origin`) when the
+  // conflicts are more than kMaxConflictPairs.
   Problem build(std::string origin, const BoundRule& rule = {});
 
  private:
@@ -151,6 +163,8 @@ class ProblemBuilder {
   std::vector<std::pair<PieceId, PieceRange>> ranges_;
   bool lifespan_conflicts_ = false;
   bool explicit_edges_ = false;
+  std::unordered_set<std::string> names_;
+  std::uint64_t pairs_ = 0;
 };
 
 // Maximum over time of the summed sizes of pieces whose lifespans contain that time.

@@ -1,5 +1,7 @@
 #include "memmgr/problem_io.h"
 
+#include <bit>
+
 #include <yaml-cpp/yaml.h>
 
 #include <nlohmann/json.hpp>
@@ -57,8 +59,12 @@ Problem read_problem(std::string_view text, std::string_view file) {
       throw InputError({name}, "a problem needs a list 'buffers'");
     ProblemBuilder builder;
     for (const auto& buffer : root["buffers"]) {
-      const BufferId b = builder.add_buffer(buffer["name"].as<std::string>(), buffer["size"].as<Offset>(),
-                                            buffer["alignment"] ? buffer["alignment"].as<Offset>() : 1);
+      const Offset alignment = buffer["alignment"] ? buffer["alignment"].as<Offset>() : 1;
+      if (!std::has_single_bit(alignment) || alignment > kMaxAlignment)
+        throw InputError(where(buffer["alignment"]),
+                         fmt::format("alignment {} of buffer '{}' is not a power of two from 1 to 2^40", alignment,
+                                     buffer["name"].as<std::string>()));
+      const BufferId b = builder.add_buffer(buffer["name"].as<std::string>(), buffer["size"].as<Offset>(), alignment);
       for (const auto& piece : buffer["pieces"]) {
         if (!piece.IsSequence() || piece.size() != 4)
           throw InputError(where(piece), "a piece is [offset, size, lower, upper]");
@@ -76,6 +82,13 @@ Problem read_problem(std::string_view text, std::string_view file) {
         throw InputError(where(pair), fmt::format("conflict names piece {} but there are {}",
                                                   std::max({a, b, last}), pieces));
       if (last < b) throw InputError(where(pair), fmt::format("conflict run [{}, {}] ends before it starts", b, last));
+      // Pieces of one buffer have fixed places relative to each other: a conflict among them
+      // (or of a piece with itself) cannot be what the file means.
+      const auto own = builder.buffer_of(static_cast<PieceId>(a));
+      if ((b <= a && a <= last) || builder.buffer_of(static_cast<PieceId>(b)) == own ||
+          builder.buffer_of(static_cast<PieceId>(last)) == own)
+        throw InputError(where(pair), fmt::format("conflict [{}, {}, {}] is between pieces of one buffer, which "
+                                                  "never move apart (or of a piece with itself)", a, b, last));
       builder.add_conflicts(static_cast<PieceId>(a), {static_cast<PieceId>(b), static_cast<PieceId>(last + 1)});
     }
     if (root["capacity_bytes"]) builder.set_capacity(root["capacity_bytes"].as<Offset>());

@@ -4,6 +4,8 @@
 #include <map>
 #include <stdexcept>
 
+#include <bit>
+
 #include <fmt/format.h>
 
 #include "common/file_io.h"
@@ -18,6 +20,7 @@
 #include "memmgr/tensor_liveness.h"
 #include "memmgr/topology_liveness.h"
 #include "pipeline/run_folder.h"
+#include "sim/address_grid.h"
 #include "sim/address_map.h"
 #include "sim/simulator.h"
 #include "workloads/lowering.h"
@@ -43,6 +46,12 @@ std::vector<std::uint32_t> producer_groups(const Program& program, const memmgr:
   return groups;
 }
 
+// Before any work: a bad --alignment would otherwise surface deep in the problem builder.
+void check(const AnalysisOptions& options) {
+  if (options.alignment == 0 || !std::has_single_bit(options.alignment) || options.alignment > memmgr::kMaxAlignment)
+    throw InputError({"--alignment"}, fmt::format("must be a power of two from 1 to 2^40, got {}", options.alignment));
+}
+
 void tell(const StatusFn& status, const std::string& text) {
   if (status) status(text);
 }
@@ -50,6 +59,21 @@ void tell(const StatusFn& status, const std::string& text) {
 }  // namespace
 
 Lowered lower(const ModelChoice& choice, const MachineConfig& config, const workloads::LoweringOptions& options) {
+  if (choice.batch > 1) {
+    // Instructions grow with the batch: one sample's count tells, in a fraction of a second,
+    // whether the batch would pass the trace limit, before gigabytes are spent finding out.
+    const Program one = workloads::lower(workloads::load_model(choice.model, {1, config.core.element_bytes}), config,
+                                         options);
+    std::uint64_t per_sample = 0;
+    for (const auto& stream : one.streams) per_sample += stream.size();
+    const std::uint64_t expected = per_sample * choice.batch;  // batch <= 2^20, per sample < 2^24: no wrap
+    if (per_sample > workloads::kMaxTraceInstructions / choice.batch)
+      throw InputError({"--batch"},
+                       fmt::format("{} at batch {} on {} cores makes about {} instructions ({} per sample), more than "
+                                   "the {} (2^24, about 1.5 GB) a trace may have: at most batch {} here",
+                                   choice.model, choice.batch, config.cores, expected, per_sample,
+                                   workloads::kMaxTraceInstructions, workloads::kMaxTraceInstructions / per_sample));
+  }
   workloads::Model model = workloads::load_model(choice.model, {choice.batch, config.core.element_bytes});
   Program program = workloads::lower(model, config, options);
   return {std::move(model), std::move(program)};
@@ -67,6 +91,7 @@ std::optional<Level> parse_level(std::string_view text) {
 }
 
 Liveness analyse(const Program& program, const AnalysisOptions& options, std::string_view origin) {
+  check(options);
   memmgr::Problem topology = memmgr::topology_liveness(program, options.alignment, origin);
   const memmgr::HappensBefore hb = memmgr::HappensBefore::analyze(program, origin);
   memmgr::Problem instruction = memmgr::instruction_liveness(program, hb, instruction_options(options), origin);
@@ -76,6 +101,7 @@ Liveness analyse(const Program& program, const AnalysisOptions& options, std::st
 
 memmgr::Problem analyse_at(Level level, const Program& program, const AnalysisOptions& options,
                            std::string_view origin) {
+  check(options);
   if (level == Level::topology) return memmgr::topology_liveness(program, options.alignment, origin);
   const memmgr::HappensBefore hb = memmgr::HappensBefore::analyze(program, origin);
   if (level == Level::tensor) return memmgr::tensor_liveness(program, hb, options.alignment, origin);
@@ -85,7 +111,7 @@ memmgr::Problem analyse_at(Level level, const Program& program, const AnalysisOp
 memmgr::Problem load_problem(const std::string& path, Level level, const AnalysisOptions& options) {
   if (path.ends_with(".csv")) return memmgr::read_minimalloc_csv_file(path);
   if (path.ends_with(".yaml") || path.ends_with(".json")) return memmgr::read_problem_file(path);
-  if (options.alignment == 0) throw InputError({"--alignment"}, "must be at least 1");
+  check(options);
   return analyse_at(level, read_trace_file(path), options, path);
 }
 
@@ -126,6 +152,11 @@ sim::SimReport simulate(const Program& program, const MachineConfig& config, con
                         const StatusFn& status) {
   if (options.runs == 0 || options.runs > kMaxSimulationRuns)
     throw InputError({"--runs"}, fmt::format("must be 1 to {}, got {}", kMaxSimulationRuns, options.runs));
+  if (const std::uint64_t rows = sim::access_rows(program); rows > sim::kMaxAccessRows)
+    throw InputError({std::string(trace_label)},
+                     fmt::format("its loads and stores cover {} rows, more than the {} (2^27, about 4 GiB) the "
+                                 "simulator's checker follows one by one: simulate a smaller batch or fewer cores",
+                                 rows, sim::kMaxAccessRows));
   const sim::AddressMap addresses = plan ? sim::AddressMap::from_plan(program, config, *plan, plan_label)
                                          : sim::AddressMap::naive(program, config, trace_label);
   const sim::Simulator simulator(program, config, addresses);

@@ -26,7 +26,7 @@ for t in $targets; do
   limit=(-max_total_time="$seconds")
   [ -n "${FUZZ_RUNS:-}" ] && limit=(-runs="$FUZZ_RUNS")
   # shellcheck disable=SC2086
-  "build-fuzz/fuzz/fuzz_$t" "${limit[@]}" ${FUZZ_FLAGS:-} -timeout=120 -rss_limit_mb=4096 -print_final_stats=1 \
+  "build-fuzz/fuzz/fuzz_$t" "${limit[@]}" ${FUZZ_FLAGS:-} -dict=fuzz/numbers.dict -timeout=120 -rss_limit_mb=2048 -malloc_limit_mb=2048 -print_final_stats=1 \
     -artifact_prefix="build-fuzz/crashes/${t}-" "build-fuzz/corpus/$t" "${seeds[@]}" >"$log" 2>&1
   set -e
   runs=$(grep -o 'stat::number_of_executed_units: [0-9]*' "$log" | awk '{print $2}' | tail -1)

@@ -107,15 +107,26 @@ class Boundaries {
 
 }  // namespace
 
-AddressGrid::AddressGrid(const Program& program, const AddressMap& addresses) {
-  // 1. Elementary segments: cut at every tensor's and every row's ends.
-  std::size_t row_total = 0;  // reserve: 2-D accesses have millions of rows
+std::uint64_t access_rows(const Program& program) {
+  std::uint64_t total = 0;
   for (const auto& stream : program.streams)
     for (const Instruction& instruction : stream) {
       const auto* load = std::get_if<Load>(&instruction.op);
       const auto* store = std::get_if<Store>(&instruction.op);
-      if (load || store) row_total += (load ? load->range : store->range).rows;
+      if (!load && !store) continue;
+      const TensorRange& r = load ? load->range : store->range;
+      const std::uint64_t rows = r.row_stride == r.row_bytes ? 1 : r.rows;  // as for_each_row visits them
+      total = rows > std::numeric_limits<std::uint64_t>::max() - total ? std::numeric_limits<std::uint64_t>::max()
+                                                                      : total + rows;
     }
+  return total;
+}
+
+AddressGrid::AddressGrid(const Program& program, const AddressMap& addresses) {
+  // 1. Elementary segments: cut at every tensor's and every row's ends.
+  const std::uint64_t row_total = access_rows(program);  // reserve: 2-D accesses have millions of rows
+  if (row_total > kMaxAccessRows)
+    throw std::length_error("AddressGrid: more access rows than kMaxAccessRows (callers check access_rows first)");
   Boundaries boundaries(2 * (program.tensors.size() + row_total), [&](auto&& visit) {
     for (TensorId t = 0; t < program.tensors.size(); ++t) {
       visit(addresses.base(t));

@@ -15,6 +15,13 @@
 
 namespace tetris::sim {
 
+// The checker keeps an entry per row of a 2-D access (rows back to back count once), about 32
+// bytes each: 2^27 rows is about 4 GiB. A trace with more is refused before any is allocated.
+inline constexpr std::uint64_t kMaxAccessRows = std::uint64_t{1} << 27;
+
+// The rows the checker would keep for `program` (saturating at 2^64 - 1).
+std::uint64_t access_rows(const Program& program);
+
 class AddressGrid {
  public:
   // Regions [first, last).

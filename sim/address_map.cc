@@ -26,7 +26,7 @@ std::uint64_t align_up(std::uint64_t value, std::uint64_t alignment, const std::
 }  // namespace
 
 AddressMap::AddressMap(const Program& program, const MachineConfig& config, std::vector<std::uint64_t> bases,
-                       std::uint64_t plan_peak, std::string source)
+                       const PlanFile* plan, std::string source)
     : bases_(std::move(bases)), source_(std::move(source)) {
   const std::uint64_t alignment = config.memory.alignment_bytes;
   for (TensorId t = 0; t < program.tensors.size(); ++t) {
@@ -34,7 +34,9 @@ AddressMap::AddressMap(const Program& program, const MachineConfig& config, std:
     if (!is_planned(tensor.kind)) continue;
     activation_end_ = std::max(activation_end_, add(bases_[t], tensor.bytes, source_));
   }
-  weight_begin_ = align_up(std::max(plan_peak, activation_end_), alignment, source_);
+  // Weights go above the plan's footprint: what its offsets reach, or its header's rounding of it.
+  const std::uint64_t footprint = plan ? plan_footprint(*plan, activation_end_, source_) : activation_end_;
+  weight_begin_ = align_up(footprint, alignment, source_);
   std::uint64_t next = weight_begin_;
   for (TensorId t = 0; t < program.tensors.size(); ++t) {
     const Tensor& tensor = program.tensors[t];
@@ -59,7 +61,7 @@ AddressMap AddressMap::naive(const Program& program, const MachineConfig& config
     bases[t] = next;
     next = align_up(add(next, program.tensors[t].bytes, label), config.memory.alignment_bytes, label);
   }
-  return AddressMap(program, config, std::move(bases), 0, label);
+  return AddressMap(program, config, std::move(bases), nullptr, label);
 }
 
 AddressMap AddressMap::from_plan(const Program& program, const MachineConfig& config,
@@ -84,7 +86,7 @@ AddressMap AddressMap::from_plan(const Program& program, const MachineConfig& co
   }
   for (const auto& [name, t] : planned)
     if (!seen[t]) throw InputError({label}, fmt::format("the plan has no offset for tensor '{}'", name));
-  return AddressMap(program, config, std::move(bases), plan.peak_bytes, label);
+  return AddressMap(program, config, std::move(bases), &plan, label);
 }
 
 }  // namespace tetris::sim

@@ -38,7 +38,7 @@ class AddressMap {
 
  private:
   AddressMap(const Program& program, const MachineConfig& config, std::vector<std::uint64_t> bases,
-             std::uint64_t plan_peak, std::string source);
+             const PlanFile* plan, std::string source);
 
   std::vector<std::uint64_t> bases_;
   std::uint64_t activation_end_ = 0;

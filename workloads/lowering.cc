@@ -1,5 +1,7 @@
 #include "workloads/lowering.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "common/input_error.h"
@@ -36,7 +38,18 @@ Program lower(const Model& model, const MachineConfig& config, const LoweringOpt
   program.element_bytes = work.element_bytes;
   program.layers = work.layers;
   program.tensors = work.tensors;
-  for (CoreId c = 0; c < work.cores; ++c) program.streams.push_back(emit_stream(work, sync, options.sync, c));
+  std::uint64_t instructions = 0;
+  for (CoreId c = 0; c < work.cores; ++c) {
+    program.streams.push_back(emit_stream(work, sync, options.sync, c));
+    instructions += program.streams.back().size();
+    // Cores get near-equal shares: the first one's, times the cores, tells early.
+    const std::uint64_t expected = std::max<std::uint64_t>(instructions, program.streams[0].size() * work.cores);
+    if (expected > kMaxTraceInstructions)
+      throw InputError({"--batch"},
+                       fmt::format("{} at batch {} on {} cores makes about {} instructions, more than the {} (2^24, "
+                                   "about 1.5 GB) a trace may have: lower a smaller batch",
+                                   model.name, model.options.batch, work.cores, expected, kMaxTraceInstructions));
+  }
   if (options.sync == SyncMode::barrier) {
     const auto steps = work.barrier_steps();
     std::vector<CoreId> all(work.cores);

@@ -48,10 +48,15 @@ struct LoweringOptions {
   BlockMode blocks = BlockMode::band;
 };
 
+// The most instructions a lowered program may have (all cores): about 90 bytes each while it
+// is built and analysed, so 2^24 is about 1.5 GB. ResNet-50 on 16 cores has 77 k per sample.
+inline constexpr std::uint64_t kMaxTraceInstructions = std::uint64_t{1} << 24;
+
 // Lowers `model` (its batch is the model's; bytes per element are the config's) onto
 // `config.cores` cores. The program passes validate_program. Throws InputError naming the layer
 // when a layer cannot be tiled into the core's buffers (e.g. one kernel window of one input
-// channel is larger than NBin).
+// channel is larger than NBin), and naming --batch when the program would have more than
+// kMaxTraceInstructions (judged from the first core's stream, before the others are made).
 Program lower(const Model& model, const MachineConfig& config, const LoweringOptions& options = {});
 
 }  // namespace tetris::workloads

@@ -129,6 +129,18 @@ OpResult infer_fully_connected(const FullyConnectedParams& p, const Shape& in) {
 
 OpResult infer_pool(const PoolParams& p, const Shape& in) {
   check_window(p.window);
+  // A window that covers padding only has no input to pool (max pooling would give -inf).
+  const auto check_pad = [](std::uint64_t pad, std::uint64_t kernel, std::uint64_t dilation, std::string_view side) {
+    const std::uint64_t extent = add(mul(dilation, kernel - 1, "window extent"), 1, "window extent");
+    if (pad >= extent)
+      throw OpError(fmt::format("padding {} at the {} is not smaller than the {}-wide window: a window would "
+                                "pool padding only",
+                                pad, side, extent));
+  };
+  check_pad(p.window.pad.top, p.window.kernel_h, p.window.dilation_h, "top");
+  check_pad(p.window.pad.bottom, p.window.kernel_h, p.window.dilation_h, "bottom");
+  check_pad(p.window.pad.left, p.window.kernel_w, p.window.dilation_w, "left");
+  check_pad(p.window.pad.right, p.window.kernel_w, p.window.dilation_w, "right");
   OpResult r;
   r.output = window_shape(in, p.window, in.c, p.ceil_mode);
   r.element_ops = mul(elements(r.output, "output"), mul(p.window.kernel_h, p.window.kernel_w, "kernel"),

@@ -40,7 +40,6 @@ int analyze(std::span<const std::string> args) {
     return kExitOk;
   const auto chosen_level = pipeline::parse_level(level);
   if (!chosen_level) throw InputError({"--level"}, fmt::format("unknown level '{}' (instruction, topology or tensor)", level));
-  if (analysis.alignment == 0) throw InputError({"--alignment"}, "must be at least 1");
   const Program program = read_trace_file(file);
   const auto start = std::chrono::steady_clock::now();
   const pipeline::Liveness liveness = pipeline::analyse(program, analysis, file);

@@ -70,9 +70,10 @@ int plan(std::span<const std::string> args) {
       fmt::print(stderr, "tetris: error: {}: {}\n", input.path, violation->describe(problem));
       return kExitBadInput;
     }
-    fmt::print(stderr, "tetris: error: planner {} produced an invalid plan: {}\n", planner->name,
-               violation->describe(problem));
-    return kExitCheckFailed;
+    // Every planner promises valid plans on the problems it accepts: this is ours to fix.
+    fmt::print(stderr, "tetris: internal error (a bug in tetris): planner {} produced an invalid plan: {}\n",
+               planner->name, violation->describe(problem));
+    return kExitBug;
   }
   const memmgr::PlanResult& result = made.result;
   const PlanFile& file = made.file;

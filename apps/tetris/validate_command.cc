@@ -41,8 +41,8 @@ int validate(std::span<const std::string> args) {
     fmt::print(stderr, "tetris: {}: invalid plan: {}\n", plan_path, violation->describe(problem));
     return kExitCheckFailed;
   }
+  const memmgr::Offset peak = plan_footprint(plan, memmgr::plan_peak(problem, offsets), plan_path);
   if (quiet) return kExitOk;
-  const memmgr::Offset peak = memmgr::plan_peak(problem, offsets);
   fmt::print("{}: valid for {}: {} buffers, peak {} bytes ({:.4f} x the lower bound {})\n", plan_path, problem.origin(),
              problem.buffers().size(), peak, problem.lower_bound() ? double(peak) / double(problem.lower_bound()) : 0.0,
              problem.lower_bound());

@@ -21,7 +21,7 @@ TEST(BadInputCorpus, EveryFileIsRefusedWithExitTwoNamingTheFile) {
       {"csv", "plan"},                    {"problem", "plan"},      {"model", "model show"},
       {"onnx", "model show"},
       {"plan-validate", "validate tests/data/traces/eltwise_in_place.trace"},
-      {"plan-sim", "sim tests/data/traces/eltwise_in_place.trace --plan"}};
+      {"plan-sim", "sim tests/data/traces/eltwise_in_place.trace --plan"}, {"trace-sim", "sim"}};
   const std::string stem = testing::TempDir() + "tetris_bad_" + std::to_string(::getpid());
   int files = 0;
   for (const auto& [folder, command] : command_for) {
@@ -39,7 +39,7 @@ TEST(BadInputCorpus, EveryFileIsRefusedWithExitTwoNamingTheFile) {
       ++files;
     }
   }
-  EXPECT_GE(files, 36);
+  EXPECT_GE(files, 47);
 }
 
 TEST(InvalidPlans, FailTheRequestedCheckWithExitOneNamingThePlanAndWhy) {

@@ -81,6 +81,15 @@ TEST(LowerCli, QuietPrintsNothingAndOverridesApply) {
   EXPECT_EQ(read_trace_file(trace).element_bytes, 4u);
 }
 
+TEST(LowerCli, ABatchBeyondTheTraceLimitIsRefusedAtOnceNamingTheLargestThatFits) {
+  // Batch 5000 once took 40 s and 4.7 GB of memory before anything refused it; the estimate
+  // from one sample (the only message naming the largest batch that fits) takes 0.1 s.
+  const Outcome r = tetris("lower -m resnet50 --batch 5000 --out '" + testing::TempDir() + "never.trace'");
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("--batch"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("at most batch 2"), std::string::npos) << r.err;
+}
+
 TEST(LowerCli, BadUsageExitsTwo) {
   const Outcome no_out = tetris("lower");
   EXPECT_EQ(no_out.exit_code, 2);

@@ -10,6 +10,8 @@
 #include <filesystem>
 #include <string>
 
+#include <fmt/format.h>
+
 #include "common/file_io.h"
 #include "cli_runner.h"
 #include "memmgr/plan_io.h"
@@ -33,6 +35,42 @@ TEST(AnalyzeCli, ReportsBothLevelsAndWritesAProblemThatPlans) {
   EXPECT_GT(json["instruction"]["pieces"], json["topology"]["pieces"]);
   const CliResult planned = run("plan '" + problem + "' --planner xla-best-fit");
   EXPECT_EQ(planned.exit_code, 0) << planned.err;
+}
+
+TEST(AnalyzeCli, TooManyConflictingPiecesAreRefusedNamingTheLimitNotExhaustingMemory) {
+  // 64 tensors of 400 pieces, all alive together: 2016 x 400^2 = 322 M conflicting pairs (the
+  // limit is 2^28). In a 1 MB trace: it once took 9.8 s and then ran out of memory.
+  const std::string trace = testing::TempDir() + std::to_string(::getpid()) + "_many_pieces.trace";
+  {
+    std::string text = "tetris-trace 1\ncores 1\nelement_bytes 1\nlayer 0 l0 relu\nlayer 1 l1 relu\n";
+    for (int t = 0; t < 64; ++t) text += fmt::format("tensor {} t{} {} activation l0\n", t, t, 400 * 64);
+    text += "tensor 64 out 64 output l1\ncore 0\nlayer l0\n";
+    for (int t = 0; t < 64; ++t)
+      for (int k = 0; k < 400; ++k) text += fmt::format("store {} {} 64 nbout\n", t, k * 64);
+    text += "layer l1\n";
+    for (int t = 0; t < 64; ++t)
+      for (int k = 0; k < 400; ++k) text += fmt::format("load {} {} 64 nbin\n", t, k * 64);
+    text += "store 64 0 64 nbout\n";
+    write_text_file_atomically(trace, text);
+  }
+  const CliResult r = run("analyze '" + trace + "' --level instruction");
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("2^28"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("--max-pieces"), std::string::npos) << r.err;
+  // What the message offers works: fewer pieces per tensor, or planning at tensor level.
+  EXPECT_EQ(run("analyze '" + trace + "' --max-pieces 64").exit_code, 0);
+  EXPECT_EQ(run("plan '" + trace + "' --level tensor --planner greedy-size").exit_code, 0);
+}
+
+TEST(AnalyzeCli, AnAlignmentThatIsNotAPowerOfTwoOrIsHugeIsBadUsage) {
+  // 2^63 once ended as an internal error (exit 3); 3 was accepted by analyze and plan, and made
+  // validate report the plan (not the option) as invalid.
+  for (const std::string alignment : {"3", "9223372036854775808"})
+    for (const std::string& command : {"analyze " + kTrace, "plan " + kTrace, "validate " + kTrace + " tests/data/invalid-plans/misaligned.yaml"}) {
+      const CliResult r = run(command + " --alignment " + alignment);
+      EXPECT_EQ(r.exit_code, 2) << command << " --alignment " << alignment << ": " << r.err;
+      EXPECT_NE(r.err.find("--alignment"), std::string::npos) << r.err;
+    }
 }
 
 TEST(PlanCli, AnOutputThatCannotBeWrittenIsRefusedBeforeAnyFileIsWritten) {

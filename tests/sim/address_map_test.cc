@@ -54,6 +54,19 @@ void expect_error(const std::function<void()>& f, const std::string& text) {
   }
 }
 
+TEST(AddressMap, APeakHeaderIsTrustedOnlyAsARoundingOfWhatTheOffsetsReach) {
+  const Program program = read_trace(kTrace, "t");
+  PlanFile plan = testing::plan({{"out", 0}, {"act", 0}, {"in", 64}});  // reaches 164
+  plan.peak_bytes = 9223372036854775808u;  // once moved the weights to 2^63 (refused as over capacity)
+  expect_error([&] { AddressMap::from_plan(program, testing::machine(1), plan, "p.yaml"); },
+               "peak_bytes 9223372036854775808 in the header, but the offsets reach 164");
+  plan.peak_bytes = 100;  // less than the plan uses
+  expect_error([&] { AddressMap::from_plan(program, testing::machine(1), plan, "p.yaml"); },
+               "peak_bytes 100 in the header, but the offsets reach 164");
+  plan.peak_bytes = 0;
+  EXPECT_EQ(AddressMap::from_plan(program, testing::machine(1), plan, "p.yaml").weight_begin(), 192u);
+}
+
 TEST(AddressMap, RefusesPlansThatDoNotMatchTheTrace) {
   const Program program = read_trace(kTrace, "t");
   const MachineConfig config = testing::machine(1);
