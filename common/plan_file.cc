@@ -26,7 +26,9 @@ std::string plan_to_yaml(const PlanFile& plan) {
   fmt::format_to(it, "planner: {}\nproblem: {}\nseed: {}\npeak_bytes: {}\nlower_bound_bytes: {}\n", plan.planner,
                  quoted(plan.problem), plan.seed, plan.peak_bytes, plan.lower_bound_bytes);
   if (plan.capacity_bytes) fmt::format_to(it, "capacity_bytes: {}\n", *plan.capacity_bytes);
-  fmt::format_to(it, "plan_seconds: {:.3f}\ngenerations: {}\noffsets:\n", plan.plan_seconds, plan.generations);
+  fmt::format_to(it, "plan_seconds: {:.3f}\ngenerations: {}\n", plan.plan_seconds, plan.generations);
+  if (!plan.tool.empty()) fmt::format_to(it, "tool: {}\n", quoted(plan.tool));
+  fmt::format_to(it, "offsets:\n");
   for (const auto& [name, offset] : plan.offsets) fmt::format_to(it, "  {}: {}\n", quoted(name), offset);
   return fmt::to_string(out);
 }
@@ -41,6 +43,7 @@ std::string plan_to_json(const PlanFile& plan) {
   if (plan.capacity_bytes) json["capacity_bytes"] = *plan.capacity_bytes;
   json["plan_seconds"] = std::round(plan.plan_seconds * 1000) / 1000;
   json["generations"] = plan.generations;
+  if (!plan.tool.empty()) json["tool"] = plan.tool;
   json["offsets"] = nlohmann::ordered_json::object();
   for (const auto& [name, offset] : plan.offsets) json["offsets"][name] = offset;
   return json_text(json, 2) + "\n";
@@ -92,7 +95,7 @@ static PlanFile read_plan_node(std::string_view text, std::string_view file) {
   }
   if (!root.IsMap()) throw InputError({std::string(file)}, "a plan must be a mapping with 'offsets'");
   static const char* kKnown[] = {"planner", "problem", "seed", "peak_bytes", "lower_bound_bytes",
-                                 "capacity_bytes", "plan_seconds", "generations", "offsets"};
+                                 "capacity_bytes", "plan_seconds", "generations", "tool", "offsets"};
   for (const auto& entry : root) {
     const std::string key = entry.first.as<std::string>();
     if (std::find(std::begin(kKnown), std::end(kKnown), key) == std::end(kKnown))
@@ -107,6 +110,7 @@ static PlanFile read_plan_node(std::string_view text, std::string_view file) {
   if (root["capacity_bytes"]) plan.capacity_bytes = scalar<std::uint64_t>(root, "capacity_bytes", file);
   plan.plan_seconds = scalar<double>(root, "plan_seconds", file, false);
   plan.generations = scalar<std::uint64_t>(root, "generations", file, false);
+  plan.tool = scalar<std::string>(root, "tool", file, false);
   const YAML::Node offsets = root["offsets"];
   if (!offsets || !offsets.IsMap())
     throw InputError(at(offsets ? offsets : root, file), "'offsets' must map each buffer name to its base offset");

@@ -20,6 +20,10 @@ struct PlanFile {
   std::optional<std::uint64_t> capacity_bytes;
   double plan_seconds = 0;  // the one field that differs between runs with the same seed
   std::uint64_t generations = 0;
+  // Which build made it ("tetris 0.1.0 (abc1234)"); empty when not known (a plan written by
+  // hand or by a library caller). The command line is in the run's report: a plan written to
+  // another path is the same plan, byte for byte.
+  std::string tool;
   std::vector<std::pair<std::string, std::uint64_t>> offsets;  // buffer name -> base, in buffer order
 };
 

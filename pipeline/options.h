@@ -47,6 +47,10 @@ struct JobOptions {
   // Seed 1, at most 2000 generations or 10 s, 2 threads (memmgr/planner.h). With the default
   // time limit a run is reproducible only while 2000 generations take less than 10 s.
   memmgr::PlannerOptions search;
+  // How the run was asked for and by which build, for the report's provenance (the CLI's words;
+  // empty when a library caller has none).
+  std::string command_line;
+  std::string tool_version;
 };
 
 }  // namespace tetris::pipeline

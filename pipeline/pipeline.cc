@@ -4,6 +4,7 @@
 #include <map>
 #include <stdexcept>
 
+#include <algorithm>
 #include <bit>
 
 #include <fmt/format.h>
@@ -21,6 +22,7 @@
 #include "memmgr/topology_liveness.h"
 #include "pipeline/run_folder.h"
 #include "sim/address_grid.h"
+#include "workloads/blocks.h"
 #include "sim/address_map.h"
 #include "sim/simulator.h"
 #include "workloads/lowering.h"
@@ -50,6 +52,33 @@ std::vector<std::uint32_t> producer_groups(const Program& program, const memmgr:
 void check(const AnalysisOptions& options) {
   if (options.alignment == 0 || !std::has_single_bit(options.alignment) || options.alignment > memmgr::kMaxAlignment)
     throw InputError({"--alignment"}, fmt::format("must be a power of two from 1 to 2^40, got {}", options.alignment));
+}
+
+// What a reader needs to reproduce a run or tell two rows of a sweep apart.
+std::vector<std::pair<std::string, std::string>> provenance(const MachineConfig& config, const JobOptions& options,
+                                                             const workloads::Model& model) {
+  std::vector<std::pair<std::string, std::string>> out;
+  if (!options.command_line.empty()) out.emplace_back("command", options.command_line);
+  if (!options.tool_version.empty()) out.emplace_back("tetris_version", options.tool_version);
+  out.emplace_back("model_source", model.source.empty() ? model.name : model.source);
+  out.emplace_back("batch", fmt::to_string(options.model.batch));
+  out.emplace_back("config_source", config.source);
+  for (const ConfigField& field : config_fields()) {
+    if (field.path == "cores") continue;  // a column of its own
+    const bool overridden = std::any_of(config.overridden.begin(), config.overridden.end(),
+                                        [&](const auto& o) { return o.path == field.path; });
+    out.emplace_back(std::string(field.path), fmt::format("{}{}", field.get(config), overridden ? " (set by -p)" : ""));
+  }
+  out.emplace_back("partition", std::string(workloads::to_string(options.lowering.partition)));
+  out.emplace_back("fusion", options.lowering.fuse ? "on" : "off");
+  out.emplace_back("blocks", std::string(workloads::to_string(options.lowering.blocks)));
+  out.emplace_back("max_pieces_per_tensor", fmt::to_string(options.analysis.max_pieces_per_tensor));
+  out.emplace_back("seed", fmt::to_string(options.search.seed));
+  out.emplace_back("max_generations", fmt::to_string(options.search.max_generations));
+  out.emplace_back("max_work", fmt::to_string(options.search.max_work));
+  out.emplace_back("time_limit_seconds", fmt::format("{:g}", options.search.time_limit_seconds));
+  out.emplace_back("threads", fmt::to_string(options.search.threads));
+  return out;
 }
 
 void tell(const StatusFn& status, const std::string& text) {
@@ -189,7 +218,8 @@ Job run_job(const MachineConfig& config, const JobOptions& options, std::string_
                    .cores = config.cores, .instructions = liveness.instructions,
                    .tensors = liveness.topology.buffers().size(), .pieces = liveness.instruction.pieces().size(),
                    .topology_bound = liveness.topology.lower_bound(),
-                   .instruction_bound = liveness.instruction.lower_bound(), .seed = options.search.seed, .rows = {}};
+                   .instruction_bound = liveness.instruction.lower_bound(), .seed = options.search.seed, .rows = {},
+                   .provenance = provenance(config, options, lowered.model)};
   std::vector<Plan> plans = plan_all(liveness, options.search, status);
 
   Job job{std::move(lowered), std::move(liveness), {}, {}, {}, false};
@@ -238,8 +268,12 @@ void write_job_folder(const Job& job, const MachineConfig& config, const std::st
     std::filesystem::create_directories(root / "plans");
     write_text_file_atomically((root / "config.yaml").string(), to_yaml(config));
     write_trace_file(job.lowered.program, (root / "trace.trace").string());
-    for (const Plan& made : job.plans)
-      write_text_file_atomically((root / "plans" / (made.name() + ".yaml")).string(), plan_to_yaml(made.file));
+    for (const Plan& made : job.plans) {
+      PlanFile file = made.file;
+      for (const auto& [key, value] : job.report.provenance)
+        if (key == "tetris_version") file.tool = "tetris " + value;
+      write_text_file_atomically((root / "plans" / (made.name() + ".yaml")).string(), plan_to_yaml(file));
+    }
     write_text_file_atomically((root / "layout.svg").string(), job.layout_svg);
     write_text_file_atomically((root / "report.json").string(), job.report.json());
     write_text_file_atomically((root / "report.csv").string(), job.report.csv());

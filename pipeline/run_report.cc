@@ -45,6 +45,20 @@ std::string safety(const PlanRow& row) {
   return *row.conflicts == 0 ? "0" : fmt::format("UNSAFE: {}", *row.conflicts);
 }
 
+// RFC 4180: a field with a comma, quote or line break is quoted, its quotes doubled.
+std::string csv_field(std::string_view text) {
+  if (text.find_first_of(",\"\n\r") == std::string_view::npos) return std::string(text);
+  std::string out = "\"";
+  for (char c : text) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+
+const std::string* provenance_value(const RunReport& r, std::string_view key) {
+  for (const auto& [k, v] : r.provenance)
+    if (k == key) return &v;
+  return nullptr;
+}
+
 std::string escape(std::string_view text) {
   std::string out;
   for (char c : text) out += c == '<' ? "&lt;" : c == '>' ? "&gt;" : c == '&' ? "&amp;" : std::string(1, c);
@@ -64,6 +78,16 @@ std::string RunReport::table() const {
   auto it = std::back_inserter(out);
   fmt::format_to(it, "{} on {} ({} cores, {} sync, {} partition): {} instructions, {} tensors, {} pieces\n", model,
                  config, cores, sync, partition, instructions, tensors, pieces);
+  {
+    std::string settings;
+    for (const char* key : {"batch", "blocks", "fusion", "seed", "max_generations"})
+      if (const std::string* v = provenance_value(*this, key)) settings += fmt::format("{}{} {}", settings.empty() ? "" : ", ", key, *v);
+    std::string changed;
+    for (const auto& [key, value] : provenance)
+      if (value.ends_with(" (set by -p)")) changed += fmt::format(", {}={}", key, value.substr(0, value.size() - 12));
+    if (!settings.empty()) fmt::format_to(it, "{}{}\n", settings, changed);
+    if (const std::string* v = provenance_value(*this, "tetris_version")) fmt::format_to(it, "tetris {}\n", *v);
+  }
   fmt::format_to(it, "lower bounds: topology level {:.2f} MiB, instruction level {:.2f} MiB\n\n", mib(topology_bound),
                  mib(instruction_bound));
   fmt::format_to(it, "{:<16} {:<11} {:>12} {:>11} {:>10} {:>13} {:>10} {:>11} {:>10}\n", "planner", "liveness",
@@ -101,6 +125,8 @@ std::string RunReport::json() const {
   json["pieces"] = pieces;
   json["topology_lower_bound_bytes"] = topology_bound;
   json["instruction_lower_bound_bytes"] = instruction_bound;
+  json["provenance"] = nlohmann::ordered_json::object();
+  for (const auto& [key, value] : provenance) json["provenance"][key] = value;
   json["plans"] = nlohmann::ordered_json::array();
   for (const PlanRow& row : rows) {
     const Derived d = derive(*this, row);
@@ -120,15 +146,25 @@ std::string RunReport::json() const {
 }
 
 std::string RunReport::csv() const {
+  // Every row carries the run's provenance as trailing columns, so rows of merged runs (a sweep
+  // over one config key) say what differed.
   std::string out = "model,cores,sync,planner,liveness,peak_bytes,reduction_vs_no_reuse,reduction_vs_tf_bfc,"
-                    "over_lower_bound,plan_seconds,conflicts,cycles,generations,time_limited\n";
+                    "over_lower_bound,plan_seconds,conflicts,cycles,generations,time_limited";
+  std::string trailing;
+  for (const auto& [key, value] : provenance) {
+    out += ',';
+    out += csv_field(key);
+    trailing += ',';
+    trailing += csv_field(value);
+  }
+  out += "\n";
   for (const PlanRow& row : rows) {
     const Derived d = derive(*this, row);
-    out += fmt::format("{},{},{},{},{},{},{},{},{:.4f},{:.3f},{},{},{},{}\n", model, cores, sync, row.planner, row.level,
-                       row.peak_bytes, d.vs_naive ? fmt::format("{:.4f}", *d.vs_naive) : "",
+    out += fmt::format("{},{},{},{},{},{},{},{},{:.4f},{:.3f},{},{},{},{}{}\n", csv_field(model), cores, sync,
+                       row.planner, row.level, row.peak_bytes, d.vs_naive ? fmt::format("{:.4f}", *d.vs_naive) : "",
                        d.vs_bfc ? fmt::format("{:.4f}", *d.vs_bfc) : "", d.over_bound, row.plan_seconds,
                        row.conflicts ? fmt::to_string(*row.conflicts) : "", row.cycles ? fmt::to_string(*row.cycles) : "",
-                       row.generations ? fmt::to_string(*row.generations) : "", row.time_limited ? 1 : 0);
+                       row.generations ? fmt::to_string(*row.generations) : "", row.time_limited ? 1 : 0, trailing);
   }
   return out;
 }
@@ -156,7 +192,10 @@ std::string RunReport::html() const {
                    row.planner, row.level, mib(row.peak_bytes), percent(d.vs_naive), percent(d.vs_bfc), d.over_bound,
                    row.plan_seconds, row.cycles ? fmt::to_string(*row.cycles) : std::string("-"), safety(row));
   }
-  fmt::format_to(it, "</table>\n<h2>Plans (address × time)</h2>\n<div class=\"plans\">\n");
+  fmt::format_to(it, "</table>\n<details><summary>How this run was made</summary>\n<table class=\"provenance\">\n");
+  for (const auto& [key, value] : provenance)
+    fmt::format_to(it, "<tr><th>{}</th><td>{}</td></tr>\n", escape(key), escape(value));
+  fmt::format_to(it, "</table>\n</details>\n<h2>Plans (address × time)</h2>\n<div class=\"plans\">\n");
   for (const PlanRow& row : rows)
     if (!row.svg.empty())
       fmt::format_to(it, "<figure><figcaption>{} ({})</figcaption>\n{}</figure>\n", row.planner, row.level, row.svg);

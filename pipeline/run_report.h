@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace tetris::pipeline {
@@ -31,6 +32,10 @@ struct RunReport {
   std::uint64_t topology_bound = 0, instruction_bound = 0;
   std::uint64_t seed = 0;
   std::vector<PlanRow> rows;
+  // How the run was made, as (key, value) in a fixed order: command line, version, model and
+  // batch, the machine's effective values (keys set by -p marked), lowering and search options.
+  // No date: the same inputs give the same report.
+  std::vector<std::pair<std::string, std::string>> provenance;
 
   const PlanRow* find(std::string_view planner, std::string_view level) const;
   std::string table() const;

@@ -1,5 +1,6 @@
 #include "apps/tetris/cli.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <cstdint>
@@ -125,6 +126,16 @@ void add_search_options(po::options_description& options, memmgr::PlannerOptions
            throw InputError({"--threads"}, fmt::format("must be 1 to {}, got {}", memmgr::kMaxSearchThreads, threads));
        }),
        "search threads");
+}
+
+std::string shell_quoted(std::string_view argument) {
+  const bool plain = !argument.empty() && std::all_of(argument.begin(), argument.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || std::string_view("_./=:,+-@%").find(c) != std::string_view::npos;
+  });
+  if (plain) return std::string(argument);
+  std::string out = "'";
+  for (char c : argument) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
 }
 
 void OutputOptions::add_to(po::options_description& options, std::string_view out_help, bool out_is_folder) {

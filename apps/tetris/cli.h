@@ -73,6 +73,10 @@ struct LoweringFlags {
 // memmgr::PlannerOptions.
 void add_search_options(boost::program_options::options_description& options, memmgr::PlannerOptions& search);
 
+// `argument` as a POSIX shell reads it back: as is when it has no special characters, else in
+// single quotes. For the command line a report records.
+std::string shell_quoted(std::string_view argument);
+
 // Parses `args` for command `name`; returns false (after printing help) when --help was asked.
 // Throws boost::program_options::error on bad usage.
 bool parse(std::string_view name, std::string_view usage, std::span<const std::string> args,

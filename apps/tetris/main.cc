@@ -14,7 +14,7 @@
 
 #include "apps/tetris/cli.h"
 #include "common/file_io.h"
-#include "tetris_version.h"
+#include "apps/tetris/version.h"
 
 namespace {
 
@@ -73,7 +73,7 @@ int sc_main(int argc, char* argv[]) {
     return args.empty() ? kExitBadInput : kExitOk;
   }
   if (args[0] == "--version" || args[0] == "version") {
-    fmt::print("tetris {}\n", TETRIS_VERSION);
+    fmt::print("tetris {}\n", tetris_version());
     return kExitOk;
   }
   const Command* chosen = nullptr;

@@ -5,6 +5,7 @@
 #include "apps/tetris/cli.h"
 #include "apps/tetris/problem_input.h"
 #include "apps/tetris/progress_line.h"
+#include "apps/tetris/version.h"
 #include "common/file_io.h"
 #include "common/input_error.h"
 #include "memmgr/minimalloc_csv.h"
@@ -76,7 +77,8 @@ int plan(std::span<const std::string> args) {
     return kExitBug;
   }
   const memmgr::PlanResult& result = made.result;
-  const PlanFile& file = made.file;
+  PlanFile file = made.file;
+  file.tool = fmt::format("tetris {}", tetris_version());
   if (!svg_out.empty())
     write_text_file_atomically(
         svg_out, memmgr::plan_to_svg(problem, result.offsets,

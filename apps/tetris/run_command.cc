@@ -7,6 +7,7 @@
 
 #include "apps/tetris/cli.h"
 #include "apps/tetris/progress_line.h"
+#include "apps/tetris/version.h"
 #include "pipeline/pipeline.h"
 #include "pipeline/run_folder.h"
 
@@ -34,6 +35,12 @@ int run(std::span<const std::string> args) {
   if (!parse("run", "[--config FILE|NAME] [--model NAME|FILE] [--out DIR] [--sim-all]", args, options, {}))
     return kExitOk;
   job.lowering = lowering.parse();
+  job.tool_version = std::string(tetris_version());
+  job.command_line = "tetris run";
+  for (const std::string& arg : args) {
+    job.command_line += ' ';
+    job.command_line += shell_quoted(arg);
+  }
 
   pipeline::check_run_folder(output.out);  // before the work, not after it
   ProgressLine progress(output.quiet);

@@ -4,10 +4,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <string>
+#include <vector>
 
 #include "common/file_io.h"
 #include "common/machine_config.h"
@@ -27,7 +30,7 @@ class RunCli : public testing::Test {
   static void SetUpTestSuite() {
     dir_ = new std::string(testing::TempDir() + "tetris_run_" + std::to_string(::getpid()));
     exit_code_ = shell(std::string("'") + TETRIS_BINARY + "' run --model squeezenet-v1.1 --config cambricon-x-4core "
-                       "--generations 100 --out '" + *dir_ + "' > '" + *dir_ + ".stdout' 2>&1");
+                       "--generations 100 -p memory.latency_cycles=120 --out '" + *dir_ + "' > '" + *dir_ + ".stdout' 2>&1");
   }
   static std::string file(const std::string& name) { return *dir_ + "/" + name; }
   static inline std::string* dir_ = nullptr;
@@ -60,6 +63,46 @@ TEST_F(RunCli, TetrisPlanIsConflictFreeAndBeatsTheBaselines) {
   EXPECT_GT(tetris, 0u);
   EXPECT_LE(tetris, best_baseline);
   EXPECT_EQ(read_plan_file(file("plans/tetris-instruction.yaml")).peak_bytes, tetris);
+}
+
+// Two runs of a sweep differ in a config key: every report says how it was made, and which keys
+// the command line changed.
+TEST_F(RunCli, EveryReportAndPlanSaysHowItWasMade) {
+  ASSERT_EQ(exit_code_, 0);
+  const auto report = nlohmann::json::parse(read_text_file(file("report.json")));
+  const auto& provenance = report["provenance"];
+  EXPECT_NE(provenance["command"].get<std::string>().find("-p memory.latency_cycles=120"), std::string::npos);
+  EXPECT_FALSE(provenance["tetris_version"].get<std::string>().empty());
+  EXPECT_EQ(provenance["memory.latency_cycles"], "120 (set by -p)");
+  EXPECT_EQ(provenance["memory.bandwidth_bytes_per_cycle"], "64");
+  EXPECT_EQ(provenance["batch"], "1");
+  EXPECT_EQ(provenance["blocks"], "band");
+  // CSV: unique column names, and every row as wide as the header (quoted commas included).
+  const std::string csv = read_text_file(file("report.csv"));
+  auto fields = [](std::string_view line) {
+    std::vector<std::string> out(1);
+    bool quoted = false;
+    for (char c : line) {
+      if (c == '"') quoted = !quoted;
+      else if (c == ',' && !quoted) out.emplace_back();
+      else out.back() += c;
+    }
+    return out;
+  };
+  std::vector<std::string> lines;
+  for (std::size_t at = 0, end; (end = csv.find('\n', at)) != std::string::npos; at = end + 1)
+    lines.push_back(csv.substr(at, end - at));
+  ASSERT_GE(lines.size(), 2u);
+  const auto header = fields(lines[0]);
+  EXPECT_EQ(std::set<std::string>(header.begin(), header.end()).size(), header.size()) << lines[0];
+  const auto column = std::find(header.begin(), header.end(), "memory.latency_cycles") - header.begin();
+  for (std::size_t i = 1; i < lines.size(); ++i) {
+    const auto row = fields(lines[i]);
+    ASSERT_EQ(row.size(), header.size()) << lines[i];
+    EXPECT_EQ(row[static_cast<std::size_t>(column)], "120 (set by -p)");
+  }
+  EXPECT_NE(read_text_file(file("report.html")).find("How this run was made"), std::string::npos);
+  EXPECT_EQ(read_plan_file(file("plans/tetris-instruction.yaml")).tool, "tetris " + provenance["tetris_version"].get<std::string>());
 }
 
 TEST_F(RunCli, HtmlReportRendersInHeadlessChromium) {
