@@ -9,6 +9,7 @@
 #include "common/file_io.h"
 #include "common/input_error.h"
 #include "memmgr/minimalloc_csv.h"
+#include "memmgr/plan_export.h"
 #include "memmgr/plan_svg.h"
 #include "memmgr/plan_validator.h"
 #include "pipeline/pipeline.h"
@@ -19,7 +20,7 @@ namespace tetris::cli {
 
 int plan(std::span<const std::string> args) {
   ProblemInputOptions input;
-  std::string planner_name = "tetris", csv_out, svg_out;
+  std::string planner_name = "tetris", csv_out, svg_out, emit = "plan";
   std::uint64_t capacity = 0;
   memmgr::PlannerOptions planner_options;
   OutputOptions output;
@@ -33,6 +34,9 @@ int plan(std::span<const std::string> args) {
   options.add_options()
       ("csv-out", po::value(&csv_out)->notifier([](const std::string& p) { check_output_file(p, "--csv-out"); }),
        "for CSV problems: also write MiniMalloc's solution CSV here")
+      ("emit", po::value(&emit)->default_value(emit),
+       "what --out gets: plan (the plan file, YAML or JSON with --json), c-header (#define per buffer offset "
+       "and the arena size, for a firmware build) or arena-json (offset and size per buffer, arena size)")
       ("svg", po::value(&svg_out)->notifier([](const std::string& p) { check_output_file(p, "--svg"); }),
        "also draw the plan (address x time) as SVG here");
   output.add_to(options, "write the plan (YAML, or JSON with --json) to this file");
@@ -41,6 +45,8 @@ int plan(std::span<const std::string> args) {
   if (!parse("plan", "PROBLEM.csv|TRACE [--planner NAME] [--capacity BYTES] [--seed N] [--time-limit S] [--out FILE]",
              args, options, positional))
     return kExitOk;
+  if (emit != "plan" && emit != "c-header" && emit != "arena-json")
+    throw InputError({"--emit"}, fmt::format("unknown format '{}' (plan, c-header or arena-json)", emit));
   const memmgr::PlannerInfo* planner = memmgr::find_planner(planner_name);
   if (!planner) {
     std::string names;
@@ -88,7 +94,11 @@ int plan(std::span<const std::string> args) {
       throw InputError({"--csv-out"}, "MiniMalloc's CSV holds one-piece buffers only; this problem has pieces");
     write_text_file_atomically(csv_out, memmgr::write_minimalloc_solution(problem, result.offsets));
   }
-  if (!output.out.empty() || output.json) {
+  if (emit != "plan") {
+    output.emit(emit == "c-header" ? memmgr::plan_to_c_header(problem, result.offsets, file)
+                                   : memmgr::plan_to_arena_json(problem, result.offsets, file));
+    if (output.out.empty()) return kExitOk;
+  } else if (!output.out.empty() || output.json) {
     output.emit(output.json ? plan_to_json(file) : plan_to_yaml(file));
     if (output.out.empty()) return kExitOk;
   }

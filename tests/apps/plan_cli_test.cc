@@ -14,6 +14,7 @@
 
 #include "common/file_io.h"
 #include "cli_runner.h"
+#include "common/plan_file.h"
 #include "memmgr/plan_io.h"
 
 namespace tetris {
@@ -71,6 +72,35 @@ TEST(AnalyzeCli, AnAlignmentThatIsNotAPowerOfTwoOrIsHugeIsBadUsage) {
       EXPECT_EQ(r.exit_code, 2) << command << " --alignment " << alignment << ": " << r.err;
       EXPECT_NE(r.err.find("--alignment"), std::string::npos) << r.err;
     }
+}
+
+// The exported header is compiled with the system's C compiler, as a firmware build would.
+TEST(PlanCli, EmitsAPlanAsACHeaderACompilerAcceptsAndAsArenaJson) {
+  const std::string stem = testing::TempDir() + std::to_string(::getpid()) + "_emit";
+  ASSERT_EQ(run("plan " + kTrace + " --seed 3 --out '" + stem + ".yaml'").exit_code, 0);
+  ASSERT_EQ(run("plan " + kTrace + " --seed 3 --emit c-header --out '" + stem + ".h'").exit_code, 0);
+  const PlanFile plan = read_plan_file(stem + ".yaml");
+  std::string program = "#include <stdio.h>\n#include \"" + stem + ".h\"\nint main(void) {\n"
+                        "  printf(\"%u %u\", TETRIS_ARENA_BYTES, TETRIS_BUFFER_COUNT);\n";
+  for (const auto& [name, offset] : plan.offsets) program += "  printf(\" %u\", TETRIS_OFFSET_" + name + ");\n";
+  write_text_file_atomically(stem + ".c", program + "  return 0;\n}\n");
+  if (std::system("command -v cc >/dev/null") != 0) GTEST_SKIP() << "no C compiler";
+  ASSERT_EQ(std::system(("cc -std=c99 -Wall -Werror -o '" + stem + ".bin' '" + stem + ".c'").c_str()), 0);
+  ASSERT_EQ(std::system(("'" + stem + ".bin' > '" + stem + ".txt'").c_str()), 0);
+  std::string expected = fmt::format("{} {}", plan.peak_bytes, plan.offsets.size());
+  for (const auto& entry : plan.offsets) expected += fmt::format(" {}", entry.second);
+  EXPECT_EQ(read_text_file(stem + ".txt"), expected);
+
+  const CliResult json = run("plan " + kTrace + " --seed 3 --emit arena-json");
+  ASSERT_EQ(json.exit_code, 0) << json.err;
+  const auto arena = nlohmann::json::parse(json.out);
+  EXPECT_EQ(arena["arena_bytes"], plan.peak_bytes);
+  ASSERT_EQ(arena["buffers"].size(), plan.offsets.size());
+  for (std::size_t i = 0; i < plan.offsets.size(); ++i) {
+    EXPECT_EQ(arena["buffers"][i]["name"], plan.offsets[i].first);
+    EXPECT_EQ(arena["buffers"][i]["offset"], plan.offsets[i].second);
+  }
+  EXPECT_EQ(run("plan " + kTrace + " --emit pdf").exit_code, 2);
 }
 
 TEST(PlanCli, AnOutputThatCannotBeWrittenIsRefusedBeforeAnyFileIsWritten) {
