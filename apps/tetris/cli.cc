@@ -33,6 +33,7 @@ std::span<const Command> commands() {
       {"plan", "plan a problem (MiniMalloc CSV or trace) with one planner; validate and write the plan", plan},
       {"sim", "simulate a trace with a plan on N cores: cycles, stalls, rooflines; check the plan (exit 1 on a conflict)", sim},
       {"validate", "check a plan file against a trace or problem: conflicting pieces apart, aligned, within capacity", validate},
+      {"compare", "two runs side by side: the settings that differ; per plan footprint, cycles and safety", compare},
   };
   return kCommands;
 }

@@ -93,5 +93,6 @@ int lower(std::span<const std::string> args);
 int run(std::span<const std::string> args);
 int sim(std::span<const std::string> args);
 int validate(std::span<const std::string> args);
+int compare(std::span<const std::string> args);
 
 }  // namespace tetris::cli

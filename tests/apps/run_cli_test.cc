@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include <fmt/format.h>
+
 #include "common/file_io.h"
 #include "common/machine_config.h"
 #include "common/trace_io.h"
@@ -103,6 +105,38 @@ TEST_F(RunCli, EveryReportAndPlanSaysHowItWasMade) {
   }
   EXPECT_NE(read_text_file(file("report.html")).find("How this run was made"), std::string::npos);
   EXPECT_EQ(read_plan_file(file("plans/tetris-instruction.yaml")).tool, "tetris " + provenance["tetris_version"].get<std::string>());
+}
+
+TEST_F(RunCli, CompareShowsTheSettingsThatDifferAndEachPlansChange) {
+  ASSERT_EQ(exit_code_, 0);
+  // B: the same run as if made with half the bandwidth, twice the cycles of the Tetris plan and
+  // an unsafe tf-bfc plan.
+  auto report = nlohmann::json::parse(read_text_file(file("report.json")));
+  report["provenance"]["memory.bandwidth_bytes_per_cycle"] = "32 (set by -p)";
+  std::uint64_t cycles = 0;
+  for (auto& plan : report["plans"]) {
+    if (plan["planner"] == "tetris" && plan["liveness"] == "instruction") {
+      cycles = plan["cycles"];
+      plan["cycles"] = 2 * cycles;
+    }
+    if (plan["planner"] == "tf-bfc" && plan["liveness"] == "topology") plan["safe"] = false;
+  }
+  const std::string b = *dir_ + "-b.json";
+  write_text_file_atomically(b, report.dump());
+  const std::string out = *dir_ + "-compare.txt";
+  ASSERT_EQ(shell(std::string("'") + TETRIS_BINARY + "' compare '" + *dir_ + "' '" + b + "' > '" + out + "'"), 0);
+  const std::string text = read_text_file(out);
+  EXPECT_NE(text.find("memory.bandwidth_bytes_per_cycle"), std::string::npos) << text;
+  EXPECT_EQ(text.find("memory.latency_cycles"), std::string::npos) << "a setting that is the same is listed: " << text;
+  EXPECT_NE(text.find(fmt::format("{:>11} {:>11} {:>8}", cycles, 2 * cycles, "+100.0%")), std::string::npos) << text;
+  EXPECT_NE(text.find("UNSAFE"), std::string::npos) << text;
+  ASSERT_EQ(shell(std::string("'") + TETRIS_BINARY + "' compare --json '" + *dir_ + "' '" + b + "' > '" + out + "'"), 0);
+  const auto json = nlohmann::json::parse(read_text_file(out));
+  EXPECT_EQ(json["settings_that_differ"].size(), 1u);
+  EXPECT_EQ(json["plans"][0]["cycles_change"], 1.0);
+  // Not a report, a missing second run: exit 2.
+  EXPECT_EQ(shell(std::string("'") + TETRIS_BINARY + "' compare '" + *dir_ + "' '" + file("config.yaml") + "' 2>/dev/null"), 2);
+  EXPECT_EQ(shell(std::string("'") + TETRIS_BINARY + "' compare '" + *dir_ + "' 2>/dev/null"), 2);
 }
 
 TEST_F(RunCli, HtmlReportRendersInHeadlessChromium) {
