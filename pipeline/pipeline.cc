@@ -230,6 +230,14 @@ Job run_job(const MachineConfig& config, const JobOptions& options, std::string_
   const std::vector<std::uint32_t> groups_at[] = {producer_groups(job.lowered.program, job.liveness.topology),
                                                   producer_groups(job.lowered.program, job.liveness.instruction),
                                                   producer_groups(job.lowered.program, job.liveness.tensor)};
+  // One address scale for every plan of the report, so pictures compare as the numbers do.
+  memmgr::Offset tallest = 0;
+  for (const Plan& made : plans) tallest = std::max(tallest, made.result.peak);
+  std::vector<std::string> layer_names;
+  for (const Layer& layer : job.lowered.program.layers) layer_names.push_back(layer.name);
+  const auto time_unit = [](Level level) {
+    return std::string(level == Level::topology ? "layer steps" : "instruction positions, one interleaving");
+  };
   for (const Plan& made : plans) {
     const memmgr::Problem& problem = job.liveness.at(made.level);
     const bool tetris_instruction = made.planner == "tetris" && made.level == Level::instruction;
@@ -241,12 +249,14 @@ Job run_job(const MachineConfig& config, const JobOptions& options, std::string_
     row.svg = memmgr::plan_to_svg(
         problem, made.result.offsets,
         {.title = fmt::format("{} ({}): {}", made.planner, to_string(made.level), job.lowered.model.name),
-         .width = 900, .height = 420, .groups = groups});
+         .width = 900, .height = 420, .groups = groups, .group_names = {}, .time_unit = time_unit(made.level),
+         .address_top = tallest});
     if (tetris_instruction)
       job.layout_svg = memmgr::plan_to_svg(
           problem, made.result.offsets,
           {.title = fmt::format("Tetris plan of {} on {}", job.lowered.model.name, config.name),
-           .width = 1200, .height = 600, .groups = groups});
+           .width = 1200, .height = 600, .groups = groups, .group_names = layer_names,
+           .time_unit = time_unit(made.level), .address_top = 0});
     // Every plan is simulated: a table ranks only plans the checker found safe.
     tell(status, fmt::format("simulating the {} plan", made.name()));
     const sim::SimReport simulated = simulate(simulated_program, config, made.file, trace_label, made.name());

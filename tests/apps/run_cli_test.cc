@@ -151,6 +151,23 @@ TEST_F(RunCli, HtmlReportRendersInHeadlessChromium) {
         "--screenshot='" + png + "' --window-size=1200,900 'file://" + file("report.html") + "' >/dev/null 2>&1");
   ASSERT_TRUE(std::filesystem::exists(png));
   EXPECT_GT(std::filesystem::file_size(png), 20000u);  // a page with tables and pictures, not a blank one
+  // The page as the browser built it: every chart has both axes, with units; no console errors.
+  const std::string dom = *dir_ + "/dom.html", log = *dir_ + "/console.log";
+  shell("timeout 120 chromium --headless --no-sandbox --disable-gpu --disable-background-networking "
+        "--disable-component-update --disable-sync --no-first-run --enable-logging=stderr --v=0 --user-data-dir='" +
+        *dir_ + "/chromium' --dump-dom 'file://" + file("report.html") + "' > '" + dom + "' 2> '" + log + "'");
+  const std::string page = read_text_file(dom);
+  auto count = [&](const std::string& text) {
+    std::size_t n = 0;
+    for (std::size_t at = page.find(text); at != std::string::npos; at = page.find(text, at + 1)) ++n;
+    return n;
+  };
+  const std::size_t charts = count("<svg");
+  EXPECT_GE(charts, 9u) << "one chart per plan";
+  EXPECT_EQ(count("class=\"axis address\""), charts);
+  EXPECT_EQ(count("class=\"axis time\""), charts);
+  EXPECT_EQ(count("address (MiB)"), charts) << "one shared scale in MiB";
+  EXPECT_EQ(read_text_file(log).find("CONSOLE"), std::string::npos) << read_text_file(log);
 }
 
 TEST_F(RunCli, BadOptionsExitTwo) {

@@ -1,0 +1,67 @@
+// The plan picture: axes with units and ticks, labels outside the data, a legend, one scale.
+#include "memmgr/plan_svg.h"
+
+#include <regex>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "problem_builders.h"
+
+namespace tetris::memmgr {
+namespace {
+
+// Every number of attribute `name` in elements whose text contains `text`.
+std::vector<double> attribute_of(const std::string& svg, const std::string& element_class, const std::string& name) {
+  std::vector<double> values;
+  const std::regex pattern("<text class=\"" + element_class + "\" x=\"([0-9.]+)\" y=\"([0-9.]+)\"");
+  for (auto it = std::sregex_iterator(svg.begin(), svg.end(), pattern); it != std::sregex_iterator(); ++it)
+    values.push_back(std::stod((*it)[name == "x" ? 1 : 2]));
+  return values;
+}
+
+// Two 3 KiB buffers alive one after the other: a 3 KiB plan.
+Problem small_problem() { return testing::inclusive_problem({{3072, 0, 4}, {3072, 5, 9}}); }
+
+TEST(PlanSvg, AxesHaveUnitsAndTicksAndTheLabelsSitOutsideTheData) {
+  const Problem problem = small_problem();
+  const std::vector<Offset> offsets = {0, 0};
+  const std::string svg = plan_to_svg(problem, offsets, {.title = "t", .width = 800, .height = 400, .time_unit = "layer steps"});
+  EXPECT_NE(svg.find("address (KiB)"), std::string::npos);
+  EXPECT_NE(svg.find("time (layer steps)"), std::string::npos);
+  EXPECT_NE(svg.find(">3</text>"), std::string::npos) << "a 3 KiB tick";
+  // The plot is [78, 800 - 140): both labels start right of it.
+  for (const char* label : {"label peak", "label bound"}) {
+    const auto xs = attribute_of(svg, label, "x");
+    ASSERT_EQ(xs.size(), 1u) << label;
+    EXPECT_GT(xs[0], 800 - 140) << label;
+  }
+  // Peak and bound coincide: the bound's label is moved below the peak's, not drawn over it.
+  EXPECT_GE(attribute_of(svg, "label bound", "y")[0], attribute_of(svg, "label peak", "y")[0] + 14);
+}
+
+TEST(PlanSvg, OneAddressScaleDrawsASmallPlanSmall) {
+  const Problem problem = small_problem();
+  const std::vector<Offset> offsets = {0, 0};
+  const std::string own = plan_to_svg(problem, offsets, {.title = "t"});
+  const std::string shared = plan_to_svg(problem, offsets, {.title = "t", .address_top = 8u << 20});
+  EXPECT_NE(shared.find("address (MiB)"), std::string::npos);
+  // The peak line sits lower (a larger y) on the shared scale.
+  EXPECT_GT(attribute_of(shared, "label peak", "y")[0], attribute_of(own, "label peak", "y")[0] + 100);
+}
+
+TEST(PlanSvg, TheLegendNamesTheLargestGroups) {
+  const Problem problem = small_problem();
+  const std::vector<Offset> offsets = {0, 0};
+  const std::vector<std::uint32_t> groups = {0, 1};
+  const std::vector<std::string> names = {"conv<1>", "relu"};
+  const std::string svg =
+      plan_to_svg(problem, offsets, {.title = "t", .groups = groups, .group_names = names});
+  EXPECT_NE(svg.find("class=\"legend\""), std::string::npos);
+  EXPECT_NE(svg.find(">conv&lt;1&gt;</text>"), std::string::npos) << "names are escaped";
+  EXPECT_NE(svg.find(">relu</text>"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace tetris::memmgr
