@@ -35,6 +35,8 @@ struct SimulationOptions {
   std::optional<std::uint64_t> jitter_seed;
   // Runs of the same plan; without a jitter seed the first is exact and run k uses seed k.
   std::uint64_t runs = 1;
+  // Keep the first run's timeline (every instruction's start and end) for sim --timeline.
+  bool timeline = false;
 };
 
 // The whole job (`tetris run`): lower, analyse, plan with every planner, simulate, report.

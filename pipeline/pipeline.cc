@@ -196,7 +196,7 @@ sim::SimReport simulate(const Program& program, const MachineConfig& config, con
                                                    : sim::Jitter(run);
     tell(status, fmt::format("simulating run {}/{} ({})", run + 1, options.runs,
                              timing.enabled() ? fmt::format("jitter seed {}", *timing.seed()) : "exact timing"));
-    report.runs.push_back(simulator.run(timing));
+    report.runs.push_back(simulator.run(timing, options.timeline && run == 0));
   }
   return report;
 }

@@ -106,6 +106,7 @@ void CoreModel::account(Cycles now) {
 
 void CoreModel::start_sync(const CoreProgram::Sync& sync, Cycles now, CorePorts& ports) {
   sync_active_ = true;
+  sync_start_ = now;
   sync_release_ = kNever;
   ++next_sync_;
   switch (sync.kind) {
@@ -135,19 +136,28 @@ void prefetch(std::span<const Record> records, std::size_t next) {
 
 void CoreModel::step(Cycles now, CorePorts& ports) {
   account(now);
+  using Unit = TimelineEvent::Unit;
   if (load_done_at_ <= now) {
     load_busy_ = false;
+    if (recording_)
+      timeline_.push_back({Unit::load, loads_[loads_done_].index, loads_[loads_done_].layer, load_start_, load_done_at_});
     end(loads_[loads_done_++].layer, load_done_at_);
     load_done_at_ = kNever;
   }
   if (store_done_at_ <= now) {
     store_busy_ = false;
+    if (recording_)
+      timeline_.push_back(
+          {Unit::store, stores_[stores_done_].index, stores_[stores_done_].layer, store_start_, store_done_at_});
     end(stores_[stores_done_++].layer, store_done_at_);
     store_done_at_ = kNever;
   }
   for (bool progress = true; progress;) {
     progress = false;
     if (compute_end_ <= now) {
+      if (recording_)
+        timeline_.push_back({Unit::compute, computes_[computes_done_].index, computes_[computes_done_].layer,
+                             compute_start_, compute_end_});
       end(computes_[computes_done_++].layer, compute_end_);
       compute_end_ = kNever;
       progress = true;
@@ -155,6 +165,8 @@ void CoreModel::step(Cycles now, CorePorts& ports) {
     if (sync_active_ && sync_release_ <= now) {
       sync_active_ = false;
       stats_.finish = std::max(stats_.finish, sync_release_);
+      if (recording_)
+        timeline_.push_back({Unit::sync, syncs_[syncs_done_].index, CoreProgram::kNoLayer, sync_start_, sync_release_});
       sync_release_ = kNever;
       ++syncs_done_;
       progress = true;
@@ -163,6 +175,7 @@ void CoreModel::step(Cycles now, CorePorts& ports) {
       const CoreProgram::Transfer& load = loads_[next_load_++];
       prefetch(loads_, next_load_);
       load_busy_ = true;
+      load_start_ = now;
       begin(load.layer, now);
       stats_.bytes_read += load.bytes;
       ports.start_transfer(id_, TransferKind::load, load, now);
@@ -172,6 +185,7 @@ void CoreModel::step(Cycles now, CorePorts& ports) {
       const CoreProgram::Compute& compute = computes_[next_compute_++];
       prefetch(computes_, next_compute_);
       compute_end_ = now + compute.cycles + jitter_.extra(compute.cycles, compute.index, JitterTarget::compute);
+      compute_start_ = now;
       begin(compute.layer, now);
       progress = true;
     }
@@ -179,6 +193,7 @@ void CoreModel::step(Cycles now, CorePorts& ports) {
       const CoreProgram::Transfer& store = stores_[next_store_++];
       prefetch(stores_, next_store_);
       store_busy_ = true;
+      store_start_ = now;
       begin(store.layer, now);
       stats_.bytes_written += store.bytes;
       ports.start_transfer(id_, TransferKind::store, store, now);

@@ -140,6 +140,10 @@ class CoreModel {
   // The instruction the core is stuck at: the sync in progress, or the first unfinished one.
   std::uint32_t position() const;
   bool blocked_in_sync() const { return sync_active_ && sync_release_ == kNever; }
+  // Keeps every instruction's start and completion (TimelineEvent) from now on; off by default,
+  // as it costs memory per instruction.
+  void record_timeline() { recording_ = true; }
+  const std::vector<TimelineEvent>& timeline() const { return timeline_; }
 
  private:
   bool load_ready(const CoreProgram::Transfer& load) const;
@@ -174,6 +178,9 @@ class CoreModel {
   Cycles accounted_until_ = 0;
   CoreStats stats_;
   std::vector<LayerSpan> layer_spans_;
+  bool recording_ = false;
+  Cycles load_start_ = 0, store_start_ = 0, compute_start_ = 0, sync_start_ = 0;
+  std::vector<TimelineEvent> timeline_;
 };
 
 }  // namespace tetris::sim

@@ -5,11 +5,12 @@
 namespace tetris::sim {
 
 CoreModule::CoreModule(sc_core::sc_module_name name, CoreId id, const CoreProgram& core_program,
-                       const Jitter& jitter)
+                       const Jitter& jitter, bool record_timeline)
     : sc_core::sc_module(name),
       socket("socket"),
       sync("sync"),
       model_(id, core_program, jitter) {
+  if (record_timeline) model_.record_timeline();
   socket.register_nb_transport_bw(this, &CoreModule::nb_transport_bw);
   for (int unit = 0; unit < 2; ++unit) {
     payloads_[unit].set_extension(&extensions_[unit]);

@@ -25,7 +25,8 @@ class CoreModule : public sc_core::sc_module, private CorePorts, public SyncList
   tlm_utils::simple_initiator_socket<CoreModule> socket;
   sc_core::sc_port<SyncInterface> sync;
 
-  CoreModule(sc_core::sc_module_name name, CoreId id, const CoreProgram& core_program, const Jitter& jitter);
+  CoreModule(sc_core::sc_module_name name, CoreId id, const CoreProgram& core_program, const Jitter& jitter,
+             bool record_timeline = false);
   ~CoreModule() override;
 
   const CoreModel& model() const { return model_; }

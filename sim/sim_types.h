@@ -17,4 +17,14 @@ enum class TransferKind : std::uint8_t { load, store };
 inline constexpr TensorId kNoTensor = std::numeric_limits<TensorId>::max();
 inline constexpr Cycles kNever = std::numeric_limits<Cycles>::max();
 
+// One instruction on one unit of a core, from its start to its completion: what a timeline
+// viewer draws (sim/timeline.h). A sync event lasts from arrival to release.
+struct TimelineEvent {
+  enum class Unit : std::uint8_t { load, compute, store, sync };
+  Unit unit;
+  std::uint32_t instruction;  // in the core's stream
+  std::uint32_t layer;        // CoreProgram::kNoLayer: none
+  Cycles start, end;
+};
+
 }  // namespace tetris::sim

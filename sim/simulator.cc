@@ -63,7 +63,7 @@ Simulator::Simulator(const Program& program, const MachineConfig& config, const 
   for (CoreId c = 0; c < program.cores; ++c) cores_.emplace_back(program, c, addresses, timing_, grid_);
 }
 
-RunResult Simulator::run(const Jitter& jitter) const {
+RunResult Simulator::run(const Jitter& jitter, bool record_timeline) const {
   quiet_systemc_reports();
   const TimingModel& timing = timing_;
   SyncUnit sync_unit = sync_;
@@ -76,7 +76,8 @@ RunResult Simulator::run(const Jitter& jitter) const {
     SyncModule sync("sync", sync_unit, program_.cores);
     std::vector<std::unique_ptr<CoreModule>> cores;
     for (CoreId c = 0; c < program_.cores; ++c) {
-      cores.push_back(std::make_unique<CoreModule>(fmt::format("core{}", c).c_str(), c, cores_[c], jitter));
+      cores.push_back(
+          std::make_unique<CoreModule>(fmt::format("core{}", c).c_str(), c, cores_[c], jitter, record_timeline));
       cores.back()->socket.bind(memory.socket);
       cores.back()->sync.bind(sync);
       sync.attach(c, *cores.back());
@@ -119,6 +120,8 @@ RunResult Simulator::run(const Jitter& jitter) const {
       }
     }
     result.memory_busy_cycles = memory.arbiter().busy_cycles();
+    if (record_timeline)
+      for (const CoreModel* model : models) result.timeline.push_back(model->timeline());
   }
   monitor.finish(result.cycles);
   result.bandwidth_bytes_per_cycle = config_.memory.bandwidth_bytes_per_cycle;

@@ -53,6 +53,8 @@ struct RunResult {
   std::uint64_t conflict_count = 0;
   std::uint64_t uninitialised_count = 0;
   std::optional<DeadlockReport> deadlock;
+  // Per core, every instruction's start and completion: only when the run was asked to record.
+  std::vector<std::vector<TimelineEvent>> timeline;
 };
 
 class Simulator {
@@ -66,7 +68,8 @@ class Simulator {
   Simulator(const Program& program, const MachineConfig& config, const AddressMap& addresses,
             Cycles quantum = kDefaultQuantum);
 
-  RunResult run(const Jitter& jitter = Jitter()) const;
+  // `record_timeline`: keep every instruction's start and end in RunResult::timeline.
+  RunResult run(const Jitter& jitter = Jitter(), bool record_timeline = false) const;
 
  private:
   const Program& program_;

@@ -9,7 +9,9 @@
 #include "common/input_error.h"
 #include "common/trace_io.h"
 #include "common/plan_file.h"
+#include "common/file_io.h"
 #include "pipeline/pipeline.h"
+#include "sim/timeline.h"
 #include "sim/sim_report.h"
 
 namespace po = boost::program_options;
@@ -17,7 +19,7 @@ namespace po = boost::program_options;
 namespace tetris::cli {
 
 int sim(std::span<const std::string> args) {
-  std::string trace_file, plan_file;
+  std::string trace_file, plan_file, timeline_file;
   pipeline::SimulationOptions simulation;
   ConfigOptions config_options;
   OutputOptions output;
@@ -31,6 +33,10 @@ int sim(std::span<const std::string> args) {
       ("runs", po::value(&simulation.runs)->default_value(simulation.runs),
        "simulate this many times: with --jitter, seeds SEED, SEED+1, ...; without, exact timing first, then seeds "
        "1, 2, ...");
+  options.add_options()
+      ("timeline", po::value(&timeline_file)->notifier([](const std::string& p) { check_output_file(p, "--timeline"); }),
+       "write the first run's timeline here as Chrome/Perfetto trace-event JSON (one track per core unit: load, "
+       "compute, store, sync waits), for ui.perfetto.dev or chrome://tracing");
   config_options.add_to(options, "the built-in config with the trace's core count (1, 4 or 16), else "
                                   "cambricon-x-4core");
   output.add_to(options, "write the report (a table, or JSON with --json) to this file");
@@ -50,11 +56,14 @@ int sim(std::span<const std::string> args) {
   if (has_blocks(program)) program = blocks_as_tensors(program);
   std::optional<PlanFile> plan;
   if (!plan_file.empty()) plan = read_plan_file(plan_file);
+  simulation.timeline = !timeline_file.empty();
   ProgressLine progress(output.quiet);
   const sim::SimReport report =
       pipeline::simulate(program, config, plan, trace_file, plan_file, simulation, progress.status());
   progress.finish();
 
+  if (!timeline_file.empty())
+    write_text_file_atomically(timeline_file, sim::timeline_to_trace_events(report.runs.front(), program));
   output.emit(output.json ? sim::report_to_json(report, program) : sim::report_to_table(report, program));
   if (!sim::report_failed(report)) return kExitOk;
   if (output.quiet || !output.out.empty()) {

@@ -8,12 +8,16 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
+#include <algorithm>
+#include <set>
+#include <map>
 #include <utility>
 #include <vector>
 
 #include "common/file_io.h"
 #include "cli_runner.h"
 #include "common/machine_config.h"
+#include "common/trace_io.h"
 
 namespace tetris {
 namespace {
@@ -174,6 +178,44 @@ TEST(TetrisCli, EveryCommandHasHelp) {
     EXPECT_EQ(r.exit_code, 0) << command << ": " << r.err;
     EXPECT_NE(r.out.find("usage"), std::string::npos) << command;
   }
+}
+
+}  // namespace
+}  // namespace tetris
+
+namespace tetris {
+namespace {
+
+// sim --timeline: Chrome/Perfetto trace events, one slice per instruction on its core's unit.
+TEST(TetrisCli, SimTimelineHasEveryInstructionOnceAndUnitsNeverOverlap) {
+  const std::string trace = "docs/examples/two-core.trace";
+  const std::string path = testing::TempDir() + std::to_string(::getpid()) + "_timeline.json";
+  const CliResult r = run("sim " + trace + " --json --timeline '" + path + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto report = nlohmann::json::parse(r.out);
+  const auto timeline = nlohmann::json::parse(read_text_file(path));
+  const Program program = read_trace_file(std::string(TETRIS_SOURCE_DIR) + "/" + trace);
+  std::map<std::pair<int, int>, std::vector<std::pair<std::uint64_t, std::uint64_t>>> slices;  // (core, unit)
+  std::map<int, std::set<std::uint64_t>> instructions;
+  std::uint64_t last = 0;
+  for (const auto& e : timeline["traceEvents"]) {
+    ASSERT_TRUE(e["ph"] == "X" || e["ph"] == "M") << e.dump();
+    if (e["ph"] != "X") continue;
+    const std::uint64_t start = e["args"]["start_cycle"], end = e["args"]["end_cycle"];
+    ASSERT_LE(start, end);
+    slices[{e["pid"].get<int>(), e["tid"].get<int>()}].emplace_back(start, end);
+    EXPECT_TRUE(instructions[e["pid"]].insert(e["args"]["instruction"].get<std::uint64_t>()).second)
+        << "an instruction appears twice: " << e.dump();
+    last = std::max(last, end);
+  }
+  for (CoreId c = 0; c < program.cores; ++c) EXPECT_EQ(instructions[static_cast<int>(c)].size(), program.streams[c].size());
+  EXPECT_EQ(last, report["runs"][0]["cycles"].get<std::uint64_t>());
+  for (auto& [track, spans] : slices) {
+    std::sort(spans.begin(), spans.end());
+    for (std::size_t i = 1; i < spans.size(); ++i)
+      EXPECT_LE(spans[i - 1].second, spans[i].first) << "core " << track.first << " unit " << track.second;
+  }
+  EXPECT_EQ(run("sim " + trace + " --timeline missing-folder/t.json").exit_code, 2);
 }
 
 }  // namespace
