@@ -43,4 +43,17 @@ inline std::string json_text(const nlohmann::json& json, int indent = -1) {
   return json.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
+// A CSV field as RFC 4180 writes it: quoted, with its quotes doubled, when it holds a comma, a
+// quote or a line break; as it is otherwise.
+inline std::string csv_field(std::string_view text) {
+  if (text.find_first_of(",\"\n\r") == std::string_view::npos) return std::string(text);
+  std::string out = "\"";
+  for (char c : text) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  out += '"';
+  return out;
+}
+
 }  // namespace tetris

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "common/file_io.h"
+#include "common/text.h"
 #include "common/input_error.h"
 #include "common/trace_io.h"
 #include "memmgr/happens_before.h"
@@ -24,6 +25,7 @@
 #include "sim/address_grid.h"
 #include "workloads/blocks.h"
 #include "sim/address_map.h"
+#include "sim/sim_report.h"
 #include "sim/simulator.h"
 #include "workloads/lowering.h"
 #include "workloads/model_loader.h"
@@ -222,7 +224,7 @@ Job run_job(const MachineConfig& config, const JobOptions& options, std::string_
                    .provenance = provenance(config, options, lowered.model)};
   std::vector<Plan> plans = plan_all(liveness, options.search, status);
 
-  Job job{std::move(lowered), std::move(liveness), {}, {}, {}, false};
+  Job job{std::move(lowered), std::move(liveness), {}, {}, {}, false, {}, {}};
   // The simulator places, checks and reports by tensor: a block is a tensor to it.
   std::optional<Program> blocks;
   if (has_blocks(job.lowered.program)) blocks = blocks_as_tensors(job.lowered.program);
@@ -264,9 +266,22 @@ Job run_job(const MachineConfig& config, const JobOptions& options, std::string_
     row.conflicts = run.conflict_count;  // already counts reads of never-written bytes
     row.deadlock = run.deadlock.has_value();
     row.cycles = run.cycles;
+    if (tetris_instruction) job.layers_csv = sim::layers_to_csv(run);
     // The check the run asks for is the Tetris plan's; unsafe baselines are results.
     if (tetris_instruction) job.any_conflict |= !row.safe();
     report.rows.push_back(std::move(row));
+  }
+  // Every plan's buffers: which bytes each planner gave each tensor (or block), and when it lives
+  // (in its level's time: layer steps or instruction positions).
+  job.tensors_csv = "planner,liveness,buffer,size_bytes,offset_bytes,first,last\n";
+  for (const Plan& made : plans) {
+    const memmgr::Problem& problem = job.liveness.at(made.level);
+    for (memmgr::BufferId b = 0; b < problem.buffers().size(); ++b) {
+      const memmgr::Buffer& buffer = problem.buffers()[b];
+      job.tensors_csv += fmt::format("{},{},{},{},{},{},{}\n", made.planner, to_string(made.level),
+                                     csv_field(buffer.name), buffer.size, made.result.offsets[b],
+                                     buffer.lifespan.lower, buffer.lifespan.upper);
+    }
   }
   job.plans = std::move(plans);
   job.report = std::move(report);
@@ -285,6 +300,8 @@ void write_job_folder(const Job& job, const MachineConfig& config, const std::st
       write_text_file_atomically((root / "plans" / (made.name() + ".yaml")).string(), plan_to_yaml(file));
     }
     write_text_file_atomically((root / "layout.svg").string(), job.layout_svg);
+    write_text_file_atomically((root / "layers.csv").string(), job.layers_csv);
+    write_text_file_atomically((root / "tensors.csv").string(), job.tensors_csv);
     write_text_file_atomically((root / "report.json").string(), job.report.json());
     write_text_file_atomically((root / "report.csv").string(), job.report.csv());
     write_text_file_atomically((root / "report.html").string(), job.report.html());

@@ -108,6 +108,8 @@ struct Job {
   RunReport report;
   std::string layout_svg;     // the Tetris instruction-level plan, drawn large
   bool any_conflict = false;  // the Tetris instruction-level plan read clobbered data or deadlocked
+  std::string layers_csv{};   // per layer of the Tetris instruction-level plan's simulation
+  std::string tensors_csv{};  // per plan, per buffer (tensor or block): size, lifespan, offset
 };
 
 // Lower, analyse, plan with every planner, simulate every plan with the checker, and report

@@ -45,14 +45,6 @@ std::string safety(const PlanRow& row) {
   return *row.conflicts == 0 ? "0" : fmt::format("UNSAFE: {}", *row.conflicts);
 }
 
-// RFC 4180: a field with a comma, quote or line break is quoted, its quotes doubled.
-std::string csv_field(std::string_view text) {
-  if (text.find_first_of(",\"\n\r") == std::string_view::npos) return std::string(text);
-  std::string out = "\"";
-  for (char c : text) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return out + "\"";
-}
-
 const std::string* provenance_value(const RunReport& r, std::string_view key) {
   for (const auto& [k, v] : r.provenance)
     if (k == key) return &v;

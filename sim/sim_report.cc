@@ -256,4 +256,22 @@ std::string report_to_json(const SimReport& report, const Program& program) {
   return json_text(j, 2) + "\n";
 }
 
+std::string layers_to_csv(const RunResult& run) {
+  std::string out = "layer";
+  for (const auto& s : layer_statistics()) {
+    out += ',';
+    out += s.name;
+  }
+  out += '\n';
+  for (const LayerResult& layer : run.layers) {
+    out += csv_field(layer.name);
+    for (const auto& s : layer_statistics()) {
+      out += ',';
+      out += std::visit([](auto v) { return fmt::format("{}", v); }, s.value(layer));
+    }
+    out += '\n';
+  }
+  return out;
+}
+
 }  // namespace tetris::sim

@@ -35,5 +35,7 @@ bool report_failed(const SimReport& report);
 std::string describe_conflict(const Conflict& conflict, const Program& program);
 std::string report_to_table(const SimReport& report, const Program& program);
 std::string report_to_json(const SimReport& report, const Program& program);
+// One row per layer of `run` with every layer statistic (cycles, roofline, bytes, ...), as CSV.
+std::string layers_to_csv(const RunResult& run);
 
 }  // namespace tetris::sim

@@ -56,7 +56,7 @@ int run(std::span<const std::string> args) {
   pipeline::write_job_folder(result, config, output.out);
   if (!output.quiet) {
     if (output.json) fmt::print("{}", result.report.json());
-    else fmt::print("{}\nwritten to {}/: config.yaml, trace.trace, plans/, report.json, report.csv, layout.svg, report.html\n",
+    else fmt::print("{}\nwritten to {}/: config.yaml, trace.trace, plans/, report.json, report.csv, layers.csv, tensors.csv, layout.svg, report.html\n",
                     result.report.table(), output.out);
   }
   return result.any_conflict ? kExitCheckFailed : kExitOk;

@@ -19,7 +19,7 @@ namespace po = boost::program_options;
 namespace tetris::cli {
 
 int sim(std::span<const std::string> args) {
-  std::string trace_file, plan_file, timeline_file;
+  std::string trace_file, plan_file, timeline_file, layers_csv;
   pipeline::SimulationOptions simulation;
   ConfigOptions config_options;
   OutputOptions output;
@@ -36,7 +36,9 @@ int sim(std::span<const std::string> args) {
   options.add_options()
       ("timeline", po::value(&timeline_file)->notifier([](const std::string& p) { check_output_file(p, "--timeline"); }),
        "write the first run's timeline here as Chrome/Perfetto trace-event JSON (one track per core unit: load, "
-       "compute, store, sync waits), for ui.perfetto.dev or chrome://tracing");
+       "compute, store, sync waits), for ui.perfetto.dev or chrome://tracing")
+      ("layers-csv", po::value(&layers_csv)->notifier([](const std::string& p) { check_output_file(p, "--layers-csv"); }),
+       "write the first run's per-layer statistics (cycles, roofline, bytes, ...) here as CSV");
   config_options.add_to(options, "the built-in config with the trace's core count (1, 4 or 16), else "
                                   "cambricon-x-4core");
   output.add_to(options, "write the report (a table, or JSON with --json) to this file");
@@ -62,6 +64,7 @@ int sim(std::span<const std::string> args) {
       pipeline::simulate(program, config, plan, trace_file, plan_file, simulation, progress.status());
   progress.finish();
 
+  if (!layers_csv.empty()) write_text_file_atomically(layers_csv, sim::layers_to_csv(report.runs.front()));
   if (!timeline_file.empty())
     write_text_file_atomically(timeline_file, sim::timeline_to_trace_events(report.runs.front(), program));
   output.emit(output.json ? sim::report_to_json(report, program) : sim::report_to_table(report, program));

@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -16,6 +17,7 @@
 
 #include "common/file_io.h"
 #include "common/machine_config.h"
+#include "common/plan_file.h"
 #include "common/trace_io.h"
 #include "memmgr/plan_io.h"
 
@@ -42,6 +44,7 @@ class RunCli : public testing::Test {
 TEST_F(RunCli, WritesEveryOutput) {
   ASSERT_EQ(exit_code_, 0) << read_text_file(*dir_ + ".stdout");
   for (const char* name : {"config.yaml", "trace.trace", "report.json", "report.csv", "layout.svg", "report.html",
+                           "layers.csv", "tensors.csv",
                            "plans/tetris-instruction.yaml", "plans/tf-bfc-topology.yaml"})
     EXPECT_TRUE(std::filesystem::exists(file(name))) << name;
   EXPECT_EQ(load_machine_config(file("config.yaml")).cores, 4u);
@@ -137,6 +140,35 @@ TEST_F(RunCli, CompareShowsTheSettingsThatDifferAndEachPlansChange) {
   // Not a report, a missing second run: exit 2.
   EXPECT_EQ(shell(std::string("'") + TETRIS_BINARY + "' compare '" + *dir_ + "' '" + file("config.yaml") + "' 2>/dev/null"), 2);
   EXPECT_EQ(shell(std::string("'") + TETRIS_BINARY + "' compare '" + *dir_ + "' 2>/dev/null"), 2);
+}
+
+// tensors.csv: per plan, per buffer, the offset its plan file gives; layers.csv: a row per layer.
+TEST_F(RunCli, PerTensorAndPerLayerCsvAgreeWithThePlansAndTheTrace) {
+  ASSERT_EQ(exit_code_, 0);
+  const PlanFile plan = read_plan_file(file("plans/tetris-instruction.yaml"));
+  std::map<std::string, std::uint64_t> offsets(plan.offsets.begin(), plan.offsets.end());
+  const std::string tensors = read_text_file(file("tensors.csv"));
+  std::size_t rows = 0;
+  for (std::size_t at = tensors.find('\n') + 1, end; (end = tensors.find('\n', at)) != std::string::npos; at = end + 1) {
+    const std::string line = tensors.substr(at, end - at);
+    if (line.rfind("tetris,instruction,", 0) != 0) continue;
+    std::vector<std::string> f;
+    for (std::size_t s = 0, c; ; s = c + 1) {
+      c = line.find(',', s);
+      f.push_back(line.substr(s, c == std::string::npos ? std::string::npos : c - s));
+      if (c == std::string::npos) break;
+    }
+    ASSERT_EQ(f.size(), 7u) << line;
+    ASSERT_TRUE(offsets.count(f[2])) << line;
+    EXPECT_EQ(std::stoull(f[4]), offsets[f[2]]) << line;
+    EXPECT_LE(std::stoull(f[5]), std::stoull(f[6])) << line;
+    ++rows;
+  }
+  EXPECT_EQ(rows, plan.offsets.size());
+  const std::string layers = read_text_file(file("layers.csv"));
+  EXPECT_EQ(layers.rfind("layer,cycles,roofline,vs_roofline,", 0), 0u) << layers.substr(0, 80);
+  EXPECT_EQ(static_cast<std::size_t>(std::count(layers.begin(), layers.end(), '\n')),
+            read_trace_file(file("trace.trace")).layers.size() + 1);
 }
 
 TEST_F(RunCli, HtmlReportRendersInHeadlessChromium) {

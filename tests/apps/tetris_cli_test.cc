@@ -190,8 +190,10 @@ namespace {
 TEST(TetrisCli, SimTimelineHasEveryInstructionOnceAndUnitsNeverOverlap) {
   const std::string trace = "docs/examples/two-core.trace";
   const std::string path = testing::TempDir() + std::to_string(::getpid()) + "_timeline.json";
-  const CliResult r = run("sim " + trace + " --json --timeline '" + path + "'");
+  const CliResult r = run("sim " + trace + " --json --timeline '" + path + "' --layers-csv '" + path + ".csv'");
   ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string layers = read_text_file(path + ".csv");
+  EXPECT_EQ(layers.rfind("layer,cycles,", 0), 0u) << layers;
   const auto report = nlohmann::json::parse(r.out);
   const auto timeline = nlohmann::json::parse(read_text_file(path));
   const Program program = read_trace_file(std::string(TETRIS_SOURCE_DIR) + "/" + trace);
