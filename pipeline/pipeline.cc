@@ -288,24 +288,26 @@ Job run_job(const MachineConfig& config, const JobOptions& options, std::string_
   return job;
 }
 
+void write_job_files(const Job& job, const MachineConfig& config, const std::filesystem::path& root) {
+  std::filesystem::create_directories(root / "plans");
+  write_text_file_atomically((root / "config.yaml").string(), to_yaml(config));
+  write_trace_file(job.lowered.program, (root / "trace.trace").string());
+  for (const Plan& made : job.plans) {
+    PlanFile file = made.file;
+    for (const auto& [key, value] : job.report.provenance)
+      if (key == "tetris_version") file.tool = "tetris " + value;
+    write_text_file_atomically((root / "plans" / (made.name() + ".yaml")).string(), plan_to_yaml(file));
+  }
+  write_text_file_atomically((root / "layout.svg").string(), job.layout_svg);
+  write_text_file_atomically((root / "layers.csv").string(), job.layers_csv);
+  write_text_file_atomically((root / "tensors.csv").string(), job.tensors_csv);
+  write_text_file_atomically((root / "report.json").string(), job.report.json());
+  write_text_file_atomically((root / "report.csv").string(), job.report.csv());
+  write_text_file_atomically((root / "report.html").string(), job.report.html());
+}
+
 void write_job_folder(const Job& job, const MachineConfig& config, const std::string& dir) {
-  publish_run_folder(dir, [&](const std::filesystem::path& root) {
-    std::filesystem::create_directories(root / "plans");
-    write_text_file_atomically((root / "config.yaml").string(), to_yaml(config));
-    write_trace_file(job.lowered.program, (root / "trace.trace").string());
-    for (const Plan& made : job.plans) {
-      PlanFile file = made.file;
-      for (const auto& [key, value] : job.report.provenance)
-        if (key == "tetris_version") file.tool = "tetris " + value;
-      write_text_file_atomically((root / "plans" / (made.name() + ".yaml")).string(), plan_to_yaml(file));
-    }
-    write_text_file_atomically((root / "layout.svg").string(), job.layout_svg);
-    write_text_file_atomically((root / "layers.csv").string(), job.layers_csv);
-    write_text_file_atomically((root / "tensors.csv").string(), job.tensors_csv);
-    write_text_file_atomically((root / "report.json").string(), job.report.json());
-    write_text_file_atomically((root / "report.csv").string(), job.report.csv());
-    write_text_file_atomically((root / "report.html").string(), job.report.html());
-  });
+  publish_run_folder(dir, [&](const std::filesystem::path& root) { write_job_files(job, config, root); });
 }
 
 }  // namespace tetris::pipeline

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <optional>
 #include <string>
@@ -122,5 +123,7 @@ Job run_job(const MachineConfig& config, const JobOptions& options, std::string_
 // whole): config.yaml, trace.trace, plans/, report.json/csv/html and layout.svg. run_job should
 // have been told dir/trace.trace as the trace's label.
 void write_job_folder(const Job& job, const MachineConfig& config, const std::string& dir);
+// The same files into `folder`, which exists (a sweep's cell inside its staging folder).
+void write_job_files(const Job& job, const MachineConfig& config, const std::filesystem::path& folder);
 
 }  // namespace tetris::pipeline

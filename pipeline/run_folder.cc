@@ -52,8 +52,8 @@ void check_run_folder(const std::string& dir) {
   if (!fs::exists(status)) return;
   if (!fs::is_directory(status))
     throw InputError({"--out"}, fmt::format("'{}' exists and is not a folder: give a new or run folder", dir));
-  if (!fs::is_empty(folder, ec) && !fs::exists(folder / "report.json"))
-    throw InputError({"--out"}, fmt::format("'{}' is a folder with other files than a run's (no report.json): a run "
+  if (!fs::is_empty(folder, ec) && !fs::exists(folder / "report.json") && !fs::exists(folder / "sweep.csv"))
+    throw InputError({"--out"}, fmt::format("'{}' is a folder with other files than a run's (no report.json or sweep.csv): a run "
                                             "replaces its folder whole, so give a new or run folder",
                                             dir));
 }

@@ -9,7 +9,8 @@
 namespace tetris::pipeline {
 
 // Refuses (InputError naming `--out`, exit 2) before any work is done: a path that exists and is
-// not a folder, and a non-empty folder that is not a run folder (no report.json), which
+// not a folder, and a non-empty folder that is not a run or sweep folder (no report.json or
+// sweep.csv), which
 // publishing would replace with everything in it.
 void check_run_folder(const std::string& dir);
 

@@ -8,12 +8,50 @@
 #include "apps/tetris/cli.h"
 #include "apps/tetris/progress_line.h"
 #include "apps/tetris/version.h"
+#include "common/file_io.h"
+#include "common/input_error.h"
 #include "pipeline/pipeline.h"
 #include "pipeline/run_folder.h"
 
 namespace po = boost::program_options;
 
 namespace tetris::cli {
+namespace {
+
+// `-p key=v1,v2,...` makes a sweep: every combination of the listed values, in order (the last
+// -p varies fastest). Each cell is the list of plain `key=value` overrides.
+std::vector<std::vector<std::string>> param_grid(const std::vector<std::string>& params) {
+  std::vector<std::vector<std::string>> cells{{}};
+  for (const std::string& param : params) {
+    const ConfigOverride parsed = parse_override(param);
+    std::vector<std::string> values;
+    for (std::size_t at = 0;;) {
+      const std::size_t comma = parsed.value.find(',', at);
+      values.push_back(parsed.value.substr(at, comma == std::string::npos ? std::string::npos : comma - at));
+      if (comma == std::string::npos) break;
+      at = comma + 1;
+    }
+    std::vector<std::vector<std::string>> next;
+    for (const auto& cell : cells)
+      for (const std::string& value : values) {
+        if (value.empty()) throw InputError({fmt::format("-p {}", param)}, "an empty value in a list of values");
+        next.push_back(cell);
+        next.back().push_back(parsed.path + "=" + value);
+      }
+    cells = std::move(next);
+  }
+  return cells;
+}
+
+std::string cell_name(const std::vector<std::string>& cell) {
+  std::string name;
+  for (const std::string& param : cell) name += (name.empty() ? "" : ",") + param;
+  for (char& c : name)
+    if (c == '/') c = '_';
+  return name.empty() ? "default" : name;
+}
+
+}  // namespace
 
 int run(std::span<const std::string> args) {
   ConfigOptions config_options;
@@ -32,7 +70,7 @@ int run(std::span<const std::string> args) {
   options.add_options()
       ("sim-all", po::bool_switch(&sim_all), "(always on) every plan is simulated with the conflict checker");
   output.add_to(options, "output folder (default: out)", /*out_is_folder=*/true);
-  if (!parse("run", "[--config FILE|NAME] [--model NAME|FILE] [--out DIR] [--sim-all]", args, options, {}))
+  if (!parse("run", "[--config FILE|NAME] [--model NAME|FILE] [-p KEY=VALUE[,VALUE...]]... [--out DIR]", args, options, {}))
     return kExitOk;
   job.lowering = lowering.parse();
   job.tool_version = std::string(tetris_version());
@@ -44,6 +82,47 @@ int run(std::span<const std::string> args) {
 
   pipeline::check_run_folder(output.out);  // before the work, not after it
   ProgressLine progress(output.quiet);
+  const auto cells = param_grid(config_options.params);
+  if (cells.size() > 1) {
+    // A sweep: one run folder per cell inside OUT, and sweep.csv with every cell's rows (the
+    // provenance columns say which values each row had); OUT is published whole, as a run is.
+    for (const auto& cell : cells) {  // every cell's config is valid before any work
+      ConfigOptions one = config_options;
+      one.params = cell;
+      one.load();
+    }
+    bool any_conflict = false;
+    pipeline::publish_run_folder(output.out, [&](const std::filesystem::path& root) {
+      std::string merged;
+      for (std::size_t i = 0; i < cells.size(); ++i) {
+        ConfigOptions one = config_options;
+        one.params = cells[i];
+        const MachineConfig config = one.load();
+        const std::string name = cell_name(cells[i]);
+        progress.update(fmt::format("sweep cell {}/{}: {}", i + 1, cells.size(), name));
+        pipeline::JobOptions cell_job = job;
+        cell_job.search.on_progress = {};
+        const std::string trace_path = (std::filesystem::path(output.out) / name / "trace.trace").string();
+        const pipeline::Job result = pipeline::run_job(config, cell_job, trace_path);
+        std::filesystem::create_directories(root / name);
+        pipeline::write_job_files(result, config, root / name);
+        const std::string csv = result.report.csv();
+        merged += merged.empty() ? csv : csv.substr(csv.find('\n') + 1);
+        any_conflict |= result.any_conflict;
+        const pipeline::PlanRow* tetris = result.report.find("tetris", "instruction");
+        if (!output.quiet && tetris) {
+          progress.finish();
+          fmt::print("{}: Tetris plan {:.2f} MiB, {} cycles, {}\n", name, tetris->peak_bytes / 1048576.0,
+                     tetris->cycles ? fmt::to_string(*tetris->cycles) : "-", tetris->safe() ? "safe" : "UNSAFE");
+        }
+      }
+      write_text_file_atomically((root / "sweep.csv").string(), merged);
+    });
+    progress.finish();
+    if (!output.quiet)
+      fmt::print("written to {}/: a run folder per cell and sweep.csv ({} cells)\n", output.out, cells.size());
+    return any_conflict ? kExitCheckFailed : kExitOk;
+  }
   const MachineConfig config = config_options.load();
   if (progress.enabled())
     job.search.on_progress = [&](const memmgr::SearchProgress& p) {

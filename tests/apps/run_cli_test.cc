@@ -171,6 +171,35 @@ TEST_F(RunCli, PerTensorAndPerLayerCsvAgreeWithThePlansAndTheTrace) {
             read_trace_file(file("trace.trace")).layers.size() + 1);
 }
 
+// -p key=v1,v2 sweeps: a run folder per value and one CSV whose rows say which value they had.
+TEST(RunSweep, AListOfValuesRunsACellPerValueAndMergesTheirRows) {
+  const std::string dir = testing::TempDir() + "tetris_sweep_" + std::to_string(::getpid());
+  std::filesystem::remove_all(dir);
+  const std::string binary = std::string("'") + TETRIS_BINARY + "'";
+  // A bad value anywhere in the list stops the sweep before any work.
+  EXPECT_EQ(shell(binary + " run -m alexnet -q -o '" + dir + "' -p memory.bandwidth_bytes_per_cycle=32,0 2>/dev/null"), 2);
+  EXPECT_FALSE(std::filesystem::exists(dir));
+  ASSERT_EQ(shell(binary + " run -m alexnet -q --generations 10 -o '" + dir +
+                  "' -p memory.bandwidth_bytes_per_cycle=32,64"),
+            0);
+  std::map<std::string, std::uint64_t> tetris_cycles;
+  for (const char* value : {"32", "64"}) {
+    const std::string cell = dir + "/memory.bandwidth_bytes_per_cycle=" + value;
+    const auto report = nlohmann::json::parse(read_text_file(cell + "/report.json"));
+    EXPECT_EQ(report["provenance"]["memory.bandwidth_bytes_per_cycle"], std::string(value) + " (set by -p)");
+    for (const auto& plan : report["plans"])
+      if (plan["planner"] == "tetris" && plan["liveness"] == "instruction") tetris_cycles[value] = plan["cycles"];
+  }
+  EXPECT_GT(tetris_cycles["32"], tetris_cycles["64"]) << "half the bandwidth, more cycles";
+  const std::string merged = read_text_file(dir + "/sweep.csv");
+  const auto rows = static_cast<std::size_t>(std::count(merged.begin(), merged.end(), '\n'));
+  const std::string one = read_text_file(dir + "/memory.bandwidth_bytes_per_cycle=32/report.csv");
+  EXPECT_EQ(rows, 2 * static_cast<std::size_t>(std::count(one.begin(), one.end(), '\n')) - 1);
+  EXPECT_NE(merged.find("32 (set by -p)"), std::string::npos);
+  EXPECT_NE(merged.find("64 (set by -p)"), std::string::npos);
+  std::filesystem::remove_all(dir);
+}
+
 TEST_F(RunCli, HtmlReportRendersInHeadlessChromium) {
   ASSERT_EQ(exit_code_, 0);
   const std::string html = read_text_file(file("report.html"));
