@@ -136,6 +136,30 @@ std::string plan_to_svg(const Problem& problem, std::span<const Offset> offsets,
     }
     fmt::format_to(it, "</g>\n");
   }
+  // Live bytes over time: the sum of the pieces alive at each moment, a step line over the
+  // blocks. Where the plan's peak stands above it, the plan leaves gaps.
+  {
+    std::vector<std::pair<TimeValue, std::int64_t>> changes;
+    for (const Piece& p : problem.pieces()) {
+      if (p.lifespan.length() == 0) continue;
+      changes.emplace_back(p.lifespan.lower, static_cast<std::int64_t>(p.size));
+      changes.emplace_back(p.lifespan.upper, -static_cast<std::int64_t>(p.size));
+    }
+    std::sort(changes.begin(), changes.end());
+    std::string path;
+    std::int64_t live = 0;
+    for (std::size_t i = 0; i < changes.size();) {
+      const TimeValue t = changes[i].first;
+      const double before = y(static_cast<Offset>(live));
+      for (; i < changes.size() && changes[i].first == t; ++i) live += changes[i].second;
+      path += fmt::format("{}{:.1f},{:.1f} L{:.1f},{:.1f} ", path.empty() ? "M" : "L", x(t), before, x(t),
+                          y(static_cast<Offset>(live)));
+    }
+    if (!path.empty())
+      fmt::format_to(it, "<path class=\"live-bytes\" d=\"{}\" fill=\"none\" stroke=\"#222\" stroke-width=\"1\"/>\n"
+                         "<text class=\"label live\" x=\"{:.1f}\" y=\"{:.1f}\" fill=\"#222\">— live bytes</text>\n",
+                     path, left + w + 6, up + h);
+  }
   // Peak and lower bound: lines across the data, labels in the right margin, never on the data;
   // when the two are close the lower one's label moves down.
   const double label_x = left + w + 6;

@@ -37,6 +37,8 @@ TEST(PlanSvg, AxesHaveUnitsAndTicksAndTheLabelsSitOutsideTheData) {
     ASSERT_EQ(xs.size(), 1u) << label;
     EXPECT_GT(xs[0], 800 - 140) << label;
   }
+  // The live-bytes curve rises to the 3 KiB alive at once and falls to 0 at the end.
+  EXPECT_NE(svg.find("class=\"live-bytes\""), std::string::npos);
   // Peak and bound coincide: the bound's label is moved below the peak's, not drawn over it.
   EXPECT_GE(attribute_of(svg, "label bound", "y")[0], attribute_of(svg, "label peak", "y")[0] + 14);
 }
