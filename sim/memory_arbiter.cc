@@ -80,6 +80,10 @@ void MemoryArbiter::serve(Cycles cycles) {
     cursor_ = static_cast<std::size_t>(cursor % n);
   }
   busy_cycles_ += cycles;
+  if (recording_) {  // serve() covers [now_, now_ + cycles): advance() moves now_ after it
+    if (!busy_intervals_.empty() && busy_intervals_.back().second == now_) busy_intervals_.back().second += cycles;
+    else busy_intervals_.emplace_back(now_, now_ + cycles);
+  }
 }
 
 void MemoryArbiter::advance(Cycles to, std::vector<Completion>& done) {

@@ -16,6 +16,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <utility>
 #include <vector>
 
 #include "sim/sim_types.h"
@@ -48,6 +49,10 @@ class MemoryArbiter {
   bool idle() const { return size() == 0 && arrivals_.empty(); }
   // Cycles in which the bus moved a beat.
   Cycles busy_cycles() const { return busy_cycles_; }
+  // From now on, keep the bus's busy intervals [begin, end), adjacent ones merged (for a
+  // timeline); off by default.
+  void record_busy() { recording_ = true; }
+  const std::vector<std::pair<Cycles, Cycles>>& busy_intervals() const { return busy_intervals_; }
 
  private:
   struct Arrival {
@@ -87,6 +92,8 @@ class MemoryArbiter {
   Cycles now_ = 0;  // every beat before this cycle has been handed out
   std::vector<Arrival> arrivals_;  // a min-heap on (arrival, key), via std::push_heap
   Cycles busy_cycles_ = 0;
+  bool recording_ = false;
+  std::vector<std::pair<Cycles, Cycles>> busy_intervals_;
 };
 
 }  // namespace tetris::sim

@@ -47,6 +47,7 @@ class MemoryModule : public sc_core::sc_module {
                AccessMonitor& monitor, Cycles quantum);
 
   const MemoryArbiter& arbiter() const { return arbiter_; }
+  void record_busy() { arbiter_.record_busy(); }
 
   // Core `core` is told of settled windows that reach the time it waits for, which it keeps in
   // the slot returned (kNever: it waits for nothing the memory settles).

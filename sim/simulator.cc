@@ -83,6 +83,7 @@ RunResult Simulator::run(const Jitter& jitter, bool record_timeline) const {
       sync.attach(c, *cores.back());
       cores.back()->attach(memory);
     }
+    if (record_timeline) memory.record_busy();
     sc_core::sc_start();
 
     // Cores run ahead of the kernel: the run ended at the latest of their own times.
@@ -120,8 +121,10 @@ RunResult Simulator::run(const Jitter& jitter, bool record_timeline) const {
       }
     }
     result.memory_busy_cycles = memory.arbiter().busy_cycles();
-    if (record_timeline)
+    if (record_timeline) {
       for (const CoreModel* model : models) result.timeline.push_back(model->timeline());
+      result.memory_busy = memory.arbiter().busy_intervals();
+    }
   }
   monitor.finish(result.cycles);
   result.bandwidth_bytes_per_cycle = config_.memory.bandwidth_bytes_per_cycle;

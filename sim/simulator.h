@@ -55,6 +55,7 @@ struct RunResult {
   std::optional<DeadlockReport> deadlock;
   // Per core, every instruction's start and completion: only when the run was asked to record.
   std::vector<std::vector<TimelineEvent>> timeline;
+  std::vector<std::pair<Cycles, Cycles>> memory_busy;  // the bus's busy intervals, with the timeline
 };
 
 class Simulator {

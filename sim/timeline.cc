@@ -54,6 +54,18 @@ std::string timeline_to_trace_events(const RunResult& run, const Program& progra
                      static_cast<double>(e.end - e.start) * us_per_cycle, e.instruction, e.start, e.end);
     }
   }
+  // The shared memory: when its bus moved beats.
+  const std::size_t memory = run.timeline.size();
+  fmt::format_to(it, "{}{{\"ph\":\"M\",\"name\":\"process_name\",\"pid\":{},\"args\":{{\"name\":\"memory\"}}}}",
+                 separator(), memory);
+  fmt::format_to(it, "{}{{\"ph\":\"M\",\"name\":\"thread_name\",\"pid\":{},\"tid\":0,\"args\":{{\"name\":\"bus busy\"}}}}",
+                 separator(), memory);
+  for (const auto& [begin, end] : run.memory_busy)
+    fmt::format_to(it,
+                   "{}{{\"ph\":\"X\",\"name\":\"busy\",\"cat\":\"memory\",\"pid\":{},\"tid\":0,\"ts\":{:.3f},"
+                   "\"dur\":{:.3f},\"args\":{{\"start_cycle\":{},\"end_cycle\":{}}}}}",
+                   separator(), memory, static_cast<double>(begin) * us_per_cycle,
+                   static_cast<double>(end - begin) * us_per_cycle, begin, end);
   fmt::format_to(it, "\n]}}\n");
   return fmt::to_string(out);
 }

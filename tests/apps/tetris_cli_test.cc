@@ -200,9 +200,14 @@ TEST(TetrisCli, SimTimelineHasEveryInstructionOnceAndUnitsNeverOverlap) {
   std::map<std::pair<int, int>, std::vector<std::pair<std::uint64_t, std::uint64_t>>> slices;  // (core, unit)
   std::map<int, std::set<std::uint64_t>> instructions;
   std::uint64_t last = 0;
+  double memory_busy = 0;
   for (const auto& e : timeline["traceEvents"]) {
     ASSERT_TRUE(e["ph"] == "X" || e["ph"] == "M") << e.dump();
     if (e["ph"] != "X") continue;
+    if (e["cat"] == "memory") {  // the bus: its busy cycles add up to the report's share of the run
+      memory_busy += static_cast<double>(e["args"]["end_cycle"].get<std::uint64_t>() - e["args"]["start_cycle"].get<std::uint64_t>());
+      continue;
+    }
     const std::uint64_t start = e["args"]["start_cycle"], end = e["args"]["end_cycle"];
     ASSERT_LE(start, end);
     slices[{e["pid"].get<int>(), e["tid"].get<int>()}].emplace_back(start, end);
@@ -212,6 +217,8 @@ TEST(TetrisCli, SimTimelineHasEveryInstructionOnceAndUnitsNeverOverlap) {
   }
   for (CoreId c = 0; c < program.cores; ++c) EXPECT_EQ(instructions[static_cast<int>(c)].size(), program.streams[c].size());
   EXPECT_EQ(last, report["runs"][0]["cycles"].get<std::uint64_t>());
+  EXPECT_GT(memory_busy, 0);
+  EXPECT_NEAR(100 * memory_busy / static_cast<double>(last), report["summary"]["memory_bus_busy"].get<double>(), 0.01);
   for (auto& [track, spans] : slices) {
     std::sort(spans.begin(), spans.end());
     for (std::size_t i = 1; i < spans.size(); ++i)
