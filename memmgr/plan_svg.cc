@@ -124,7 +124,10 @@ std::string plan_to_svg(const Problem& problem, std::span<const Offset> offsets,
   std::vector<double> group_area;
   for (BufferId b = 0; b < problem.buffers().size(); ++b) {
     const std::uint32_t group = options.groups.empty() ? b : options.groups[b];
-    fmt::format_to(it, "<g fill=\"{}\"><title>{}</title>\n", colour(group), escape(problem.buffers()[b].name));
+    const bool marked = std::binary_search(options.marked.begin(), options.marked.end(), b);
+    fmt::format_to(it, "<g fill=\"{}\"{}><title>{}{}</title>\n", colour(group),
+                   marked ? " class=\"clobbered\" stroke=\"#e00\" stroke-width=\"2\"" : "",
+                   escape(problem.buffers()[b].name), marked ? " (read after being overwritten)" : "");
     for (const Piece& p : problem.pieces_of(b)) {
       if (p.lifespan.length() == 0) continue;
       const double x0 = x(p.lifespan.lower), x1 = x(p.lifespan.upper);

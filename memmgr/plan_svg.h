@@ -26,6 +26,9 @@ struct SvgOptions {
   // The address axis reaches this many bytes (at least the plan's peak), so pictures of several
   // plans drawn with one value share a scale; 0: the plan's own peak and bound.
   Offset address_top = 0;
+  // Buffers to outline in red, ascending: those a simulation found read after another buffer
+  // overwrote them.
+  std::span<const BufferId> marked{};
 };
 
 // A self-contained SVG (no scripts, no external resources); time is the problem's linear time.

@@ -247,18 +247,6 @@ Job run_job(const MachineConfig& config, const JobOptions& options, std::string_
                 std::nullopt, false, std::nullopt, std::nullopt, false, {}};
     if (made.planner == "tetris") row.generations = made.result.generations;
     row.time_limited = made.result.time_limited;
-    const std::vector<std::uint32_t>& groups = groups_at[static_cast<std::size_t>(made.level)];
-    row.svg = memmgr::plan_to_svg(
-        problem, made.result.offsets,
-        {.title = fmt::format("{} ({}): {}", made.planner, to_string(made.level), job.lowered.model.name),
-         .width = 900, .height = 420, .groups = groups, .group_names = {}, .time_unit = time_unit(made.level),
-         .address_top = tallest});
-    if (tetris_instruction)
-      job.layout_svg = memmgr::plan_to_svg(
-          problem, made.result.offsets,
-          {.title = fmt::format("Tetris plan of {} on {}", job.lowered.model.name, config.name),
-           .width = 1200, .height = 600, .groups = groups, .group_names = layer_names,
-           .time_unit = time_unit(made.level), .address_top = 0});
     // Every plan is simulated: a table ranks only plans the checker found safe.
     tell(status, fmt::format("simulating the {} plan", made.name()));
     const sim::SimReport simulated = simulate(simulated_program, config, made.file, trace_label, made.name());
@@ -266,6 +254,29 @@ Job run_job(const MachineConfig& config, const JobOptions& options, std::string_
     row.conflicts = run.conflict_count;  // already counts reads of never-written bytes
     row.deadlock = run.deadlock.has_value();
     row.cycles = run.cycles;
+    // The buffers a load found clobbered are outlined in red on the plan's picture.
+    std::vector<memmgr::BufferId> clobbered;
+    for (const sim::Conflict& conflict : run.conflicts) {
+      const std::string_view name = simulated_program.tensors[conflict.tensor].name;
+      for (memmgr::BufferId b = 0; b < problem.buffers().size(); ++b)
+        if (problem.buffers()[b].name == name) clobbered.push_back(b);
+    }
+    std::sort(clobbered.begin(), clobbered.end());
+    clobbered.erase(std::unique(clobbered.begin(), clobbered.end()), clobbered.end());
+    const std::vector<std::uint32_t>& groups = groups_at[static_cast<std::size_t>(made.level)];
+    row.svg = memmgr::plan_to_svg(
+        problem, made.result.offsets,
+        {.title = fmt::format("{} ({}): {}{}", made.planner, to_string(made.level), job.lowered.model.name,
+                              clobbered.empty() ? "" : fmt::format(" — UNSAFE: {} buffers read clobbered (red)",
+                                                                   clobbered.size())),
+         .width = 900, .height = 420, .groups = groups, .group_names = {}, .time_unit = time_unit(made.level),
+         .address_top = tallest, .marked = clobbered});
+    if (tetris_instruction)
+      job.layout_svg = memmgr::plan_to_svg(
+          problem, made.result.offsets,
+          {.title = fmt::format("Tetris plan of {} on {}", job.lowered.model.name, config.name),
+           .width = 1200, .height = 600, .groups = groups, .group_names = layer_names,
+           .time_unit = time_unit(made.level), .address_top = 0, .marked = clobbered});
     if (tetris_instruction) job.layers_csv = sim::layers_to_csv(run);
     // The check the run asks for is the Tetris plan's; unsafe baselines are results.
     if (tetris_instruction) job.any_conflict |= !row.safe();

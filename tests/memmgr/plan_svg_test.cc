@@ -65,5 +65,17 @@ TEST(PlanSvg, TheLegendNamesTheLargestGroups) {
   EXPECT_NE(svg.find(">relu</text>"), std::string::npos);
 }
 
+TEST(PlanSvg, ClobberedBuffersAreOutlinedInRed) {
+  const Problem problem = small_problem();
+  const std::vector<Offset> offsets = {0, 0};
+  const std::vector<BufferId> marked = {1};
+  const std::string svg = plan_to_svg(problem, offsets, {.title = "t", .marked = marked});
+  const std::size_t at = svg.find("class=\"clobbered\"");
+  ASSERT_NE(at, std::string::npos);
+  EXPECT_EQ(svg.find("class=\"clobbered\"", at + 1), std::string::npos) << "only the marked buffer";
+  EXPECT_NE(svg.find("<title>b1 (read after being overwritten)</title>"), std::string::npos);
+  EXPECT_EQ(plan_to_svg(problem, offsets, {.title = "t"}).find("clobbered"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace tetris::memmgr
