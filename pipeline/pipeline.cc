@@ -21,6 +21,7 @@
 #include "memmgr/problem_io.h"
 #include "memmgr/tensor_liveness.h"
 #include "memmgr/topology_liveness.h"
+#include "pipeline/bus_chart.h"
 #include "pipeline/run_folder.h"
 #include "sim/address_grid.h"
 #include "workloads/blocks.h"
@@ -221,7 +222,7 @@ Job run_job(const MachineConfig& config, const JobOptions& options, std::string_
                    .tensors = liveness.topology.buffers().size(), .pieces = liveness.instruction.pieces().size(),
                    .topology_bound = liveness.topology.lower_bound(),
                    .instruction_bound = liveness.instruction.lower_bound(), .seed = options.search.seed, .rows = {},
-                   .provenance = provenance(config, options, lowered.model)};
+                   .provenance = provenance(config, options, lowered.model), .bus_svg = {}};
   std::vector<Plan> plans = plan_all(liveness, options.search, status);
 
   Job job{std::move(lowered), std::move(liveness), {}, {}, {}, false, {}, {}};
@@ -249,8 +250,12 @@ Job run_job(const MachineConfig& config, const JobOptions& options, std::string_
     row.time_limited = made.result.time_limited;
     // Every plan is simulated: a table ranks only plans the checker found safe.
     tell(status, fmt::format("simulating the {} plan", made.name()));
-    const sim::SimReport simulated = simulate(simulated_program, config, made.file, trace_label, made.name());
+    const sim::SimReport simulated = simulate(simulated_program, config, made.file, trace_label, made.name(),
+                                              {.jitter_seed = std::nullopt, .runs = 1, .timeline = tetris_instruction});
     const sim::RunResult& run = simulated.runs.front();
+    if (tetris_instruction)
+      report.bus_svg = bus_busy_svg(run.memory_busy, run.cycles,
+                                    fmt::format("memory bus busy, share of cycles ({} slices of the run)", 200));
     row.conflicts = run.conflict_count;  // already counts reads of never-written bytes
     row.deadlock = run.deadlock.has_value();
     row.cycles = run.cycles;

@@ -187,7 +187,9 @@ std::string RunReport::html() const {
   fmt::format_to(it, "</table>\n<details><summary>How this run was made</summary>\n<table class=\"provenance\">\n");
   for (const auto& [key, value] : provenance)
     fmt::format_to(it, "<tr><th>{}</th><td>{}</td></tr>\n", escape(key), escape(value));
-  fmt::format_to(it, "</table>\n</details>\n<h2>Plans (address × time), all on one address scale</h2>\n<div class=\"plans\">\n");
+  fmt::format_to(it, "</table>\n</details>\n");
+  if (!bus_svg.empty()) fmt::format_to(it, "<h2>Memory bus over the Tetris plan's run</h2>\n{}", bus_svg);
+  fmt::format_to(it, "<h2>Plans (address × time), all on one address scale</h2>\n<div class=\"plans\">\n");
   for (const PlanRow& row : rows)
     if (!row.svg.empty())
       fmt::format_to(it, "<figure>{}</figure>\n", row.svg);  // the picture's own title names the plan

@@ -36,6 +36,7 @@ struct RunReport {
   // batch, the machine's effective values (keys set by -p marked), lowering and search options.
   // No date: the same inputs give the same report.
   std::vector<std::pair<std::string, std::string>> provenance;
+  std::string bus_svg;  // the memory bus's busy share over the Tetris plan's run (bus_chart.h)
 
   const PlanRow* find(std::string_view planner, std::string_view level) const;
   std::string table() const;
