@@ -274,4 +274,14 @@ std::string layers_to_csv(const RunResult& run) {
   return out;
 }
 
+std::string tensors_to_csv(const Program& program, const AddressMap& addresses) {
+  std::string out = "tensor,kind,bytes,base,end\n";
+  for (TensorId t = 0; t < program.tensors.size(); ++t) {
+    const Tensor& tensor = program.tensors[t];
+    out += fmt::format("{},{},{},{},{}\n", csv_field(tensor.name), to_string(tensor.kind), tensor.bytes,
+                       addresses.base(t), addresses.base(t) + tensor.bytes);
+  }
+  return out;
+}
+
 }  // namespace tetris::sim

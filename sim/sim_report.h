@@ -37,5 +37,7 @@ std::string report_to_table(const SimReport& report, const Program& program);
 std::string report_to_json(const SimReport& report, const Program& program);
 // One row per layer of `run` with every layer statistic (cycles, roofline, bytes, ...), as CSV.
 std::string layers_to_csv(const RunResult& run);
+// One row per tensor (a block is a tensor here): kind, bytes and where the run placed it.
+std::string tensors_to_csv(const Program& program, const AddressMap& addresses);
 
 }  // namespace tetris::sim

@@ -11,6 +11,7 @@
 #include "common/plan_file.h"
 #include "common/file_io.h"
 #include "pipeline/pipeline.h"
+#include "sim/address_map.h"
 #include "sim/timeline.h"
 #include "sim/sim_report.h"
 
@@ -19,7 +20,7 @@ namespace po = boost::program_options;
 namespace tetris::cli {
 
 int sim(std::span<const std::string> args) {
-  std::string trace_file, plan_file, timeline_file, layers_csv;
+  std::string trace_file, plan_file, timeline_file, layers_csv, tensors_csv;
   pipeline::SimulationOptions simulation;
   ConfigOptions config_options;
   OutputOptions output;
@@ -38,7 +39,9 @@ int sim(std::span<const std::string> args) {
        "write the first run's timeline here as Chrome/Perfetto trace-event JSON (one track per core unit: load, "
        "compute, store, sync waits), for ui.perfetto.dev or chrome://tracing")
       ("layers-csv", po::value(&layers_csv)->notifier([](const std::string& p) { check_output_file(p, "--layers-csv"); }),
-       "write the first run's per-layer statistics (cycles, roofline, bytes, ...) here as CSV");
+       "write the first run's per-layer statistics (cycles, roofline, bytes, ...) here as CSV")
+      ("tensors-csv", po::value(&tensors_csv)->notifier([](const std::string& p) { check_output_file(p, "--tensors-csv"); }),
+       "write every tensor (or block) with its kind, size and the address range the run gave it here as CSV");
   config_options.add_to(options, "the built-in config with the trace's core count (1, 4 or 16), else "
                                   "cambricon-x-4core");
   output.add_to(options, "write the report (a table, or JSON with --json) to this file");
@@ -65,6 +68,11 @@ int sim(std::span<const std::string> args) {
   progress.finish();
 
   if (!layers_csv.empty()) write_text_file_atomically(layers_csv, sim::layers_to_csv(report.runs.front()));
+  if (!tensors_csv.empty()) {
+    const sim::AddressMap addresses = plan ? sim::AddressMap::from_plan(program, config, *plan, plan_file)
+                                           : sim::AddressMap::naive(program, config, trace_file);
+    write_text_file_atomically(tensors_csv, sim::tensors_to_csv(program, addresses));
+  }
   if (!timeline_file.empty())
     write_text_file_atomically(timeline_file, sim::timeline_to_trace_events(report.runs.front(), program));
   output.emit(output.json ? sim::report_to_json(report, program) : sim::report_to_table(report, program));

@@ -190,10 +190,13 @@ namespace {
 TEST(TetrisCli, SimTimelineHasEveryInstructionOnceAndUnitsNeverOverlap) {
   const std::string trace = "docs/examples/two-core.trace";
   const std::string path = testing::TempDir() + std::to_string(::getpid()) + "_timeline.json";
-  const CliResult r = run("sim " + trace + " --json --timeline '" + path + "' --layers-csv '" + path + ".csv'");
+  const CliResult r = run("sim " + trace + " --json --timeline '" + path + "' --layers-csv '" + path +
+                          ".csv' --tensors-csv '" + path + ".tensors.csv'");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const std::string layers = read_text_file(path + ".csv");
   EXPECT_EQ(layers.rfind("layer,cycles,", 0), 0u) << layers;
+  const std::string tensors = read_text_file(path + ".tensors.csv");
+  EXPECT_EQ(tensors.rfind("tensor,kind,bytes,base,end\n", 0), 0u) << tensors;
   const auto report = nlohmann::json::parse(r.out);
   const auto timeline = nlohmann::json::parse(read_text_file(path));
   const Program program = read_trace_file(std::string(TETRIS_SOURCE_DIR) + "/" + trace);
@@ -216,6 +219,7 @@ TEST(TetrisCli, SimTimelineHasEveryInstructionOnceAndUnitsNeverOverlap) {
     last = std::max(last, end);
   }
   for (CoreId c = 0; c < program.cores; ++c) EXPECT_EQ(instructions[static_cast<int>(c)].size(), program.streams[c].size());
+  EXPECT_EQ(static_cast<std::size_t>(std::count(tensors.begin(), tensors.end(), '\n')), program.tensors.size() + 1);
   EXPECT_EQ(last, report["runs"][0]["cycles"].get<std::uint64_t>());
   EXPECT_GT(memory_busy, 0);
   EXPECT_NEAR(100 * memory_busy / static_cast<double>(last), report["summary"]["memory_bus_busy"].get<double>(), 0.01);
