@@ -53,6 +53,8 @@ struct JobOptions {
   // empty when a library caller has none).
   std::string command_line;
   std::string tool_version;
+  // When it ran (UTC, ISO 8601), like plan_seconds a field that differs between identical runs.
+  std::string date;
 };
 
 }  // namespace tetris::pipeline

@@ -63,6 +63,7 @@ std::vector<std::pair<std::string, std::string>> provenance(const MachineConfig&
   std::vector<std::pair<std::string, std::string>> out;
   if (!options.command_line.empty()) out.emplace_back("command", options.command_line);
   if (!options.tool_version.empty()) out.emplace_back("tetris_version", options.tool_version);
+  if (!options.date.empty()) out.emplace_back("date", options.date);
   out.emplace_back("model_source", model.source.empty() ? model.name : model.source);
   out.emplace_back("batch", fmt::to_string(options.model.batch));
   out.emplace_back("config_source", config.source);

@@ -65,7 +65,7 @@ std::string compare_reports(const Json& a, const std::string& a_label, const Jso
       if (r.contains(key)) out[key] = text_of(r[key]);
     if (r.contains("provenance") && r["provenance"].is_object())
       for (const auto& [key, value] : r["provenance"].items())
-        if (key != "command") out[key] = text_of(value);
+        if (key != "command" && key != "date") out[key] = text_of(value);  // differ between any two runs
     return out;
   };
   const auto sa = settings(a), sb = settings(b);

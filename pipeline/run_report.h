@@ -33,8 +33,8 @@ struct RunReport {
   std::uint64_t seed = 0;
   std::vector<PlanRow> rows;
   // How the run was made, as (key, value) in a fixed order: command line, version, model and
-  // batch, the machine's effective values (keys set by -p marked), lowering and search options.
-  // No date: the same inputs give the same report.
+  // batch, the machine's effective values (keys set by -p marked), lowering and search options,
+  // and the date (which, like plan_seconds, differs between identical runs).
   std::vector<std::pair<std::string, std::string>> provenance;
   std::string bus_svg;  // the memory bus's busy share over the Tetris plan's run (bus_chart.h)
 

@@ -5,7 +5,7 @@
                        --time-limit T [--sim-all]
       runs one cell of the matrix (one `tetris run`) and writes DIR/CELL.json: the command, exit
       code, status, wall time, peak memory and the run's report.json. Same seed, same bytes except
-      the timing fields (wall_seconds, max_rss_mib, plan_seconds).
+      the timing fields (wall_seconds, max_rss_mib, plan_seconds, date).
   experiments.py merge --cells DIR --report FILE.md [--command TEXT]
       joins every DIR/*.json cell into FILE.md and SVG bar charts in FILE's folder/<stem>/.
   experiments.py manifest --out DIR ... < CELL_LINES
@@ -37,7 +37,7 @@ PAPER_VS_NO_REUSE = {4: 0.919, 16: 0.879}
 PAPER_VS_BFC = (0.353, 0.470)
 # Cell states whose Tetris plan was made and simulated without a conflict: these enter the means.
 GOOD = ("ok", "baseline conflicts")
-TIMING_FIELDS = ("wall_seconds", "max_rss_mib", "plan_seconds")
+TIMING_FIELDS = ("wall_seconds", "max_rss_mib", "plan_seconds", "date")
 MIB = float(1 << 20)
 
 

@@ -1,6 +1,7 @@
 // `tetris run`: the job users come for (pipeline::run_job): lower a model onto the machine,
 // analyse liveness at both levels, plan with every planner, simulate every plan, and write the
 // run folder. Exit 1 when the Tetris plan is unsafe; unsafe baselines are marked, not failures.
+#include <ctime>
 #include <filesystem>
 
 #include <fmt/format.h>
@@ -74,6 +75,14 @@ int run(std::span<const std::string> args) {
     return kExitOk;
   job.lowering = lowering.parse();
   job.tool_version = std::string(tetris_version());
+  {
+    const std::time_t now = std::time(nullptr);
+    std::tm utc{};
+    ::gmtime_r(&now, &utc);
+    char text[32];
+    std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
+    job.date = text;
+  }
   job.command_line = "tetris run";
   for (const std::string& arg : args) {
     job.command_line += ' ';

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <map>
+#include <regex>
 #include <set>
 #include <string>
 #include <vector>
@@ -78,6 +79,8 @@ TEST_F(RunCli, EveryReportAndPlanSaysHowItWasMade) {
   const auto& provenance = report["provenance"];
   EXPECT_NE(provenance["command"].get<std::string>().find("-p memory.latency_cycles=120"), std::string::npos);
   EXPECT_FALSE(provenance["tetris_version"].get<std::string>().empty());
+  EXPECT_TRUE(std::regex_match(provenance["date"].get<std::string>(), std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)")))
+      << provenance["date"];
   EXPECT_EQ(provenance["memory.latency_cycles"], "120 (set by -p)");
   EXPECT_EQ(provenance["memory.bandwidth_bytes_per_cycle"], "64");
   EXPECT_EQ(provenance["batch"], "1");
