@@ -203,6 +203,32 @@ TEST(RunSweep, AListOfValuesRunsACellPerValueAndMergesTheirRows) {
   std::filesystem::remove_all(dir);
 }
 
+// With its default budget (generations and work, not the clock) a run is reproducible: two runs
+// give the same report but for when they ran, how long planning took and the --out path.
+TEST(RunDefaults, TwoIdenticalRunsGiveTheSameReport) {
+  const std::string a = testing::TempDir() + "tetris_same_a_" + std::to_string(::getpid());
+  const std::string b = testing::TempDir() + "tetris_same_b_" + std::to_string(::getpid());
+  for (const std::string& dir : {a, b})
+    ASSERT_EQ(shell(std::string("'") + TETRIS_BINARY + "' run -m alexnet -q -o '" + dir + "'"), 0);
+  auto strip = [](nlohmann::json report) {
+    for (const char* key : {"command", "date"}) report["provenance"].erase(key);
+    for (auto& plan : report["plans"]) plan.erase("plan_seconds");
+    return report;
+  };
+  const auto ra = strip(nlohmann::json::parse(read_text_file(a + "/report.json")));
+  const auto rb = strip(nlohmann::json::parse(read_text_file(b + "/report.json")));
+  EXPECT_EQ(ra, rb);
+  EXPECT_GT(ra["plans"][0]["generations"].get<std::uint64_t>(), 0u);
+  EXPECT_EQ(read_text_file(a + "/layout.svg"), read_text_file(b + "/layout.svg"));
+  // The simulator's default machine follows the trace: a 16-core trace runs without --config.
+  ASSERT_EQ(shell(std::string("'") + TETRIS_BINARY + "' lower -m alexnet -c cambricon-x-16core -q -o '" + a +
+                  "/16.trace'"),
+            0);
+  EXPECT_EQ(shell(std::string("'") + TETRIS_BINARY + "' sim '" + a + "/16.trace' -q"), 0);
+  std::filesystem::remove_all(a);
+  std::filesystem::remove_all(b);
+}
+
 TEST_F(RunCli, HtmlReportRendersInHeadlessChromium) {
   ASSERT_EQ(exit_code_, 0);
   const std::string html = read_text_file(file("report.html"));
