@@ -95,18 +95,17 @@ int run(std::span<const std::string> args) {
   if (cells.size() > 1) {
     // A sweep: one run folder per cell inside OUT, and sweep.csv with every cell's rows (the
     // provenance columns say which values each row had); OUT is published whole, as a run is.
-    for (const auto& cell : cells) {  // every cell's config is valid before any work
+    std::vector<MachineConfig> configs;  // every cell's config is valid before any work
+    for (const auto& cell : cells) {
       ConfigOptions one = config_options;
       one.params = cell;
-      one.load();
+      configs.push_back(one.load());
     }
     bool any_conflict = false;
     pipeline::publish_run_folder(output.out, [&](const std::filesystem::path& root) {
       std::string merged;
       for (std::size_t i = 0; i < cells.size(); ++i) {
-        ConfigOptions one = config_options;
-        one.params = cells[i];
-        const MachineConfig config = one.load();
+        const MachineConfig& config = configs[i];
         const std::string name = cell_name(cells[i]);
         progress.update(fmt::format("sweep cell {}/{}: {}", i + 1, cells.size(), name));
         pipeline::JobOptions cell_job = job;
