@@ -222,11 +222,19 @@ Job run_job(const MachineConfig& config, const JobOptions& options, std::string_
                    .cores = config.cores, .instructions = liveness.instructions,
                    .tensors = liveness.topology.buffers().size(), .pieces = liveness.instruction.pieces().size(),
                    .topology_bound = liveness.topology.lower_bound(),
-                   .instruction_bound = liveness.instruction.lower_bound(), .seed = options.search.seed, .rows = {},
+                   .instruction_bound = liveness.instruction.lower_bound(), .seed = options.search.seed,
+                   .arena_bytes = 0, .rows = {},
                    .provenance = provenance(config, options, lowered.model), .bus_svg = {}};
+  // Weights that leave no room for any activation: no plan can fit, so no plan is made.
+  const std::optional<std::uint64_t> arena = sim::arena_capacity(program, config);
+  if (!arena)
+    throw InputError({"memory.capacity_bytes"},
+                     fmt::format("{}'s weights alone need {} bytes, more than the {} bytes of memory.capacity_bytes",
+                                 lowered.model.name, sim::weight_bytes(program, config), config.memory.capacity_bytes));
+  report.arena_bytes = *arena;
   std::vector<Plan> plans = plan_all(liveness, options.search, status);
 
-  Job job{std::move(lowered), std::move(liveness), {}, {}, {}, false, {}, {}};
+  Job job{std::move(lowered), std::move(liveness), {}, {}, {}, false, {}, {}, {}};
   // The simulator places, checks and reports by tensor: a block is a tensor to it.
   std::optional<Program> blocks;
   if (has_blocks(job.lowered.program)) blocks = blocks_as_tensors(job.lowered.program);
@@ -249,6 +257,19 @@ Job run_job(const MachineConfig& config, const JobOptions& options, std::string_
                 std::nullopt, false, std::nullopt, std::nullopt, false, {}};
     if (made.planner == "tetris") row.generations = made.result.generations;
     row.time_limited = made.result.time_limited;
+    // A plan beyond the machine's memory cannot run: it is reported, neither simulated nor compared.
+    if (made.result.peak > *arena) {
+      row.over_arena = made.result.peak - *arena;
+      row.svg = memmgr::plan_to_svg(problem, made.result.offsets,
+                                    {.title = fmt::format("{} ({}): {} — DOES NOT FIT the memory", made.planner,
+                                                          to_string(made.level), job.lowered.model.name),
+                                     .width = 900, .height = 420, .groups = groups_at[static_cast<std::size_t>(made.level)],
+                                     .group_names = {}, .time_unit = time_unit(made.level), .address_top = tallest,
+                                     .marked = {}});
+      if (tetris_instruction) job.tetris_over_arena = row.over_arena;
+      report.rows.push_back(std::move(row));
+      continue;
+    }
     // Every plan is simulated: a table ranks only plans the checker found safe.
     tell(status, fmt::format("simulating the {} plan", made.name()));
     const sim::SimReport simulated = simulate(simulated_program, config, made.file, trace_label, made.name(),

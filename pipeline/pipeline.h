@@ -111,6 +111,8 @@ struct Job {
   bool any_conflict = false;  // the Tetris instruction-level plan read clobbered data or deadlocked
   std::string layers_csv{};   // per layer of the Tetris instruction-level plan's simulation
   std::string tensors_csv{};  // per plan, per buffer (tensor or block): size, lifespan, offset
+  // Bytes by which the Tetris instruction-level plan overflows the machine's arena, if it does.
+  std::optional<std::uint64_t> tetris_over_arena{};
 };
 
 // Lower, analyse, plan with every planner, simulate every plan with the checker, and report

@@ -40,6 +40,7 @@ Derived derive(const RunReport& r, const PlanRow& row) {
 std::string percent(std::optional<double> v) { return v ? fmt::format("{:.1f}%", *v * 100) : "-"; }
 
 std::string safety(const PlanRow& row) {
+  if (row.over_arena) return fmt::format("NO FIT: +{} B", *row.over_arena);
   if (!row.conflicts) return "not simulated";
   if (row.deadlock) return "UNSAFE: deadlock";
   return *row.conflicts == 0 ? "0" : fmt::format("UNSAFE: {}", *row.conflicts);
@@ -90,9 +91,10 @@ std::string RunReport::table() const {
                    row.level, mib(row.peak_bytes), percent(d.vs_naive), percent(d.vs_bfc), d.over_bound,
                    row.plan_seconds, row.time_limited ? "*" : "s", row.cycles ? fmt::to_string(*row.cycles) : std::string("-"), safety(row));
   }
-  std::size_t unsafe = 0, limited = 0;
+  std::size_t unsafe = 0, limited = 0, no_fit = 0;
   for (const PlanRow& row : rows) {
     unsafe += row.conflicts && !row.safe();
+    no_fit += row.over_arena.has_value();
     limited += row.time_limited;
   }
   if (limited)
@@ -101,6 +103,10 @@ std::string RunReport::table() const {
   if (unsafe)
     fmt::format_to(it, "\n{} plan{} read clobbered data in simulation (UNSAFE): not compared; reductions are "
                    "against safe plans only\n", unsafe, unsafe == 1 ? "" : "s");
+  if (no_fit)
+    fmt::format_to(it, "\n{} plan{} do{} not fit the memory (NO FIT: bytes over the arena of {} bytes, "
+                   "memory.capacity_bytes minus the weights): not simulated, not compared\n",
+                   no_fit, no_fit == 1 ? "" : "s", no_fit == 1 ? "es" : "", arena_bytes);
   return fmt::to_string(out);
 }
 
@@ -117,6 +123,7 @@ std::string RunReport::json() const {
   json["pieces"] = pieces;
   json["topology_lower_bound_bytes"] = topology_bound;
   json["instruction_lower_bound_bytes"] = instruction_bound;
+  json["arena_bytes"] = arena_bytes;
   json["provenance"] = nlohmann::ordered_json::object();
   for (const auto& [key, value] : provenance) json["provenance"][key] = value;
   json["plans"] = nlohmann::ordered_json::array();
@@ -132,6 +139,8 @@ std::string RunReport::json() const {
     r["conflicts"] = row.conflicts ? nlohmann::json(*row.conflicts) : nlohmann::json(nullptr);
     r["safe"] = row.conflicts ? nlohmann::json(row.safe()) : nlohmann::json(nullptr);
     r["cycles"] = row.cycles ? nlohmann::json(*row.cycles) : nlohmann::json(nullptr);
+    r["fits"] = !row.over_arena;
+    r["over_arena_bytes"] = row.over_arena ? nlohmann::json(*row.over_arena) : nlohmann::json(nullptr);
     json["plans"].push_back(r);
   }
   return json_text(json, 2) + "\n";
@@ -141,7 +150,7 @@ std::string RunReport::csv() const {
   // Every row carries the run's provenance as trailing columns, so rows of merged runs (a sweep
   // over one config key) say what differed.
   std::string out = "model,cores,sync,planner,liveness,peak_bytes,reduction_vs_no_reuse,reduction_vs_tf_bfc,"
-                    "over_lower_bound,plan_seconds,conflicts,cycles,generations,time_limited";
+                    "over_lower_bound,plan_seconds,conflicts,cycles,generations,time_limited,over_arena_bytes";
   std::string trailing;
   for (const auto& [key, value] : provenance) {
     out += ',';
@@ -152,11 +161,12 @@ std::string RunReport::csv() const {
   out += "\n";
   for (const PlanRow& row : rows) {
     const Derived d = derive(*this, row);
-    out += fmt::format("{},{},{},{},{},{},{},{},{:.4f},{:.3f},{},{},{},{}{}\n", csv_field(model), cores, sync,
+    out += fmt::format("{},{},{},{},{},{},{},{},{:.4f},{:.3f},{},{},{},{},{}{}\n", csv_field(model), cores, sync,
                        row.planner, row.level, row.peak_bytes, d.vs_naive ? fmt::format("{:.4f}", *d.vs_naive) : "",
                        d.vs_bfc ? fmt::format("{:.4f}", *d.vs_bfc) : "", d.over_bound, row.plan_seconds,
                        row.conflicts ? fmt::to_string(*row.conflicts) : "", row.cycles ? fmt::to_string(*row.cycles) : "",
-                       row.generations ? fmt::to_string(*row.generations) : "", row.time_limited ? 1 : 0, trailing);
+                       row.generations ? fmt::to_string(*row.generations) : "", row.time_limited ? 1 : 0,
+                       row.over_arena ? fmt::to_string(*row.over_arena) : "", trailing);
   }
   return out;
 }

@@ -21,6 +21,9 @@ struct PlanRow {
   std::optional<std::uint64_t> generations;  // search planners: how far the search went
   bool time_limited = false;  // the time limit cut the search: the plan depends on machine speed
   std::string svg;  // the plan drawn, for the HTML page
+  // Bytes by which the plan overflows the machine's arena (sim::arena_capacity): such a plan does
+  // not fit, is not simulated and is never compared.
+  std::optional<std::uint64_t> over_arena{};
 
   // Simulated without a conflict or deadlock: only such plans are compared with others.
   bool safe() const { return conflicts && *conflicts == 0 && !deadlock; }
@@ -31,6 +34,7 @@ struct RunReport {
   std::uint64_t cores = 0, instructions = 0, tensors = 0, pieces = 0;
   std::uint64_t topology_bound = 0, instruction_bound = 0;
   std::uint64_t seed = 0;
+  std::uint64_t arena_bytes = 0;  // the machine's arena: memory.capacity_bytes minus the weights
   std::vector<PlanRow> rows;
   // How the run was made, as (key, value) in a fixed order: command line, version, model and
   // batch, the machine's effective values (keys set by -p marked), lowering and search options,

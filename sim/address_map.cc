@@ -45,11 +45,39 @@ AddressMap::AddressMap(const Program& program, const MachineConfig& config, std:
     next = align_up(add(next, tensor.bytes, source_), alignment, source_);
   }
   end_ = next;
-  if (end_ > config.memory.capacity_bytes)
-    throw InputError({source_}, fmt::format("activations ({} bytes) and weights ({} bytes) need {} bytes, more than "
-                                            "the {} bytes of memory.capacity_bytes",
-                                            activation_end_, end_ - weight_begin_, end_,
-                                            config.memory.capacity_bytes));
+  // One capacity rule everywhere: a plan's capacity is its arena, the bytes its offsets may reach
+  // (weights excluded). Here the machine's arena is what its memory leaves beside the weights.
+  if (plan && plan->capacity_bytes && footprint > *plan->capacity_bytes)
+    throw InputError({source_}, fmt::format("the plan's footprint ({} bytes) exceeds its own capacity_bytes ({})",
+                                            footprint, *plan->capacity_bytes));
+  const std::optional<std::uint64_t> arena = arena_capacity(program, config);
+  if (!arena)
+    throw InputError({source_}, fmt::format("the weights alone ({} bytes, aligned) need more than the {} bytes of "
+                                            "memory.capacity_bytes",
+                                            end_ - weight_begin_, config.memory.capacity_bytes));
+  if (footprint > *arena)
+    throw InputError({source_}, fmt::format("the plan needs {} bytes; the machine's arena is {} bytes "
+                                            "(memory.capacity_bytes {} minus {} bytes of weights)",
+                                            footprint, *arena, config.memory.capacity_bytes, end_ - weight_begin_));
+}
+
+std::uint64_t weight_bytes(const Program& program, const MachineConfig& config) {
+  std::uint64_t total = 0;
+  for (const Tensor& tensor : program.tensors) {
+    if (is_planned(tensor.kind)) continue;
+    total = add(total, tensor.bytes, "the trace's weights");
+    total = align_up(total, config.memory.alignment_bytes, "the trace's weights");
+  }
+  return total;
+}
+
+std::optional<std::uint64_t> arena_capacity(const Program& program, const MachineConfig& config) {
+  // Weights start at align_up(footprint), so a footprint f fits when align_up(f) + W <= capacity,
+  // that is when f <= align_down(capacity - W).
+  const std::uint64_t weights = weight_bytes(program, config);
+  if (weights > config.memory.capacity_bytes) return std::nullopt;
+  const std::uint64_t room = config.memory.capacity_bytes - weights;
+  return room - room % config.memory.alignment_bytes;
 }
 
 AddressMap AddressMap::naive(const Program& program, const MachineConfig& config, std::string_view trace_label) {

@@ -25,7 +25,7 @@ class AddressMap {
   static AddressMap naive(const Program& program, const MachineConfig& config, std::string_view trace_label);
   // The plan of `plan`, read from `plan_label`. Throws InputError naming `plan_label` when the
   // plan lacks a planned tensor, names a tensor the trace does not plan, or when everything does
-  // not fit the memory's capacity.
+  // not fit: its footprint above its own capacity_bytes or above arena_capacity().
   static AddressMap from_plan(const Program& program, const MachineConfig& config, const PlanFile& plan,
                               std::string_view plan_label);
 
@@ -46,5 +46,12 @@ class AddressMap {
   std::uint64_t end_ = 0;
   std::string source_;
 };
+
+// The aligned bytes of the trace's weights, stacked as AddressMap stacks them.
+std::uint64_t weight_bytes(const Program& program, const MachineConfig& config);
+// The machine's arena: the most bytes a plan may reach so that it and the weights above it fit in
+// memory.capacity_bytes (the capacity a plan file's capacity_bytes and --capacity mean); none when
+// the weights alone do not fit.
+std::optional<std::uint64_t> arena_capacity(const Program& program, const MachineConfig& config);
 
 }  // namespace tetris::sim

@@ -29,7 +29,8 @@ int plan(std::span<const std::string> args) {
   options.add_options()
       ("planner", po::value(&planner_name)->default_value(planner_name),
        "tetris, naive, tf-bfc, tflm-greedy, greedy-size, greedy-breadth or xla-best-fit")
-      ("capacity", po::value(&capacity), "memory capacity in bytes; a plan above it is an error (exit 2)");
+      ("capacity", po::value(&capacity), "the arena's capacity in bytes (activations only: weights live above the arena, as in sim); a plan "
+       "above it is an error (exit 2)");
   add_search_options(options, planner_options);
   options.add_options()
       ("csv-out", po::value(&csv_out)->notifier([](const std::string& p) { check_output_file(p, "--csv-out"); }),

@@ -102,6 +102,7 @@ int run(std::span<const std::string> args) {
       configs.push_back(one.load());
     }
     bool any_conflict = false;
+    std::size_t no_fit = 0;
     pipeline::publish_run_folder(output.out, [&](const std::filesystem::path& root) {
       std::string merged;
       for (std::size_t i = 0; i < cells.size(); ++i) {
@@ -117,11 +118,12 @@ int run(std::span<const std::string> args) {
         const std::string csv = result.report.csv();
         merged += merged.empty() ? csv : csv.substr(csv.find('\n') + 1);
         any_conflict |= result.any_conflict;
+        no_fit += result.tetris_over_arena.has_value();
         const pipeline::PlanRow* tetris = result.report.find("tetris", "instruction");
         if (!output.quiet && tetris) {
           progress.finish();
           fmt::print("{}: Tetris plan {:.2f} MiB, {} cycles, {}\n", name, tetris->peak_bytes / 1048576.0,
-                     tetris->cycles ? fmt::to_string(*tetris->cycles) : "-", tetris->safe() ? "safe" : "UNSAFE");
+                     tetris->cycles ? fmt::to_string(*tetris->cycles) : "-", tetris->over_arena ? "DOES NOT FIT" : tetris->safe() ? "safe" : "UNSAFE");
         }
       }
       write_text_file_atomically((root / "sweep.csv").string(), merged);
@@ -129,6 +131,11 @@ int run(std::span<const std::string> args) {
     progress.finish();
     if (!output.quiet)
       fmt::print("written to {}/: a run folder per cell and sweep.csv ({} cells)\n", output.out, cells.size());
+    if (no_fit) {
+      fmt::print(stderr, "tetris run: in {} of {} cells the Tetris plan does not fit the memory (see sweep.csv, "
+                 "over_arena_bytes)\n", no_fit, cells.size());
+      return kExitBadInput;
+    }
     return any_conflict ? kExitCheckFailed : kExitOk;
   }
   const MachineConfig config = config_options.load();
@@ -145,6 +152,13 @@ int run(std::span<const std::string> args) {
     if (output.json) fmt::print("{}", result.report.json());
     else fmt::print("{}\nwritten to {}/: config.yaml, trace.trace, plans/, report.json, report.csv, layers.csv, tensors.csv, layout.svg, report.html\n",
                     result.report.table(), output.out);
+  }
+  if (result.tetris_over_arena) {
+    fmt::print(stderr, "tetris run: the Tetris plan ({} bytes) does not fit: it is {} bytes over the {} bytes "
+               "memory.capacity_bytes leaves beside the weights (the report in {}/ has every plan)\n",
+               result.report.arena_bytes + *result.tetris_over_arena, *result.tetris_over_arena,
+               result.report.arena_bytes, output.out);
+    return kExitBadInput;
   }
   return result.any_conflict ? kExitCheckFailed : kExitOk;
 }

@@ -21,7 +21,8 @@ int validate(std::span<const std::string> args) {
   input.add_to(options);
   options.add_options()
       ("plan", po::value(&plan_path), "the plan to check (YAML or JSON, as tetris plan writes it)")
-      ("capacity", po::value(&capacity), "memory capacity in bytes (default: the plan's capacity_bytes, if any); a plan above it is refused")
+      ("capacity", po::value(&capacity), "the arena's capacity in bytes, weights excluded (default: the plan's capacity_bytes, if any); a plan "
+       "above it is refused")
       ("quiet,q", po::bool_switch(&quiet), "print nothing but errors");
   po::positional_options_description positional;
   positional.add("input", 1).add("plan", 1);

@@ -206,6 +206,45 @@ TEST(RunSweep, AListOfValuesRunsACellPerValueAndMergesTheirRows) {
   std::filesystem::remove_all(dir);
 }
 
+// One capacity rule: a plan fits when its footprint is within the arena the machine's memory leaves
+// beside the weights. A baseline that does not fit is marked and not compared; a Tetris plan that
+// does not fit makes the run exit 2, its report still written.
+TEST(RunCapacity, PlansBeyondTheArenaAreMarkedAndATetrisPlanThatDoesNotFitExitsTwo) {
+  const std::string dir = testing::TempDir() + "tetris_capacity_" + std::to_string(::getpid());
+  const std::string binary = std::string("'") + TETRIS_BINARY + "' run -m alexnet -q --generations 10 ";
+  ASSERT_EQ(shell(binary + "-o '" + dir + "/all'"), 0);
+  const auto all = nlohmann::json::parse(read_text_file(dir + "/all/report.json"));
+  const std::uint64_t capacity = load_machine_config("cambricon-x-4core").memory.capacity_bytes;
+  const std::uint64_t arena = all["arena_bytes"], weights = capacity - arena;
+  std::uint64_t tetris = 0, naive = 0;
+  for (const auto& plan : all["plans"]) {
+    EXPECT_TRUE(plan["fits"].get<bool>());
+    if (plan["planner"] == "tetris" && plan["liveness"] == "instruction") tetris = plan["peak_bytes"];
+    if (plan["planner"] == "naive") naive = plan["peak_bytes"];
+  }
+  ASSERT_LT(tetris, naive);
+  const std::uint64_t tight = weights + (tetris + 63) / 64 * 64;  // room for Tetris, not for no reuse
+  ASSERT_EQ(shell(binary + fmt::format("-p memory.capacity_bytes={} -o '{}/tight'", tight, dir)), 0);
+  const auto report = nlohmann::json::parse(read_text_file(dir + "/tight/report.json"));
+  for (const auto& plan : report["plans"]) {
+    const std::uint64_t peak = plan["peak_bytes"];
+    EXPECT_EQ(plan["fits"].get<bool>(), peak <= report["arena_bytes"].get<std::uint64_t>()) << plan;
+    if (plan["planner"] == "naive") {
+      EXPECT_EQ(plan["over_arena_bytes"], naive - report["arena_bytes"].get<std::uint64_t>());
+      EXPECT_TRUE(plan["safe"].is_null()) << "a plan that does not fit is not simulated";
+      EXPECT_TRUE(plan["reduction_vs_tf_bfc"].is_null());
+    }
+  }
+  EXPECT_NE(read_text_file(dir + "/tight/report.csv").find("over_arena_bytes"), std::string::npos);
+  const std::uint64_t too_small = weights + tetris / 64 * 64 - 64;
+  EXPECT_EQ(shell(binary + fmt::format("-p memory.capacity_bytes={} -o '{}/small' 2>'{}/err'", too_small, dir, dir)), 2);
+  EXPECT_NE(read_text_file(dir + "/err").find("does not fit"), std::string::npos);
+  EXPECT_TRUE(std::filesystem::exists(dir + "/small/report.json")) << "the report says which plans fit";
+  EXPECT_EQ(shell(binary + fmt::format("-p memory.capacity_bytes={} -o '{}/none' 2>/dev/null", weights / 2, dir)), 2)
+      << "weights alone beyond the memory";
+  std::filesystem::remove_all(dir);
+}
+
 // With its default budget (generations and work, not the clock) a run is reproducible: two runs
 // give the same report but for when they ran, how long planning took and the --out path.
 TEST(RunDefaults, TwoIdenticalRunsGiveTheSameReport) {

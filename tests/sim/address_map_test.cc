@@ -89,7 +89,31 @@ TEST(AddressMap, RefusesPlansThatDoNotMatchTheTrace) {
         AddressMap::from_plan(program, config,
                               testing::plan({{"in", 0}, {"act", 128}, {"out", std::uint64_t{1} << 40}}), "p.yaml");
       },
-      "more than the 1073741824 bytes of memory.capacity_bytes");
+      "the machine's arena is 1073740736 bytes (memory.capacity_bytes 1073741824 minus 1088 bytes of weights)");
+}
+
+// One capacity rule: the arena is what the memory leaves beside the aligned weights; a plan fits
+// when its footprint is at most that, and never above its own capacity_bytes.
+TEST(AddressMap, APlanFitsExactlyUpToTheArenaTheWeightsLeave) {
+  const Program program = read_trace(kTrace, "t");
+  MachineConfig config = testing::machine(1);
+  EXPECT_EQ(weight_bytes(program, config), 1024u + 64u);
+  config.memory.capacity_bytes = 1088 + 256 + 63;  // rounded down to the 64-byte alignment: 256
+  ASSERT_EQ(arena_capacity(program, config), std::optional<std::uint64_t>(256));
+  const AddressMap fits =
+      AddressMap::from_plan(program, config, testing::plan({{"in", 0}, {"act", 192}, {"out", 128}}), "p.yaml");
+  EXPECT_EQ(fits.activation_end(), 256u);
+  EXPECT_LE(fits.end(), config.memory.capacity_bytes);
+  expect_error(
+      [&] { AddressMap::from_plan(program, config, testing::plan({{"in", 0}, {"act", 192}, {"out", 256}}), "p.yaml"); },
+      "p.yaml: the plan needs 257 bytes; the machine's arena is 256 bytes");
+  PlanFile own = testing::plan({{"in", 0}, {"act", 192}, {"out", 128}});
+  own.capacity_bytes = 200;
+  expect_error([&] { AddressMap::from_plan(program, config, own, "p.yaml"); },
+               "the plan's footprint (256 bytes) exceeds its own capacity_bytes (200)");
+  config.memory.capacity_bytes = 1000;
+  EXPECT_FALSE(arena_capacity(program, config));
+  expect_error([&] { AddressMap::naive(program, config, "t"); }, "the weights alone");
 }
 
 }  // namespace
