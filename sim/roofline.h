@@ -5,6 +5,10 @@
 // because each core's compute unit does one instruction at a time at most at its peak rate, and
 // the memory bus moves at most bandwidth bytes per cycle for all cores together. A layer below
 // its roofline is a simulator bug.
+// The compulsory roofline puts the bytes the layer must move at least in place of the bytes its
+// trace moves: every distinct byte it reads once and every distinct byte it writes once. The gap
+// between the two rooflines is what the lowering's reloads (weights per core, halos, input per
+// channel chunk) cost; a trace-traffic roofline alone hides it.
 #pragma once
 
 #include <cstdint>
@@ -19,11 +23,16 @@ struct LayerWork {
   std::uint64_t macs = 0;         // conv and fc work
   std::uint64_t element_ops = 0;  // every other compute's work
   std::uint64_t bytes = 0;        // loaded and stored
+  std::uint64_t compulsory_bytes = 0;  // distinct bytes loaded + distinct bytes stored
+  // A layer without loads, computes or stores (a view) has no roofline.
+  bool has_work() const { return macs || element_ops || bytes; }
 };
 
 // Per layer of the program (instructions outside any layer are not counted).
 std::vector<LayerWork> layer_work(const Program& program);
 
 double roofline_cycles(const LayerWork& work, const MachineConfig& config);
+// The same with compulsory_bytes in place of bytes.
+double compulsory_roofline_cycles(const LayerWork& work, const MachineConfig& config);
 
 }  // namespace tetris::sim

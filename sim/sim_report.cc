@@ -1,5 +1,7 @@
 #include "sim/sim_report.h"
 
+#include <type_traits>
+
 #include <algorithm>
 #include <map>
 #include <tuple>
@@ -25,6 +27,7 @@ std::string seed_text(const std::optional<std::uint64_t>& seed) {
 }
 
 nlohmann::json to_json(const StatValue& value) {
+  if (std::holds_alternative<std::monostate>(value)) return nullptr;
   if (const auto* v = std::get_if<std::uint64_t>(&value)) return *v;
   return std::get<double>(value);
 }
@@ -267,7 +270,12 @@ std::string layers_to_csv(const RunResult& run) {
     out += csv_field(layer.name);
     for (const auto& s : layer_statistics()) {
       out += ',';
-      out += std::visit([](auto v) { return fmt::format("{}", v); }, s.value(layer));
+      out += std::visit(
+          [](auto v) {
+            if constexpr (std::is_same_v<decltype(v), std::monostate>) return std::string();  // an empty cell
+            else return fmt::format("{}", v);
+          },
+          s.value(layer));
     }
     out += '\n';
   }

@@ -105,7 +105,11 @@ RunResult Simulator::run(const Jitter& jitter, bool record_timeline) const {
       layer.macs = work[l].macs;
       layer.element_ops = work[l].element_ops;
       layer.bytes = work[l].bytes;
-      layer.roofline_cycles = roofline_cycles(work[l], config_);
+      layer.compulsory_bytes = work[l].compulsory_bytes;
+      if (work[l].has_work()) {
+        layer.roofline_cycles = roofline_cycles(work[l], config_);
+        layer.compulsory_roofline_cycles = compulsory_roofline_cycles(work[l], config_);
+      }
     }
     for (const CoreModel* model : models) {
       CoreStats stats = model->stats();

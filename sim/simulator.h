@@ -30,7 +30,10 @@ struct LayerResult {
   std::uint64_t macs = 0;
   std::uint64_t element_ops = 0;
   std::uint64_t bytes = 0;
-  double roofline_cycles = 0;
+  std::uint64_t compulsory_bytes = 0;  // distinct bytes read + distinct bytes written
+  // None for a layer without loads, computes or stores (a view).
+  std::optional<double> roofline_cycles{};
+  std::optional<double> compulsory_roofline_cycles{};
 
   Cycles cycles() const { return first == kNever ? 0 : last - first; }
 };

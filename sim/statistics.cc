@@ -8,6 +8,7 @@ namespace tetris::sim {
 namespace {
 
 double ratio(double a, double b) { return b == 0 ? 0.0 : a / b; }
+StatValue optional_value(const std::optional<double>& v) { return v ? StatValue(*v) : StatValue(); }
 
 const Statistic<RunResult> kRunStatistics[] = {
     {"cycles", "cycles", "total simulated cycles, until the last core finished",
@@ -60,15 +61,28 @@ const Statistic<LayerResult> kLayerStatistics[] = {
     {"cycles", "cycles", "from the first start of one of its loads, computes or stores to the last completion",
      [](const LayerResult& l) -> StatValue { return l.cycles(); }},
     {"roofline", "cycles",
-     "max(MACs / (cores x MACs per cycle) + element ops / (cores x ops per cycle), bytes / bandwidth)",
-     [](const LayerResult& l) -> StatValue { return l.roofline_cycles; }},
+     "max(MACs / (cores x MACs per cycle) + element ops / (cores x ops per cycle), bytes / bandwidth); none for "
+     "a view",
+     [](const LayerResult& l) -> StatValue { return optional_value(l.roofline_cycles); }},
     {"vs_roofline", "x", "cycles / roofline (never below 1)",
-     [](const LayerResult& l) -> StatValue { return ratio(double(l.cycles()), l.roofline_cycles); }},
+     [](const LayerResult& l) -> StatValue {
+       return l.roofline_cycles ? StatValue(ratio(double(l.cycles()), *l.roofline_cycles)) : StatValue();
+     }},
+    {"compulsory_roofline", "cycles",
+     "the roofline with compulsory_bytes in place of bytes: what the layer must move at least",
+     [](const LayerResult& l) -> StatValue { return optional_value(l.compulsory_roofline_cycles); }},
+    {"vs_compulsory", "x", "cycles / compulsory roofline: above vs_roofline by what reloads cost",
+     [](const LayerResult& l) -> StatValue {
+       return l.compulsory_roofline_cycles ? StatValue(ratio(double(l.cycles()), *l.compulsory_roofline_cycles))
+                                           : StatValue();
+     }},
     {"macs", "MACs", "multiply-accumulates of its conv and fc computes",
      [](const LayerResult& l) -> StatValue { return l.macs; }},
     {"element_ops", "ops", "element operations of its other computes",
      [](const LayerResult& l) -> StatValue { return l.element_ops; }},
     {"bytes", "bytes", "bytes its loads and stores moved", [](const LayerResult& l) -> StatValue { return l.bytes; }},
+    {"compulsory_bytes", "bytes", "distinct bytes it reads plus distinct bytes it writes: each moved once",
+     [](const LayerResult& l) -> StatValue { return l.compulsory_bytes; }},
 };
 
 const Statistic<RunSet> kRunSetStatistics[] = {
@@ -106,6 +120,7 @@ std::span<const Statistic<LayerResult>> layer_statistics() { return kLayerStatis
 std::span<const Statistic<RunSet>> run_set_statistics() { return kRunSetStatistics; }
 
 std::string format_value(const StatValue& value) {
+  if (std::holds_alternative<std::monostate>(value)) return "-";
   if (const auto* v = std::get_if<std::uint64_t>(&value)) return std::to_string(*v);
   return fmt::format("{:.2f}", std::get<double>(value));
 }

@@ -15,7 +15,8 @@
 
 namespace tetris::sim {
 
-using StatValue = std::variant<std::uint64_t, double>;
+// monostate: the statistic does not apply (a view layer's roofline); shown as "-" and null.
+using StatValue = std::variant<std::monostate, std::uint64_t, double>;
 
 template <typename Subject>
 struct Statistic {

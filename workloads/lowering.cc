@@ -14,7 +14,14 @@
 namespace tetris::workloads {
 
 std::string_view to_string(SyncMode mode) { return mode == SyncMode::barrier ? "barrier" : "p2p"; }
-std::string_view to_string(PartitionMode mode) { return mode == PartitionMode::rows ? "rows" : "channels"; }
+std::string_view to_string(PartitionMode mode) {
+  switch (mode) {
+    case PartitionMode::rows: return "rows";
+    case PartitionMode::channels: return "channels";
+    case PartitionMode::automatic: return "auto";
+  }
+  return "?";
+}
 
 std::optional<SyncMode> parse_sync_mode(std::string_view text) {
   if (text == "barrier") return SyncMode::barrier;
@@ -25,6 +32,7 @@ std::optional<SyncMode> parse_sync_mode(std::string_view text) {
 std::optional<PartitionMode> parse_partition_mode(std::string_view text) {
   if (text == "rows") return PartitionMode::rows;
   if (text == "channels") return PartitionMode::channels;
+  if (text == "auto") return PartitionMode::automatic;
   return std::nullopt;
 }
 

@@ -30,6 +30,10 @@ enum class SyncMode : std::uint8_t {
 enum class PartitionMode : std::uint8_t {
   rows,      // contiguous bands of output rows (N x H); channel slices too when rows < cores
   channels,  // slices of output channels; every core reads the whole input
+  // Per convolution or fully connected layer, the grid of row bands x channel groups (rows and
+  // channels are its two ends) with the fewest estimated cycles, weight traffic included
+  // (choose_partition); other layers by rows.
+  automatic,
 };
 
 std::string_view to_string(SyncMode mode);

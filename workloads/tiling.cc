@@ -161,7 +161,8 @@ std::optional<ConvTiling> choose_conv_tiling(const ConvGeometry& g, const TileBu
       const double cost = traffic / b.bytes_per_cycle + b.latency_cycles * instructions;
       if (cost < best_cost) {
         best_cost = cost;
-        best = ConvTiling{s.rows, s.cols, s.samples, toc, spans ? icg : tic, whole, static_cast<std::uint64_t>(strip)};
+        best = ConvTiling{s.rows, s.cols, s.samples, toc, spans ? icg : tic, whole, static_cast<std::uint64_t>(strip),
+                          traffic, cost};
       }
     }
   }

@@ -76,6 +76,10 @@ struct ConvTiling {
   // weight traffic at most matches activation traffic, and the bytes a core keeps alive while it
   // works on a strip stay a few tiles' worth, so a band's bytes die behind it as it moves on.
   std::uint64_t strip = 1;
+  // The estimate the choice was made on, for one core with the largest part: bytes it moves and
+  // its serial memory time (bytes / bandwidth + latency per instruction), in cycles.
+  double traffic_bytes = 0;
+  double memory_cycles = 0;
 };
 
 // `rows_per_core` and `channels_per_core`: the largest part (combined N x H rows, out channels)

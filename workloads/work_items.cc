@@ -1,6 +1,7 @@
 #include "workloads/work_items.h"
 
 #include <algorithm>
+#include <limits>
 #include <set>
 #include <string>
 
@@ -45,7 +46,7 @@ std::pair<u64, u64> window_input(u64 o0, u64 o1, u64 stride, u64 pad, u64 span, 
 std::vector<CoreRegion> partition(const Extent& e, std::uint32_t cores, PartitionMode mode, bool by_channels) {
   std::vector<CoreRegion> regions(cores);
   const u64 rows = e.n * e.h, channels = e.c, p = cores;
-  if (mode == PartitionMode::rows && !by_channels) {
+  if (mode != PartitionMode::channels && !by_channels) {
     if (rows >= p) {
       for (u64 i = 0; i < p; ++i) regions[i] = {i * rows / p, (i + 1) * rows / p, 0, channels};
     } else {
@@ -66,12 +67,59 @@ std::vector<CoreRegion> partition(const Extent& e, std::uint32_t cores, Partitio
   return regions;
 }
 
+}  // namespace
+
+std::vector<CoreRegion> partition_grid(const Extent& e, std::uint32_t cores, std::uint32_t groups) {
+  std::vector<CoreRegion> regions(cores);
+  const u64 rows = e.n * e.h, channels = e.c;
+  const u64 g_count = std::max<u64>(1, std::min<u64>(groups, channels));
+  const u64 bands = std::max<u64>(1, std::min<u64>(cores / g_count, rows));
+  for (u64 b = 0; b < bands; ++b)
+    for (u64 g = 0; g < g_count; ++g)
+      regions[b * g_count + g] = {b * rows / bands, (b + 1) * rows / bands, g * channels / g_count,
+                                  (g + 1) * channels / g_count};
+  return regions;
+}
+
+namespace {
+
 std::pair<u64, u64> largest_part(const std::vector<CoreRegion>& regions) {
   u64 rows = 1, channels = 1;
   for (const CoreRegion& r : regions)
     if (!r.empty()) rows = std::max(rows, r.r1 - r.r0), channels = std::max(channels, r.c1 - r.c0);
   return {rows, channels};
 }
+}  // namespace
+
+std::optional<PartitionChoice> choose_partition(const ConvGeometry& g, const TileBudget& budget, std::uint32_t cores,
+                                                double macs_per_core_cycle) {
+  std::optional<PartitionChoice> best;
+  double best_cycles = std::numeric_limits<double>::infinity();
+  for (std::uint32_t groups = 1; groups <= cores; ++groups) {
+    if (cores % groups != 0) continue;
+    std::vector<CoreRegion> regions = partition_grid(g.out, cores, groups);
+    const auto [rows, channels] = largest_part(regions);
+    const std::optional<ConvTiling> tiling = choose_conv_tiling(g, budget, rows, channels);
+    if (!tiling) continue;
+    const double active = static_cast<double>(
+        std::count_if(regions.begin(), regions.end(), [](const CoreRegion& r) { return !r.empty(); }));
+    const double macs = static_cast<double>(rows) * static_cast<double>(g.out.w) * static_cast<double>(channels) *
+                        static_cast<double>(g.in_per_group() * g.kernel_area());
+    // The bus is shared: all cores' bytes pass through it; each core also waits for its own
+    // requests one by one, and computes its part.
+    const double cycles = std::max({active * tiling->traffic_bytes / budget.bytes_per_cycle, tiling->memory_cycles,
+                                    macs / macs_per_core_cycle});
+    // More row bands keep bytes dying behind the band (smaller plans): a grid with more channel
+    // groups (strided stores: more pieces, later deaths) must be clearly faster to be chosen.
+    if (cycles < 0.9 * best_cycles) {
+      best_cycles = cycles;
+      best = PartitionChoice{std::move(regions), *tiling, groups, cycles};
+    }
+  }
+  return best;
+}
+
+namespace {
 
 struct SlotOf {
   TensorId parent;  // the concat output (a model tensor)
@@ -88,7 +136,9 @@ class WorkItemBuilder {
         options_(options),
         cores_(static_cast<std::uint32_t>(config.cores)),
         eb_(config.core.element_bytes),
-        budget_(TileBudget::of(config)) {}
+        budget_(TileBudget::of(config)),
+        macs_per_core_cycle_(static_cast<double>(std::max<std::uint64_t>(
+            1, config.core.pe_count * config.core.macs_per_pe_per_cycle))) {}
 
   WorkPlan run() {
     plan_.cores = cores_;
@@ -255,9 +305,17 @@ class WorkItemBuilder {
     }
     item.weights = new_weights(step, layer, g.weight_rows(), g.out.c);
     item.out = resolve(step.output, s);
-    item.regions = partition(g.out, cores_, options_.partition, item.by_channels);
-    const auto [rows, channels] = largest_part(item.regions);
-    const auto tiling = choose_conv_tiling(g, budget_, rows, channels);
+    std::optional<ConvTiling> tiling;
+    if (options_.partition == PartitionMode::automatic) {
+      if (auto choice = choose_partition(g, budget_, cores_, macs_per_core_cycle_)) {
+        item.regions = std::move(choice->regions);
+        tiling = choice->tiling;
+      }
+    } else {
+      item.regions = partition(g.out, cores_, options_.partition, item.by_channels);
+      const auto [rows, channels] = largest_part(item.regions);
+      tiling = choose_conv_tiling(g, budget_, rows, channels);
+    }
     if (!tiling)
       throw InputError({model_.source},
                        fmt::format("layer '{}': not even one output element of one channel fits the core's "
@@ -413,6 +471,7 @@ class WorkItemBuilder {
   const std::uint32_t cores_;
   const u64 eb_;
   const TileBudget budget_;
+  const double macs_per_core_cycle_;
   WorkPlan plan_;
   std::vector<Step> steps_;
   std::vector<std::uint32_t> readers_;

@@ -27,6 +27,26 @@ struct CoreRegion {
   bool empty() const { return r0 >= r1 || c0 >= c1; }
 };
 
+// The output's combined rows in `cores / groups` bands x channels in `groups` slices (each at
+// most what the tensor has; cores left over get nothing): groups 1 is the rows partition,
+// groups = cores the channels partition.
+std::vector<CoreRegion> partition_grid(const Extent& e, std::uint32_t cores, std::uint32_t groups);
+
+// `--partition auto` for a convolution: of the grids partition_grid makes with a number of
+// channel groups dividing `cores`, the one with the fewest estimated cycles: the most of all
+// cores' bytes over the shared bus, one core's serial memory time (choose_conv_tiling's
+// estimate, latency included) and its MACs. Weights are the difference: rows make every core
+// load every weight, channels make every core read the whole input. Grids with fewer channel
+// groups are preferred unless another is 10% faster by the estimate. nullopt when no grid has a tiling.
+struct PartitionChoice {
+  std::vector<CoreRegion> regions;
+  ConvTiling tiling;
+  std::uint32_t groups = 1;
+  double estimated_cycles = 0;
+};
+std::optional<PartitionChoice> choose_partition(const ConvGeometry& g, const TileBudget& budget, std::uint32_t cores,
+                                                double macs_per_core_cycle);
+
 // A region as boxes of the output: a partial sample, whole samples, a partial sample (each may
 // be absent).
 std::vector<Box> region_boxes(const CoreRegion& region, const Extent& e);

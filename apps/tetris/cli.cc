@@ -84,7 +84,9 @@ void LoweringFlags::add_to(po::options_description& options) {
       ("sync", po::value(&sync)->default_value(sync),
        "barrier (all cores meet after each layer) or p2p (signal/wait between the cores whose bytes another reads)")
       ("partition", po::value(&partition)->default_value(partition),
-       "rows (bands of output rows per core) or channels (slices of output channels per core)")
+       "rows (bands of output rows per core), channels (slices of output channels per core) or auto (per "
+       "convolution, the grid of row bands x channel groups with the fewest estimated cycles, weight traffic "
+       "included)")
       ("no-fuse", po::bool_switch(&no_fuse), "keep batch norm, scale, bias and activations as layers of their own")
       ("blocks", po::value(&blocks)->default_value(blocks),
        "tensor (each tensor placed whole), band (a block per storing core's band) or tile (a block per stored "
@@ -99,7 +101,7 @@ workloads::LoweringOptions LoweringFlags::parse() const {
   options.sync = *sync_mode;
   const auto partition_mode = workloads::parse_partition_mode(partition);
   if (!partition_mode)
-    throw InputError({"--partition"}, fmt::format("unknown partition '{}' (rows or channels)", partition));
+    throw InputError({"--partition"}, fmt::format("unknown partition '{}' (rows, channels or auto)", partition));
   options.partition = *partition_mode;
   const auto block_mode = workloads::parse_block_mode(blocks);
   if (!block_mode) throw InputError({"--blocks"}, fmt::format("unknown block mode '{}' (tensor, band or tile)", blocks));

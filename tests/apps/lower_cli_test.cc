@@ -99,7 +99,7 @@ TEST(LowerCli, BadUsageExitsTwo) {
   EXPECT_NE(sync.err.find("unknown sync mode 'sometimes'"), std::string::npos) << sync.err;
   const Outcome partition = tetris("lower --partition diagonal --out x.trace");
   EXPECT_EQ(partition.exit_code, 2);
-  EXPECT_NE(partition.err.find("rows or channels"), std::string::npos) << partition.err;
+  EXPECT_NE(partition.err.find("rows, channels or auto"), std::string::npos) << partition.err;
   const Outcome model = tetris("lower --model nosuchnet --out x.trace");
   EXPECT_EQ(model.exit_code, 2);
   EXPECT_FALSE(std::filesystem::exists(testing::TempDir() + "x.trace"));

@@ -203,8 +203,12 @@ TEST(Roofline, NoLayerIsEverFasterThanItsRoofline) {
       ASSERT_FALSE(r.deadlock);
       for (const LayerResult& layer : r.layers) {
         if (layer.first == kNever) continue;
-        EXPECT_GE(double(layer.cycles()), layer.roofline_cycles) << layer.name << " seed " << seed;
-        EXPECT_GT(layer.roofline_cycles, 0.0);
+        ASSERT_TRUE(layer.roofline_cycles && layer.compulsory_roofline_cycles) << layer.name;
+        EXPECT_GE(double(layer.cycles()), *layer.roofline_cycles) << layer.name << " seed " << seed;
+        EXPECT_GT(*layer.roofline_cycles, 0.0);
+        // Never more bytes than the trace moves, so a lower bound at least as low.
+        EXPECT_LE(layer.compulsory_bytes, layer.bytes) << layer.name;
+        EXPECT_LE(*layer.compulsory_roofline_cycles, *layer.roofline_cycles) << layer.name;
         ++layers_checked;
       }
     }
@@ -219,8 +223,28 @@ TEST(Roofline, ABoundLayerComesClose) {
   for (int i = 0; i < 32; ++i) t += "load 0 " + std::to_string(i * 2048) + " 2048 nbin\n";
   const Simulation sim(t, machine(1, 64, 0));
   const RunResult r = sim.run();
-  EXPECT_DOUBLE_EQ(r.layers[0].roofline_cycles, 1024.0);
+  EXPECT_DOUBLE_EQ(r.layers[0].roofline_cycles.value(), 1024.0);
   EXPECT_EQ(r.layers[0].cycles(), 1024u);  // no latency: the bus is never idle
+}
+
+// The compulsory roofline counts each byte once: a layer that loads the same 16 KiB four times
+// (a reload, as a weight per core) and stores 8 KiB twice over the same bytes moves 80 KiB but
+// must move 24 KiB. A layer with no instructions (a view) has no roofline at all.
+TEST(Roofline, CompulsoryTrafficCountsEachByteOnceAndViewsHaveNone) {
+  std::string t = "tetris-trace 1\ncores 1\nelement_bytes 2\nlayer 0 conv conv\nlayer 1 view flatten\n"
+                  "tensor 0 x 16384 input -\ntensor 1 y 8192 output -\ncore 0\nlayer conv\n";
+  for (int i = 0; i < 4; ++i) t += "load 0 0 16384 nbin\n";
+  // Strided rows that tile the tensor: 2 x (4 rows of 1 KiB, stride 2 KiB, offsets 0 and 1 KiB).
+  t += "store2d 1 0 1024 2048 4 nbout\nstore2d 1 1024 1024 2048 4 nbout\n";
+  t += "store 1 0 8192 nbout\n";
+  const Simulation sim(t, machine(1, 64, 0));
+  const RunResult r = sim.run();
+  ASSERT_EQ(r.layers.size(), 2u);
+  EXPECT_EQ(r.layers[0].bytes, 4u * 16384 + 2 * 8192);
+  EXPECT_EQ(r.layers[0].compulsory_bytes, 16384u + 8192u);
+  EXPECT_DOUBLE_EQ(r.layers[0].compulsory_roofline_cycles.value(), (16384.0 + 8192.0) / 64);
+  EXPECT_FALSE(r.layers[1].roofline_cycles);
+  EXPECT_FALSE(r.layers[1].compulsory_roofline_cycles);
 }
 
 // Plans made from the liveness analysis are safe for every interleaving the synchronisation

@@ -138,6 +138,8 @@ std::vector<Case> zoo_cases() {
     for (const std::uint32_t cores : {4u, 16u})
       for (const SyncMode sync : {SyncMode::barrier, SyncMode::p2p})
         cases.push_back({name, cores, sync, PartitionMode::channels});
+    for (const SyncMode sync : {SyncMode::barrier, SyncMode::p2p})
+      cases.push_back({name, 16u, sync, PartitionMode::automatic});
   }
   return cases;
 }
@@ -407,6 +409,8 @@ TEST(Lowering, ModesParseAndPrint) {
   EXPECT_EQ(parse_sync_mode("none"), std::nullopt);
   EXPECT_EQ(parse_partition_mode("rows"), PartitionMode::rows);
   EXPECT_EQ(parse_partition_mode("channels"), PartitionMode::channels);
+  EXPECT_EQ(parse_partition_mode("auto"), PartitionMode::automatic);
+  EXPECT_EQ(to_string(PartitionMode::automatic), "auto");
   EXPECT_EQ(parse_partition_mode("cols"), std::nullopt);
   EXPECT_EQ(to_string(SyncMode::p2p), "p2p");
   EXPECT_EQ(to_string(PartitionMode::channels), "channels");

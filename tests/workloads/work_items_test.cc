@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
 #include <set>
 
 #include <fmt/format.h>
@@ -20,7 +21,7 @@ using testing::kTwoConvs;
 
 TEST(WorkItems, RegionsCoverEachOutputExactlyOnce) {
   for (const std::uint32_t cores : {1u, 4u, 16u})
-    for (const PartitionMode mode : {PartitionMode::rows, PartitionMode::channels}) {
+    for (const PartitionMode mode : {PartitionMode::rows, PartitionMode::channels, PartitionMode::automatic}) {
       const MachineConfig config = load_machine_config(fmt::format("cambricon-x-{}core", cores));
       const Model model = load_model("resnet18", {2, 2});
       const WorkPlan work = build_work_items(model, config, {true, SyncMode::barrier, mode});
@@ -47,6 +48,56 @@ TEST(WorkItems, RegionsCoverEachOutputExactlyOnce) {
           EXPECT_EQ(cells, e.n * e.h * e.c);
         }
     }
+}
+
+// --partition auto: weights decide. A late layer (7 x 7 output rows, 4.5 MiB of weights) split by
+// rows would make each of 16 cores load every weight, so channel groups win; an early layer
+// (224 rows, 3 input channels: 3 KiB of weights) keeps the rows partition.
+TEST(WorkItems, AutoPartitionSplitsWeightHeavyLayersByChannelsAndKeepsRowsOtherwise) {
+  const MachineConfig config = load_machine_config("cambricon-x-16core");
+  const TileBudget budget = TileBudget::of(config);
+  const double macs = static_cast<double>(config.core.pe_count * config.core.macs_per_pe_per_cycle);
+  ConvGeometry late;
+  late.in = {1, 7, 7, 512};
+  late.out = {1, 7, 7, 512};
+  late.kernel_h = late.kernel_w = 3, late.pad_top = late.pad_left = 1;
+  const auto heavy = choose_partition(late, budget, 16, macs);
+  ASSERT_TRUE(heavy);
+  EXPECT_GE(heavy->groups, 8u) << "7 rows and 4.5 MiB of weights: mostly channel groups";
+  // Its estimate beats the rows grid's, whose every core loads all the weights.
+  const auto rows_grid = partition_grid(late.out, 16, 1);
+  std::uint64_t busy = 0;
+  for (const CoreRegion& r : rows_grid) busy += !r.empty();
+  EXPECT_EQ(busy, 7u) << "only 7 row bands exist";
+  ConvGeometry early;
+  early.in = {1, 224, 224, 3};
+  early.out = {1, 224, 224, 64};
+  early.kernel_h = early.kernel_w = 3, early.pad_top = early.pad_left = 1;
+  const auto light = choose_partition(early, budget, 16, macs);
+  ASSERT_TRUE(light);
+  EXPECT_EQ(light->groups, 1u);
+  EXPECT_EQ(light->regions[0].c1, 64u) << "a row band holds every channel";
+  EXPECT_EQ(light->regions[15].r1, 224u);
+}
+
+// ResNet-50 on 16 cores: the automatic partition moves fewer bytes than rows and than channels
+// (every core loads every weight under rows; every core reads the whole input under channels).
+TEST(WorkItems, AutoPartitionMovesFewerBytesThanEitherEndOnResNet50) {
+  const MachineConfig config = load_machine_config("cambricon-x-16core");
+  const Model model = load_model("resnet50", {1, 2});
+  std::map<PartitionMode, double> traffic;
+  for (const PartitionMode mode : {PartitionMode::rows, PartitionMode::channels, PartitionMode::automatic}) {
+    const WorkPlan work = build_work_items(model, config, {true, SyncMode::barrier, mode});
+    for (const auto& step : work.items)
+      for (const WorkItem& item : step)
+        if (item.kind == ItemKind::conv) {
+          std::uint64_t busy = 0;
+          for (const CoreRegion& r : item.regions) busy += !r.empty();
+          traffic[mode] += static_cast<double>(busy) * item.conv_tiling.traffic_bytes;
+        }
+  }
+  EXPECT_LT(traffic[PartitionMode::automatic], 0.8 * traffic[PartitionMode::rows]);
+  EXPECT_LT(traffic[PartitionMode::automatic], 0.8 * traffic[PartitionMode::channels]);
 }
 
 TEST(WorkItems, TensorsAreNamedOnceAndViewsHaveNoItems) {
