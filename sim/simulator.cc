@@ -2,6 +2,7 @@
 
 #include <systemc>
 
+#include <algorithm>
 #include <memory>
 
 #include <fmt/format.h>
@@ -124,6 +125,7 @@ RunResult Simulator::run(const Jitter& jitter, bool record_timeline) const {
         result.layers[l].last = std::max(result.layers[l].last, span.last);
       }
     }
+    attribute_own_cycles(result.layers);
     result.memory_busy_cycles = memory.arbiter().busy_cycles();
     if (record_timeline) {
       for (const CoreModel* model : models) result.timeline.push_back(model->timeline());
@@ -140,6 +142,28 @@ RunResult Simulator::run(const Jitter& jitter, bool record_timeline) const {
   result.conflict_count = monitor.conflict_count();
   result.uninitialised_count = monitor.uninitialised_count();
   return result;
+}
+
+void attribute_own_cycles(std::span<LayerResult> layers) {
+  // The union of the earlier layers' spans, as sorted disjoint intervals [begin, end).
+  std::vector<std::pair<Cycles, Cycles>> covered;
+  for (LayerResult& layer : layers) {
+    layer.own_cycles = 0;
+    if (layer.first == kNever || layer.last <= layer.first) continue;
+    const Cycles begin = layer.first, end = layer.last;
+    Cycles own = end - begin, merged_begin = begin, merged_end = end;
+    const auto first = std::partition_point(covered.begin(), covered.end(),
+                                            [&](const auto& interval) { return interval.second < begin; });
+    auto it = first;
+    for (; it != covered.end() && it->first <= end; ++it) {
+      const Cycles lo = std::max(begin, it->first), hi = std::min(end, it->second);
+      if (hi > lo) own -= hi - lo;
+      merged_begin = std::min(merged_begin, it->first);
+      merged_end = std::max(merged_end, it->second);
+    }
+    layer.own_cycles = own;
+    covered.insert(covered.erase(first, it), {merged_begin, merged_end});
+  }
 }
 
 }  // namespace tetris::sim

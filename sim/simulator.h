@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -35,8 +36,16 @@ struct LayerResult {
   std::optional<double> roofline_cycles{};
   std::optional<double> compulsory_roofline_cycles{};
 
+  // Of its span, the cycles in which no earlier layer was in progress: spans overlap (a core's
+  // units run ahead into the next layer; under p2p cores work on different layers), own cycles
+  // do not, and the layers' own cycles add up to at most the run's.
+  Cycles own_cycles = 0;
+
   Cycles cycles() const { return first == kNever ? 0 : last - first; }
 };
+
+// Sets every layer's own_cycles from the spans (layers in program order).
+void attribute_own_cycles(std::span<LayerResult> layers);
 
 struct RunResult {
   std::optional<std::uint64_t> seed;  // the jitter seed; none: exact timing

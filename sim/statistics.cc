@@ -60,6 +60,10 @@ const Statistic<CoreStats> kCoreStatistics[] = {
 const Statistic<LayerResult> kLayerStatistics[] = {
     {"cycles", "cycles", "from the first start of one of its loads, computes or stores to the last completion",
      [](const LayerResult& l) -> StatValue { return l.cycles(); }},
+    {"own_cycles", "cycles",
+     "of its cycles, those in which no earlier layer was in progress: unlike spans they never overlap, and "
+     "all layers' add up to at most the run's cycles",
+     [](const LayerResult& l) -> StatValue { return l.own_cycles; }},
     {"roofline", "cycles",
      "max(MACs / (cores x MACs per cycle) + element ops / (cores x ops per cycle), bytes / bandwidth); none for "
      "a view",

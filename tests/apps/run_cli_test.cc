@@ -172,7 +172,7 @@ TEST_F(RunCli, PerTensorAndPerLayerCsvAgreeWithThePlansAndTheTrace) {
   }
   EXPECT_EQ(rows, plan.offsets.size());
   const std::string layers = read_text_file(file("layers.csv"));
-  EXPECT_EQ(layers.rfind("layer,cycles,roofline,vs_roofline,", 0), 0u) << layers.substr(0, 80);
+  EXPECT_EQ(layers.rfind("layer,cycles,own_cycles,roofline,vs_roofline,", 0), 0u) << layers.substr(0, 80);
   EXPECT_EQ(static_cast<std::size_t>(std::count(layers.begin(), layers.end(), '\n')),
             read_trace_file(file("trace.trace")).layers.size() + 1);
 }

@@ -133,6 +133,32 @@ TEST(Simulator, TheExampleRunsCleanWithTheNaivePlan) {
   EXPECT_LE(r.peak_live_bytes, r.footprint_bytes);
 }
 
+// Own cycles: each cycle of a span goes to the earliest layer in progress then.
+TEST(Simulator, OwnCyclesGoToTheEarliestLayerInProgressAndNeverOverlap) {
+  std::vector<LayerResult> layers(5);
+  const std::pair<Cycles, Cycles> spans[] = {{0, 10}, {5, 20}, {30, 40}, {8, 35}, {kNever, 0}};
+  for (std::size_t i = 0; i < layers.size(); ++i) layers[i].first = spans[i].first, layers[i].last = spans[i].second;
+  attribute_own_cycles(layers);
+  EXPECT_EQ(layers[0].own_cycles, 10u);
+  EXPECT_EQ(layers[1].own_cycles, 10u);  // [10, 20)
+  EXPECT_EQ(layers[2].own_cycles, 10u);
+  EXPECT_EQ(layers[3].own_cycles, 10u);  // [20, 30): the rest was layer 1's or layer 2's
+  EXPECT_EQ(layers[4].own_cycles, 0u);   // a view
+}
+
+TEST(Simulator, OwnCyclesOfAllLayersFitInTheRun) {
+  const Simulation sim(read_example(), machine(2));
+  const RunResult r = sim.run();
+  Cycles own = 0, spans = 0;
+  for (const LayerResult& layer : r.layers) {
+    EXPECT_LE(layer.own_cycles, layer.cycles()) << layer.name;
+    own += layer.own_cycles, spans += layer.cycles();
+  }
+  EXPECT_LE(own, r.cycles);
+  EXPECT_GT(own, 0u);
+  EXPECT_GE(spans, own);
+}
+
 TEST(Simulator, CheckerCatchesADeliberatelyOverlappingPlan) {
   // relu1_out placed on top of the input `data`, which add1 still reads.
   const Simulation sim(read_example(), machine(2),
