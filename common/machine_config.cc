@@ -36,13 +36,14 @@ constexpr std::uint64_t DEFAULT_ELEMENT_BYTES = 2;
 constexpr std::uint64_t DEFAULT_CAPACITY_BYTES = 1ull << 30;
 constexpr std::uint64_t DEFAULT_BANDWIDTH_BYTES_PER_CYCLE = 64;
 constexpr std::uint64_t DEFAULT_LATENCY_CYCLES = 100;
+constexpr std::uint64_t DEFAULT_REQUESTS_IN_FLIGHT = 1;
 constexpr std::uint64_t DEFAULT_ALIGNMENT_BYTES = 64;
 constexpr std::uint64_t DEFAULT_BARRIER_LATENCY_CYCLES = 20;
 constexpr std::uint64_t DEFAULT_SEMAPHORE_LATENCY_CYCLES = 10;
 
 constexpr std::uint64_t kMaxBytes = 1ull << 48;
 
-const std::array<ConfigField, 15> kFields = {{
+const std::array<ConfigField, 16> kFields = {{
     {"cores", DEFAULT_CORES, 1, kMaxCores, "number of identical cores sharing the memory",
      &MachineConfig::cores},
     {"core.clock_mhz", DEFAULT_CLOCK_MHZ, 1, 100000, "core clock (paper: 1 GHz)", nullptr,
@@ -77,6 +78,10 @@ const std::array<ConfigField, 15> kFields = {{
     {"memory.alignment_bytes", DEFAULT_ALIGNMENT_BYTES, 1, 1ull << 20,
      "tensor base address alignment, a power of two (assumption: one 64-byte burst)", nullptr,
      nullptr, &MemoryConfig::alignment_bytes},
+    {"memory.requests_in_flight", DEFAULT_REQUESTS_IN_FLIGHT, 1, 64,
+     "DMA requests each core's load unit, and its store unit, keep in flight (1: each waits for the "
+     "last to complete, exposing the latency)",
+     nullptr, nullptr, &MemoryConfig::requests_in_flight},
     {"sync.barrier_latency_cycles", DEFAULT_BARRIER_LATENCY_CYCLES, 0, 1ull << 20,
      "from the last arrival to release (assumption)", nullptr, nullptr, nullptr,
      &SyncConfig::barrier_latency_cycles},

@@ -28,6 +28,7 @@ struct MemoryConfig {
   std::uint64_t bandwidth_bytes_per_cycle;
   std::uint64_t latency_cycles;
   std::uint64_t alignment_bytes;
+  std::uint64_t requests_in_flight;  // per load unit and per store unit of a core
 
   bool operator==(const MemoryConfig&) const = default;
 };

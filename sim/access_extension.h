@@ -14,6 +14,7 @@ class AccessExtension : public tlm::tlm_extension<AccessExtension> {
  public:
   CoreId core = 0;
   TransferKind kind = TransferKind::load;
+  std::uint32_t slot = 0;  // which of the unit's requests in flight
   std::uint32_t index = 0;  // in the core's stream
   std::uint64_t bytes = 0;
   Cycles issued = 0;

@@ -6,7 +6,7 @@ namespace tetris::sim {
 
 CoreProgram::CoreProgram(const Program& program, CoreId core, const AddressMap& addresses,
                          const TimingModel& timing, const AddressGrid& grid)
-    : stream(program.streams[core]), layer_count(program.layers.size()) {
+    : stream(program.streams[core]), layer_count(program.layers.size()), requests_in_flight(timing.requests_in_flight()) {
   std::uint32_t stores_before_last_compute = 0;
   for (std::uint32_t i = 0; i < stream.size(); ++i) {
     const auto loads_before = static_cast<std::uint32_t>(loads.size());
@@ -48,6 +48,9 @@ CoreModel::CoreModel(CoreId id, const CoreProgram& program, const Jitter& jitter
       computes_(program.computes),
       syncs_(program.syncs),
       jitter_(jitter, id),
+      depth_(std::max<std::uint32_t>(1, program.requests_in_flight)),
+      load_unit_(depth_),
+      store_unit_(depth_),
       layer_spans_(program.layer_count) {
   stats_.instructions = stream_.size();
 }
@@ -97,7 +100,7 @@ void CoreModel::account(Cycles now) {
   accounted_until_ = now;
   if (compute_end_ != kNever) {
     stats_.busy += elapsed;
-  } else if (load_busy_ || store_busy_) {
+  } else if (loads_in_flight() || stores_in_flight()) {
     stats_.memory_stall += elapsed;
   } else if (!finished()) {
     stats_.sync_stall += elapsed;
@@ -137,20 +140,23 @@ void prefetch(std::span<const Record> records, std::size_t next) {
 void CoreModel::step(Cycles now, CorePorts& ports) {
   account(now);
   using Unit = TimelineEvent::Unit;
-  if (load_done_at_ <= now) {
-    load_busy_ = false;
+  // Retire in order what has completed by now.
+  while (loads_done_ < next_load_ && load_unit_.done_at[loads_done_ % depth_] <= now) {
+    const std::uint32_t slot = loads_done_ % depth_;
+    const Cycles at = load_unit_.done_at[slot];
     if (recording_)
-      timeline_.push_back({Unit::load, loads_[loads_done_].index, loads_[loads_done_].layer, load_start_, load_done_at_});
-    end(loads_[loads_done_++].layer, load_done_at_);
-    load_done_at_ = kNever;
+      timeline_.push_back({Unit::load, loads_[loads_done_].index, loads_[loads_done_].layer, load_unit_.started[slot], at});
+    end(loads_[loads_done_++].layer, at);
+    load_unit_.done_at[slot] = kNever;
   }
-  if (store_done_at_ <= now) {
-    store_busy_ = false;
+  while (stores_done_ < next_store_ && store_unit_.done_at[stores_done_ % depth_] <= now) {
+    const std::uint32_t slot = stores_done_ % depth_;
+    const Cycles at = store_unit_.done_at[slot];
     if (recording_)
       timeline_.push_back(
-          {Unit::store, stores_[stores_done_].index, stores_[stores_done_].layer, store_start_, store_done_at_});
-    end(stores_[stores_done_++].layer, store_done_at_);
-    store_done_at_ = kNever;
+          {Unit::store, stores_[stores_done_].index, stores_[stores_done_].layer, store_unit_.started[slot], at});
+    end(stores_[stores_done_++].layer, at);
+    store_unit_.done_at[slot] = kNever;
   }
   for (bool progress = true; progress;) {
     progress = false;
@@ -171,14 +177,14 @@ void CoreModel::step(Cycles now, CorePorts& ports) {
       ++syncs_done_;
       progress = true;
     }
-    if (!load_busy_ && next_load_ < loads_.size() && load_ready(loads_[next_load_])) {
+    if (next_load_ - loads_done_ < depth_ && next_load_ < loads_.size() && load_ready(loads_[next_load_])) {
+      const std::uint32_t slot = next_load_ % depth_;
       const CoreProgram::Transfer& load = loads_[next_load_++];
       prefetch(loads_, next_load_);
-      load_busy_ = true;
-      load_start_ = now;
+      load_unit_.started[slot] = now;
       begin(load.layer, now);
       stats_.bytes_read += load.bytes;
-      ports.start_transfer(id_, TransferKind::load, load, now);
+      ports.start_transfer(id_, TransferKind::load, slot, load, now);
       progress = true;
     }
     if (compute_end_ == kNever && next_compute_ < computes_.size() && compute_ready(computes_[next_compute_])) {
@@ -189,14 +195,14 @@ void CoreModel::step(Cycles now, CorePorts& ports) {
       begin(compute.layer, now);
       progress = true;
     }
-    if (!store_busy_ && next_store_ < stores_.size() && store_ready(stores_[next_store_])) {
+    if (next_store_ - stores_done_ < depth_ && next_store_ < stores_.size() && store_ready(stores_[next_store_])) {
+      const std::uint32_t slot = next_store_ % depth_;
       const CoreProgram::Transfer& store = stores_[next_store_++];
       prefetch(stores_, next_store_);
-      store_busy_ = true;
-      store_start_ = now;
+      store_unit_.started[slot] = now;
       begin(store.layer, now);
       stats_.bytes_written += store.bytes;
-      ports.start_transfer(id_, TransferKind::store, store, now);
+      ports.start_transfer(id_, TransferKind::store, slot, store, now);
       progress = true;
     }
     if (!sync_active_ && next_sync_ < syncs_.size() && sync_ready(syncs_[next_sync_])) {
@@ -210,10 +216,13 @@ std::optional<Cycles> CoreModel::advance(Cycles now, CorePorts& ports) {
   safe_until_ = std::max(safe_until_, now);
   for (;;) {
     step(time_, ports);
-    Cycles next = std::min({compute_end_, load_done_at_, store_done_at_});
+    // Only a unit's first outstanding request retires anything (in order).
+    Cycles next = std::min({compute_end_, head_done(load_unit_, loads_done_, next_load_),
+                            head_done(store_unit_, stores_done_, next_store_)});
     if (sync_active_) next = std::min(next, sync_release_);
     if (next == kNever) return std::nullopt;
-    const bool unannounced = (load_busy_ && load_done_at_ == kNever) || (store_busy_ && store_done_at_ == kNever);
+    const bool unannounced = any_unannounced(load_unit_, loads_done_, next_load_) ||
+                             any_unannounced(store_unit_, stores_done_, next_store_);
     if (unannounced && next > safe_until_) return next;
     time_ = next;
   }

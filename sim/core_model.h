@@ -3,6 +3,10 @@
 //
 // Each unit runs its own instructions in program order, one at a time; a sync instruction
 // (barrier, signal, wait) is a fence. An instruction starts as soon as its unit is free and:
+// A load or store unit keeps up to `requests_in_flight` requests outstanding (memory.
+// requests_in_flight; 1 by default: a unit issues its next transfer once the last completed).
+// They may complete out of order; a unit retires them in order, and "completed" above means
+// retired.
 //   load k-th tile     - every sync before it has completed; compute k-2 has finished (NBin and
 //                        SB are double-buffered: a tile loads while the previous one computes);
 //                        no earlier store to overlapping addresses is outstanding, and at most
@@ -96,6 +100,7 @@ class CoreProgram {
 
   const std::vector<Instruction>& stream;
   std::size_t layer_count;
+  std::uint32_t requests_in_flight = 1;  // per transfer unit
   std::vector<Transfer> loads, stores;  // per unit, in program order
   std::vector<Compute> computes;
   std::vector<Sync> syncs;
@@ -106,7 +111,10 @@ class CoreProgram {
 class CorePorts {
  public:
   virtual ~CorePorts() = default;
-  virtual void start_transfer(CoreId core, TransferKind kind, const CoreProgram::Transfer& transfer, Cycles now) = 0;
+  // `slot` (< requests_in_flight) names the request among the unit's outstanding ones; the
+  // completion comes back through CoreModel::transfer_done with it.
+  virtual void start_transfer(CoreId core, TransferKind kind, std::uint32_t slot, const CoreProgram::Transfer& transfer,
+                              Cycles now) = 0;
   virtual void arrive_barrier(CoreId core, BarrierId id, Cycles now) = 0;
   virtual void signal(CoreId core, SemaphoreId semaphore, Cycles now) = 0;
   virtual void wait(CoreId core, SemaphoreId semaphore, Cycles now) = 0;
@@ -122,9 +130,9 @@ class CoreModel {
   // the kernel must call again (a compute end that is not yet safe), or nothing when the core
   // waits for an announcement or a sync grant (or has finished).
   std::optional<Cycles> advance(Cycles now, CorePorts& ports);
-  // The memory announces that this core's load or store completes at cycle `at`.
-  void transfer_done(TransferKind kind, Cycles at) {
-    (kind == TransferKind::load ? load_done_at_ : store_done_at_) = at;
+  // The memory announces that this core's load or store in `slot` completes at cycle `at`.
+  void transfer_done(TransferKind kind, std::uint32_t slot, Cycles at) {
+    (kind == TransferKind::load ? load_unit_ : store_unit_).done_at[slot] = at;
     safe_until_ = std::max(safe_until_, at);
   }
   // No completion of this core's transfers at or before `until` is still unannounced.
@@ -169,8 +177,25 @@ class CoreModel {
   // Progress: instructions started (next_*) and completed (*_done) per unit, in order.
   std::uint32_t next_load_ = 0, next_compute_ = 0, next_store_ = 0, next_sync_ = 0;
   std::uint32_t loads_done_ = 0, computes_done_ = 0, stores_done_ = 0, syncs_done_ = 0;
-  bool load_busy_ = false, store_busy_ = false;
-  Cycles load_done_at_ = kNever, store_done_at_ = kNever;  // announced completions
+  // A transfer unit's requests in flight, by slot (sequence number modulo the depth): announced
+  // completions (kNever: not yet) and start times. In flight: [done, next) of its sequence.
+  struct UnitQueue {
+    std::vector<Cycles> done_at, started;
+    explicit UnitQueue(std::uint32_t depth) : done_at(depth, kNever), started(depth, 0) {}
+  };
+  std::uint32_t depth_;
+  UnitQueue load_unit_, store_unit_;
+  bool loads_in_flight() const { return next_load_ > loads_done_; }
+  bool stores_in_flight() const { return next_store_ > stores_done_; }
+  // Cycles of the first outstanding request's announced completion (kNever: none, or unannounced).
+  Cycles head_done(const UnitQueue& unit, std::uint32_t done, std::uint32_t next) const {
+    return next > done ? unit.done_at[done % depth_] : kNever;
+  }
+  bool any_unannounced(const UnitQueue& unit, std::uint32_t done, std::uint32_t next) const {
+    for (std::uint32_t i = done; i < next; ++i)
+      if (unit.done_at[i % depth_] == kNever) return true;
+    return false;
+  }
   Cycles compute_end_ = kNever;                          // kNever: the compute unit is idle
   bool sync_active_ = false;
   Cycles sync_release_ = kNever;
@@ -179,7 +204,7 @@ class CoreModel {
   CoreStats stats_;
   std::vector<LayerSpan> layer_spans_;
   bool recording_ = false;
-  Cycles load_start_ = 0, store_start_ = 0, compute_start_ = 0, sync_start_ = 0;
+  Cycles compute_start_ = 0, sync_start_ = 0;
   std::vector<TimelineEvent> timeline_;
 };
 

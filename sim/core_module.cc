@@ -1,5 +1,7 @@
 #include "sim/core_module.h"
 
+#include <algorithm>
+
 #include "sim/sim_time.h"
 
 namespace tetris::sim {
@@ -9,14 +11,17 @@ CoreModule::CoreModule(sc_core::sc_module_name name, CoreId id, const CoreProgra
     : sc_core::sc_module(name),
       socket("socket"),
       sync("sync"),
-      model_(id, core_program, jitter) {
+      model_(id, core_program, jitter),
+      depth_(std::max<std::uint32_t>(1, core_program.requests_in_flight)),
+      payloads_(2 * depth_),
+      extensions_(2 * depth_) {
   if (record_timeline) model_.record_timeline();
   socket.register_nb_transport_bw(this, &CoreModule::nb_transport_bw);
-  for (int unit = 0; unit < 2; ++unit) {
-    payloads_[unit].set_extension(&extensions_[unit]);
-    payloads_[unit].set_streaming_width(0);
-    payloads_[unit].set_byte_enable_ptr(nullptr);
-    payloads_[unit].set_data_ptr(nullptr);  // timing only: no data moves
+  for (std::size_t i = 0; i < payloads_.size(); ++i) {
+    payloads_[i].set_extension(&extensions_[i]);
+    payloads_[i].set_streaming_width(0);
+    payloads_[i].set_byte_enable_ptr(nullptr);
+    payloads_[i].set_data_ptr(nullptr);  // timing only: no data moves
   }
   // Only sync grants notify wake_ (in the next delta cycle): the memory controller runs the core
   // at the times it asks for, so the kernel keeps one timed event for all cores.
@@ -63,11 +68,13 @@ void CoreModule::settled(Cycles now, Cycles until) {
   *armed_at_ = run(now).value_or(kNever);
 }
 
-void CoreModule::start_transfer(CoreId core, TransferKind kind, const CoreProgram::Transfer& entry, Cycles now) {
-  const int unit = kind == TransferKind::load ? 0 : 1;
-  AccessExtension& ext = extensions_[unit];
+void CoreModule::start_transfer(CoreId core, TransferKind kind, std::uint32_t slot, const CoreProgram::Transfer& entry,
+                                Cycles now) {
+  const std::size_t at = (kind == TransferKind::load ? 0 : depth_) + slot;
+  AccessExtension& ext = extensions_[at];
   ext.core = core;
   ext.kind = kind;
+  ext.slot = slot;
   ext.index = entry.index;
   ext.bytes = entry.bytes;
   ext.issued = now;
@@ -75,7 +82,7 @@ void CoreModule::start_transfer(CoreId core, TransferKind kind, const CoreProgra
   ext.first_span = entry.first_span;
   ext.end_span = entry.end_span;
   const std::uint64_t begin = entry.hull_begin, end = entry.hull_end;
-  tlm::tlm_generic_payload& payload = payloads_[unit];
+  tlm::tlm_generic_payload& payload = payloads_[at];
   payload.set_command(kind == TransferKind::load ? tlm::TLM_READ_COMMAND : tlm::TLM_WRITE_COMMAND);
   payload.set_address(begin);
   payload.set_data_length(static_cast<unsigned int>(std::min<std::uint64_t>(end - begin, UINT32_MAX)));
@@ -89,7 +96,9 @@ tlm::tlm_sync_enum CoreModule::nb_transport_bw(tlm::tlm_generic_payload& payload
                                                sc_core::sc_time& delay) {
   if (phase == tlm::BEGIN_RESP) {
     const Cycles now = now_cycles();
-    model_.transfer_done(&payload == &payloads_[0] ? TransferKind::load : TransferKind::store, now + delay.value());
+    const auto at = static_cast<std::size_t>(&payload - payloads_.data());
+    model_.transfer_done(at < depth_ ? TransferKind::load : TransferKind::store, static_cast<std::uint32_t>(at % depth_),
+                         now + delay.value());
     // Run on at once. This is inside the memory controller, which then sees the new wake time.
     *armed_at_ = run(now).value_or(kNever);
     phase = tlm::END_RESP;

@@ -7,6 +7,8 @@
 // non-blocking); barriers and semaphores through a port to the sync unit.
 #pragma once
 
+#include <vector>
+
 #include <systemc>
 #include <tlm>
 #include <tlm_utils/simple_initiator_socket.h>
@@ -46,7 +48,8 @@ class CoreModule : public sc_core::sc_module, private CorePorts, public SyncList
                                      sc_core::sc_time& delay);
 
   // CorePorts
-  void start_transfer(CoreId core, TransferKind kind, const CoreProgram::Transfer& transfer, Cycles now) override;
+  void start_transfer(CoreId core, TransferKind kind, std::uint32_t slot, const CoreProgram::Transfer& transfer,
+                      Cycles now) override;
   void arrive_barrier(CoreId core, BarrierId id, Cycles now) override { sync->arrive_barrier(core, id, now); }
   void signal(CoreId core, SemaphoreId semaphore, Cycles now) override { sync->signal(core, semaphore, now); }
   void wait(CoreId core, SemaphoreId semaphore, Cycles now) override { sync->wait(core, semaphore, now); }
@@ -57,9 +60,10 @@ class CoreModule : public sc_core::sc_module, private CorePorts, public SyncList
   bool poked_ = false;
   MemoryModule* memory_ = nullptr;
   Cycles* armed_at_ = nullptr;  // when the core next needs to run, as far as it knows (kNever: not)
-  // One request in flight per transfer unit: a payload and its extension each, reused.
-  tlm::tlm_generic_payload payloads_[2];
-  AccessExtension extensions_[2];
+  // A payload and its extension per request slot of each transfer unit (loads first), reused.
+  std::uint32_t depth_;
+  std::vector<tlm::tlm_generic_payload> payloads_;
+  std::vector<AccessExtension> extensions_;
 };
 
 }  // namespace tetris::sim

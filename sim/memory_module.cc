@@ -11,7 +11,8 @@ MemoryModule::MemoryModule(sc_core::sc_module_name name, std::size_t cores, cons
       socket("socket"),
       timing_(timing),
       monitor_(monitor),
-      in_flight_(2 * cores),
+      depth_(timing.requests_in_flight()),
+      in_flight_(2 * cores * depth_),
       listeners_(cores, nullptr),
       waits_(cores, kNever),
       horizon_(timing.memory_latency()),
@@ -29,7 +30,10 @@ tlm::tlm_sync_enum MemoryModule::nb_transport_fw(int id, tlm::tlm_generic_payloa
   const Cycles kernel_now = now_cycles();
   const Cycles now = kernel_now + delay.value();  // the issuing core's own time
   const AccessExtension& ext = *payload.get_extension<AccessExtension>();
-  const std::uint64_t tag = 2 * static_cast<std::uint64_t>(id) + (ext.kind == TransferKind::load ? 0 : 1);
+  // Unique among requests in flight, and the arbiter's order for simultaneous arrivals: core, then
+  // unit (loads first), then slot.
+  const std::uint64_t tag =
+      (2 * static_cast<std::uint64_t>(id) + (ext.kind == TransferKind::load ? 0 : 1)) * depth_ + ext.slot;
   in_flight_[tag] = {&payload, &ext};
   const Cycles latency = timing_.memory_latency() +
                          jitter_[ext.core].extra(timing_.memory_latency(), ext.index, JitterTarget::memory_latency);
@@ -82,7 +86,7 @@ void MemoryModule::settle(Cycles until, Cycles now) {
     payload.set_response_status(tlm::TLM_OK_RESPONSE);
     tlm::tlm_phase phase = tlm::BEGIN_RESP;
     sc_core::sc_time delay = cycles_to_time(completion.at - now);
-    socket[static_cast<int>(completion.tag / 2)]->nb_transport_bw(payload, phase, delay);
+    socket[static_cast<int>(completion.tag / (2 * depth_))]->nb_transport_bw(payload, phase, delay);
   }
   // A core run on may release another (a barrier, a semaphore): scan until none is left inside.
   for (bool ran = true; ran;) {

@@ -73,7 +73,8 @@ class MemoryModule : public sc_core::sc_module {
     tlm::tlm_generic_payload* payload = nullptr;
     const AccessExtension* access = nullptr;
   };
-  std::vector<InFlight> in_flight_;  // by tag: 2 x socket index + unit
+  std::uint32_t depth_;              // requests in flight per transfer unit
+  std::vector<InFlight> in_flight_;  // by tag: (2 x socket index + unit) x depth + slot
   std::vector<MemoryArbiter::Completion> done_;
   std::vector<SettleListener*> listeners_;  // per core
   std::vector<Cycles> waits_;               // per core: one array, scanned at every wake

@@ -25,6 +25,8 @@ class TimingModel {
   std::uint64_t bandwidth_bytes_per_cycle() const { return bandwidth_; }
   std::uint64_t macs_per_cycle() const { return macs_per_cycle_; }        // one core
   std::uint64_t vector_ops_per_cycle() const { return vector_per_cycle_; }  // one core
+  // Requests a core's load unit (and its store unit) may have in flight.
+  std::uint32_t requests_in_flight() const { return requests_in_flight_; }
 
   static bool is_mac_op(ComputeOp op) { return op == ComputeOp::conv || op == ComputeOp::fc; }
 
@@ -35,6 +37,7 @@ class TimingModel {
   Cycles memory_latency_;
   Cycles barrier_latency_;
   Cycles semaphore_latency_;
+  std::uint32_t requests_in_flight_;
 };
 
 }  // namespace tetris::sim

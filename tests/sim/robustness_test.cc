@@ -172,6 +172,15 @@ TEST(Determinism, TheQuantumChangesNothingButSpeed) {
   runs.emplace_back(synthetic_trace(4, 3, 6), machine(4));
   runs.emplace_back(p2p_trace(4, 4, 5), machine(4, 32, 300));
   runs.emplace_back(p2p_trace(3, 3, 4), machine(3, 8, 0, 0, 0));  // no latency: no lookahead at all
+  // Several requests in flight per unit, completing out of order.
+  for (const std::uint64_t depth : {2u, 5u}) {
+    MachineConfig deep = machine(4, 32, 300);
+    deep.memory.requests_in_flight = depth;
+    runs.emplace_back(p2p_trace(4, 4, 5), deep);
+    runs.emplace_back(synthetic_trace(4, 3, 6), deep);
+    runs.emplace_back(kRacyTrace, [&] { MachineConfig two = machine(2); two.memory.requests_in_flight = depth; return two; }(),
+                      racy_plan());
+  }
   for (const auto& entry : std::filesystem::directory_iterator(TETRIS_SOURCE_DIR "/tests/data/traces"))
     if (entry.path().extension() == ".trace") runs.emplace_back(read_text_file(entry.path().string()), machine(4));
   for (const Simulation& sim : runs)
@@ -194,6 +203,7 @@ TEST(Roofline, NoLayerIsEverFasterThanItsRoofline) {
       {synthetic_trace(4, 3, 6), machine(4, 8, 10)},      // memory bound
       {synthetic_trace(4, 3, 6), machine(4, 4096, 400)},  // compute bound, long latency
       {synthetic_trace(2, 2, 3), machine(4)},             // fewer cores than the machine
+      {synthetic_trace(4, 3, 6), [] { MachineConfig m = machine(4, 8, 400); m.memory.requests_in_flight = 4; return m; }()},
   };
   int layers_checked = 0;
   for (const auto& [trace, config] : cases) {

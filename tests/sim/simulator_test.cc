@@ -32,6 +32,21 @@ TEST(Simulator, OneCoreLoads4KiBAt32BytesPerCycleWithLatency100) {
   EXPECT_EQ(r.conflict_count, 0u);
 }
 
+// Latency hidden by a second request in flight: two 4 KiB loads at 32 B/cycle, latency 100. One
+// in flight: 228 + 228 = 456 cycles. Two: both arrive at 100 and share the bus, 256 beats, so the
+// run ends at 356.
+TEST(Simulator, TwoRequestsInFlightHideTheSecondLatency) {
+  const std::string trace =
+      kHeader1 + "tensor 0 x 8192 input -\ncore 0\nload 0 0 4096 nbin\nload 0 4096 4096 nbin\n";
+  MachineConfig config = machine(1, 32, 100);
+  EXPECT_EQ(Simulation(trace, config).run().cycles, 456u);
+  config.memory.requests_in_flight = 2;
+  const RunResult r = Simulation(trace, config).run();
+  EXPECT_EQ(r.cycles, 356u);
+  EXPECT_EQ(r.memory_busy_cycles, 256u);
+  EXPECT_EQ(r.conflict_count, 0u);
+}
+
 TEST(Simulator, TwoCoresContendingShareTheBandwidth) {
   // Both requests arrive at 100 and alternate beats: core 0's last (128th) beat is in cycle
   // 100 + 2 x 127 = 354, core 1's in 355. Each saw half the bandwidth.
