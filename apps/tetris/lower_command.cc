@@ -35,7 +35,7 @@ int lower(std::span<const std::string> args) {
   positional.add("model", 1);
   if (!parse("lower",
              "[--model NAME|FILE] [--config C] [-p KEY=VALUE] [--batch N] [--sync barrier|p2p] "
-             "[--partition rows|channels] [--no-fuse] --out FILE.trace [--json] [--quiet]",
+             "[--partition rows|channels|auto] [--no-fuse] --out FILE.trace [--json] [--quiet]",
              args, options, positional))
     return kExitOk;
   if (output.out.empty()) throw InputError({"--out"}, "the trace needs a file: --out FILE.trace");
