@@ -137,27 +137,23 @@ void prefetch(std::span<const Record> records, std::size_t next) {
 
 }  // namespace
 
+void CoreModel::retire(UnitQueue& unit, std::uint32_t& done, std::uint32_t next,
+                       std::span<const CoreProgram::Transfer> records, TimelineEvent::Unit kind, Cycles now) {
+  while (done < next && unit.done_at[done % depth_] <= now) {
+    const std::uint32_t slot = done % depth_;
+    const Cycles at = unit.done_at[slot];
+    if (recording_) timeline_.push_back({kind, records[done].index, records[done].layer, unit.started[slot], at});
+    end(records[done++].layer, at);
+    unit.done_at[slot] = kNever;
+  }
+}
+
 void CoreModel::step(Cycles now, CorePorts& ports) {
   account(now);
   using Unit = TimelineEvent::Unit;
   // Retire in order what has completed by now.
-  while (loads_done_ < next_load_ && load_unit_.done_at[loads_done_ % depth_] <= now) {
-    const std::uint32_t slot = loads_done_ % depth_;
-    const Cycles at = load_unit_.done_at[slot];
-    if (recording_)
-      timeline_.push_back({Unit::load, loads_[loads_done_].index, loads_[loads_done_].layer, load_unit_.started[slot], at});
-    end(loads_[loads_done_++].layer, at);
-    load_unit_.done_at[slot] = kNever;
-  }
-  while (stores_done_ < next_store_ && store_unit_.done_at[stores_done_ % depth_] <= now) {
-    const std::uint32_t slot = stores_done_ % depth_;
-    const Cycles at = store_unit_.done_at[slot];
-    if (recording_)
-      timeline_.push_back(
-          {Unit::store, stores_[stores_done_].index, stores_[stores_done_].layer, store_unit_.started[slot], at});
-    end(stores_[stores_done_++].layer, at);
-    store_unit_.done_at[slot] = kNever;
-  }
+  retire(load_unit_, loads_done_, next_load_, loads_, Unit::load, now);
+  retire(store_unit_, stores_done_, next_store_, stores_, Unit::store, now);
   for (bool progress = true; progress;) {
     progress = false;
     if (compute_end_ <= now) {

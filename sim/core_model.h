@@ -196,6 +196,9 @@ class CoreModel {
       if (unit.done_at[i % depth_] == kNever) return true;
     return false;
   }
+  // Retires the unit's requests completed by `now`, in order from `done`.
+  void retire(UnitQueue& unit, std::uint32_t& done, std::uint32_t next, std::span<const CoreProgram::Transfer> records,
+              TimelineEvent::Unit kind, Cycles now);
   Cycles compute_end_ = kNever;                          // kNever: the compute unit is idle
   bool sync_active_ = false;
   Cycles sync_release_ = kNever;
