@@ -20,20 +20,20 @@ void analyse_resnet50(benchmark::State& state, std::uint32_t cores, workloads::S
   const Program program = pipeline::lower({.model = "resnet50", .batch = 1}, config, lowering).program;
   pipeline::AnalysisOptions analysis;
   analysis.alignment = config.memory.alignment_bytes;
-  std::uint64_t pieces = 0, conflicts = 0, runs = 0;
+  std::uint64_t pieces = 0, conflicts = 0, blocks = 0;
   for (auto _ : state) {
     const pipeline::Liveness liveness = pipeline::analyse(program, analysis, "resnet50");
     const memmgr::Problem& instruction = liveness.instruction;
     benchmark::DoNotOptimize(liveness.topology.lower_bound() + instruction.lower_bound());
     pieces = instruction.pieces().size();
     conflicts = instruction.conflict_count();
-    runs = instruction.conflict_run_count();
+    blocks = instruction.conflict_block_count();
   }
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
   state.counters["pieces"] = static_cast<double>(pieces);
   state.counters["conflicts"] = static_cast<double>(conflicts);
-  state.counters["runs"] = static_cast<double>(runs);
+  state.counters["blocks"] = static_cast<double>(blocks);
   state.counters["peak_rss_MiB"] = static_cast<double>(usage.ru_maxrss) / 1024.0;  // ru_maxrss is in KiB
 }
 

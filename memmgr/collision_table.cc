@@ -6,28 +6,34 @@ namespace tetris::memmgr {
 
 CollisionTable::CollisionTable(const Problem& problem) : entries_(problem.buffers().size()) {
   // Piece p of b at base(b) + p.offset overlaps piece q of o at base(o) + q.offset exactly when
-  // base(b) - base(o) lies in (q.offset - p.offset - p.size, q.offset + q.size - p.offset).
+  // base(b) - base(o) lies in (q.offset - p.offset - p.size, q.offset + q.size - p.offset). For
+  // stretches of contiguous pieces the union over the block is one interval, from their extents:
+  // a block costs one step, not one per pair.
   const auto pieces = problem.pieces();
+  const auto blocks = problem.conflict_blocks();
   std::vector<std::pair<BufferId, Displacements>> pairs;
+  const auto add = [&](BufferId other, std::int64_t own_begin, std::int64_t own_end, std::int64_t other_begin,
+                       std::int64_t other_end) {
+    pairs.push_back({other, {other_begin - own_end + 1, other_end - own_begin}});
+  };
   for (BufferId b = 0; b < problem.buffers().size(); ++b) {
     pairs.clear();
-    for (const Piece& p : problem.pieces_of(b)) {
-      const PieceId pid = static_cast<PieceId>(&p - pieces.data());
-      const auto p_offset = static_cast<std::int64_t>(p.offset), p_size = static_cast<std::int64_t>(p.size);
-      for (const PieceRange& run : problem.conflict_runs(pid))
-        for (PieceId q = run.begin; q < run.end; ++q) {
-          const auto q_offset = static_cast<std::int64_t>(pieces[q].offset), q_size = static_cast<std::int64_t>(pieces[q].size);
-          const Displacements interval{q_offset - p_offset - p_size + 1, q_offset + q_size - p_offset};
-          // Neighbouring pieces of a run usually give overlapping intervals: merge them here so
-          // `pairs` grows with runs rather than with piece pairs.
-          if (!pairs.empty() && pairs.back().first == pieces[q].buffer && interval.first <= pairs.back().second.second &&
-              pairs.back().second.first <= interval.second) {
-            pairs.back().second.first = std::min(pairs.back().second.first, interval.first);
-            pairs.back().second.second = std::max(pairs.back().second.second, interval.second);
-          } else {
-            pairs.push_back({pieces[q].buffer, interval});
-          }
-        }
+    for (const std::uint32_t index : problem.blocks_of(b)) {
+      const ConflictBlock& block = blocks[index];
+      const bool own_is_a = problem.buffer_of(block.a) == b;
+      const PieceRange own = own_is_a ? block.a : block.b, other = own_is_a ? block.b : block.a;
+      const BufferId o = problem.buffer_of(other);
+      if (problem.pieces_contiguous(b) && problem.pieces_contiguous(o)) {
+        const auto [own_begin, own_end] = problem.extent(own);
+        const auto [other_begin, other_end] = problem.extent(other);
+        add(o, static_cast<std::int64_t>(own_begin), static_cast<std::int64_t>(own_end),
+            static_cast<std::int64_t>(other_begin), static_cast<std::int64_t>(other_end));
+        continue;
+      }
+      for (PieceId p = own.begin; p < own.end; ++p)
+        for (PieceId q = other.begin; q < other.end; ++q)
+          add(o, static_cast<std::int64_t>(pieces[p].offset), static_cast<std::int64_t>(pieces[p].offset + pieces[p].size),
+              static_cast<std::int64_t>(pieces[q].offset), static_cast<std::int64_t>(pieces[q].offset + pieces[q].size));
     }
     std::sort(pairs.begin(), pairs.end());
     for (std::size_t i = 0; i < pairs.size();) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <limits>
 #include <numeric>
+#include <optional>
 #include <queue>
 #include <span>
 #include <tuple>
@@ -121,6 +122,182 @@ std::vector<Segment> merge_into(std::vector<Segment> segments, std::size_t limit
   for (std::size_t i = 0; i < n; ++i)
     if (alive[i]) out.push_back(std::move(segments[i]));
   return out;
+}
+
+// Per-core bounds over a stretch of one buffer's pieces, in a binary tree per buffer, so that
+// two stretches can be compared as a whole: either every piece of one precedes every piece of the
+// other (no conflict), or every two of them are unordered (one conflict block), or neither and
+// the larger stretch is split. On lowered programs conflicts come in stretches (a band of rows
+// meets a band of another tensor), so the comparisons follow the blocks found, not the pairs.
+class LifetimeTree {
+ public:
+  LifetimeTree(std::span<const Lifetime> lifetimes, std::uint32_t cores) : lifetimes_(lifetimes), cores_(cores) {}
+
+  // A tree over pieces [begin, end) (one buffer's); returns its root.
+  std::uint32_t build(PieceId begin, PieceId end) {
+    const auto node = static_cast<std::uint32_t>(nodes_.size());
+    nodes_.push_back({begin, end, kNone, kNone});
+    bounds_.resize(bounds_.size() + 4 * std::size_t{cores_});
+    std::uint32_t* b = bounds(node);
+    if (end - begin == 1) {
+      const Lifetime& life = lifetimes_[begin];
+      for (std::uint32_t c = 0; c < cores_; ++c) {
+        b[c] = b[cores_ + c] = life.last[c];
+        b[2 * cores_ + c] = b[3 * cores_ + c] = life.frontier[c];
+      }
+      return node;
+    }
+    const PieceId mid = begin + (end - begin) / 2;
+    const std::uint32_t left = build(begin, mid), right = build(mid, end);
+    nodes_[node].left = left;
+    nodes_[node].right = right;
+    b = bounds(node);
+    const std::uint32_t *l = bounds(left), *r = bounds(right);
+    for (std::uint32_t c = 0; c < cores_; ++c) {
+      b[c] = std::min(l[c], r[c]);                                      // least last
+      b[cores_ + c] = std::max(l[cores_ + c], r[cores_ + c]);           // greatest last
+      b[2 * cores_ + c] = std::min(l[2 * cores_ + c], r[2 * cores_ + c]);  // least frontier
+      b[3 * cores_ + c] = std::max(l[3 * cores_ + c], r[3 * cores_ + c]);  // greatest frontier
+    }
+    return node;
+  }
+
+  // Calls emit(stretch of a, stretch of b) for maximal-ish blocks of pieces that conflict, until
+  // `stop` says enough.
+  template <typename Emit, typename Stop>
+  void conflicts(std::uint32_t a, std::uint32_t b, Emit& emit, Stop& stop) const {
+    if (stop() || precedes(a, b) || precedes(b, a)) return;
+    const Node &x = nodes_[a], &y = nodes_[b];
+    if (unordered(a, b) && unordered(b, a)) {
+      emit(PieceRange{x.begin, x.end}, PieceRange{y.begin, y.end});
+      return;
+    }
+    // Two single pieces are always decided above, so one of the two can be split.
+    if (y.left == kNone || (x.left != kNone && x.end - x.begin >= y.end - y.begin)) {
+      conflicts(x.left, b, emit, stop);
+      conflicts(x.right, b, emit, stop);
+    } else {
+      conflicts(a, y.left, emit, stop);
+      conflicts(a, y.right, emit, stop);
+    }
+  }
+
+ private:
+  static constexpr std::uint32_t kNone = std::numeric_limits<std::uint32_t>::max();
+  struct Node {
+    PieceId begin, end;
+    std::uint32_t left, right;
+  };
+  const std::uint32_t* bounds(std::uint32_t node) const { return bounds_.data() + std::size_t{node} * 4 * cores_; }
+  std::uint32_t* bounds(std::uint32_t node) { return bounds_.data() + std::size_t{node} * 4 * cores_; }
+  // Every piece under a happens before every piece under b (ordered() for all pairs).
+  bool precedes(std::uint32_t a, std::uint32_t b) const {
+    const std::uint32_t *x = bounds(a), *y = bounds(b);
+    for (std::uint32_t c = 0; c < cores_; ++c)
+      if (x[cores_ + c] > y[2 * cores_ + c]) return false;
+    return true;
+  }
+  // No piece under a happens before any piece under b (!ordered() for all pairs).
+  bool unordered(std::uint32_t a, std::uint32_t b) const {
+    const std::uint32_t *x = bounds(a), *y = bounds(b);
+    for (std::uint32_t c = 0; c < cores_; ++c)
+      if (x[c] > y[3 * cores_ + c]) return true;
+    return false;
+  }
+
+  std::span<const Lifetime> lifetimes_;
+  std::uint32_t cores_;
+  std::vector<Node> nodes_;
+  std::vector<std::uint32_t> bounds_;  // per node: least last, greatest last, least and greatest frontier
+};
+
+// Every two pieces whose windows overlap, decided one by one by the per-core counts.
+void add_conflicts_pairwise(ProblemBuilder& builder, std::span<const Lifetime> lifetimes,
+                            std::span<const BufferId> piece_buffer) {
+  const std::size_t piece_count = lifetimes.size();
+  std::vector<PieceId> order;
+  for (PieceId p = 0; p < piece_count; ++p)
+    if (lifetimes[p].accessed) order.push_back(p);
+  std::sort(order.begin(), order.end(), [&](PieceId a, PieceId b) {
+    return lifetimes[a].settled != lifetimes[b].settled ? lifetimes[a].settled < lifetimes[b].settled : a < b;
+  });
+  std::vector<PieceId> active, partners;
+  for (PieceId p : order) {
+    const Lifetime& lp = lifetimes[p];
+    std::erase_if(active, [&](PieceId q) { return lifetimes[q].last_position < lp.settled; });
+    const BufferId bp = piece_buffer[p];
+    partners.clear();
+    for (PieceId q : active) {
+      if (piece_buffer[q] == bp) continue;
+      if (!ordered(lp, lifetimes[q]) && !ordered(lifetimes[q], lp)) partners.push_back(q);
+    }
+    // `active` is kept in id order, so partners come sorted and go over as runs of consecutive
+    // ids: a piece meets whole stretches of another tensor.
+    for (std::size_t i = 0; i < partners.size();) {
+      std::size_t j = i + 1;
+      while (j < partners.size() && partners[j] == partners[j - 1] + 1) ++j;
+      builder.add_conflicts(p, {partners[i], partners[j - 1] + 1});
+      i = j;
+    }
+    active.insert(std::upper_bound(active.begin(), active.end(), p), p);
+    if (builder.conflict_records() > kMaxConflictRecords) break;  // build() refuses it, naming the limit
+  }
+}
+
+// The same conflicts by stretches: buffers whose windows overlap are compared tree against tree.
+void add_conflict_blocks(ProblemBuilder& builder, std::span<const Lifetime> lifetimes,
+                         std::span<const BufferId> piece_buffer, std::uint32_t cores) {
+  struct Window {
+    std::uint64_t settled = std::numeric_limits<std::uint64_t>::max(), last = 0;
+    PieceId begin = 0, end = 0;
+    std::uint32_t root = 0;
+  };
+  std::vector<Window> windows;
+  LifetimeTree tree(lifetimes, cores);
+  for (PieceId p = 0; p < lifetimes.size();) {
+    PieceId end = p;
+    Window w;
+    for (; end < lifetimes.size() && piece_buffer[end] == piece_buffer[p]; ++end)
+      if (lifetimes[end].accessed) {
+        w.settled = std::min(w.settled, lifetimes[end].settled);
+        w.last = std::max(w.last, lifetimes[end].last_position);
+      }
+    if (w.settled <= w.last) {
+      w.begin = p, w.end = end;
+      w.root = tree.build(p, end);
+      windows.push_back(w);
+    }
+    p = end;
+  }
+  std::stable_sort(windows.begin(), windows.end(), [](const Window& x, const Window& y) { return x.settled < y.settled; });
+  // Blocks found one after another often continue each other (a stretch split in two halves):
+  // they are joined before they go to the builder.
+  std::optional<std::pair<PieceRange, PieceRange>> pending;
+  const auto flush = [&] {
+    if (pending) builder.add_disjoint_conflict_block(pending->first, pending->second);
+    pending.reset();
+  };
+  auto emit = [&](PieceRange a, PieceRange b) {
+    if (pending && pending->first == a && pending->second.end == b.begin) {
+      pending->second.end = b.end;
+    } else if (pending && pending->second == b && pending->first.end == a.begin) {
+      pending->first.end = a.end;
+    } else {
+      flush();
+      pending = {a, b};
+    }
+  };
+  auto stop = [&] { return builder.conflict_records() > kMaxConflictRecords; };
+  std::vector<std::uint32_t> active;  // indices into windows
+  for (std::uint32_t i = 0; i < windows.size(); ++i) {
+    std::erase_if(active, [&](std::uint32_t j) { return windows[j].last < windows[i].settled; });
+    for (const std::uint32_t j : active) {
+      tree.conflicts(windows[i].root, windows[j].root, emit, stop);
+      flush();  // a block joins two buffers only
+    }
+    if (stop()) break;  // build() refuses it, naming the limit
+    active.push_back(i);
+  }
 }
 
 }  // namespace
@@ -249,36 +426,11 @@ Problem instruction_liveness(const Program& program, const HappensBefore& hb,
 
   // Candidate pairs: a piece can only conflict with pieces whose window [settled, last access]
   // overlaps its own; outside it, one's accesses all precede the other's writes (every position
-  // below `settled` happens before all writes). Sweep the windows, then decide each candidate
-  // pair exactly by the per-core counts.
-  const std::size_t piece_count = lifetimes.size();
-  std::vector<PieceId> order;
-  for (PieceId p = 0; p < piece_count; ++p)
-    if (lifetimes[p].accessed) order.push_back(p);
-  std::sort(order.begin(), order.end(), [&](PieceId a, PieceId b) {
-    return lifetimes[a].settled != lifetimes[b].settled ? lifetimes[a].settled < lifetimes[b].settled : a < b;
-  });
-  std::vector<PieceId> active, partners;
-  for (PieceId p : order) {
-    const Lifetime& lp = lifetimes[p];
-    std::erase_if(active, [&](PieceId q) { return lifetimes[q].last_position < lp.settled; });
-    const BufferId bp = piece_buffer[p];
-    partners.clear();
-    for (PieceId q : active) {
-      if (piece_buffer[q] == bp) continue;
-      if (!ordered(lp, lifetimes[q]) && !ordered(lifetimes[q], lp)) partners.push_back(q);
-    }
-    // `active` is kept in id order, so partners come sorted and go over as runs of consecutive
-    // ids: a piece meets whole stretches of another tensor.
-    for (std::size_t i = 0; i < partners.size();) {
-      std::size_t j = i + 1;
-      while (j < partners.size() && partners[j] == partners[j - 1] + 1) ++j;
-      builder.add_conflicts(p, {partners[i], partners[j - 1] + 1});
-      i = j;
-    }
-    active.insert(std::upper_bound(active.begin(), active.end(), p), p);
-    if (builder.conflict_pairs() > kMaxConflictPairs) break;  // build() refuses it, naming the limit
-  }
+  // below `settled` happens before all writes).
+  if (options.conflict_search == InstructionLivenessOptions::ConflictSearch::pairwise)
+    add_conflicts_pairwise(builder, lifetimes, piece_buffer);
+  else
+    add_conflict_blocks(builder, lifetimes, piece_buffer, cores);
   // Pieces whose lifespans (positions in one interleaving) overlap are unordered, so they conflict.
   return builder.build(fmt::format("instruction-level liveness of {}", origin),
                        {.lifespans_conflict = true, .rigid_pairs = true, .level = "instruction level",

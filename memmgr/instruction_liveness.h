@@ -25,6 +25,12 @@ struct InstructionLivenessOptions {
   // cores last (a band boundary), then the smallest growth of the live window. A merged piece
   // takes the union of the accesses, which is again conservative.
   std::uint32_t max_pieces_per_tensor = 1024;
+  // How conflicting pieces are found. `blocks` (the default) compares whole stretches of two
+  // tensors' pieces by their per-core bounds and records a stretch that conflicts throughout as
+  // one block, so time and memory follow the runs of conflicts. `pairwise` tests every two pieces
+  // whose windows overlap: the definition, kept as the reference the blocks are tested against.
+  enum class ConflictSearch { blocks, pairwise };
+  ConflictSearch conflict_search = ConflictSearch::blocks;
 };
 
 // Lower bound: the larger of two valid bounds. (1) The maximum, over the interleaving

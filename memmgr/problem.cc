@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <stdexcept>
+#include <tuple>
 
 #include <fmt/format.h>
 
@@ -12,22 +13,48 @@
 
 namespace tetris::memmgr {
 
+namespace {
+
+bool contains(PieceRange range, PieceId piece) { return range.begin <= piece && piece < range.end; }
+
+}  // namespace
+
 bool Problem::pieces_conflict(PieceId a, PieceId b) const {
-  const auto runs = conflict_runs(a);
-  const auto it = std::upper_bound(runs.begin(), runs.end(), b, [](PieceId v, const PieceRange& r) { return v < r.end; });
-  return it != runs.end() && it->begin <= b;
+  if (a > b) std::swap(a, b);
+  const BufferId x = pieces_[a].buffer, y = pieces_[b].buffer;
+  // Blocks are sorted by (buffer of a, buffer of b, ...): find the pair's stretch.
+  const auto first = std::lower_bound(blocks_.begin(), blocks_.end(), std::pair{x, y}, [&](const ConflictBlock& c, const auto& key) {
+    return std::pair{buffer_of(c.a), buffer_of(c.b)} < key;
+  });
+  for (auto it = first; it != blocks_.end() && buffer_of(it->a) == x && buffer_of(it->b) == y; ++it)
+    if (contains(it->a, a) && contains(it->b, b)) return true;
+  return false;
+}
+
+std::vector<PieceRange> Problem::conflict_runs(PieceId piece) const {
+  std::vector<PieceRange> runs;
+  for (const std::uint32_t i : blocks_of(pieces_[piece].buffer)) {
+    const ConflictBlock& c = blocks_[i];
+    if (contains(c.a, piece)) runs.push_back(c.b);
+    else if (contains(c.b, piece)) runs.push_back(c.a);
+  }
+  std::sort(runs.begin(), runs.end(), [](const PieceRange& x, const PieceRange& y) { return x.begin < y.begin; });
+  std::vector<PieceRange> merged;
+  for (const PieceRange& r : runs) {
+    if (!merged.empty() && merged.back().end == r.begin && pieces_[r.begin].buffer == pieces_[merged.back().begin].buffer)
+      merged.back().end = r.end;
+    else
+      merged.push_back(r);
+  }
+  return merged;
 }
 
 std::vector<std::pair<BufferId, std::uint64_t>> Problem::conflict_pairs_by_buffer(BufferId buffer) const {
   std::vector<std::pair<BufferId, std::uint64_t>> parts;
-  for (PieceId p = buffers_[buffer].first_piece; p < buffers_[buffer].first_piece + buffers_[buffer].piece_count; ++p)
-    for (const PieceRange& run : conflict_runs(p))
-      for (PieceId q = run.begin; q < run.end;) {  // one step per buffer the run touches
-        const Buffer& other = buffers_[pieces_[q].buffer];
-        const PieceId end = std::min(run.end, other.first_piece + other.piece_count);
-        parts.emplace_back(pieces_[q].buffer, end - q);
-        q = end;
-      }
+  for (const std::uint32_t i : blocks_of(buffer)) {
+    const ConflictBlock& c = blocks_[i];
+    parts.emplace_back(buffer_of(c.a) == buffer ? buffer_of(c.b) : buffer_of(c.a), c.pairs());
+  }
   std::sort(parts.begin(), parts.end());
   std::vector<std::pair<BufferId, std::uint64_t>> result;
   for (const auto& [other, pairs] : parts) {
@@ -76,21 +103,44 @@ void ProblemBuilder::add_conflict(PieceId a, PieceId b) {
   const auto& pieces = problem_.pieces_;
   if (a >= pieces.size() || b >= pieces.size()) throw std::out_of_range("conflict names an unknown piece");
   if (pieces[a].buffer == pieces[b].buffer) return;  // a buffer's own pieces never overlap
-  edges_.emplace_back(a, b);
-  ++pairs_;
+  stage(a, {b, b + 1});
+  stage(b, {a, a + 1});
   explicit_edges_ = true;
 }
 
-void ProblemBuilder::add_conflicts(PieceId piece, PieceRange others) {
+void ProblemBuilder::stage(PieceId row, PieceRange run) {
+  if (conflict_records() > kMaxConflictRecords) ++overflow_;  // build() refuses it; memory stays bounded
+  else staged_.push_back({row, run});
+}
+
+void ProblemBuilder::add_conflicts(PieceId piece, PieceRange others) { add_conflict_block({piece, piece + 1}, others); }
+
+void ProblemBuilder::add_conflict_block(PieceRange own, PieceRange others) {
   const auto& pieces = problem_.pieces_;
-  if (piece >= pieces.size() || others.begin > others.end || others.end > pieces.size())
+  if (own.begin >= own.end || own.end > pieces.size() || others.begin > others.end || others.end > pieces.size())
     throw std::out_of_range("conflict names an unknown piece");
-  const Buffer& own = problem_.buffers_[pieces[piece].buffer];
-  const PieceId own_begin = own.first_piece, own_end = own.first_piece + own.piece_count;
-  const PieceRange below{others.begin, std::min(others.end, own_begin)};
-  const PieceRange above{std::max(others.begin, own_end), others.end};
+  const Buffer& buffer = problem_.buffers_[pieces[own.begin].buffer];
+  const PieceRange mine{buffer.first_piece, buffer.first_piece + buffer.piece_count};
+  if (own.end > mine.end) throw std::invalid_argument("a conflict block's pieces must be of one buffer");
+  const PieceRange below{others.begin, std::min(others.end, mine.begin)};
+  const PieceRange above{std::max(others.begin, mine.end), others.end};
   for (const PieceRange& part : {below, above})
-    if (part.begin < part.end) ranges_.emplace_back(piece, part), pairs_ += part.end - part.begin;
+    if (part.begin < part.end) {
+      for (PieceId p = own.begin; p < own.end; ++p) stage(p, part);
+      for (PieceId q = part.begin; q < part.end; ++q) stage(q, own);
+    }
+  explicit_edges_ = true;
+}
+
+void ProblemBuilder::add_disjoint_conflict_block(PieceRange own, PieceRange others) {
+  const auto& pieces = problem_.pieces_;
+  if (own.begin >= own.end || own.end > pieces.size() || others.begin >= others.end || others.end > pieces.size())
+    throw std::out_of_range("conflict names an unknown piece");
+  const BufferId x = pieces[own.begin].buffer, y = pieces[others.begin].buffer;
+  if (pieces[own.end - 1].buffer != x || pieces[others.end - 1].buffer != y || x == y)
+    throw std::invalid_argument("a conflict block joins pieces of one buffer to pieces of one other buffer");
+  if (conflict_records() > kMaxConflictRecords) ++overflow_;
+  else blocks_.push_back(x < y ? ConflictBlock{own, others} : ConflictBlock{others, own});
   explicit_edges_ = true;
 }
 
@@ -122,8 +172,9 @@ bool for_each_overlapping_pair(std::span<const Piece> pieces, Visit visit) {
 
 void ProblemBuilder::add_lifespan_conflicts() {
   for_each_overlapping_pair(problem_.pieces_, [&](PieceId q, PieceId p) {
-    edges_.emplace_back(q, p);
-    return ++pairs_ <= kMaxConflictPairs;
+    stage(q, {p, p + 1});
+    stage(p, {q, q + 1});
+    return conflict_records() <= kMaxConflictRecords;
   });
   lifespan_conflicts_ = true;
 }
@@ -165,59 +216,83 @@ Problem ProblemBuilder::build(std::string origin, const BoundRule& rule) {
       buffer.lifespan.upper = std::max(buffer.lifespan.upper, piece.lifespan.upper);
     }
   }
-  // Every conflict arrives as a run (p, [begin, end)): p's own row gets the run as it is; the
-  // pieces of the run each get p. With the runs sorted by p, those received entries land in each
-  // row already in ascending order, so a row is a merge of two sorted lists: no sort over pairs.
-  // The received lists are the only expanded storage, 4 bytes per conflicting pair.
-  const std::uint64_t pairs = pairs_;
-  pairs_ = 0;
+  // Runs given piece by piece (a block given as runs gave each own piece the run `others` and
+  // each other piece the run `own`) are sorted into rows by a counting pass and merged; each
+  // merged run then becomes one block (the piece x the part of the run inside one later
+  // buffer), so each pair is stored once. Blocks given as such are kept as they are.
+  const std::uint64_t records = conflict_records();
+  overflow_ = 0;
   names_.clear();
-  if (pairs > kMaxConflictPairs)
+  if (records > kMaxConflictRecords)
     throw InputError({problem.origin_},
-                     fmt::format("{} or more conflicting piece pairs, more than the {} (2^28, 4 bytes each) a plan may "
-                                 "hold: use fewer pieces per tensor (--max-pieces), coarser blocks (--blocks), "
-                                 "or a coarser level (--level tensor or topology)",
-                                 pairs, kMaxConflictPairs));
-  for (const auto& [a, b] : edges_) ranges_.emplace_back(a, PieceRange{b, b + 1});
-  edges_ = {};
-  std::sort(ranges_.begin(), ranges_.end(), [](const auto& x, const auto& y) {
-    return x.first != y.first ? x.first < y.first : x.second.begin < y.second.begin;
-  });
-  std::vector<std::uint64_t> start(n + 1, 0);
-  for (const auto& [p, range] : ranges_)
-    for (PieceId q = range.begin; q < range.end; ++q) ++start[q + 1];
-  for (std::size_t i = 0; i < n; ++i) start[i + 1] += start[i];
-  std::vector<PieceId> received(start[n]);
+                     fmt::format("{} or more conflict blocks and runs, more than the {} (2^25) a problem may hold: use "
+                                 "fewer pieces per tensor (--max-pieces), coarser blocks (--blocks), or a coarser level "
+                                 "(--level tensor or topology)",
+                                 records, kMaxConflictRecords));
+  auto& blocks = problem.blocks_;
+  blocks = std::move(blocks_);
+  blocks_ = {};
+  const auto buffer_of = [&](PieceId piece) { return problem.pieces_[piece].buffer; };
   {
-    std::vector<std::uint64_t> cursor(start.begin(), start.end() - 1);
-    for (const auto& [p, range] : ranges_)
-      for (PieceId q = range.begin; q < range.end; ++q) received[cursor[q]++] = p;
-  }
-  problem.conflict_begin_.assign(n + 1, 0);
-  auto& runs = problem.conflict_runs_;
-  std::uint64_t directed = 0;
-  const auto append = [&](std::size_t row, PieceRange r) {  // r.begin never decreases within a row
-    if (runs.size() > problem.conflict_begin_[row] && runs.back().end >= r.begin) {
-      if (r.end > runs.back().end) directed += r.end - runs.back().end, runs.back().end = r.end;
-    } else {
-      runs.push_back(r);
-      directed += r.end - r.begin;
+    std::vector<std::uint64_t> start(n + 1, 0);
+    for (const Entry& entry : staged_) ++start[entry.row + 1];
+    for (std::size_t i = 0; i < n; ++i) start[i + 1] += start[i];
+    std::vector<PieceRange> entries(start[n]);
+    {
+      std::vector<std::uint64_t> cursor(start.begin(), start.end() - 1);
+      for (const Entry& entry : staged_) entries[cursor[entry.row]++] = entry.run;
     }
-  };
-  std::size_t own = 0;  // next run of ranges_ (sorted by p)
-  for (std::size_t p = 0; p < n; ++p) {
-    std::uint64_t next = start[p];
-    for (; own < ranges_.size() && ranges_[own].first == p; ++own) {
-      for (; next < start[p + 1] && received[next] < ranges_[own].second.begin; ++next)
-        append(p, {received[next], received[next] + 1});
-      append(p, ranges_[own].second);
+    staged_ = {};
+    std::vector<PieceRange> row_runs;
+    for (PieceId p = 0; p < n; ++p) {
+      const auto row = std::span<PieceRange>(entries).subspan(start[p], start[p + 1] - start[p]);
+      std::sort(row.begin(), row.end(), [](const PieceRange& x, const PieceRange& y) {
+        return x.begin != y.begin ? x.begin < y.begin : x.end < y.end;
+      });
+      row_runs.clear();
+      for (const PieceRange& r : row) {
+        if (!row_runs.empty() && row_runs.back().end >= r.begin) row_runs.back().end = std::max(row_runs.back().end, r.end);
+        else row_runs.push_back(r);
+      }
+      for (const PieceRange& r : row_runs)  // the later pieces only, one block per buffer they lie in
+        for (PieceId q = std::max(r.begin, p + 1); q < r.end;) {
+          const Buffer& other = problem.buffers_[buffer_of(q)];
+          const PieceId end = std::min(r.end, other.first_piece + other.piece_count);
+          blocks.push_back({{p, p + 1}, {q, end}});
+          q = end;
+        }
     }
-    for (; next < start[p + 1]; ++next) append(p, {received[next], received[next] + 1});
-    problem.conflict_begin_[p + 1] = runs.size();
   }
-  ranges_ = {};
-  runs.shrink_to_fit();
-  problem.conflict_count_ = directed / 2;
+  std::sort(blocks.begin(), blocks.end(), [&](const ConflictBlock& x, const ConflictBlock& y) {
+    const auto key = [&](const ConflictBlock& c) { return std::tuple{buffer_of(c.a.begin), buffer_of(c.b.begin), c.a.begin, c.b.begin}; };
+    return key(x) < key(y);
+  });
+  blocks.shrink_to_fit();
+  problem.conflict_count_ = 0;
+  problem.block_index_begin_.assign(problem.buffers_.size() + 1, 0);
+  for (const ConflictBlock& c : blocks) {
+    problem.conflict_count_ += c.pairs();
+    ++problem.block_index_begin_[buffer_of(c.a.begin) + 1];
+    ++problem.block_index_begin_[buffer_of(c.b.begin) + 1];
+  }
+  for (std::size_t b = 0; b < problem.buffers_.size(); ++b) problem.block_index_begin_[b + 1] += problem.block_index_begin_[b];
+  problem.block_index_.resize(problem.block_index_begin_.back());
+  {
+    std::vector<std::uint64_t> cursor(problem.block_index_begin_.begin(), problem.block_index_begin_.end() - 1);
+    for (std::uint32_t i = 0; i < blocks.size(); ++i) {
+      problem.block_index_[cursor[buffer_of(blocks[i].a.begin)]++] = i;
+      problem.block_index_[cursor[buffer_of(blocks[i].b.begin)]++] = i;
+    }
+  }
+  problem.contiguous_.assign(problem.buffers_.size(), true);
+  for (BufferId b = 0; b < problem.buffers_.size(); ++b) {
+    Offset end = 0;
+    for (const Piece& piece : problem.pieces_of(b)) {
+      if (piece.offset != end) problem.contiguous_[b] = false;
+      end = piece.offset + piece.size;
+    }
+    if (end != problem.buffers_[b].size) problem.contiguous_[b] = false;
+  }
 
   bool one_piece_each = true;
   for (const Buffer& buffer : problem.buffers_) one_piece_each &= buffer.piece_count == 1;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <algorithm>
 #include <optional>
 #include <span>
 #include <string>
@@ -21,10 +22,12 @@ using PieceId = std::uint32_t;
 inline constexpr Offset kMaxProblemBytes = Offset{1} << 60;
 // A base alignment beyond 1 TiB is a typo, not a machine.
 inline constexpr Offset kMaxAlignment = Offset{1} << 40;
-// Conflicting piece pairs a problem may hold: 4 bytes each once built (1 GiB here), and the
-// planners visit each. Beyond it build() refuses the problem (InputError) instead of exhausting
-// memory: fewer pieces per tensor, or a coarser liveness level, makes it smaller.
-inline constexpr std::uint64_t kMaxConflictPairs = std::uint64_t{1} << 28;
+// Conflict records a problem may hold while it is built: blocks (16 bytes each) plus runs given
+// piece by piece (12 bytes each), about 512 MiB here at most. Conflicts cost memory per block,
+// never per piece pair, so a problem with 10^9 conflicting pairs in a few million blocks is
+// fine. Beyond it build() refuses the problem (InputError) instead of exhausting memory: fewer
+// pieces per tensor, or a coarser liveness level, makes it smaller.
+inline constexpr std::uint64_t kMaxConflictRecords = std::uint64_t{1} << 25;
 
 // Half-open [lower, upper) in the problem's linear time: layer steps at topology level, positions
 // in an interleaving consistent with happens-before at instruction level. Interval baselines and
@@ -55,16 +58,26 @@ struct Buffer {
   Lifespan lifespan;  // hull of its pieces' lifespans
 };
 
-// Consecutive piece ids [begin, end). A piece of a cut-up tensor usually conflicts with a whole
-// stretch of another tensor's pieces, so conflicts are stored as such runs.
+// Consecutive piece ids [begin, end).
 struct PieceRange {
   PieceId begin = 0;
   PieceId end = 0;
   bool operator==(const PieceRange&) const = default;
+  std::uint64_t size() const { return end - begin; }
 };
 
-// Immutable once built (see ProblemBuilder). Conflicts are stored per piece as sorted runs of
-// piece ids (compressed rows), so memory grows with pieces plus runs, never pieces squared.
+// Every piece in `a` conflicts with every piece in `b`: `a` lies in one buffer, `b` in one
+// later buffer. A stretch of a cut-up tensor usually conflicts with whole stretches of another,
+// so conflicts are stored as such blocks.
+struct ConflictBlock {
+  PieceRange a, b;
+  bool operator==(const ConflictBlock&) const = default;
+  std::uint64_t pairs() const { return a.size() * b.size(); }
+};
+
+// Immutable once built (see ProblemBuilder). Conflicts are stored as disjoint blocks, so memory
+// grows with pieces plus blocks, never with conflicting pairs (ResNet-50 on 16 cores at batch 16
+// has 2.4 x 10^9 of those).
 class Problem {
  public:
   std::span<const Buffer> buffers() const { return buffers_; }
@@ -72,19 +85,35 @@ class Problem {
   std::span<const Piece> pieces_of(BufferId buffer) const {
     return std::span<const Piece>(pieces_).subspan(buffers_[buffer].first_piece, buffers_[buffer].piece_count);
   }
-  // Pieces of other buffers that conflict with `piece`: ascending, disjoint, non-adjacent runs.
-  std::span<const PieceRange> conflict_runs(PieceId piece) const {
-    return std::span<const PieceRange>(conflict_runs_)
-        .subspan(conflict_begin_[piece], conflict_begin_[piece + 1] - conflict_begin_[piece]);
+  // Disjoint: each conflicting pair of pieces lies in exactly one block. Sorted by the buffers of
+  // a and b, then by a.begin and b.begin.
+  std::span<const ConflictBlock> conflict_blocks() const { return blocks_; }
+  // Indices into conflict_blocks() of the blocks that involve `buffer` (as a or b), ascending.
+  std::span<const std::uint32_t> blocks_of(BufferId buffer) const {
+    return std::span<const std::uint32_t>(block_index_)
+        .subspan(block_index_begin_[buffer], block_index_begin_[buffer + 1] - block_index_begin_[buffer]);
   }
+  BufferId buffer_of(PieceRange range) const { return pieces_[range.begin].buffer; }
+  // Pieces of other buffers that conflict with `piece`: ascending, disjoint runs, merged where
+  // they touch within one buffer. Computed from the blocks (for tests, files and reports).
+  std::vector<PieceRange> conflict_runs(PieceId piece) const;
   bool pieces_conflict(PieceId a, PieceId b) const;
-  // Number of conflicting (unordered) piece pairs, and of stored runs.
+  // Number of conflicting (unordered) piece pairs, and of stored blocks.
   std::uint64_t conflict_count() const { return conflict_count_; }
-  std::uint64_t conflict_run_count() const { return conflict_runs_.size(); }
+  std::uint64_t conflict_block_count() const { return blocks_.size(); }
   // Buffers with at least one conflicting piece pair with `buffer`, ascending, and how many
   // conflicting piece pairs each has with it.
   std::vector<std::pair<BufferId, std::uint64_t>> conflict_pairs_by_buffer(BufferId buffer) const;
   std::vector<BufferId> conflicting_buffers(BufferId buffer) const;
+  // True when the buffer's pieces, in id order, lie end to end from its base to its end (as
+  // liveness analyses cut them). Then a range of its pieces covers one contiguous byte range, so
+  // a block, not each pair in it, can be checked against placed ranges.
+  bool pieces_contiguous(BufferId buffer) const { return contiguous_[buffer]; }
+  // The bytes [first, second) from its buffer's base that a range of pieces of one buffer whose
+  // pieces are contiguous covers.
+  std::pair<Offset, Offset> extent(PieceRange range) const {
+    return {pieces_[range.begin].offset, pieces_[range.end - 1].offset + pieces_[range.end - 1].size};
+  }
 
   // True when every buffer is one piece and two pieces conflict exactly when their lifespans
   // overlap: the case interval-based planners (TFLite, XLA, BFC, MiniMalloc) were written for.
@@ -110,8 +139,10 @@ class Problem {
   std::string origin_;
   std::vector<Buffer> buffers_;
   std::vector<Piece> pieces_;
-  std::vector<std::uint64_t> conflict_begin_;
-  std::vector<PieceRange> conflict_runs_;
+  std::vector<ConflictBlock> blocks_;
+  std::vector<std::uint64_t> block_index_begin_;  // per buffer, into block_index_
+  std::vector<std::uint32_t> block_index_;
+  std::vector<bool> contiguous_;  // per buffer, see pieces_contiguous()
   std::uint64_t conflict_count_ = 0;
   bool interval_problem_ = false;
 };
@@ -141,30 +172,43 @@ class ProblemBuilder {
   void add_conflict(PieceId a, PieceId b);
   // Records that `piece` conflicts with each piece in `others` (pieces of its own buffer are skipped).
   void add_conflicts(PieceId piece, PieceRange others);
+  // Records that every piece in `pieces` (all of one buffer) conflicts with every piece in
+  // `others` (pieces of that buffer are skipped), given as |pieces| + |others| runs: any overlap
+  // with other conflicts is fine.
+  void add_conflict_block(PieceRange pieces, PieceRange others);
+  // The same as one stored block, for a producer that promises what build() does not check:
+  // `pieces` lies in one buffer and `others` in one other buffer, and no pair of pieces in it is
+  // recorded by any other call. (Liveness finds blocks that partition the conflicts.)
+  void add_disjoint_conflict_block(PieceRange pieces, PieceRange others);
   // Adds a conflict for every pair of pieces of different buffers whose lifespans overlap.
   void add_lifespan_conflicts();
   std::size_t piece_count() const { return problem_.pieces_.size(); }
   BufferId buffer_of(PieceId piece) const { return problem_.pieces_.at(piece).buffer; }
-  // Conflicting pairs added so far (an upper bound: repeats count again); past kMaxConflictPairs
-  // a producer may stop adding, as build() will refuse the problem.
-  std::uint64_t conflict_pairs() const { return pairs_; }
+  // Conflict records held so far (runs and blocks); past kMaxConflictRecords a producer may stop
+  // adding, as build() will refuse the problem.
+  std::uint64_t conflict_records() const { return staged_.size() + blocks_.size() + overflow_; }
   void set_capacity(std::optional<Offset> capacity) { problem_.capacity_ = capacity; }
 
   // Sorts and deduplicates the conflicts and computes the lower bound by `rule`: the most live
   // bytes when overlapping lifespans conflict, the rigid pair bound when asked, and at least the
   // largest buffer when the live bytes do not count. Throws std::invalid_argument when the
   // buffers need more than kMaxProblemBytes together, InputError (naming `origin`) when the
-  // conflicts are more than kMaxConflictPairs.
+  // conflicts take more than kMaxConflictRecords records.
   Problem build(std::string origin, const BoundRule& rule = {});
 
  private:
   Problem problem_;
-  std::vector<std::pair<PieceId, PieceId>> edges_;
-  std::vector<std::pair<PieceId, PieceRange>> ranges_;
+  struct Entry {  // `run` conflicts with piece `row`
+    PieceId row;
+    PieceRange run;
+  };
+  void stage(PieceId row, PieceRange run);
+  std::vector<Entry> staged_;
+  std::vector<ConflictBlock> blocks_;
+  std::uint64_t overflow_ = 0;  // runs not held because the limit was passed
   bool lifespan_conflicts_ = false;
   bool explicit_edges_ = false;
   std::unordered_set<std::string> names_;
-  std::uint64_t pairs_ = 0;
 };
 
 // Maximum over time of the summed sizes of pieces whose lifespans contain that time.

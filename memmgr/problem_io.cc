@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "common/file_io.h"
 #include "common/input_error.h"
@@ -31,15 +32,15 @@ std::string problem_to_json(const Problem& problem) {
     json["buffers"].push_back(
         {{"name", buffer.name}, {"size", buffer.size}, {"alignment", buffer.alignment}, {"pieces", pieces}});
   }
-  // Pieces are numbered in buffer order; each conflicting pair once, lower index first, a run
-  // of partners [p, first, last] (inclusive) where there is more than one.
+  // Pieces are numbered in buffer order; each conflicting pair once, lower index first: [p, q],
+  // a run of partners [p, first, last] (inclusive), or a block [first, last, other_first,
+  // other_last] where every piece of the first range conflicts with every piece of the second.
   json["conflicts"] = nlohmann::ordered_json::array();
-  for (PieceId p = 0; p < problem.pieces().size(); ++p)
-    for (const PieceRange& run : problem.conflict_runs(p)) {
-      const PieceId first = std::max(run.begin, p + 1);
-      if (first + 1 == run.end) json["conflicts"].push_back({p, first});
-      else if (first < run.end) json["conflicts"].push_back({p, first, run.end - 1});
-    }
+  for (const ConflictBlock& block : problem.conflict_blocks()) {
+    if (block.a.size() > 1) json["conflicts"].push_back({block.a.begin, block.a.end - 1, block.b.begin, block.b.end - 1});
+    else if (block.b.size() > 1) json["conflicts"].push_back({block.a.begin, block.b.begin, block.b.end - 1});
+    else json["conflicts"].push_back({block.a.begin, block.b.begin});
+  }
   return json_text(json, 1) + "\n";
 }
 
@@ -74,22 +75,29 @@ Problem read_problem(std::string_view text, std::string_view file) {
     }
     const auto pieces = builder.piece_count();
     for (const auto& pair : root["conflicts"]) {
-      if (!pair.IsSequence() || (pair.size() != 2 && pair.size() != 3))
-        throw InputError(where(pair), "a conflict is [piece, piece] or [piece, first, last]");
-      const auto a = pair[0].as<std::uint64_t>(), b = pair[1].as<std::uint64_t>();
-      const auto last = pair.size() == 3 ? pair[2].as<std::uint64_t>() : b;
-      if (a >= pieces || b >= pieces || last >= pieces)
+      if (!pair.IsSequence() || pair.size() < 2 || pair.size() > 4)
+        throw InputError(where(pair), "a conflict is [piece, piece], [piece, first, last] or [first, last, other_first, other_last]");
+      std::vector<std::uint64_t> v;
+      for (const auto& x : pair) v.push_back(x.as<std::uint64_t>());
+      if (v.size() == 2) v = {v[0], v[0], v[1], v[1]};
+      else if (v.size() == 3) v = {v[0], v[0], v[1], v[2]};
+      if (*std::max_element(v.begin(), v.end()) >= pieces)
         throw InputError(where(pair), fmt::format("conflict names piece {} but there are {}",
-                                                  std::max({a, b, last}), pieces));
-      if (last < b) throw InputError(where(pair), fmt::format("conflict run [{}, {}] ends before it starts", b, last));
+                                                  *std::max_element(v.begin(), v.end()), pieces));
+      if (v[1] < v[0] || v[3] < v[2])
+        throw InputError(where(pair), fmt::format("conflict range [{}, {}] ends before it starts", v[1] < v[0] ? v[0] : v[2],
+                                                  v[1] < v[0] ? v[1] : v[3]));
       // Pieces of one buffer have fixed places relative to each other: a conflict among them
       // (or of a piece with itself) cannot be what the file means.
-      const auto own = builder.buffer_of(static_cast<PieceId>(a));
-      if ((b <= a && a <= last) || builder.buffer_of(static_cast<PieceId>(b)) == own ||
-          builder.buffer_of(static_cast<PieceId>(last)) == own)
-        throw InputError(where(pair), fmt::format("conflict [{}, {}, {}] is between pieces of one buffer, which "
-                                                  "never move apart (or of a piece with itself)", a, b, last));
-      builder.add_conflicts(static_cast<PieceId>(a), {static_cast<PieceId>(b), static_cast<PieceId>(last + 1)});
+      const auto buffer = [&](std::uint64_t piece) { return builder.buffer_of(static_cast<PieceId>(piece)); };
+      const auto own = buffer(v[0]);
+      if (buffer(v[1]) != own)
+        throw InputError(where(pair), fmt::format("conflict block [{}, {}, ...] spans more than one buffer", v[0], v[1]));
+      if ((v[2] <= v[1] && v[0] <= v[3]) || buffer(v[2]) == own || buffer(v[3]) == own)
+        throw InputError(where(pair), fmt::format("conflict {} is between pieces of one buffer, which never move apart "
+                                                  "(or of a piece with itself)", fmt::join(v, ", ")));
+      builder.add_conflict_block({static_cast<PieceId>(v[0]), static_cast<PieceId>(v[1] + 1)},
+                                 {static_cast<PieceId>(v[2]), static_cast<PieceId>(v[3] + 1)});
     }
     if (root["capacity_bytes"]) builder.set_capacity(root["capacity_bytes"].as<Offset>());
     // The bound is recomputed, never trusted: the search stops when it reaches it, so a file

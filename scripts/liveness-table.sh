@@ -10,7 +10,7 @@ tetris=build/apps/tetris/tetris
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 models=${MODELS:-"alexnet vgg16 resnet18 resnet50 googlenet mobilenet-v1 mobilenet-v2 squeezenet-v1.1"}
-echo "| model | cores | sync | tensors | pieces | conflicts | runs | topology bound (MiB) | live-bytes bound (MiB) | rigid pair bound, where higher (MiB) | instruction bound / topology | tetris peak (MiB) | × instruction bound | × topology bound | analyse s | plan s |"
+echo "| model | cores | sync | tensors | pieces | conflicts | blocks | topology bound (MiB) | live-bytes bound (MiB) | rigid pair bound, where higher (MiB) | instruction bound / topology | tetris peak (MiB) | × instruction bound | × topology bound | analyse s | plan s |"
 echo "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 for model in $models; do
   for cores in ${CORES:-4 16}; do
@@ -28,7 +28,7 @@ a = json.load(open(analyze)); p = json.load(open(plan))
 mib = lambda b: b / 2**20
 t, i = a["topology"], a["instruction"]
 rigid = i['lower_bound_bytes'] if i['lower_bound_bytes'] > i['live_bytes_bound'] else None
-print(f"| {model} | {cores} | {sync} | {t['buffers']} | {i['pieces']} | {i['conflicts']} | {i['conflict_runs']} | "
+print(f"| {model} | {cores} | {sync} | {t['buffers']} | {i['pieces']} | {i['conflicts']} | {i['conflict_blocks']} | "
       f"{mib(t['lower_bound_bytes']):.2f} | {mib(i['live_bytes_bound']):.2f} | {f'{mib(rigid):.2f}' if rigid else '–'} | "
       f"{a['instruction_over_topology']:.3f} | {mib(p['peak_bytes']):.2f} | {p['peak_bytes'] / max(1, i['lower_bound_bytes']):.4f} | "
       f"{p['peak_bytes'] / max(1, t['lower_bound_bytes']):.4f} | {float(analyse):.2f} | {p['plan_seconds']:.2f} |")

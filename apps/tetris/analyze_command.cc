@@ -61,7 +61,7 @@ int analyze(std::span<const std::string> args) {
     for (const auto* p : {&topology, &instruction}) {
       const char* key = p == &topology ? "topology" : "instruction";
       json[key] = {{"buffers", p->buffers().size()}, {"pieces", p->pieces().size()},
-                   {"conflicts", p->conflict_count()}, {"conflict_runs", p->conflict_run_count()},
+                   {"conflicts", p->conflict_count()}, {"conflict_blocks", p->conflict_block_count()},
                    {"lower_bound_bytes", p->lower_bound()}};
     }
     json["instruction"]["live_bytes_bound"] = memmgr::max_live_bytes(instruction.pieces());
@@ -73,11 +73,11 @@ int analyze(std::span<const std::string> args) {
   }
   fmt::print("{}: {} cores, {} instructions, {} sync epochs, analysed in {:.3f} s\n\n", file, program.cores,
              liveness.instructions, liveness.sync_epochs, seconds);
-  fmt::print("{:<12} {:>8} {:>8} {:>12} {:>10} {:>18}\n", "level", "buffers", "pieces", "conflicts", "runs",
+  fmt::print("{:<12} {:>8} {:>8} {:>12} {:>10} {:>18}\n", "level", "buffers", "pieces", "conflicts", "blocks",
              "lower bound (B)");
   for (const auto* p : {&topology, &instruction})
     fmt::print("{:<12} {:>8} {:>8} {:>12} {:>10} {:>18}\n", p == &topology ? "topology" : "instruction",
-               p->buffers().size(), p->pieces().size(), p->conflict_count(), p->conflict_run_count(), p->lower_bound());
+               p->buffers().size(), p->pieces().size(), p->conflict_count(), p->conflict_block_count(), p->lower_bound());
   fmt::print("\ninstruction-level lower bound / topology-level: {:.4f}\n", ratio);
   fmt::print("instruction-level bound from: {}\n", instruction.lower_bound_source());
   if (list_buffers) {

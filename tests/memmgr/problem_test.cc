@@ -81,12 +81,17 @@ TEST(Problem, ConflictRunsMatchThePairsAddedOneByOne) {
     ASSERT_EQ(a.conflict_count(), b.conflict_count());
     std::uint64_t pairs = 0;
     for (PieceId p = 0; p < n; ++p) {
-      ASSERT_TRUE(std::ranges::equal(a.conflict_runs(p), b.conflict_runs(p)));
-      for (std::size_t i = 0; i < a.conflict_runs(p).size(); ++i) {
-        const PieceRange run = a.conflict_runs(p)[i];
-        ASSERT_LT(run.begin, run.end);
+      const std::vector<PieceRange> runs = a.conflict_runs(p);
+      ASSERT_TRUE(std::ranges::equal(runs, b.conflict_runs(p)));
+      for (std::size_t i = 0; i < runs.size(); ++i) {
+        ASSERT_LT(runs[i].begin, runs[i].end);
+        ASSERT_EQ(owner[runs[i].begin], owner[runs[i].end - 1]);  // one buffer's pieces
         if (i > 0) {
-          ASSERT_LT(a.conflict_runs(p)[i - 1].end, run.begin);  // maximal: never adjacent
+          ASSERT_LE(runs[i - 1].end, runs[i].begin);
+          // maximal: adjacent only where a buffer's pieces end and the next buffer's begin
+          if (runs[i - 1].end == runs[i].begin) {
+            ASSERT_NE(owner[runs[i - 1].begin], owner[runs[i].begin]);
+          }
         }
       }
       for (PieceId q = 0; q < n; ++q) {
