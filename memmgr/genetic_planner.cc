@@ -71,7 +71,8 @@ class GeneticSearch {
   GeneticSearch(const Problem& problem, const PlannerOptions& options)
       : problem_(problem), options_(options), n_(problem.buffers().size()) {
     const unsigned threads = std::max(1u, options.threads);
-    for (unsigned t = 0; t < threads; ++t) decoders_.emplace_back(problem);
+    const auto collisions = std::make_shared<const CollisionTable>(problem);
+    for (unsigned t = 0; t < threads; ++t) decoders_.emplace_back(problem, collisions);
   }
 
   PlanResult run() {

@@ -3,21 +3,25 @@
 #include <algorithm>
 #include <bit>
 #include <limits>
+#include <utility>
 
 namespace tetris::memmgr {
 
 PlacementDecoder::PlacementDecoder(const Problem& problem)
-    : problem_(problem), collisions_(problem), placed_stamp_(problem.buffers().size(), 0) {}
+    : PlacementDecoder(problem, std::make_shared<const CollisionTable>(problem)) {}
+
+PlacementDecoder::PlacementDecoder(const Problem& problem, std::shared_ptr<const CollisionTable> collisions)
+    : problem_(problem), collisions_(std::move(collisions)), placed_stamp_(problem.buffers().size(), 0) {}
 
 Offset PlacementDecoder::lowest_base(BufferId buffer, std::span<const Offset> offsets) {
   const Buffer& b = problem_.buffers()[buffer];
   forbidden_.clear();
-  work_ += collisions_.of(buffer).size() + 1;
+  work_ += collisions_->of(buffer).size() + 1;
   std::int64_t lo_min = std::numeric_limits<std::int64_t>::max(), lo_max = 0;
-  for (const CollisionTable::Entry& c : collisions_.of(buffer)) {
+  for (const CollisionTable::Entry& c : collisions_->of(buffer)) {
     if (placed_stamp_[c.other] != stamp_) continue;
     const auto base = static_cast<std::int64_t>(offsets[c.other]);
-    for (const auto& [lo, hi] : collisions_.displacements(c)) {
+    for (const auto& [lo, hi] : collisions_->displacements(c)) {
       if (base + hi <= 0) continue;
       const std::int64_t from = std::max<std::int64_t>(0, base + lo);
       forbidden_.emplace_back(from, base + hi);

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <vector>
 
@@ -23,6 +24,8 @@ namespace tetris::memmgr {
 class PlacementDecoder {
  public:
   explicit PlacementDecoder(const Problem& problem);
+  // Shares a table already built for `problem` (one per search, not one per thread).
+  PlacementDecoder(const Problem& problem, std::shared_ptr<const CollisionTable> collisions);
 
   // Places order[i] for i in [reuse_prefix, n), given that `offsets` already holds the bases of
   // order[0..reuse_prefix) from an earlier decode of an order with that prefix. Returns the peak.
@@ -36,7 +39,7 @@ class PlacementDecoder {
   Offset lowest_base(BufferId buffer, std::span<const Offset> offsets);
 
   const Problem& problem_;
-  CollisionTable collisions_;
+  std::shared_ptr<const CollisionTable> collisions_;
   std::vector<std::uint32_t> placed_stamp_;  // == stamp_ when placed in the current decode
   std::uint32_t stamp_ = 0;
   std::uint64_t work_ = 0;
