@@ -10,6 +10,8 @@
 
 #include <fmt/format.h>
 
+#include "common/input_error.h"
+#include "common/memory_budget.h"
 #include "memmgr/topology_liveness.h"
 
 namespace tetris::memmgr {
@@ -240,7 +242,7 @@ void add_conflicts_pairwise(ProblemBuilder& builder, std::span<const Lifetime> l
       i = j;
     }
     active.insert(std::upper_bound(active.begin(), active.end(), p), p);
-    if (builder.conflict_records() > kMaxConflictRecords) break;  // build() refuses it, naming the limit
+    if (builder.conflict_records() > builder.record_limit()) break;  // build() refuses it, naming the limit
   }
 }
 
@@ -287,7 +289,7 @@ void add_conflict_blocks(ProblemBuilder& builder, std::span<const Lifetime> life
       pending = {a, b};
     }
   };
-  auto stop = [&] { return builder.conflict_records() > kMaxConflictRecords; };
+  auto stop = [&] { return builder.conflict_records() > builder.record_limit(); };
   std::vector<std::uint32_t> active;  // indices into windows
   for (std::uint32_t i = 0; i < windows.size(); ++i) {
     std::erase_if(active, [&](std::uint32_t j) { return windows[j].last < windows[i].settled; });
@@ -424,6 +426,27 @@ Problem instruction_liveness(const Program& program, const HappensBefore& hb,
       add_block(tensor, k, std::span<const Access>(list).subspan(start[k], start[k + 1] - start[k]));
   }
 
+  // The memory budget: what each piece holds here (its lifetime's two per-core counts, two tree
+  // nodes of four per-core bounds, its piece and bookkeeping) must fit, and what is left bounds
+  // the conflict records (a block, its two index entries and two collision intervals).
+  {
+    constexpr std::uint64_t kBytesPerRecord = 80;
+    const std::uint64_t budget = options.max_memory_bytes ? options.max_memory_bytes : default_memory_budget();
+    const std::uint64_t per_piece = 8 * std::uint64_t{cores} + 2 * (16 + 16 * std::uint64_t{cores}) + 96;
+    const std::uint64_t piece_bytes = per_piece * lifetimes.size();
+    const std::string named_budget =
+        fmt::format("--max-memory {}{}", describe_bytes(budget), options.max_memory_bytes ? "" : " (half of this machine's memory)");
+    if (piece_bytes >= budget)
+      throw InputError({"--max-memory"},
+                       fmt::format("the instruction-level liveness of {} holds about {} for its {} pieces on {} cores, "
+                                   "more than {}: use a smaller batch, fewer pieces per tensor (--max-pieces), or a "
+                                   "coarser level (--level tensor or topology)",
+                                   origin, describe_bytes(piece_bytes), lifetimes.size(), cores, named_budget));
+    const std::uint64_t records = (budget - piece_bytes) / kBytesPerRecord;
+    if (records < kMaxConflictRecords)
+      builder.set_record_limit(records, fmt::format("that {} leaves after the pieces ({} bytes each)", named_budget,
+                                                    kBytesPerRecord));
+  }
   // Candidate pairs: a piece can only conflict with pieces whose window [settled, last access]
   // overlaps its own; outside it, one's accesses all precede the other's writes (every position
   // below `settled` happens before all writes).

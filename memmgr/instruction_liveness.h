@@ -31,6 +31,10 @@ struct InstructionLivenessOptions {
   // whose windows overlap: the definition, kept as the reference the blocks are tested against.
   enum class ConflictSearch { blocks, pairwise };
   ConflictSearch conflict_search = ConflictSearch::blocks;
+  // What the analysis may hold (0: default_memory_budget(), half of physical memory). Pieces and
+  // conflict blocks are counted against it as they are made; past it the analysis stops with an
+  // InputError naming --max-memory and what to reduce.
+  std::uint64_t max_memory_bytes = 0;
 };
 
 // Lower bound: the larger of two valid bounds. (1) The maximum, over the interleaving

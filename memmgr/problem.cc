@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <stdexcept>
 #include <tuple>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -108,8 +109,13 @@ void ProblemBuilder::add_conflict(PieceId a, PieceId b) {
   explicit_edges_ = true;
 }
 
+void ProblemBuilder::set_record_limit(std::uint64_t limit, std::string reason) {
+  record_limit_ = limit;
+  record_limit_reason_ = std::move(reason);
+}
+
 void ProblemBuilder::stage(PieceId row, PieceRange run) {
-  if (conflict_records() > kMaxConflictRecords) ++overflow_;  // build() refuses it; memory stays bounded
+  if (conflict_records() > record_limit_) ++overflow_;  // build() refuses it; memory stays bounded
   else staged_.push_back({row, run});
 }
 
@@ -139,7 +145,7 @@ void ProblemBuilder::add_disjoint_conflict_block(PieceRange own, PieceRange othe
   const BufferId x = pieces[own.begin].buffer, y = pieces[others.begin].buffer;
   if (pieces[own.end - 1].buffer != x || pieces[others.end - 1].buffer != y || x == y)
     throw std::invalid_argument("a conflict block joins pieces of one buffer to pieces of one other buffer");
-  if (conflict_records() > kMaxConflictRecords) ++overflow_;
+  if (conflict_records() > record_limit_) ++overflow_;
   else blocks_.push_back(x < y ? ConflictBlock{own, others} : ConflictBlock{others, own});
   explicit_edges_ = true;
 }
@@ -174,7 +180,7 @@ void ProblemBuilder::add_lifespan_conflicts() {
   for_each_overlapping_pair(problem_.pieces_, [&](PieceId q, PieceId p) {
     stage(q, {p, p + 1});
     stage(p, {q, q + 1});
-    return conflict_records() <= kMaxConflictRecords;
+    return conflict_records() <= record_limit_;
   });
   lifespan_conflicts_ = true;
 }
@@ -223,12 +229,14 @@ Problem ProblemBuilder::build(std::string origin, const BoundRule& rule) {
   const std::uint64_t records = conflict_records();
   overflow_ = 0;
   names_.clear();
-  if (records > kMaxConflictRecords)
+  if (records > record_limit_)
     throw InputError({problem.origin_},
-                     fmt::format("{} or more conflict blocks and runs, more than the {} (2^25) a problem may hold: use "
-                                 "fewer pieces per tensor (--max-pieces), coarser blocks (--blocks), or a coarser level "
+                     fmt::format("{} or more conflict blocks and runs, more than the {} {}: use fewer pieces per tensor "
+                                 "(--max-pieces), coarser blocks (--blocks), a smaller batch, or a coarser level "
                                  "(--level tensor or topology)",
-                                 records, kMaxConflictRecords));
+                                 records, record_limit_, record_limit_reason_));
+  record_limit_ = kMaxConflictRecords;
+  record_limit_reason_ = "(2^25) a problem may hold";
   auto& blocks = problem.blocks_;
   blocks = std::move(blocks_);
   blocks_ = {};

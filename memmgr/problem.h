@@ -184,16 +184,20 @@ class ProblemBuilder {
   void add_lifespan_conflicts();
   std::size_t piece_count() const { return problem_.pieces_.size(); }
   BufferId buffer_of(PieceId piece) const { return problem_.pieces_.at(piece).buffer; }
-  // Conflict records held so far (runs and blocks); past kMaxConflictRecords a producer may stop
+  // Conflict records held so far (runs and blocks); past record_limit() a producer may stop
   // adding, as build() will refuse the problem.
   std::uint64_t conflict_records() const { return staged_.size() + blocks_.size() + overflow_; }
+  std::uint64_t record_limit() const { return record_limit_; }
+  // A lower limit than kMaxConflictRecords, e.g. from a memory budget; `reason` completes "more
+  // than the N ..." in the refusal.
+  void set_record_limit(std::uint64_t limit, std::string reason);
   void set_capacity(std::optional<Offset> capacity) { problem_.capacity_ = capacity; }
 
   // Sorts and deduplicates the conflicts and computes the lower bound by `rule`: the most live
   // bytes when overlapping lifespans conflict, the rigid pair bound when asked, and at least the
   // largest buffer when the live bytes do not count. Throws std::invalid_argument when the
   // buffers need more than kMaxProblemBytes together, InputError (naming `origin`) when the
-  // conflicts take more than kMaxConflictRecords records.
+  // conflicts take more than record_limit() records.
   Problem build(std::string origin, const BoundRule& rule = {});
 
  private:
@@ -206,6 +210,8 @@ class ProblemBuilder {
   std::vector<Entry> staged_;
   std::vector<ConflictBlock> blocks_;
   std::uint64_t overflow_ = 0;  // runs not held because the limit was passed
+  std::uint64_t record_limit_ = kMaxConflictRecords;
+  std::string record_limit_reason_ = "(2^25) a problem may hold";
   bool lifespan_conflicts_ = false;
   bool explicit_edges_ = false;
   std::unordered_set<std::string> names_;

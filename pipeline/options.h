@@ -25,6 +25,8 @@ struct AnalysisOptions {
   // Instruction level: a tensor is cut into at most this many pieces. Memory and planning time
   // grow with pieces; merging pieces is conservative (memmgr/instruction_liveness.h).
   std::uint32_t max_pieces_per_tensor = memmgr::InstructionLivenessOptions{}.max_pieces_per_tensor;
+  // What the instruction-level analysis may hold (0: half of physical memory; --max-memory).
+  std::uint64_t max_memory_bytes = 0;
 };
 
 // Each run keeps its record (about 1 KB) for the report: more runs than this are refused.

@@ -32,6 +32,7 @@ int analyze(std::span<const std::string> args) {
       ("buffers", po::bool_switch(&list_buffers), "list every buffer with its pieces and conflicts")
       ("csv", po::value(&csv_out)->notifier([](const std::string& p) { check_output_file(p, "--csv"); }),
        "also write the problem as MiniMalloc CSV (one-piece problems only)");
+  add_memory_option(options, analysis.max_memory_bytes);
   output.add_to(options, "write the problem (JSON, which is also YAML) to this file");
   po::positional_options_description positional;
   positional.add("trace", 1);

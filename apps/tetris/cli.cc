@@ -17,6 +17,7 @@
 #include "common/builtin_configs.h"
 #include "common/file_io.h"
 #include "common/input_error.h"
+#include "common/memory_budget.h"
 
 namespace po = boost::program_options;
 
@@ -129,6 +130,18 @@ void add_search_options(po::options_description& options, memmgr::PlannerOptions
            throw InputError({"--threads"}, fmt::format("must be 1 to {}, got {}", memmgr::kMaxSearchThreads, threads));
        }),
        "search threads");
+}
+
+void add_memory_option(po::options_description& options, std::uint64_t& max_memory_bytes) {
+  options.add_options()(
+      "max-memory", po::value<std::string>()->notifier([&max_memory_bytes](const std::string& text) {
+        const auto bytes = parse_byte_size(text);
+        if (!bytes || *bytes == 0)
+          throw InputError({"--max-memory"}, fmt::format("'{}' is not a size: give bytes, or e.g. 512MiB or 2GiB", text));
+        max_memory_bytes = *bytes;
+      }),
+      "what the analysis may hold, e.g. 512MiB or 2GiB (default: half of this machine's memory); past it, exit 2 "
+      "naming what to reduce");
 }
 
 std::string shell_quoted(std::string_view argument) {

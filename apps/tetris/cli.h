@@ -72,6 +72,8 @@ struct LoweringFlags {
 // --seed, --time-limit, --generations and --threads of the Tetris search, with the defaults of
 // memmgr::PlannerOptions.
 void add_search_options(boost::program_options::options_description& options, memmgr::PlannerOptions& search);
+// --max-memory SIZE ("512MiB", "2GiB", bytes): what an analysis may hold (common/memory_budget.h).
+void add_memory_option(boost::program_options::options_description& options, std::uint64_t& max_memory_bytes);
 
 // `argument` as a POSIX shell reads it back: as is when it has no special characters, else in
 // single quotes. For the command line a report records.

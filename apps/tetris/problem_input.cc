@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "apps/tetris/cli.h"
 #include "common/input_error.h"
 #include "pipeline/pipeline.h"
 
@@ -17,6 +18,7 @@ void ProblemInputOptions::add_to(po::options_description& options) {
        "instruction level: pieces per tensor at most")
       ("alignment", po::value(&analysis.alignment)->default_value(analysis.alignment),
        "base address alignment of a trace's tensors, bytes");
+  add_memory_option(options, analysis.max_memory_bytes);
 }
 
 memmgr::Problem ProblemInputOptions::load() const {

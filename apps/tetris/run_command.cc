@@ -67,6 +67,7 @@ int run(std::span<const std::string> args) {
       ("batch", po::value(&job.model.batch)->default_value(job.model.batch), "batch size");
   lowering.add_to(options);
   add_search_options(options, job.search);
+  add_memory_option(options, job.analysis.max_memory_bytes);
   bool sim_all = false;  // every plan is simulated now; the flag stays for scripts that pass it
   options.add_options()
       ("sim-all", po::bool_switch(&sim_all), "(always on) every plan is simulated with the conflict checker");

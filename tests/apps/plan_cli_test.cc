@@ -85,6 +85,25 @@ TEST(AnalyzeCli, TooManyConflictBlocksAreRefusedNamingTheLimitNotExhaustingMemor
   EXPECT_EQ(run("plan '" + trace + "' --level tensor --planner greedy-size").exit_code, 0);
 }
 
+TEST(AnalyzeCli, AMemoryBudgetTooSmallStopsTheAnalysisNamingItAndWhatToReduce) {
+  // 64 x 400 pieces on one core hold about 5 MiB before any conflict is found.
+  const std::string trace = many_pieces_trace("_budget.trace", false);
+  for (const std::string& command : {"analyze '" + trace + "'", "plan '" + trace + "'"}) {
+    const CliResult small = run(command + " --max-memory 1MiB");
+    EXPECT_EQ(small.exit_code, 2) << command << ": " << small.err;
+    EXPECT_NE(small.err.find("--max-memory 1.0 MiB"), std::string::npos) << small.err;
+    EXPECT_NE(small.err.find("--max-pieces"), std::string::npos) << small.err;
+  }
+  // Room for the pieces but not for the checkerboard's conflicts: the limit says what it comes from.
+  const CliResult conflicts = run("analyze '" + many_pieces_trace("_budget_checkerboard.trace", true) + "' --max-memory 8MiB");
+  EXPECT_EQ(conflicts.exit_code, 2) << conflicts.err;
+  EXPECT_NE(conflicts.err.find("that --max-memory 8.0 MiB leaves"), std::string::npos) << conflicts.err;
+  EXPECT_EQ(run("analyze '" + trace + "' --max-memory 64MiB").exit_code, 0);
+  const CliResult bad = run("analyze '" + trace + "' --max-memory lots");
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("--max-memory"), std::string::npos) << bad.err;
+}
+
 TEST(AnalyzeCli, AnAlignmentThatIsNotAPowerOfTwoOrIsHugeIsBadUsage) {
   // 2^63 once ended as an internal error (exit 3); 3 was accepted by analyze and plan, and made
   // validate report the plan (not the option) as invalid.
