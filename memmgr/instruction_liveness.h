@@ -24,7 +24,7 @@ struct InstructionLivenessOptions {
   // many pieces remain, the neighbours whose merge costs least are merged: pieces of different
   // cores last (a band boundary), then the smallest growth of the live window. A merged piece
   // takes the union of the accesses, which is again conservative.
-  std::uint32_t max_pieces_per_tensor = 1024;
+  std::uint32_t max_pieces_per_tensor = 16384;
   // How conflicting pieces are found. `blocks` (the default) compares whole stretches of two
   // tensors' pieces by their per-core bounds and records a stretch that conflicts throughout as
   // one block, so time and memory follow the runs of conflicts. `pairwise` tests every two pieces

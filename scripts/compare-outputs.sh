@@ -6,7 +6,8 @@
 #
 # Keep a copy of the old binary before changing code (cp build/apps/tetris/tetris /tmp/tetris-old).
 # The Tetris search is bounded by generations, not time, so its plans are deterministic; the one
-# wall-clock field (plan_seconds) is dropped from the plans before comparing.
+# wall-clock field (plan_seconds) and the build that wrote them (tool) are dropped from the plans
+# before comparing.
 # Exit 0 when everything matches, 1 when some output differs (the differing files are listed).
 set -euo pipefail
 if [ $# -lt 2 ]; then
@@ -32,7 +33,7 @@ snapshot() {
         # Run from the snapshot folder: plans and reports name their trace by the path given.
         (cd "$dir" && "$bin" run -m "$model" -c "$config" --sync "$sync" --generations 50 \
           --time-limit 100000 -o "$name" -q)
-        sed -i '/^plan_seconds:/d' "$cell"/plans/*
+        sed -i '/^plan_seconds:/d; /^tool:/d' "$cell"/plans/*
         # The report carries plan times (wall clock); what it derives from plans is checked below.
         rm -f "$cell/report.json" "$cell/report.csv" "$cell/report.html" "$cell/layout.svg"
         # Relative paths: the report names its trace and plan, and the two snapshots differ in folder.

@@ -10,18 +10,21 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
 shift || true
-targets=${*:-"config trace csv plan problem model onnx sim"}
+targets=${*:-"config trace csv plan problem model onnx sim liveness"}
 command -v clang++ >/dev/null || { echo "fuzzing needs clang++ (Debian: clang, libclang-rt-14-dev)" >&2; exit 2; }
 CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTETRIS_FUZZ=ON >/dev/null
 cmake --build build-fuzz -j"$(nproc)" >/dev/null
 mkdir -p build-fuzz/crashes
-printf '%-8s %14s %8s\n' target executions crashes
+# A crash, leak, timeout or out-of-memory input counts as a crash; a slow unit (over 10 s, which a
+# loaded machine can cause) is listed apart: rerun it (build-fuzz/fuzz/fuzz_TARGET FILE) to judge.
+count() { ls build-fuzz/crashes/ 2>/dev/null | grep -cE "^$1-($2)-" || true; }
+printf '%-8s %14s %8s %11s\n' target executions crashes slow-units
 for t in $targets; do
   mkdir -p "build-fuzz/corpus/$t"
   seeds=("fuzz/corpus/$t")
   [ "$t" = onnx ] && [ -d ../shared/models/onnx-light ] && seeds+=(../shared/models/onnx-light)
   log="build-fuzz/fuzz_$t.log"
-  before=$(ls build-fuzz/crashes/ 2>/dev/null | grep -c "^${t}-" || true)
+  before=$(count "$t" 'crash|leak|timeout|oom') slow_before=$(count "$t" 'slow-unit')
   set +e
   limit=(-max_total_time="$seconds")
   [ -n "${FUZZ_RUNS:-}" ] && limit=(-runs="$FUZZ_RUNS")
@@ -31,6 +34,7 @@ for t in $targets; do
   set -e
   runs=$(grep -o 'stat::number_of_executed_units: [0-9]*' "$log" | awk '{print $2}' | tail -1)
   [ -n "$runs" ] || runs=$(grep -oE '^#[0-9]+' "$log" | tail -1 | tr -d '#')
-  crashes=$(( $(ls build-fuzz/crashes/ 2>/dev/null | grep -c "^${t}-" || true) - before ))
-  printf '%-8s %14s %8s\n' "$t" "${runs:-?}" "$crashes"
+  crashes=$(( $(count "$t" 'crash|leak|timeout|oom') - before ))
+  slow=$(( $(count "$t" 'slow-unit') - slow_before ))
+  printf '%-8s %14s %8s %11s\n' "$t" "${runs:-?}" "$crashes" "$slow"
 done

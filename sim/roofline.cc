@@ -42,28 +42,41 @@ void append_rows(std::vector<Touch>& out, TensorId tensor, const TensorRange& r)
 
 std::vector<LayerWork> layer_work(const Program& program) {
   std::vector<LayerWork> work(program.layers.size());
-  // Per layer, what its loads and its stores touch; one layer at a time would rescan every stream
-  // per layer, so all are gathered (the simulator keeps about as much per row already).
-  std::vector<std::vector<Touch>> loaded(program.layers.size()), stored(program.layers.size());
-  for (const auto& stream : program.streams) {
+  // The instructions are bucketed by layer first (8 bytes each), then each layer's rows are
+  // gathered, counted and dropped in turn: only one layer's rows are ever held (at batch 16 all
+  // of them took gigabytes).
+  std::vector<std::uint64_t> start(work.size() + 1, 0);
+  for (const auto& stream : program.streams)
     for (const Instruction& instruction : stream) {
       if (!instruction.layer) continue;
       LayerWork& w = work[*instruction.layer];
+      ++start[*instruction.layer + 1];
       if (const auto* load = std::get_if<Load>(&instruction.op)) {
         w.bytes += load->range.bytes();
-        append_rows(loaded[*instruction.layer], load->tensor, load->range);
       } else if (const auto* store = std::get_if<Store>(&instruction.op)) {
         w.bytes += store->range.bytes();
-        append_rows(stored[*instruction.layer], store->tensor, store->range);
       } else if (const auto* compute = std::get_if<Compute>(&instruction.op)) {
         (TimingModel::is_mac_op(compute->op) ? w.macs : w.element_ops) += compute->work;
       }
     }
+  for (std::size_t l = 0; l < work.size(); ++l) start[l + 1] += start[l];
+  std::vector<const Instruction*> by_layer(start.back());
+  {
+    std::vector<std::uint64_t> cursor(start.begin(), start.end() - 1);
+    for (const auto& stream : program.streams)
+      for (const Instruction& instruction : stream)
+        if (instruction.layer) by_layer[cursor[*instruction.layer]++] = &instruction;
   }
+  std::vector<Touch> loaded, stored;
   for (LayerId l = 0; l < work.size(); ++l) {
-    work[l].compulsory_bytes = distinct_bytes(loaded[l]) + distinct_bytes(stored[l]);
-    std::vector<Touch>().swap(loaded[l]);
-    std::vector<Touch>().swap(stored[l]);
+    loaded.clear();
+    stored.clear();
+    for (std::uint64_t i = start[l]; i < start[l + 1]; ++i) {
+      const Instruction& instruction = *by_layer[i];
+      if (const auto* load = std::get_if<Load>(&instruction.op)) append_rows(loaded, load->tensor, load->range);
+      else if (const auto* store = std::get_if<Store>(&instruction.op)) append_rows(stored, store->tensor, store->range);
+    }
+    work[l].compulsory_bytes = distinct_bytes(loaded) + distinct_bytes(stored);
   }
   return work;
 }

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "apps/tetris/cli.h"
+#include "apps/tetris/progress_line.h"
 #include "common/file_io.h"
 #include "common/input_error.h"
 #include "common/text.h"
@@ -41,9 +42,13 @@ int analyze(std::span<const std::string> args) {
     return kExitOk;
   const auto chosen_level = pipeline::parse_level(level);
   if (!chosen_level) throw InputError({"--level"}, fmt::format("unknown level '{}' (instruction, topology or tensor)", level));
+  ProgressLine progress(output.quiet || output.json);
+  progress.update(fmt::format("reading {}", file));
   const Program program = read_trace_file(file);
+  progress.update(fmt::format("analysing {}: happens-before, then liveness at every level", file));
   const auto start = std::chrono::steady_clock::now();
   const pipeline::Liveness liveness = pipeline::analyse(program, analysis, file);
+  progress.finish();
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const memmgr::Problem& topology = liveness.topology;
   const memmgr::Problem& instruction = liveness.instruction;

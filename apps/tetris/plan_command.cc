@@ -54,7 +54,11 @@ int plan(std::span<const std::string> args) {
     for (const auto& p : memmgr::planners()) names += (names.empty() ? "" : ", ") + std::string(p.name);
     throw InputError({"--planner"}, fmt::format("unknown planner '{}' (known: {})", planner_name, names));
   }
+  ProgressLine progress(output.quiet);
+  progress.update(fmt::format("reading and analysing {} ({} level)", input.path, input.level));
   memmgr::Problem loaded = input.load();
+  progress.update(fmt::format("{}: {} buffers, {} pieces, {} conflict blocks", input.path, loaded.buffers().size(),
+                              loaded.pieces().size(), loaded.conflict_block_count()));
   const std::optional<memmgr::Offset> limit = capacity ? std::optional<memmgr::Offset>(capacity) : loaded.capacity();
   const memmgr::Problem problem = std::move(loaded).with_capacity(limit);
 
@@ -62,7 +66,6 @@ int plan(std::span<const std::string> args) {
     throw InputError({"--planner"}, fmt::format("{} plans interval problems only (one piece per buffer, "
                                                 "conflicts = overlapping lifespans): {} is not; use --level topology",
                                                 planner->name, input.path));
-  ProgressLine progress(output.quiet);
   if (progress.enabled())
     planner_options.on_progress = [&](const memmgr::SearchProgress& p) {
       const double gap = p.lower_bound ? 100.0 * (double(p.best_peak) / double(p.lower_bound) - 1) : 0;

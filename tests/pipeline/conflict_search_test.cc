@@ -1,9 +1,10 @@
 // Conflicts found by stretches (the default) equal the conflicts found piece pair by piece pair
 // (the definition) on every zoo model lowered onto 4 and 16 cores under both sync modes, with
-// the bounds and the problem's every other part unchanged.
+// the bounds and the problem's every other part unchanged (where pair by pair fits: 29 of 32).
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <iostream>
 
 #include <fmt/format.h>
 
@@ -53,10 +54,13 @@ TEST(ConflictSearch, BlocksEqualPiecePairsOnEveryZooProblem) {
           // Pair by pair a few 16-core p2p cells stage more runs than a problem may hold: the very
           // cost the blocks remove. Their blocks were still built (above).
           ++too_big_pairwise;
+          std::cout << "too big pair by pair: " << cell << " (" << blocks.conflict_count() << " pairs in "
+                    << blocks.conflict_block_count() << " blocks)\n";
           EXPECT_GT(blocks.conflict_count(), 10'000'000u) << cell;
         }
       }
-  EXPECT_GE(compared, 28) << too_big_pairwise << " cells too big pair by pair";
+  // 29: all but VGG-16 p2p on 4 and 16 cores and ResNet-50 on 16 cores p2p (38-93 M pairs).
+  EXPECT_GE(compared, 29) << too_big_pairwise << " cells too big pair by pair";
 }
 
 }  // namespace
