@@ -251,7 +251,6 @@ void add_conflict_blocks(ProblemBuilder& builder, std::span<const Lifetime> life
                          std::span<const BufferId> piece_buffer, std::uint32_t cores) {
   struct Window {
     std::uint64_t settled = std::numeric_limits<std::uint64_t>::max(), last = 0;
-    PieceId begin = 0, end = 0;
     std::uint32_t root = 0;
   };
   std::vector<Window> windows;
@@ -265,7 +264,6 @@ void add_conflict_blocks(ProblemBuilder& builder, std::span<const Lifetime> life
         w.last = std::max(w.last, lifetimes[end].last_position);
       }
     if (w.settled <= w.last) {
-      w.begin = p, w.end = end;
       w.root = tree.build(p, end);
       windows.push_back(w);
     }

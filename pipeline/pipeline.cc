@@ -35,10 +35,9 @@ namespace tetris::pipeline {
 namespace {
 
 memmgr::InstructionLivenessOptions instruction_options(const AnalysisOptions& options) {
-  memmgr::InstructionLivenessOptions instruction{.alignment = options.alignment,
-                                                .max_pieces_per_tensor = options.max_pieces_per_tensor};
-  instruction.max_memory_bytes = options.max_memory_bytes;
-  return instruction;
+  return {.alignment = options.alignment,
+          .max_pieces_per_tensor = options.max_pieces_per_tensor,
+          .max_memory_bytes = options.max_memory_bytes};
 }
 
 // Colour pieces by the layer that produced their tensor (so a tensor's blocks, "NAME#K", share
