@@ -6,26 +6,51 @@
 namespace tetris::workloads {
 namespace {
 
-struct StoreSpan {
+struct AccessSpan {
   std::uint64_t begin, end;
   CoreId core;
 };
 
 // Cuts of one tensor from its stores: before a store that starts at or after the end of every
 // store below it (so no store is split), and, in band mode, whose core differs from the one before.
-std::vector<std::uint64_t> cuts_of(std::vector<StoreSpan>& stores, std::uint64_t bytes, BlockMode mode) {
+std::vector<std::uint64_t> cuts_of(std::vector<AccessSpan>& stores, std::uint64_t bytes, BlockMode mode) {
   std::sort(stores.begin(), stores.end(),
-            [](const StoreSpan& a, const StoreSpan& b) { return a.begin != b.begin ? a.begin < b.begin : a.end < b.end; });
+            [](const AccessSpan& a, const AccessSpan& b) { return a.begin != b.begin ? a.begin < b.begin : a.end < b.end; });
   std::vector<std::uint64_t> cuts;
   std::uint64_t reach = 0;  // the highest end among the stores so far
   for (std::size_t i = 0; i < stores.size(); ++i) {
-    const StoreSpan& s = stores[i];
+    const AccessSpan& s = stores[i];
     const bool apart = i > 0 && s.begin >= reach && s.begin > 0 && s.begin < bytes;
     const bool new_core = i > 0 && s.core != stores[i - 1].core;
     if (apart && (mode == BlockMode::tile || new_core) && (cuts.empty() || cuts.back() < s.begin))
       cuts.push_back(s.begin);
     reach = std::max(reach, s.end);
   }
+  return cuts;
+}
+
+// Cuts of a tensor no store writes (a graph input) from its loads: the host writes it whole, so
+// only its readers decide when its bytes die. In band mode a cut where each reading core's range
+// ends: under rows partition one block per reader's band, which can be reused once that core has
+// read it while the others still read theirs. A halo row read by two cores goes with the lower
+// band, whose top dies last anyway (a cut at the higher band's start would make that band's
+// bottom live longest). In tile mode also a cut at each load's end, a block per tile of input.
+// Cores that all read everything (channels partition) give no cut. Loads are split at the cuts.
+std::vector<std::uint64_t> cuts_of_input(const std::vector<AccessSpan>& loads, std::uint64_t bytes, BlockMode mode) {
+  std::vector<std::uint64_t> cuts;
+  if (mode == BlockMode::tile) {
+    for (const AccessSpan& l : loads) cuts.push_back(l.end);
+  } else {
+    std::vector<std::uint64_t> last;  // per core, where its reads end
+    for (const AccessSpan& l : loads) {
+      if (l.core >= last.size()) last.resize(l.core + 1, 0);
+      last[l.core] = std::max(last[l.core], l.end);
+    }
+    cuts = std::move(last);
+  }
+  std::sort(cuts.begin(), cuts.end());
+  cuts.erase(std::unique(cuts.begin(), cuts.end()), cuts.end());
+  std::erase_if(cuts, [&](std::uint64_t cut) { return cut == 0 || cut >= bytes; });
   return cuts;
 }
 
@@ -78,16 +103,20 @@ std::optional<BlockMode> parse_block_mode(std::string_view text) {
 
 void cut_into_blocks(Program& program, BlockMode mode) {
   if (mode == BlockMode::tensor) return;
-  std::vector<std::vector<StoreSpan>> stores(program.tensors.size());
+  std::vector<std::vector<AccessSpan>> stores(program.tensors.size()), loads(program.tensors.size());
   for (CoreId c = 0; c < program.streams.size(); ++c)
-    for (const Instruction& instruction : program.streams[c])
+    for (const Instruction& instruction : program.streams[c]) {
       if (const auto* store = std::get_if<Store>(&instruction.op))
         stores[store->tensor].push_back({store->range.offset, store->range.end(), c});
+      else if (const auto* load = std::get_if<Load>(&instruction.op))
+        loads[load->tensor].push_back({load->range.offset, load->range.end(), c});
+    }
   bool any = false;
   for (TensorId t = 0; t < program.tensors.size(); ++t) {
     Tensor& tensor = program.tensors[t];
     if (!is_planned(tensor.kind)) continue;
-    tensor.block_starts = cuts_of(stores[t], tensor.bytes, mode);
+    tensor.block_starts = stores[t].empty() ? cuts_of_input(loads[t], tensor.bytes, mode)
+                                            : cuts_of(stores[t], tensor.bytes, mode);
     any |= !tensor.block_starts.empty();
   }
   if (!any) return;

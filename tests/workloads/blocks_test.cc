@@ -43,7 +43,18 @@ TEST(Blocks, BandsCutWhereTheStoringCoreChanges) {
   const auto a = std::find_if(p.tensors.begin(), p.tensors.end(), [](const Tensor& t) { return t.name == "r"; });
   ASSERT_NE(a, p.tensors.end());
   EXPECT_EQ(a->block_starts, (std::vector<std::uint64_t>{8 * row, 16 * row, 24 * row}));
-  // The input is stored by nobody: one block.
+  // The input is stored by nobody: it is cut where each reader's rows end. Core c reads input
+  // rows 8c - 1 .. 8c + 8 (3 x 3, pad 1), so the halo row 8c + 8 goes with the lower band.
+  EXPECT_EQ(p.tensors[0].block_starts, (std::vector<std::uint64_t>{9 * row, 17 * row, 25 * row}));
+}
+
+TEST(Blocks, AnInputReadWholeByEveryCoreStaysOneBlock) {
+  const MachineConfig config = load_machine_config("cambricon-x-4core");
+  const Model model = parse_model_yaml(kTwoConvs, "two.yaml", {1, 2});
+  LoweringOptions options;
+  options.blocks = BlockMode::band;
+  options.partition = PartitionMode::channels;  // every core reads the whole input
+  const Program p = lower(model, config, options);
   EXPECT_EQ(p.tensors[0].block_count(), 1u);
 }
 
