@@ -376,6 +376,16 @@ Problem instruction_liveness(const Program& program, const HappensBefore& hb,
         }
       }
     }
+    // The host writes every input byte before the program starts, all at once, so an input byte
+    // nobody reads (a row a strided convolution skips) still holds its address at the start, with
+    // every other input byte. With no reads it would happen before everything, and a plan could
+    // put another input there, which the preload then overwrites: count it as read by core 0's
+    // first instruction, which keeps it apart from the other inputs (and, needlessly but safely,
+    // from whatever is written before that instruction is known to be done).
+    if (tensor.kind == TensorKind::input)
+      for (Segment& s : segments)
+        if (std::all_of(s.life.last.begin(), s.life.last.end(), [](std::uint32_t l) { return l == 0; }))
+          s.life.last[0] = 1;
     // Neighbours that live and die together are one piece.
     std::vector<Segment> pieces;
     for (Segment& s : segments) {

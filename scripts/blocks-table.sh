@@ -6,18 +6,19 @@
 # tensor_liveness.h), or on layer order where a report lacks it, and only where its plan is safe.
 # Prints a markdown table.
 #
-#   scripts/blocks-table.sh [TETRIS] [--models "M..."] [--cores "4 16"] [--syncs "barrier p2p"] [--modes "tensor band"]
+#   scripts/blocks-table.sh [TETRIS] [--models "M..."] [--cores "4 16"] [--syncs "barrier p2p"] [--modes "tensor band"] [--generations N]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 tetris=$root/build/apps/tetris/tetris
 models="alexnet vgg16 resnet18 resnet50 googlenet mobilenet-v1 mobilenet-v2 squeezenet-v1.1"
-cores="4 16" syncs="barrier p2p" modes="tensor band"
+cores="4 16" syncs="barrier p2p" modes="tensor band" generations=2000  # tetris run's default
 while [ $# -gt 0 ]; do
   case "$1" in
     --models) models=$2; shift 2 ;;
     --cores) cores=$2; shift 2 ;;
     --syncs) syncs=$2; shift 2 ;;
     --modes) modes=$2; shift 2 ;;
+    --generations) generations=$2; shift 2 ;;
     -h|--help) sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     -*) echo "blocks-table.sh: unknown option '$1'" >&2; exit 2 ;;
     *) tetris=$1; shift ;;
@@ -33,7 +34,7 @@ for m in $models; do
     for s in $syncs; do
       for b in $modes; do
         d=$work/$m-$c-$s-$b
-        "$tetris" run -m "$m" -c "cambricon-x-${c}core" --sync "$s" --blocks "$b" --generations 200 \
+        "$tetris" run -m "$m" -c "cambricon-x-${c}core" --sync "$s" --blocks "$b" --generations "$generations" \
           --time-limit 60 -o "$d" -q || true  # exit 1: some baseline conflicts under p2p
         python3 - "$d/report.json" "$m" "$c" "$s" "$b" "$work/$m-$c-$s-tensor/report.json" <<'PY'
 import json, os, sys

@@ -3,9 +3,11 @@
 
   experiments.py cell  --tetris BIN --out DIR --model M --cores N --sync S --generations G
                        --time-limit T [--sim-all]
-      runs one cell of the matrix (one `tetris run`) and writes DIR/CELL.json: the command, exit
-      code, status, wall time, peak memory and the run's report.json. Same seed, same bytes except
-      the timing fields (wall_seconds, max_rss_mib, plan_seconds, date).
+      runs one cell of the matrix (two `tetris run`s: --blocks band, the default, and --blocks
+      tensor, the rigid reading and the run whose TF-BFC plan is the reference) and writes
+      DIR/CELL.json: per run the command, exit code, status, wall time and its report.json, and the
+      cell's status and peak memory. Same seed, same bytes except the timing fields (wall_seconds,
+      max_rss_mib, plan_seconds, date).
   experiments.py merge --cells DIR --report FILE.md [--command TEXT]
       joins every DIR/*.json cell into FILE.md and SVG bar charts in FILE's folder/<stem>/.
   experiments.py manifest --out DIR ... < CELL_LINES
@@ -31,11 +33,20 @@ import sys
 import time
 
 PLANNERS = ["tetris", "naive", "tf-bfc", "tflm-greedy", "greedy-size", "greedy-breadth", "xla-best-fit"]
-# Rows of a cell: (planner, liveness level). The Tetris planner runs on both levels.
-ROWS = [("tetris", "instruction"), ("tetris", "topology")] + [(p, "topology") for p in PLANNERS[1:]]
+# Rows of a run: (planner, liveness level). The Tetris planner runs on instruction and topology
+# level; TF-BFC also on tensor level under happens-before (safe under either sync).
+ROWS = [("tetris", "instruction"), ("tetris", "topology")] + [(p, "topology") for p in PLANNERS[1:]] + [
+    ("tf-bfc", "tensor")]
+# The block modes of a cell: band (tensors cut into blocks placed independently, `tetris run`'s
+# default) and tensor (each tensor placed whole: the paper's rigid reading, and the only run in
+# which TF-BFC sees whole tensors as TensorFlow does, so the reference comes from it).
+BLOCKS = ("band", "tensor")
+# The Tetris plans compared with the paper: (name, block mode, liveness level).
+VARIANTS = [("blocks", "band", "instruction"), ("rigid", "tensor", "instruction"), ("topology", "tensor", "topology")]
 PAPER_VS_NO_REUSE = {4: 0.919, 16: 0.879}
 PAPER_VS_BFC = (0.353, 0.470)
-# Cell states whose Tetris plan was made and simulated without a conflict: these enter the means.
+# Run and cell states whose Tetris plans were made and simulated without a conflict: these enter
+# the means.
 GOOD = ("ok", "baseline conflicts")
 TIMING_FIELDS = ("wall_seconds", "max_rss_mib", "plan_seconds", "date")
 MIB = float(1 << 20)
@@ -50,50 +61,77 @@ def cell_name(model, cores, sync):
     return f"{model_stem(model)}-{cores}core-{sync}"
 
 
+def is_safe(plan):
+    """Simulated without a conflict (reports from before the `safe` key: no conflicts)."""
+    return bool(plan.get("safe", plan.get("conflicts") == 0))
+
+
 # ----------------------------------------------------------------------------------------- cell
+def run_status(returncode, report, timed_out):
+    """One run's state. `tetris run` exits 1 when the Tetris plan is unsafe and 0 when only
+    baselines conflict (topology-level plans are unsafe under p2p sync): those are results, so a
+    baseline's conflicts only say so in the status, they do not fail the cell."""
+    if timed_out:
+        return "timeout"
+    plans = (report or {}).get("plans", [])
+    tetris = next((p for p in plans if (p["planner"], p["liveness"]) == ("tetris", "instruction")), None)
+    if returncode not in (0, 1) or tetris is None:
+        return "failed"
+    if not is_safe(tetris):
+        return "tetris conflicts"
+    if returncode == 1:  # exit 1 with a safe Tetris plan is no result this script knows
+        return "failed"
+    return "baseline conflicts" if any(not is_safe(p) for p in plans) else "ok"
+
+
 def run_cell(args):
     name = cell_name(args.model, args.cores, args.sync)
     os.makedirs(args.out, exist_ok=True)
-    run_dir = os.path.join(args.out, name)
-    command = [args.tetris, "run", "--json", "--quiet", "--model", args.model,
-               "--config", f"cambricon-x-{args.cores}core", "--sync", args.sync, "--out", run_dir,
-               "--seed", str(args.seed), "--generations", str(args.generations), "--time-limit", str(args.time_limit)]
-    if args.sim_all:
-        command.append("--sim-all")
-    report_path = os.path.join(run_dir, "report.json")
-    shutil.rmtree(run_dir, ignore_errors=True)  # a failed run leaves its folder as it was: never merge a stale one
-    start = time.monotonic()
-    status = "ok"
-    with subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True) as process:
-        try:
-            _, stderr = process.communicate(timeout=args.cell_timeout)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            _, stderr = process.communicate()
-            status = "timeout"
-    wall = time.monotonic() - start
-    # This process has exactly one child, so the children's peak is the run's peak (KiB on Linux).
+    cell_dir = os.path.join(args.out, name)
+    shutil.rmtree(cell_dir, ignore_errors=True)  # a failed run leaves its folder as it was: never merge a stale one
+    runs = {}
+    for blocks in BLOCKS:
+        run_dir = os.path.join(cell_dir, blocks)
+        command = [args.tetris, "run", "--json", "--quiet", "--model", args.model,
+                   "--config", f"cambricon-x-{args.cores}core", "--sync", args.sync, "--blocks", blocks,
+                   "--out", run_dir, "--seed", str(args.seed), "--generations", str(args.generations),
+                   "--time-limit", str(args.time_limit)]
+        if args.sim_all:
+            command.append("--sim-all")
+        report_path = os.path.join(run_dir, "report.json")
+        start = time.monotonic()
+        timed_out = False
+        with subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True) as process:
+            try:
+                _, stderr = process.communicate(timeout=args.cell_timeout)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                _, stderr = process.communicate()
+                timed_out = True
+        report = None
+        if os.path.exists(report_path):
+            with open(report_path, encoding="utf-8") as f:
+                report = json.load(f)
+        status = run_status(process.returncode, report, timed_out)
+        runs[blocks] = {
+            "blocks": blocks, "command": shlex.join(command), "exit_code": process.returncode, "status": status,
+            "wall_seconds": round(time.monotonic() - start, 3),
+            "stderr": stderr.strip().splitlines()[-20:] if status not in GOOD else [],
+            "report": report,
+        }
+    # This process's only children are the runs, so the children's peak is the larger of the runs'
+    # peaks (KiB on Linux); getrusage cannot tell the two apart.
     max_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024.0
-    report = None
-    if os.path.exists(report_path):
-        with open(report_path, encoding="utf-8") as f:
-            report = json.load(f)
-    if status == "ok" and process.returncode != 0:
-        # `tetris run` exits 1 when any simulated plan conflicts: a result when it is a baseline's
-        # plan (topology-level plans are unsafe under p2p sync), a failure when it is the Tetris plan.
-        tetris = next((p for p in (report or {}).get("plans", [])
-                       if (p["planner"], p["liveness"]) == ("tetris", "instruction")), None)
-        if process.returncode == 1 and tetris is not None:
-            status = "baseline conflicts" if tetris["conflicts"] == 0 else "tetris conflicts"
-        else:
-            status = "failed"
+    wall = sum(r["wall_seconds"] for r in runs.values())
+    # The cell is as good as its worse run, so the means never mix cells with and without a rigid run.
+    bad = [f"{r['status']} ({b} run)" for b, r in runs.items() if r["status"] not in GOOD]
+    status = bad[0] if bad else ("baseline conflicts" if any(r["status"] == "baseline conflicts" for r in runs.values())
+                                 else "ok")
     cell = {
         "cell": name, "model": args.model, "cores": args.cores, "sync": args.sync, "seed": args.seed,
-        "generations": args.generations, "time_limit_seconds": args.time_limit, "sim_all": args.sim_all, "command": shlex.join(command),
-        "exit_code": process.returncode, "status": status,
-        "wall_seconds": round(wall, 3), "max_rss_mib": round(max_rss, 1),
-        "stderr": stderr.strip().splitlines()[-20:] if status not in GOOD else [],
-        "report": report,
+        "generations": args.generations, "time_limit_seconds": args.time_limit, "sim_all": args.sim_all,
+        "status": status, "wall_seconds": round(wall, 3), "max_rss_mib": round(max_rss, 1),
+        "runs": runs,
     }
     path = os.path.join(args.out, name + ".json")
     with open(path + ".tmp", "w", encoding="utf-8") as f:
@@ -107,7 +145,8 @@ def run_cell(args):
 # ---------------------------------------------------------------------------------------- charts
 COLOURS = {"tetris": "#d62728", "naive": "#7f7f7f", "tf-bfc": "#1f77b4", "tflm-greedy": "#2ca02c",
            "greedy-size": "#9467bd", "greedy-breadth": "#8c564b", "xla-best-fit": "#17becf",
-           "tetris-topology": "#ff9896", "paper": "#bbbbbb"}
+           "tetris-rigid": "#ff7f0e", "tetris-topology": "#ff9896", "tf-bfc-tensor": "#aec7e8",
+           "paper": "#bbbbbb"}
 
 
 def bar_chart(title, groups, series, values, y_label, y_max=None, percent=True, unsafe=frozenset()):
@@ -167,9 +206,21 @@ def bar_chart(title, groups, series, values, y_label, y_max=None, percent=True, 
 
 
 # ----------------------------------------------------------------------------------------- merge
-def series_name(planner, level):
-    return "tetris" if (planner, level) == ("tetris", "instruction") else (
-        "tetris-topology" if planner == "tetris" else planner)
+def plan_name(planner, level):
+    """A plan's name within one run: the planner's, the level where a planner has several."""
+    if planner == "tetris":
+        return "tetris" if level == "instruction" else f"tetris-{level}"
+    return "tf-bfc-tensor" if (planner, level) == ("tf-bfc", "tensor") else planner
+
+
+def series_name(blocks, planner, level):
+    """A plan's name in charts, across the runs of a cell. Baselines go by their plan name in the
+    tensor run, where they see whole tensors as their allocators do; in the band run they see blocks
+    as buffers, which no allocator of theirs does, so the name says so."""
+    if (blocks, planner, level) == ("tensor", "tetris", "instruction"):
+        return "tetris-rigid"
+    name = plan_name(planner, level)
+    return name if blocks == "tensor" or (planner, level) == ("tetris", "instruction") else f"{name}-{blocks}"
 
 
 def fmt_pct(v):
@@ -179,6 +230,10 @@ def fmt_pct(v):
 def mean(values):
     values = [v for v in values if v is not None]
     return sum(values) / len(values) if values else None
+
+
+def unsafe_text(conflicts):
+    return f"unsafe ({conflicts} conflicts)" if conflicts else "unsafe"
 
 
 def load_cells(cells_dir):
@@ -198,10 +253,90 @@ def load_cells(cells_dir):
     return manifest, cells, expected
 
 
-def plan_rows(cell):
-    report = cell.get("report") or {}
+def cell_runs(cell):
+    """{block mode: run} of a cell. A cell from before the rigid run (one `tetris run` with the
+    default blocks) reads as a band run alone, so its rigid and reference columns stay empty."""
+    if "runs" in cell:
+        return cell["runs"]
+    return {"band": {"blocks": "band", "command": cell.get("command"), "exit_code": cell.get("exit_code"),
+                     "status": cell.get("status"), "wall_seconds": cell.get("wall_seconds"),
+                     "stderr": cell.get("stderr", []), "report": cell.get("report")}}
+
+
+def report_of(cell, blocks):
+    return (cell_runs(cell).get(blocks) or {}).get("report")
+
+
+def plan_rows(cell, blocks):
+    report = report_of(cell, blocks) or {}
     by_key = {(p["planner"], p["liveness"]): p for p in report.get("plans", [])}
     return [(key, by_key[key]) for key in ROWS if key in by_key]
+
+
+def plan_of(cell, blocks, planner, level):
+    return dict(plan_rows(cell, blocks)).get((planner, level))
+
+
+def reference(cell):
+    """The safe TF-BFC plan: whole tensors (the tensor run's; the band run's TF-BFC would place
+    blocks, which TensorFlow does not) on tensor-level liveness, which frees a tensor only once
+    every later access happens after its last reader. None where it conflicted or is missing: an
+    unsafe plan is never a reference."""
+    plan = plan_of(cell, "tensor", "tf-bfc", "tensor")
+    return plan if plan and is_safe(plan) else None
+
+
+def reference_bytes(cell):
+    plan = reference(cell)
+    return plan["peak_bytes"] if plan else None
+
+
+def no_reuse_bytes(cell, blocks):
+    """The run's own `naive` plan: every tensor (block) of that run's program stacked. Blocks
+    change the lowering, so each plan is measured against the program it was made for."""
+    plan = plan_of(cell, blocks, "naive", "topology")
+    return plan["peak_bytes"] if plan else None
+
+
+def reduction(plan, base):
+    """1 - peak / base bytes; None where either is missing or the plan is unsafe (its footprint
+    is not one a correct program could have)."""
+    if plan is None or not base or not is_safe(plan):
+        return None
+    return 1 - plan["peak_bytes"] / base
+
+
+def against(plan, base):
+    """A plan's reduction against base bytes as a table entry: an unsafe plan says so instead."""
+    if plan is None or not base:
+        return "-"
+    return fmt_pct(reduction(plan, base)) if is_safe(plan) else unsafe_text(plan.get("conflicts"))
+
+
+def mean_text(cs, plan, base, spread=False):
+    """Mean over the cells `cs` of plan(cell)'s reduction against base(cell) bytes, as a table
+    entry, with its values. Unsafe plans are counted and their conflicts summed, never averaged;
+    fewer cells than `cs` are said."""
+    values, unsafe, conflicts = [], 0, 0
+    for c in cs:
+        p, b = plan(c), base(c)
+        if p is None or not b:
+            continue
+        if is_safe(p):
+            values.append(1 - p["peak_bytes"] / b)
+        else:
+            unsafe += 1
+            conflicts += p.get("conflicts") or 0
+    if not values:
+        return (f"unsafe ({conflicts} conflicts in {unsafe} of {len(cs)} cells)" if unsafe else "-"), values
+    text = fmt_pct(mean(values))
+    if spread and len(values) > 1:
+        text += f" ({fmt_pct(min(values))}–{fmt_pct(max(values))})"
+    if len(values) < len(cs):
+        text += f" over {len(values)} of {len(cs)} cells"
+    if unsafe:
+        text += f"; {unsafe} {unsafe_text(conflicts)}"
+    return text, values
 
 
 def cut_by_time(plan, cell):
@@ -227,11 +362,12 @@ def merge(args):
     cores_list = sorted({int(e["cores"]) for e in expected})
     syncs = list(dict.fromkeys(e["sync"] for e in expected))
 
-    def tetris_plan(cell):
-        for (planner, level), plan in plan_rows(cell):
-            if (planner, level) == ("tetris", "instruction"):
-                return plan
-        return None
+    # The Tetris variants against the paper, each a function of a cell: its plan, its no reuse.
+    def variant_plan(blocks, level):
+        return lambda c: plan_of(c, blocks, "tetris", level)
+
+    def variant_base(blocks):
+        return lambda c: no_reuse_bytes(c, blocks)
 
     lines = []
     w = lines.append
@@ -249,6 +385,7 @@ def merge(args):
       "comes from the per-cell JSON files that `tetris run` wrote (nothing is typed in by hand).")
     w("")
     ok = [e for e in expected if cells.get(e["cell"], {}).get("status") in GOOD]
+    ok_cells = [cells[e["cell"]] for e in ok]
     settings = []
     if manifest.get("generations") is not None:
         settings.append(f"Tetris search {manifest['generations']} generations per plan")
@@ -259,15 +396,18 @@ def merge(args):
     settings.append("every plan simulated with the conflict checker (`--sim-all`)" if sim_all
                     else "only the Tetris plan simulated")
     w(f"Matrix: {len(models)} models × {{{', '.join(map(str, cores_list))}}} cores × {{{', '.join(syncs)}}} sync "
-      f"= {len(expected)} cells, each one `tetris run` with every planner; " + "; ".join(settings) + ".")
+      f"= {len(expected)} cells, each two `tetris run`s with every planner, `--blocks band` (the default: "
+      "tensors cut into blocks placed independently) and `--blocks tensor` (each tensor placed whole); "
+      + "; ".join(settings) + ".")
     walls = [c["wall_seconds"] for c in cells.values()]
     timing = f"{len(ok)} of {len(expected)} cells succeeded"
     if walls:
-        timing += (f"; cell wall times {min(walls):.1f}–{max(walls):.1f} s (sum {sum(walls):.0f} s), "
+        timing += (f"; cell wall times (both runs) {min(walls):.1f}–{max(walls):.1f} s (sum {sum(walls):.0f} s), "
                    f"peak memory up to {max(c['max_rss_mib'] for c in cells.values()):.0f} MiB")
     if manifest.get("matrix_wall_seconds") is not None:
         timing += f"; the whole matrix took {manifest['matrix_wall_seconds']:.0f} s of wall time"
-    cut = [f"{c['cell']} ({key[1]})" for c in cells.values() for key, p in plan_rows(c) if cut_by_time(p, c)]
+    cut = [f"{c['cell']} ({blocks}, {key[1]})" for c in cells.values() for blocks in BLOCKS
+           for key, p in plan_rows(c, blocks) if cut_by_time(p, c)]
     timing += (f"; {len(cut)} Tetris searches were cut by the time limit (marked †): " + ", ".join(cut)
                if cut else "; no Tetris search was cut by the time limit")
     w(timing + ".")
@@ -280,99 +420,159 @@ def merge(args):
             c = cells.get(e["cell"])
             if c is None:
                 w(f"- `{e['cell']}`: no result (not run, or still running)")
-            else:
-                why = "; ".join(c.get("stderr", [])[-2:])
-                w(f"- `{e['cell']}`: {c['status']} (exit {c['exit_code']}, {c['wall_seconds']:.1f} s)"
-                  + (f": {why}" if why else ""))
+                continue
+            for blocks, run in cell_runs(c).items():
+                if run.get("status") in GOOD:
+                    continue
+                why = "; ".join(run.get("stderr", [])[-2:])
+                w(f"- `{e['cell']}`, {blocks} run: {run.get('status')} (exit {run.get('exit_code')}, "
+                  f"{run.get('wall_seconds') or 0:.1f} s)" + (f": {why}" if why else ""))
         w("")
 
     # ---- summary against the paper
     w("## Against the paper")
     w("")
-    w("Reductions compare the Tetris plan (instruction-level liveness) with the no-reuse plan (`naive`) "
-      "and with TensorFlow's BFC allocator (`tf-bfc`), both on topology-level liveness as those allocators "
-      "see a network; means are over the models and sync modes of each core count.")
+    w("Three Tetris plans side by side: **blocks** (`--blocks band`, instruction-level liveness: each "
+      "tensor cut into blocks placed independently), **rigid** (`--blocks tensor`, instruction-level "
+      "liveness: each tensor placed whole, as the paper reads the problem) and **topology** (the same "
+      "run's plan of whole tensors on layer order, the way TensorFlow and TFLite see a network: safe only "
+      "when every core finishes a layer before any starts the next). Each is measured against the no-reuse plan "
+      "(`naive` of the same run) and against the safe TF-BFC: TensorFlow's BFC allocator on whole "
+      "tensors (the `--blocks tensor` run) at tensor level, freeing a tensor only once every later access "
+      "happens after its last reader, which is safe under either sync (docs/liveness.md). Only plans that "
+      "ran without a conflict in simulation enter a mean or serve as a reference; an unsafe plan is shown "
+      "as such with its conflicts. Means are over the models (and sync modes) of each core count.")
     w("")
-    w("| cores | cells | mean reduction vs no reuse | paper | reduction vs tf-bfc: mean (min–max) | "
-      "vs tf-bfc where its plan is safe: cells, mean | paper |")
-    w("|---:|---:|---:|---:|---:|---:|---:|")
+    head = ("| vs no reuse: blocks | rigid | topology | paper | vs safe TF-BFC: blocks | rigid | topology | paper |")
+    paper_bfc = f"{PAPER_VS_BFC[0] * 100:.1f}–{PAPER_VS_BFC[1] * 100:.1f}%"
+
+    def summary_row(cs, cores):
+        """The table entries of the cells `cs` and the means of each variant: {name: (vs no
+        reuse, vs TF-BFC)}."""
+        entries, means = [], {}
+        for name, blocks, level in VARIANTS:
+            text, values = mean_text(cs, variant_plan(blocks, level), variant_base(blocks))
+            entries.append(text)
+            means[name] = [mean(values)]
+        entries.append(fmt_pct(PAPER_VS_NO_REUSE.get(cores)))
+        for name, blocks, level in VARIANTS:
+            text, values = mean_text(cs, variant_plan(blocks, level), reference_bytes, spread=name == "blocks")
+            entries.append(text)
+            means[name].append(mean(values))
+        entries.append(paper_bfc)
+        return " | ".join(entries), means
+
+    w("| cores | cells " + head)
+    w("|---:|---:|" + "---:|" * 8)
     summary = {}
     for cores in cores_list:
-        cs = [cells[e["cell"]] for e in ok if int(e["cores"]) == cores]
-        plans = [p for p in (tetris_plan(c) for c in cs) if p]
-        naive = [p["reduction_vs_no_reuse"] for p in plans]
-        safe_bfc = [tetris_plan(c)["reduction_vs_tf_bfc"] for c in cs if tetris_plan(c)
-                    and dict(plan_rows(c)).get(("tf-bfc", "topology"), {}).get("conflicts") == 0]
-        bfc = [p["reduction_vs_tf_bfc"] for p in plans if p["reduction_vs_tf_bfc"] is not None]
-        summary[cores] = (mean(naive), mean(bfc))
-        paper = PAPER_VS_NO_REUSE.get(cores)
-        bfc_text = f"{fmt_pct(mean(bfc))} ({fmt_pct(min(bfc))}–{fmt_pct(max(bfc))})" if bfc else "-"
-        w(f"| {cores} | {len(plans)} | {fmt_pct(mean(naive))} | {fmt_pct(paper)} | {bfc_text} | "
-          f"{len(safe_bfc)}, {fmt_pct(mean(safe_bfc))} | "
-          f"{PAPER_VS_BFC[0] * 100:.1f}–{PAPER_VS_BFC[1] * 100:.1f}% |")
-    w("")
-    w("Reading it: the no-reuse plan stacks every activation tensor of one inference (batch 1, 16-bit "
-      "elements; weights are not planned), so the reduction against it depends on that baseline's "
-      "definition, which the paper may draw differently; the comparison with tf-bfc does not. Under "
-      "p2p sync, topology-level plans (tf-bfc's included) are not safe (conflicts below), so a negative "
-      "reduction there is the price of a plan that is correct; the safe-tf-bfc column keeps only cells "
-      "where the tf-bfc plan ran without a conflict.")
+        cs = [c for e, c in zip(ok, ok_cells) if int(e["cores"]) == cores]
+        row, summary[cores] = summary_row(cs, cores)
+        w(f"| {cores} | {len(cs)} | {row} |")
     w("")
     if len(syncs) > 1:
-        w("By sync mode (Tetris plan, mean over models):")
+        w("By sync mode (mean over models):")
         w("")
-        w("| cores | sync | mean reduction vs no reuse | mean reduction vs tf-bfc |")
-        w("|---:|---|---:|---:|")
+        w("| cores | sync | cells " + head)
+        w("|---:|---|---:|" + "---:|" * 8)
         for cores in cores_list:
             for sync in syncs:
-                plans = [tetris_plan(cells[e["cell"]]) for e in ok if int(e["cores"]) == cores and e["sync"] == sync]
-                plans = [p for p in plans if p]
-                w(f"| {cores} | {sync} | {fmt_pct(mean(p['reduction_vs_no_reuse'] for p in plans))} | "
-                  f"{fmt_pct(mean(p['reduction_vs_tf_bfc'] for p in plans))} |")
+                cs = [c for e, c in zip(ok, ok_cells) if int(e["cores"]) == cores and e["sync"] == sync]
+                row, _ = summary_row(cs, cores)
+                w(f"| {cores} | {sync} | {len(cs)} | {row} |")
         w("")
-    w("Plans with conflicts in the simulation (`conflicts` > 0; the Tetris plan on instruction-level "
-      "liveness is safe by construction, topology-level plans only under barrier sync):")
+    w("Reading it: the no-reuse plan stacks every activation tensor of one inference (batch 1, 16-bit "
+      "elements; weights are not planned), so the reduction against it depends on that baseline's "
+      "definition, which the paper may draw differently; the comparison with TF-BFC does not. Blocks "
+      "against rigid is what cutting tensors buys; rigid against topology is what a plan that is correct "
+      "under the synchronisation costs against one that assumes every core meets after each layer. "
+      "Under p2p sync layer order does not order the cores' accesses, so topology-level plans mostly read "
+      "clobbered data in simulation: those are shown as unsafe and left out of the means. One that ran "
+      "clean is counted, as `tetris run` marks it safe, though the checker saw one interleaving only "
+      "(docs/simulator.md); a mean over fewer cells than the row's says so.")
     w("")
-    w("| sync | cells | plans simulated | plans with conflicts | which |")
-    w("|---|---:|---:|---:|---|")
+    w("Per cell: the Tetris plan with blocks against the safe TF-BFC, what the block problem's lower bound "
+      "would allow (1 − the band run's instruction-level bound / the TF-BFC peak; no plan can do better), "
+      "and the plan's footprint over that bound; beside them the rigid and topology plans against the same "
+      "reference.")
+    w("")
+    w("| model | cores | sync | safe TF-BFC (MiB) | blocks (MiB) | blocks vs TF-BFC | bound allows | "
+      "blocks × bound | rigid vs TF-BFC | topology vs TF-BFC |")
+    w("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|")
+    for e in expected:
+        c = cells.get(e["cell"])
+        if c is None or c.get("status") not in GOOD:
+            w(f"| {model_of[e['cell']]} | {e['cores']} | {e['sync']} | *{c['status'] if c else 'missing'}* "
+              "| | | | | | |")
+            continue
+        bfc = plan_of(c, "tensor", "tf-bfc", "tensor")
+        ref = reference_bytes(c)
+        bound = (report_of(c, "band") or {}).get("instruction_lower_bound_bytes")
+        band_plan = plan_of(c, "band", "tetris", "instruction")
+        w(f"| {model_of[e['cell']]} | {e['cores']} | {e['sync']} | "
+          + ("-" if bfc is None else f"{bfc['peak_bytes'] / MIB:.2f}" if ref else
+             f"{bfc['peak_bytes'] / MIB:.2f} {unsafe_text(bfc.get('conflicts'))}") + " | "
+          + ("-" if band_plan is None else f"{band_plan['peak_bytes'] / MIB:.2f}") + " | "
+          + against(band_plan, ref) + " | "
+          + (fmt_pct(1 - bound / ref) if bound and ref else "-") + " | "
+          + ("-" if band_plan is None else
+             f"{band_plan['over_lower_bound']:.3f}{' †' if cut_by_time(band_plan, c) else ''}")
+          + " | " + against(plan_of(c, "tensor", "tetris", "instruction"), ref)
+          + " | " + against(plan_of(c, "tensor", "tetris", "topology"), ref) + " |")
+    w("")
+    w("Plans with conflicts in the simulation (`conflicts` > 0; the Tetris plans on instruction-level "
+      "liveness are safe by construction, and so is TF-BFC on tensor level; topology-level plans are safe "
+      "only under barrier sync):")
+    w("")
+    w("| sync | blocks | cells | plans simulated | plans with conflicts | which |")
+    w("|---|---|---:|---:|---:|---|")
     for sync in syncs:
-        simulated = conflicting = 0
-        which = {}
-        cs = [cells[e["cell"]] for e in ok if e["sync"] == sync]
-        for c in cs:
-            for key, p in plan_rows(c):
-                if p["conflicts"] is None:
-                    continue
-                simulated += 1
-                if p["conflicts"] > 0:
-                    conflicting += 1
-                    which[series_name(*key)] = which.get(series_name(*key), 0) + 1
-        w(f"| {sync} | {len(cs)} | {simulated} | {conflicting} | "
-          + (", ".join(f"{k} ({v})" for k, v in which.items()) or "none") + " |")
+        cs = [c for e, c in zip(ok, ok_cells) if e["sync"] == sync]
+        for blocks in BLOCKS:
+            simulated = conflicting = 0
+            which = {}
+            for c in cs:
+                for key, p in plan_rows(c, blocks):
+                    if p["conflicts"] is None:
+                        continue
+                    simulated += 1
+                    if not is_safe(p):
+                        conflicting += 1
+                        name = plan_name(*key)
+                        which[name] = which.get(name, 0) + 1
+            w(f"| {sync} | {blocks} | {len(cs)} | {simulated} | {conflicting} | "
+              + (", ".join(f"{k} ({v})" for k, v in which.items()) or "none") + " |")
     w("")
-    same_cycles = all(len({p["cycles"] for _, p in plan_rows(cells[e["cell"]]) if p["cycles"] is not None}) <= 1
-                      for e in ok)
+    same_cycles = all(len({p["cycles"] for _, p in plan_rows(c, blocks) if p["cycles"] is not None}) <= 1
+                      for c in ok_cells for blocks in BLOCKS)
     w("Simulated cycles: " + (
-        "every plan of a cell runs in the same number of cycles (the simulated memory's timing does not "
+        "every plan of a run runs in the same number of cycles (the simulated memory's timing does not "
         "depend on addresses, and a plan only moves tensors), so the cycles columns below show the "
-        "schedule of the cell, not a property of the planner." if same_cycles else
-        "plans of the same cell differ in cycles in some cells; see the table."))
+        "schedule of the run, not a property of the planner; the two runs of a cell differ, as blocks "
+        "change the lowering (the instruction counts in the cells table)." if same_cycles else
+        "plans of the same run differ in cycles in some cells; see the table."))
     w("")
-    w("Mean reduction vs no reuse of every planner (mean over the cells of each core count):")
+    w("Mean reduction vs no reuse (the run's own `naive`) of every plan, over the cells of each core count "
+      "where that plan is safe; in the band run the baselines place blocks as buffers, which their "
+      "allocators do not:")
     w("")
-    w("| planner | liveness | " + " | ".join(f"{c} cores" for c in cores_list) + " |")
-    w("|---|---|" + "---:|" * len(cores_list))
-    for key in ROWS:
-        values = []
-        for cores in cores_list:
-            rs = [dict(plan_rows(cells[e["cell"]])).get(key) for e in ok if int(e["cores"]) == cores]
-            values.append(fmt_pct(mean(r["reduction_vs_no_reuse"] for r in rs if r)))
-        w(f"| {key[0]} | {key[1]} | " + " | ".join(values) + " |")
+    w("| blocks | planner | liveness | " + " | ".join(f"{c} cores" for c in cores_list) + " |")
+    w("|---|---|---|" + "---:|" * len(cores_list))
+    for blocks in BLOCKS:
+        for key in ROWS:
+            entries = []
+            for cores in cores_list:
+                cs = [c for e, c in zip(ok, ok_cells) if int(e["cores"]) == cores]
+                entries.append(mean_text(cs, lambda c: plan_of(c, blocks, *key), variant_base(blocks))[0])
+            w(f"| {blocks} | {key[0]} | {key[1]} | " + " | ".join(entries) + " |")
     w("")
 
     # ---- charts
     charts = []
-    series = [series_name(*key) for key in ROWS if key != ("naive", "topology")]
+    # Charted: the three Tetris plans and the baselines as their allocators see a network (whole
+    # tensors: the tensor run); the no-reuse plan is the axis.
+    charted = [("band", ("tetris", "instruction"))] + [("tensor", key) for key in ROWS if key != ("naive", "topology")]
+    series = [series_name(blocks, *key) for blocks, key in charted]
     for cores in cores_list:
         for sync in syncs:
             values = {}
@@ -385,10 +585,15 @@ def merge(args):
                 cell = cells.get(e["cell"])
                 if not cell or cell.get("status") not in GOOD:
                     continue
-                for key, plan in plan_rows(cell):
-                    values[(model_of[e["cell"]], series_name(*key))] = plan["reduction_vs_no_reuse"]
-                    if plan["conflicts"]:
-                        unsafe.add((model_of[e["cell"]], series_name(*key)))
+                for blocks, key in charted:
+                    plan, base = plan_of(cell, blocks, *key), no_reuse_bytes(cell, blocks)
+                    if plan is None or not base:
+                        continue
+                    # An unsafe plan is drawn from its footprint, faded and crossed: seen, not ranked.
+                    point = (model_of[e["cell"]], series_name(blocks, *key))
+                    values[point] = 1 - plan["peak_bytes"] / base
+                    if not is_safe(plan):
+                        unsafe.add(point)
             if not groups:
                 continue
             name = f"reduction-{cores}core-{sync}.svg"
@@ -400,12 +605,18 @@ def merge(args):
     values = {}
     for cores in cores_list:
         group = f"{cores} cores"
-        values[(group, "tetris")] = summary[cores][0]
+        cs = [c for e, c in zip(ok, ok_cells) if int(e["cores"]) == cores]
+        for name, blocks, level in VARIANTS:
+            # A mean over only the safe cells would compare other models than the bars beside it.
+            if all(variant_plan(blocks, level)(c) and is_safe(variant_plan(blocks, level)(c)) for c in cs):
+                values[(group, series_name(blocks, "tetris", level))] = summary[cores][name][0]
         values[(group, "paper")] = PAPER_VS_NO_REUSE.get(cores)
     with open(os.path.join(chart_dir, "mean-vs-paper.svg"), "w", encoding="utf-8") as f:
         f.write(bar_chart("Mean reduction vs no reuse: this run vs the paper", [f"{c} cores" for c in cores_list],
-                          ["tetris", "paper"], values, "mean reduction vs no reuse", y_max=1.0))
-    charts.insert(0, ("mean-vs-paper.svg", "mean reduction vs no reuse against the paper"))
+                          [series_name(blocks, "tetris", level) for _, blocks, level in VARIANTS] + ["paper"], values,
+                          "mean reduction vs no reuse", y_max=1.0))
+    charts.insert(0, ("mean-vs-paper.svg", "mean reduction vs no reuse against the paper (a Tetris plan without "
+                      "a bar conflicted in simulation in some cell)"))
     w("## Charts")
     w("")
     for name, alt in charts:
@@ -415,26 +626,36 @@ def merge(args):
     # ---- cells
     w("## Cells")
     w("")
+    w("Two numbers per entry: the band run's / the tensor run's.")
+    w("")
     w("| cell | status | wall (s) | peak memory (MiB) | instructions | tensors | pieces | "
       "topology bound (MiB) | instruction bound (MiB) |")
     w("|---|---|---:|---:|---:|---:|---:|---:|---:|")
+
+    def both(c, field, mib=False):
+        shown = []
+        for blocks in BLOCKS:
+            r = report_of(c, blocks)
+            v = None if r is None else r.get(field)
+            shown.append("-" if v is None else f"{v / MIB:.2f}" if mib else str(v))
+        return " / ".join(shown)
+
     for e in expected:
         c = cells.get(e["cell"])
         if c is None:
             w(f"| {e['cell']} | missing | | | | | | | |")
             continue
-        r = c.get("report") or {}
         w(f"| {e['cell']} | {c['status']} | {c['wall_seconds']:.1f} | {c['max_rss_mib']:.0f} | "
-          f"{r.get('instructions', '')} | {r.get('tensors', '')} | {r.get('pieces', '')} | "
-          + (f"{r['topology_lower_bound_bytes'] / MIB:.2f} | {r['instruction_lower_bound_bytes'] / MIB:.2f} |"
-             if r else " | |"))
+          f"{both(c, 'instructions')} | {both(c, 'tensors')} | {both(c, 'pieces')} | "
+          f"{both(c, 'topology_lower_bound_bytes', True)} | {both(c, 'instruction_lower_bound_bytes', True)} |")
     w("")
 
     # ---- the full table
     w("## Every plan")
     w("")
-    w("Peak footprint of each plan; reductions against `naive` and `tf-bfc` of the same cell; × lower bound "
-      "against the cell's instruction-level bound; plan time is wall-clock on a shared machine and varies from "
+    w("Peak footprint of each plan of both runs; reductions against the run's own `naive` and against the "
+      "cell's safe TF-BFC (the tensor run's `tf-bfc` on tensor level), for safe plans only; × lower bound "
+      "against the run's instruction-level bound; plan time is wall-clock on a shared machine and varies from "
       "run to run (footprints and cycles do not: same seed, same plan"
       + ", except that a search cut by the time limit before its generations, marked †, may stop elsewhere)"
       + "; cycles and conflicts come from the SystemC simulation with the conflict checker (- = not simulated). "
@@ -444,33 +665,46 @@ def merge(args):
     for model in models:
         w(f"### {model}")
         w("")
-        w("| cores | sync | planner | liveness | peak (MiB) | vs no reuse | vs tf-bfc | × lower bound | "
+        w("| cores | sync | blocks | planner | liveness | peak (MiB) | vs no reuse | vs safe tf-bfc | × lower bound | "
           "plan time (s) | generations | cycles | conflicts |")
-        w("|---:|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+        w("|---:|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
         for e in expected:
             if model_of[e["cell"]] != model:
                 continue
             c = cells.get(e["cell"])
-            if not c or not c.get("report"):
-                w(f"| {e['cores']} | {e['sync']} | *{c['status'] if c else 'missing'}* | | | | | | | | | |")
+            if not c or not any(report_of(c, blocks) for blocks in BLOCKS):
+                w(f"| {e['cores']} | {e['sync']} | | *{c['status'] if c else 'missing'}* | | | | | | | | | |")
                 continue
-            for (planner, level), p in plan_rows(c):
-                cut = cut_by_time(p, c)
-                gens = p.get("generations")
-                w(f"| {e['cores']} | {e['sync']} | {planner} | {level} | {p['peak_bytes'] / MIB:.2f} | "
-                  f"{fmt_pct(p['reduction_vs_no_reuse'])} | {fmt_pct(p['reduction_vs_tf_bfc'])} | "
-                  f"{p['over_lower_bound']:.3f} | {p['plan_seconds']:.2f}{' †' if cut else ''} | "
-                  f"{'-' if gens is None else gens} | "
-                  f"{'-' if p['cycles'] is None else p['cycles']} | {'-' if p['conflicts'] is None else p['conflicts']} |")
+            ref = reference_bytes(c)
+            for blocks in BLOCKS:
+                if not report_of(c, blocks):
+                    run = cell_runs(c).get(blocks)
+                    w(f"| {e['cores']} | {e['sync']} | {blocks} | *{run.get('status') if run else 'not run'}* "
+                      "| | | | | | | | | |")
+                    continue
+                base = no_reuse_bytes(c, blocks)
+                for (planner, level), p in plan_rows(c, blocks):
+                    cut = cut_by_time(p, c)
+                    gens = p.get("generations")
+                    vs_naive = fmt_pct(reduction(p, base)) if is_safe(p) else unsafe_text(p.get("conflicts"))
+                    vs_bfc = fmt_pct(reduction(p, ref)) if is_safe(p) else "-"
+                    w(f"| {e['cores']} | {e['sync']} | {blocks} | {planner} | {level} | {p['peak_bytes'] / MIB:.2f} | "
+                      f"{vs_naive} | {vs_bfc} | "
+                      f"{p['over_lower_bound']:.3f} | {p['plan_seconds']:.2f}{' †' if cut else ''} | "
+                      f"{'-' if gens is None else gens} | "
+                      f"{'-' if p['cycles'] is None else p['cycles']} | {'-' if p['conflicts'] is None else p['conflicts']} |")
         w("")
     text = "\n".join(lines)
     with open(args.report + ".tmp", "w", encoding="utf-8") as f:
         f.write(text)
     os.replace(args.report + ".tmp", args.report)
     for cores in cores_list:
-        print(f"{cores} cores: mean reduction vs no reuse {fmt_pct(summary[cores][0])} "
-              f"(paper {fmt_pct(PAPER_VS_NO_REUSE.get(cores))}), vs tf-bfc {fmt_pct(summary[cores][1])} "
-              f"(paper {PAPER_VS_BFC[0] * 100:.1f}–{PAPER_VS_BFC[1] * 100:.1f}%)", file=sys.stderr)
+        means = summary[cores]
+        print(f"{cores} cores: mean reduction vs no reuse, blocks {fmt_pct(means['blocks'][0])}, rigid "
+              f"{fmt_pct(means['rigid'][0])}, topology {fmt_pct(means['topology'][0])} where safe "
+              f"(paper {fmt_pct(PAPER_VS_NO_REUSE.get(cores))}); vs safe TF-BFC, blocks {fmt_pct(means['blocks'][1])}, "
+              f"rigid {fmt_pct(means['rigid'][1])}, topology {fmt_pct(means['topology'][1])} where safe "
+              f"(paper {paper_bfc})", file=sys.stderr)
     print(f"wrote {args.report} and {chart_dir}/*.svg ({len(ok)} of {len(expected)} cells ok)", file=sys.stderr)
     return 0 if len(ok) == len(expected) else 1
 

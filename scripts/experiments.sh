@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # The paper's experiment: every zoo model and the ONNX models of ../shared/models/onnx-light (when
-# present) x {4, 16} cores x {barrier, p2p} sync, each cell one `tetris run` with every planner;
-# the per-cell JSON is merged into docs/results.md and SVG bar charts in docs/results/.
+# present) x {4, 16} cores x {barrier, p2p} sync, each cell two `tetris run`s with every planner:
+# --blocks band (the default: tensors cut into blocks placed independently) and --blocks tensor
+# (each tensor placed whole: the paper's rigid reading, and the run whose TF-BFC plan sees whole
+# tensors as TensorFlow does, so the only one that gives the reference). The per-cell JSON is
+# merged into docs/results.md and SVG bar charts in docs/results/.
 #
 # Usage: scripts/experiments.sh [OPTIONS]
 #   (no option)      run the whole matrix, one cell after another, then merge into docs/results.md
@@ -111,6 +114,8 @@ time_limit=${time_limit:-$(default_of time-limit)}
 generations=${generations:-$(default_of generations)}
 
 # One line per cell, absolute paths only, so it runs from any folder on any machine that sees them.
+# A line runs both block modes of its cell (experiments.py cell), so a cell is one job and its
+# JSON holds both reports or neither.
 cell_lines() {
   for m in $models; do
     case "$m" in *.onnx|*.yaml|*.yml) m=$(abs "$m") ;; esac

@@ -48,9 +48,13 @@ std::vector<std::uint64_t> cuts_of_input(const std::vector<AccessSpan>& loads, s
     }
     cuts = std::move(last);
   }
+  // Bytes past the last read (a row a strided window skips) join the last block read, rather
+  // than make a block nobody reads.
+  std::uint64_t reach = 0;
+  for (const AccessSpan& l : loads) reach = std::max(reach, l.end);
   std::sort(cuts.begin(), cuts.end());
   cuts.erase(std::unique(cuts.begin(), cuts.end()), cuts.end());
-  std::erase_if(cuts, [&](std::uint64_t cut) { return cut == 0 || cut >= bytes; });
+  std::erase_if(cuts, [&](std::uint64_t cut) { return cut == 0 || cut >= std::min(bytes, reach); });
   return cuts;
 }
 

@@ -150,6 +150,35 @@ load 1 128 128 nbin
   EXPECT_TRUE(buffers_conflict(topology, "a#0", "a#1"));
 }
 
+TEST(Liveness, InputBytesNobodyReadsStillHoldTheirAddressAtTheStart) {
+  // The host writes both inputs before the program starts. x's block 1 is never read; if it
+  // counted as dead from the start, a plan could put y there, and the preload of x would
+  // overwrite y before core 0 reads it (the simulator caught this in a tile-mode SqueezeNet).
+  const Program program = read_trace(R"(tetris-trace 2
+cores 1
+element_bytes 2
+layer 0 l0 relu
+tensor 0 x 256 input -
+block 0 128
+tensor 1 y 128 input -
+tensor 2 z 128 activation l0
+core 0
+layer l0
+load 0 0 128 nbin
+load 1 0 128 nbin
+store 2 0 128 nbout
+)",
+                                     "inputs.trace");
+  const Problem instruction = instruction_problem(program);
+  EXPECT_TRUE(buffers_conflict(instruction, "x#1", "y"));
+  EXPECT_TRUE(buffers_conflict(instruction, "x#0", "y"));
+  // An activation written after everything else has been read may still take x#1's place.
+  EXPECT_FALSE(buffers_conflict(instruction, "x#1", "z"));
+  const PlanResult plan = plan_tetris(instruction, quick());
+  EXPECT_FALSE(validate_plan(instruction, plan.offsets).has_value());
+  EXPECT_GE(plan.peak, 384u);  // x's two blocks and y, all there at the start
+}
+
 TEST(Liveness, ARaceForbidsSharing) {
   const Problem instruction = instruction_problem(trace("racy.trace"));
   EXPECT_TRUE(buffers_conflict(instruction, "x", "y"));
