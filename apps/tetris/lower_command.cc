@@ -6,6 +6,7 @@
 #include <fmt/ranges.h>
 
 #include "apps/tetris/cli.h"
+#include "apps/tetris/progress_line.h"
 #include "common/input_error.h"
 #include "common/trace_io.h"
 #include "workloads/builtin_models.h"
@@ -41,9 +42,15 @@ int lower(std::span<const std::string> args) {
   if (output.out.empty()) throw InputError({"--out"}, "the trace needs a file: --out FILE.trace");
   const workloads::LoweringOptions lowering = flags.parse();
   const MachineConfig config = config_options.load();
+  // A big batch takes seconds to lower and write: say which step it is in, on a terminal.
+  ProgressLine progress(output.quiet);
+  progress.update(fmt::format("lowering {} onto {} cores (batch {})", choice.model, config.cores, choice.batch));
   const pipeline::Lowered lowered = pipeline::lower(choice, config, lowering);
+  progress.update("checking the program");
   validate_program(lowered.program, output.out);
+  progress.update(fmt::format("writing {}", output.out));
   write_trace_file(lowered.program, output.out);
+  progress.finish();
   if (output.quiet) return kExitOk;
   const workloads::LoweringSummary summary = workloads::summarize_lowering(
       lowered.program, {lowered.model.name, config.name, std::string(to_string(lowering.sync)),
