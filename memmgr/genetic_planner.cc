@@ -15,7 +15,12 @@
 namespace tetris::memmgr {
 namespace {
 
-constexpr std::size_t kPopulation = 48;
+constexpr std::size_t kPopulation = 48;  // at most; fewer when a decode is dear (population_for)
+constexpr std::size_t kMinPopulation = 8;
+// A population small enough that the work budget left after the heuristic seeds pays for about
+// this many generations (a child re-decodes half an order on average): on a big, dense problem
+// 48 seeds alone can spend the budget, and a search that stops at its seeds is no search.
+constexpr std::uint64_t kGenerationsTheBudgetShouldBuy = 24;
 constexpr std::size_t kTournament = 3;
 constexpr double kMutationRate = 0.5;
 constexpr double kTargetedRate = 0.4;
@@ -88,11 +93,7 @@ class GeneticSearch {
     std::uint64_t generation = 0, last_improvement = 0;
     Offset best = population_.front().peak;
     double last_report = -1;
-    const auto work = [&] {
-      std::uint64_t sum = 0;
-      for (const PlacementDecoder& decoder : decoders_) sum += decoder.work();
-      return sum;
-    };
+    const auto work = [&] { return total_work(); };
     while (best > problem_.lower_bound() && generation < options_.max_generations && work() < options_.max_work &&
            !result.time_limited) {
       if (elapsed() >= options_.time_limit_seconds) {
@@ -132,12 +133,12 @@ class GeneticSearch {
   // Decodes individuals[i] from reuse[i] on over the threads; each thread checks the deadline
   // before each decode, except that the first individual is always decoded. Returns which were.
   std::vector<char> decode_all(std::vector<Individual>& individuals, std::span<const std::size_t> reuse,
-                               Deadline deadline) {
+                               Deadline deadline, bool first_always = true) {
     std::vector<char> decoded(individuals.size(), 0);
     const std::size_t threads = decoders_.size();
     auto work = [&](std::size_t t) {
       for (std::size_t i = t; i < individuals.size(); i += threads) {
-        if (i > 0 && std::chrono::steady_clock::now() >= deadline) return;
+        if ((i > 0 || !first_always) && std::chrono::steady_clock::now() >= deadline) return;
         decode(individuals[i], reuse[i], decoders_[t]);
         decoded[i] = 1;
       }
@@ -193,20 +194,44 @@ class GeneticSearch {
   // The heuristic orders first, then perturbations of them, all decoded over the threads. On a
   // big problem a decode takes long, so each thread checks the deadline before each: returns
   // false when it cut the seeds short (at least the first heuristic order is always decoded).
+  // What the heuristic orders cost sets the population (population_for); a perturbation keeps
+  // its parent's bases up to its first change, as a child does.
   bool seed_population(Deadline deadline) {
     std::vector<Individual> seeds;
     for (auto& order : heuristic_orders(problem_)) seeds.push_back({std::move(order), {}, 0, 0});
     const std::size_t heuristics = seeds.size();
+    bool complete = keep_decoded(seeds, decode_all(seeds, std::vector<std::size_t>(seeds.size(), 0), deadline));
+    population_size_ = population_for(total_work() / std::max<std::size_t>(seeds.size(), 1));
     std::mt19937_64 rng(mix(options_.seed));
-    while (seeds.size() < kPopulation) {
-      Individual child{seeds[seeds.size() % heuristics].order, {}, 0, 0};
-      for (int k = 0; k < 3; ++k) mutate(child, 0, rng);
-      seeds.push_back(std::move(child));
+    std::vector<Individual> perturbed;
+    std::vector<std::size_t> reuse;
+    while (complete && seeds.size() + perturbed.size() < population_size_) {
+      Individual child = seeds[(seeds.size() + perturbed.size()) % heuristics];
+      std::size_t first = n_;
+      for (int k = 0; k < 3; ++k) first = std::min(first, mutate(child, 0, rng));
+      perturbed.push_back(std::move(child));
+      reuse.push_back(first);
     }
-    const bool complete = keep_decoded(seeds, decode_all(seeds, std::vector<std::size_t>(seeds.size(), 0), deadline));
+    complete = complete && keep_decoded(perturbed, decode_all(perturbed, reuse, deadline, /*first_always=*/false));
     population_ = std::move(seeds);
-    survive({});
+    survive(std::move(perturbed));
     return complete;
+  }
+
+  // 48 where the budget allows; else as many as let the budget left buy kGenerationsTheBudget-
+  // ShouldBuy generations of children that re-decode half an order each, at least kMinPopulation.
+  std::size_t population_for(std::uint64_t work_per_decode) const {
+    const std::uint64_t spent = total_work();
+    const std::uint64_t left = options_.max_work > spent ? options_.max_work - spent : 0;
+    const std::uint64_t per_child = std::max<std::uint64_t>(work_per_decode / 2, 1);
+    const std::uint64_t affordable = left / (per_child * kGenerationsTheBudgetShouldBuy);
+    return static_cast<std::size_t>(std::clamp<std::uint64_t>(affordable, kMinPopulation, kPopulation));
+  }
+
+  std::uint64_t total_work() const {
+    std::uint64_t sum = 0;
+    for (const PlacementDecoder& decoder : decoders_) sum += decoder.work();
+    return sum;
   }
 
   // Asks the exact search for plans under ever lower capacities: first the problem's capacity if
@@ -260,9 +285,9 @@ class GeneticSearch {
 
   // One generation; false when the deadline cut it (its decoded children still compete).
   bool evolve(std::uint64_t generation, bool restart, Deadline deadline) {
-    std::vector<Individual> children(kPopulation);
-    std::vector<std::size_t> reuse(kPopulation, 0);
-    for (std::size_t i = 0; i < kPopulation; ++i) {
+    std::vector<Individual> children(population_size_);
+    std::vector<std::size_t> reuse(population_size_, 0);
+    for (std::size_t i = 0; i < population_size_; ++i) {
       std::mt19937_64 rng(mix(mix(options_.seed) ^ mix(generation * kPopulation + i)));
       std::uniform_real_distribution<double> coin(0, 1);
       Individual& child = children[i];
@@ -305,7 +330,7 @@ class GeneticSearch {
     return complete;
   }
 
-  // (mu + lambda): the best kPopulation distinct orders of parents and children.
+  // (mu + lambda): the best population_size_ distinct orders of parents and children.
   void survive(std::vector<Individual> children) {
     for (auto& c : children) population_.push_back(std::move(c));
     std::stable_sort(population_.begin(), population_.end(),
@@ -313,7 +338,7 @@ class GeneticSearch {
     std::unordered_set<std::uint64_t> seen;
     std::vector<Individual> next;
     for (auto& individual : population_) {
-      if (next.size() == kPopulation) break;
+      if (next.size() == population_size_) break;
       if (seen.insert(individual.hash).second) next.push_back(std::move(individual));
     }
     population_ = std::move(next);
@@ -324,6 +349,7 @@ class GeneticSearch {
   const std::size_t n_;
   std::vector<PlacementDecoder> decoders_;
   std::vector<Individual> population_;
+  std::size_t population_size_ = kPopulation;
 };
 
 }  // namespace
