@@ -321,6 +321,8 @@ Problem instruction_liveness(const Program& program, const HappensBefore& hb,
   ProblemBuilder builder;
   std::vector<Lifetime> lifetimes;     // per piece, in piece order
   std::vector<BufferId> piece_buffer;  // per piece
+  std::vector<PieceId> unread_inputs;  // pieces of inputs that no instruction reads
+  std::vector<PieceRange> input_buffers;  // the pieces of each input block
   const std::size_t segment_limit = kMaxSegmentsPerTensor;
   // One buffer per block [begin, end) of a tensor, from the accesses inside it (none crosses).
   auto add_block = [&](const Tensor& tensor, std::uint32_t block, std::span<const Access> list) {
@@ -376,16 +378,6 @@ Problem instruction_liveness(const Program& program, const HappensBefore& hb,
         }
       }
     }
-    // The host writes every input byte before the program starts, all at once, so an input byte
-    // nobody reads (a row a strided convolution skips) still holds its address at the start, with
-    // every other input byte. With no reads it would happen before everything, and a plan could
-    // put another input there, which the preload then overwrites: count it as read by core 0's
-    // first instruction, which keeps it apart from the other inputs (and, needlessly but safely,
-    // from whatever is written before that instruction is known to be done).
-    if (tensor.kind == TensorKind::input)
-      for (Segment& s : segments)
-        if (std::all_of(s.life.last.begin(), s.life.last.end(), [](std::uint32_t l) { return l == 0; }))
-          s.life.last[0] = 1;
     // Neighbours that live and die together are one piece.
     std::vector<Segment> pieces;
     for (Segment& s : segments) {
@@ -408,6 +400,9 @@ Problem instruction_liveness(const Program& program, const HappensBefore& hb,
         piece.life.settled = std::min(piece.life.settled, from);
       }
       builder.add_piece(b, piece.begin - block_begin, piece.end - piece.begin, span);
+      if (tensor.kind == TensorKind::input &&
+          std::all_of(piece.life.last.begin(), piece.life.last.end(), [](std::uint32_t l) { return l == 0; }))
+        unread_inputs.push_back(static_cast<PieceId>(lifetimes.size()));
       lifetimes.push_back(std::move(piece.life));
       piece_buffer.push_back(b);
     }
@@ -430,9 +425,21 @@ Problem instruction_liveness(const Program& program, const HappensBefore& hb,
     } else {
       start[1] = list.size();
     }
-    for (std::uint32_t k = 0; k < tensor.block_count(); ++k)
+    for (std::uint32_t k = 0; k < tensor.block_count(); ++k) {
+      const auto first = static_cast<PieceId>(lifetimes.size());
       add_block(tensor, k, std::span<const Access>(list).subspan(start[k], start[k + 1] - start[k]));
+      if (tensor.kind == TensorKind::input) input_buffers.push_back({first, static_cast<PieceId>(lifetimes.size())});
+    }
   }
+  // The host writes every input byte before the program starts, all at once, so an input byte
+  // nobody reads (a row a strided window skips) still holds its address then, with every other
+  // input byte. Having no reads, it happens before everything in the search below, and a plan
+  // could put another input there, which the preload then overwrites (the simulator caught this
+  // on a tile-mode SqueezeNet). It conflicts with the pieces of every other input block, and
+  // with nothing else: what is written later may take its place.
+  for (const PieceId piece : unread_inputs)
+    for (const PieceRange& other : input_buffers)
+      if (piece_buffer[other.begin] != piece_buffer[piece]) builder.add_conflicts(piece, other);
 
   // The memory budget: what each piece holds here (its lifetime's two per-core counts, two tree
   // nodes of four per-core bounds, its piece and bookkeeping) must fit, and what is left bounds
