@@ -1,5 +1,7 @@
-// Hot paths of memmgr: the placement decoder, one genetic generation's worth of decodes, and
-// instruction-level liveness (happens-before + pieces + conflicts) of a large 16-core trace.
+// Hot paths of memmgr: the placement decoder, one genetic generation's worth of decodes,
+// instruction-level liveness (happens-before + pieces + conflicts) of a large 16-core trace, and
+// the whole Tetris planner, defaults and all, on synthetic interval problems of 10^4 and 10^5
+// buffers (synthetic_problem.h; target: 10^5 buffers planned in under 5 s).
 #include <benchmark/benchmark.h>
 
 #include <filesystem>
@@ -9,9 +11,11 @@
 #include "common/trace_io.h"
 #include "memmgr/happens_before.h"
 #include "memmgr/instruction_liveness.h"
+#include "memmgr/genetic_planner.h"
 #include "memmgr/minimalloc_csv.h"
 #include "memmgr/placement_decoder.h"
 #include "memmgr/topology_liveness.h"
+#include "synthetic_problem.h"
 #include "synthetic_trace.h"
 
 namespace {
@@ -74,5 +78,22 @@ void BM_TopologyLiveness(benchmark::State& state) {
   for (auto _ : state) benchmark::DoNotOptimize(topology_liveness(synthetic_program(), 64, "synthetic").lower_bound());
 }
 BENCHMARK(BM_TopologyLiveness)->Unit(benchmark::kMillisecond);
+
+// What `tetris plan` does with a big problem: building it (conflicts from lifespans), then the
+// planner with its default budgets (seeds, exact phase, genetic search). Wall time, both threads.
+void BM_PlanSyntheticIntervalProblem(benchmark::State& state) {
+  const auto buffers = static_cast<std::size_t>(state.range(0));
+  PlanResult result;
+  Offset bound = 0;
+  for (auto _ : state) {
+    const Problem problem = tetris::bench::synthetic_interval_problem(buffers, 1);
+    bound = problem.lower_bound();
+    result = plan_tetris(problem, PlannerOptions{});
+  }
+  state.counters["generations"] = static_cast<double>(result.generations);
+  state.counters["peak_over_bound"] = static_cast<double>(result.peak) / static_cast<double>(bound);
+  state.counters["time_limited"] = result.time_limited ? 1 : 0;
+}
+BENCHMARK(BM_PlanSyntheticIntervalProblem)->Arg(10000)->Arg(100000)->UseRealTime()->Unit(benchmark::kMillisecond)->Iterations(1);
 
 }  // namespace

@@ -30,6 +30,8 @@ class CollisionTable {
   std::span<const Displacements> displacements(const Entry& entry) const {
     return std::span<const Displacements>(displacements_).subspan(entry.begin, entry.end - entry.begin);
   }
+  // Every entry's displacements, back to back: entry.begin and entry.end index into it.
+  std::span<const Displacements> all_displacements() const { return displacements_; }
 
  private:
   std::vector<std::vector<Entry>> entries_;  // per buffer

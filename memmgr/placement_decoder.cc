@@ -18,10 +18,16 @@ Offset PlacementDecoder::lowest_base(BufferId buffer, std::span<const Offset> of
   forbidden_.clear();
   work_ += collisions_->of(buffer).size() + 1;
   std::int64_t lo_min = std::numeric_limits<std::int64_t>::max(), lo_max = 0;
+  // Locals, so the loop does not reload them from the members after every emplace_back (which
+  // may, for all the compiler knows, have changed them): a third of the decoder's time before.
+  const std::uint32_t* const stamps = placed_stamp_.data();
+  const std::uint32_t stamp = stamp_;
+  const Displacements* const displacements = collisions_->all_displacements().data();
   for (const CollisionTable::Entry& c : collisions_->of(buffer)) {
-    if (placed_stamp_[c.other] != stamp_) continue;
+    if (stamps[c.other] != stamp) continue;
     const auto base = static_cast<std::int64_t>(offsets[c.other]);
-    for (const auto& [lo, hi] : collisions_->displacements(c)) {
+    for (const Displacements* d = displacements + c.begin; d != displacements + c.end; ++d) {
+      const auto [lo, hi] = *d;
       if (base + hi <= 0) continue;
       const std::int64_t from = std::max<std::int64_t>(0, base + lo);
       forbidden_.emplace_back(from, base + hi);
