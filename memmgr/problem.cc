@@ -271,10 +271,13 @@ Problem ProblemBuilder::build(std::string origin, const BoundRule& rule) {
         }
     }
   }
-  std::sort(blocks.begin(), blocks.end(), [&](const ConflictBlock& x, const ConflictBlock& y) {
+  const auto by_buffers = [&](const ConflictBlock& x, const ConflictBlock& y) {
     const auto key = [&](const ConflictBlock& c) { return std::tuple{buffer_of(c.a.begin), buffer_of(c.b.begin), c.a.begin, c.b.begin}; };
     return key(x) < key(y);
-  });
+  };
+  // One-piece buffers given by rows (an interval problem) come out of the rows in this order
+  // already: a 10^5-buffer problem spent an eighth of its set-up sorting them again.
+  if (!std::is_sorted(blocks.begin(), blocks.end(), by_buffers)) std::sort(blocks.begin(), blocks.end(), by_buffers);
   blocks.shrink_to_fit();
   problem.conflict_count_ = 0;
   problem.block_index_begin_.assign(problem.buffers_.size() + 1, 0);
