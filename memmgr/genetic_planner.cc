@@ -29,6 +29,7 @@ constexpr int kExactProbes = 6;
 constexpr std::uint64_t kExactNodesPerBuffer = 2000;  // per probe; MiniMalloc's hard cases need ~500
 constexpr std::uint64_t kExactNodesPerProbeCap = 2000000;
 constexpr double kExactShareOfTime = 0.6;
+constexpr double kCapacityProbeShareOfTime = 0.9;  // the probe for a capacity nothing fits yet
 // A node of the branch and bound scans the unplaced buffers of its part, so on a problem of many
 // thousands of buffers a probe spends its whole share of the time without an answer (a synthetic
 // 10^4-buffer problem: 6 s for nothing); the genetic search gets that time instead. MiniMalloc's
@@ -242,8 +243,8 @@ class GeneticSearch {
   // Asks the exact search for plans under ever lower capacities: first the problem's capacity if
   // it lies between the bound and the best plan known, then the lower bound (success ends the
   // search with an optimal plan), then bisection between the lowest capacity not yet reached and
-  // the best plan. Each probe may use half the exact phase's remaining time; a plan found joins
-  // the population as its placement order.
+  // the best plan. Each probe may use half the exact phase's remaining time (the first that asks
+  // for the capacity, all of it); a plan found joins the population as its placement order.
   void exact_phase(std::chrono::steady_clock::time_point start) {
     using Clock = std::chrono::steady_clock;
     const Deadline deadline = start + std::chrono::duration_cast<Clock::duration>(
@@ -267,7 +268,15 @@ class GeneticSearch {
         if (targets.empty()) break;
         continue;
       }
-      const Deadline probe_deadline = Clock::now() + (deadline - Clock::now()) / 2;
+      // Until a plan fits the capacity the user has nothing to use, so the probe that asks for it
+      // (the capacity, or the bound when that is the capacity) may run to 90% of the time limit;
+      // later probes take half of what is left of the phase. With half of 60%, a 3 s limit left
+      // MiniMalloc's A, B and F over their capacity, which they reach in 1-2.5 s.
+      const bool fits_nothing_yet = problem_.capacity() && best > *problem_.capacity() && target <= *problem_.capacity();
+      const Deadline probe_deadline =
+          fits_nothing_yet ? start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(
+                                         options_.time_limit_seconds * kCapacityProbeShareOfTime))
+                           : Clock::now() + (deadline - Clock::now()) / 2;
       const std::uint64_t nodes = std::min(kExactNodesPerProbeCap, kExactNodesPerBuffer * std::max<std::uint64_t>(n_, 5));
       const ExactSearchResult found = search_fit(problem_, target, nodes, probe_deadline);
       if (found.answer == FitAnswer::fits) {
