@@ -52,6 +52,45 @@ TEST(ProblemIo, ExplicitConflictsWithoutTheLifespanPromiseBoundByTheLargestBuffe
   EXPECT_NE(p.lower_bound_source().find("largest buffer"), std::string::npos) << p.lower_bound_source();
 }
 
+TEST(ProblemIo, JsonIsStreamedAndOverlappingBlocksCountEachPairOnce) {
+  // a has pieces 0-2, b has 3-5. Two blocks that share the pairs (1, 4) and (2, 4): read piece by
+  // piece and merged, 3 x 2 + 2 x 2 - 2 = 8 distinct pairs, each stored once.
+  const std::string head = R"({"buffers": [
+    {"name": "a", "size": 24, "pieces": [[0, 8, 0, 3], [8, 8, 0, 3], [16, 8, 0, 3]]},
+    {"name": "b", "size": 24, "pieces": [[0, 8, 0, 3], [8, 8, 0, 3], [16, 8, 0, 3]]}],
+   "unknown_key": {"ignored": [1, 2]},
+   "conflicts": )";
+  const Problem overlapping = read_problem(head + "[[0, 2, 3, 4], [1, 2, 4, 5]]}", "o.json");
+  EXPECT_EQ(overlapping.conflict_count(), 8u);
+  // Disjoint blocks (what problem_to_json writes) are kept as blocks.
+  const Problem disjoint = read_problem(head + "[[0, 2, 3, 3], [0, 2, 4, 5]]}", "d.json");
+  EXPECT_EQ(disjoint.conflict_count(), 9u);
+  EXPECT_EQ(disjoint.conflict_block_count(), 2u);
+  // The same problem written as YAML (read by yaml-cpp, not streamed) comes out the same.
+  const Problem yaml = read_problem(
+      "origin: o.json\nbuffers:\n"
+      "  - {name: a, size: 24, pieces: [[0, 8, 0, 3], [8, 8, 0, 3], [16, 8, 0, 3]]}\n"
+      "  - {name: b, size: 24, pieces: [[0, 8, 0, 3], [8, 8, 0, 3], [16, 8, 0, 3]]}\n"
+      "conflicts: [[0, 2, 3, 4], [1, 2, 4, 5]]\n",
+      "o.yaml");
+  EXPECT_EQ(problem_to_json(yaml), problem_to_json(overlapping));
+  // Errors in a streamed file name the file and the key.
+  for (const auto& [text, key] : std::vector<std::pair<std::string, std::string>>{
+           {head + "[[0, 2, 3, 4, 5, 6]]}", "conflicts[0]"},
+           {head + "[[0, 9]]}", "conflicts[0]"},
+           {R"({"buffers": [{"name": "a", "size": -8, "pieces": []}]})", "buffers[0].size"},
+           {R"({"buffers": [{"name": "a", "size": 8, "pieces": [[0, 8, 0]]}]})", "buffers[0].pieces[0]"},
+           {R"({"buffers": [{"size": 8, "pieces": [[0, 8, 0, 1]]}]})", "buffers[0]"}}) {
+    try {
+      read_problem(text, "bad.json");
+      ADD_FAILURE() << "accepted: " << text;
+    } catch (const InputError& e) {
+      EXPECT_EQ(e.where().file, "bad.json") << e.what();
+      EXPECT_NE(std::string(e.what()).find(key), std::string::npos) << e.what();
+    }
+  }
+}
+
 TEST(ProblemIo, MinimallocCsvOnlyForIntervalProblems) {
   const Problem interval = testing::inclusive_problem({{4, 0, 2}, {8, 1, 3}});
   EXPECT_EQ(problem_to_minimalloc_csv(interval), "id,lower,upper,size\nb0,0,3,4\nb1,1,4,8\n");
