@@ -99,8 +99,7 @@ class GeneticSearch {
     std::uint64_t generation = 0, last_improvement = 0;
     Offset best = population_.front().peak;
     double last_report = -1;
-    const auto work = [&] { return total_work(); };
-    while (best > problem_.lower_bound() && generation < options_.max_generations && work() < options_.max_work &&
+    while (best > problem_.lower_bound() && generation < options_.max_generations && total_work() < options_.max_work &&
            !result.time_limited) {
       if (elapsed() >= options_.time_limit_seconds) {
         result.time_limited = true;
@@ -123,7 +122,7 @@ class GeneticSearch {
     result.offsets = winner.offsets;
     result.peak = winner.peak;
     result.generations = generation;
-    result.work = work();
+    result.work = total_work();
     result.seconds = elapsed();
     if (options_.on_progress) options_.on_progress({generation, best, problem_.lower_bound(), result.seconds});
     return result;

@@ -36,7 +36,7 @@ std::vector<std::uint64_t> cuts_of(std::vector<AccessSpan>& stores, std::uint64_
 // band, whose top dies last anyway (a cut at the higher band's start would make that band's
 // bottom live longest). In tile mode also a cut at each load's end, a block per tile of input.
 // Cores that all read everything (channels partition) give no cut. Loads are split at the cuts.
-std::vector<std::uint64_t> cuts_of_input(const std::vector<AccessSpan>& loads, std::uint64_t bytes, BlockMode mode) {
+std::vector<std::uint64_t> cuts_of_input(const std::vector<AccessSpan>& loads, BlockMode mode) {
   std::vector<std::uint64_t> cuts;
   if (mode == BlockMode::tile) {
     for (const AccessSpan& l : loads) cuts.push_back(l.end);
@@ -54,7 +54,7 @@ std::vector<std::uint64_t> cuts_of_input(const std::vector<AccessSpan>& loads, s
   for (const AccessSpan& l : loads) reach = std::max(reach, l.end);
   std::sort(cuts.begin(), cuts.end());
   cuts.erase(std::unique(cuts.begin(), cuts.end()), cuts.end());
-  std::erase_if(cuts, [&](std::uint64_t cut) { return cut == 0 || cut >= std::min(bytes, reach); });
+  std::erase_if(cuts, [&](std::uint64_t cut) { return cut == 0 || cut >= reach; });
   return cuts;
 }
 
@@ -109,17 +109,19 @@ void cut_into_blocks(Program& program, BlockMode mode) {
   if (mode == BlockMode::tensor) return;
   std::vector<std::vector<AccessSpan>> stores(program.tensors.size()), loads(program.tensors.size());
   for (CoreId c = 0; c < program.streams.size(); ++c)
-    for (const Instruction& instruction : program.streams[c]) {
+    for (const Instruction& instruction : program.streams[c])
       if (const auto* store = std::get_if<Store>(&instruction.op))
         stores[store->tensor].push_back({store->range.offset, store->range.end(), c});
-      else if (const auto* load = std::get_if<Load>(&instruction.op))
+  // Loads only of the tensors no store writes (graph inputs): they alone are cut by their readers.
+  for (CoreId c = 0; c < program.streams.size(); ++c)
+    for (const Instruction& instruction : program.streams[c])
+      if (const auto* load = std::get_if<Load>(&instruction.op); load && stores[load->tensor].empty())
         loads[load->tensor].push_back({load->range.offset, load->range.end(), c});
-    }
   bool any = false;
   for (TensorId t = 0; t < program.tensors.size(); ++t) {
     Tensor& tensor = program.tensors[t];
     if (!is_planned(tensor.kind)) continue;
-    tensor.block_starts = stores[t].empty() ? cuts_of_input(loads[t], tensor.bytes, mode)
+    tensor.block_starts = stores[t].empty() ? cuts_of_input(loads[t], mode)
                                             : cuts_of(stores[t], tensor.bytes, mode);
     any |= !tensor.block_starts.empty();
   }
