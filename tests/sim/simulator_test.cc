@@ -39,6 +39,7 @@ TEST(Simulator, TwoRequestsInFlightHideTheSecondLatency) {
   const std::string trace =
       kHeader1 + "tensor 0 x 8192 input -\ncore 0\nload 0 0 4096 nbin\nload 0 4096 4096 nbin\n";
   MachineConfig config = machine(1, 32, 100);
+  config.memory.requests_in_flight = 1;
   EXPECT_EQ(Simulation(trace, config).run().cycles, 456u);
   config.memory.requests_in_flight = 2;
   const RunResult r = Simulation(trace, config).run();
@@ -120,11 +121,15 @@ TEST(Simulator, LoadComputeAndStoreUnitsOverlap) {
   //            store 0 got 27 beats; store 0 finishes alone: 483 + 101 = 584
   //   compute  483-583
   //   store 1  issued 584 (store unit free), arrives 684, done 812
+  // (one request in flight per unit, as counted here; the default of 4 lets load 1 and store 0
+  // share the bus differently)
+  MachineConfig config = machine(1, 32, 100);
+  config.memory.requests_in_flight = 1;
   const Simulation sim(kHeader1 +
                            "tensor 0 in 8192 input -\ntensor 1 out 8192 output -\ncore 0\n"
                            "load 0 0 4096 nbin\ncompute conv 25600\nstore 1 0 4096 nbout\n"
                            "load 0 4096 4096 nbin\ncompute conv 25600\nstore 1 4096 4096 nbout\n",
-                       machine(1, 32, 100));
+                       config);
   const RunResult r = sim.run();
   EXPECT_EQ(r.cycles, 812u);
   EXPECT_EQ(r.cores[0].busy, 200u);
