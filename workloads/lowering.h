@@ -47,10 +47,9 @@ struct LoweringOptions {
   // Rows by default: a core's band of a channels-last tensor is one contiguous byte range that
   // only it (and its halo neighbours) read, so those bytes can die while the layer still runs.
   PartitionMode partition = PartitionMode::rows;
-  // How tensors are cut into independently placed blocks (workloads/blocks.h). Tiles by default:
-  // the smallest plans on most zoo cells, at <= 1.3% more cycles with the DMA's default four
-  // requests in flight (docs/lowering.md).
-  BlockMode blocks = BlockMode::tile;
+  // How tensors are cut into independently placed blocks (workloads/blocks.h). Bands by default:
+  // smaller plans than whole tensors on every zoo cell at <= 1% more cycles (docs/lowering.md).
+  BlockMode blocks = BlockMode::band;
 };
 
 // The most instructions a lowered program may have (all cores): about 90 bytes each while it

@@ -87,7 +87,7 @@ TEST_F(RunCli, EveryReportAndPlanSaysHowItWasMade) {
   EXPECT_EQ(provenance["memory.latency_cycles"], "120 (set by -p)");
   EXPECT_EQ(provenance["memory.bandwidth_bytes_per_cycle"], "64");
   EXPECT_EQ(provenance["batch"], "1");
-  EXPECT_EQ(provenance["blocks"], "tile");
+  EXPECT_EQ(provenance["blocks"], "band");
   // CSV: unique column names, and every row as wide as the header (quoted commas included).
   const std::string csv = read_text_file(file("report.csv"));
   auto fields = [](std::string_view line) {
