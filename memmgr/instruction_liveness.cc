@@ -12,6 +12,7 @@
 
 #include "common/input_error.h"
 #include "common/memory_budget.h"
+#include "memmgr/cut_bound.h"
 #include "memmgr/topology_liveness.h"
 
 namespace tetris::memmgr {
@@ -39,6 +40,7 @@ struct Lifetime {
   std::uint64_t first_position = std::numeric_limits<std::uint64_t>::max();  // first write
   std::uint64_t last_position = 0;                                            // last access
   std::uint64_t settled = std::numeric_limits<std::uint64_t>::max();  // every position below it ≺ all writes
+  std::optional<InstructionRef> first_write;                          // the write at first_position
   bool accessed = false;
 
   explicit Lifetime(std::uint32_t cores) : last(cores, 0), frontier(cores, kNever) {}
@@ -48,6 +50,7 @@ struct Lifetime {
       last[c] = std::max(last[c], o.last[c]);
       frontier[c] = std::min(frontier[c], o.frontier[c]);
     }
+    if (o.first_position < first_position) first_write = o.first_write;
     first_position = std::min(first_position, o.first_position);
     last_position = std::max(last_position, o.last_position);
     settled = std::min(settled, o.settled);
@@ -300,6 +303,45 @@ void add_conflict_blocks(ProblemBuilder& builder, std::span<const Lifetime> life
   }
 }
 
+// The worst consistent cut (cut_bound.h) of the pieces: each counts from its first write (from
+// the start for inputs) until its last access on one core, taken the latest in the interleaving
+// among those its write happens before (after the end for outputs). Pieces nobody reads after
+// their write are left out, which only lowers the bound.
+std::optional<CutBound> worst_cut(const HappensBefore& hb, std::span<const Lifetime> lifetimes, std::span<const Offset> sizes) {
+  std::vector<CutPiece> pieces;
+  std::vector<PieceId> id;
+  for (PieceId p = 0; p < lifetimes.size(); ++p) {
+    const Lifetime& life = lifetimes[p];
+    if (!life.accessed) continue;
+    const bool input = !life.first_write && std::all_of(life.frontier.begin(), life.frontier.end(), [](std::uint32_t f) { return f == 0; });
+    if (!life.first_write && !input) continue;  // read, never written: no moment to count from
+    CutPiece piece{.size = sizes[p], .write = life.first_write, .until = std::nullopt};
+    bool output = false;
+    std::optional<InstructionRef> until;
+    for (CoreId c = 0; c < life.last.size(); ++c) {
+      if (life.last[c] == kNever) output = true;
+      if (life.last[c] == 0 || life.last[c] == kNever) continue;
+      const InstructionRef a{c, life.last[c] - 1};
+      if (piece.write && !hb.before(*piece.write, a)) continue;
+      if (!until || hb.position(a) > hb.position(*until)) until = a;
+    }
+    if (!output && !until) continue;
+    piece.until = output ? std::nullopt : until;
+    pieces.push_back(piece);
+    id.push_back(p);
+  }
+  std::optional<CutBound> bound = max_live_bytes_over_cuts(hb, pieces);
+  if (bound)
+    for (std::uint32_t& counted : bound->counted) counted = id[counted];
+  return bound;
+}
+
+std::string describe_cut(std::span<const std::uint32_t> cut) {
+  std::string text = "instructions executed per core";
+  for (std::size_t c = 0; c < cut.size(); ++c) text += fmt::format("{}{}", c == 0 ? " " : "/", cut[c]);
+  return text;
+}
+
 }  // namespace
 
 Problem instruction_liveness(const Program& program, const HappensBefore& hb,
@@ -321,6 +363,7 @@ Problem instruction_liveness(const Program& program, const HappensBefore& hb,
   ProblemBuilder builder;
   std::vector<Lifetime> lifetimes;     // per piece, in piece order
   std::vector<BufferId> piece_buffer;  // per piece
+  std::vector<Offset> piece_size;      // per piece
   std::vector<PieceId> unread_inputs;  // pieces of inputs that no instruction reads
   std::vector<PieceRange> input_buffers;  // the pieces of each input block
   const std::size_t segment_limit = kMaxSegmentsPerTensor;
@@ -373,6 +416,7 @@ Problem instruction_liveness(const Program& program, const HappensBefore& hb,
         life.last_position = std::max(life.last_position, position);
         if (a.write) {
           for (CoreId c = 0; c < cores; ++c) life.frontier[c] = std::min(life.frontier[c], write_frontier[c]);
+          if (position < life.first_position) life.first_write = a.at;
           life.first_position = std::min(life.first_position, position);
           life.settled = std::min(life.settled, settled);
         }
@@ -400,6 +444,7 @@ Problem instruction_liveness(const Program& program, const HappensBefore& hb,
         piece.life.settled = std::min(piece.life.settled, from);
       }
       builder.add_piece(b, piece.begin - block_begin, piece.end - piece.begin, span);
+      piece_size.push_back(piece.end - piece.begin);
       if (tensor.kind == TensorKind::input &&
           std::all_of(piece.life.last.begin(), piece.life.last.end(), [](std::uint32_t l) { return l == 0; }))
         unread_inputs.push_back(static_cast<PieceId>(lifetimes.size()));
@@ -470,9 +515,16 @@ Problem instruction_liveness(const Program& program, const HappensBefore& hb,
   else
     add_conflict_blocks(builder, lifetimes, piece_buffer, cores);
   // Pieces whose lifespans (positions in one interleaving) overlap are unordered, so they conflict.
-  return builder.build(fmt::format("instruction-level liveness of {}", origin),
-                       {.lifespans_conflict = true, .rigid_pairs = true, .level = "instruction level",
-                        .live_bytes = "maximum live bytes over an interleaving consistent with happens-before"});
+  BoundRule rule{.lifespans_conflict = true, .rigid_pairs = true, .level = "instruction level",
+                 .live_bytes = "maximum live bytes over an interleaving consistent with happens-before",
+                 .live_together = {}, .live_together_source = {}};
+  if (const auto cut = worst_cut(hb, lifetimes, piece_size)) {
+    rule.live_together.assign(cut->counted.begin(), cut->counted.end());
+    rule.live_together_source = fmt::format(
+        "maximum live bytes over every consistent cut (all executions the synchronisation allows), at {}",
+        describe_cut(cut->cut));
+  }
+  return builder.build(fmt::format("instruction-level liveness of {}", origin), rule);
 }
 
 }  // namespace tetris::memmgr

@@ -37,12 +37,15 @@ struct InstructionLivenessOptions {
   std::uint64_t max_memory_bytes = 0;
 };
 
-// Lower bound: the larger of two valid bounds. (1) The maximum, over the interleaving
+// Lower bound: the largest of three valid bounds. (1) The maximum, over the interleaving
 // HappensBefore chose, of the bytes of pieces between their first write and last access. That
 // interleaving is an execution the synchronisation allows, and pieces live together in it
 // conflict (an access at a later position cannot happen before a write at an earlier one), so any
-// safe plan gives them disjoint addresses: no safe plan has a smaller peak. (2) The rigid pair
-// bound (rigid_pair_bound.h), which (1) misses because it lets a tensor's pieces move apart.
+// safe plan gives them disjoint addresses: no safe plan has a smaller peak. (2) The same over
+// every consistent cut, not only that interleaving's (cut_bound.h): one core at the end of an
+// epoch while another is at its start, or, under p2p sync, layers ahead; its pieces are the
+// problem's lower_bound_witness(). (3) The rigid pair bound (rigid_pair_bound.h), which (1) and
+// (2) miss because they let a tensor's pieces move apart.
 Problem instruction_liveness(const Program& program, const HappensBefore& hb,
                              const InstructionLivenessOptions& options, std::string_view origin);
 

@@ -324,6 +324,16 @@ Problem ProblemBuilder::build(std::string origin, const BoundRule& rule) {
         problem.lower_bound_source_ = sourced(fmt::format("the largest buffer, '{}'", buffer.name));
       }
   }
+  if (!rule.live_together.empty()) {
+    Offset bytes = 0;
+    for (const PieceId p : rule.live_together) bytes += problem.pieces_.at(p).size;
+    if (bytes > problem.lower_bound_) {
+      problem.lower_bound_ = bytes;
+      problem.lower_bound_source_ = sourced(rule.live_together_source);
+      problem.lower_bound_witness_ = rule.live_together;
+      std::sort(problem.lower_bound_witness_.begin(), problem.lower_bound_witness_.end());
+    }
+  }
   if (rule.rigid_pairs)
     if (const auto pair = rigid_pair_bound(problem, CollisionTable(problem), problem.lower_bound_)) {
       problem.lower_bound_source_ = sourced(fmt::format(
@@ -332,8 +342,30 @@ Problem ProblemBuilder::build(std::string origin, const BoundRule& rule) {
           pair->apart.empty() ? "" : fmt::format(", plus {} buffers that must lie apart from both", pair->apart.size()),
           live_bytes_count ? "maximum live bytes" : "largest buffer", problem.lower_bound_));
       problem.lower_bound_ = pair->bytes;
+      problem.lower_bound_witness_.clear();
     }
   return problem;
+}
+
+Problem Problem::with_witnessed_bound(std::vector<PieceId> pieces, std::string source) && {
+  std::sort(pieces.begin(), pieces.end());
+  pieces.erase(std::unique(pieces.begin(), pieces.end()), pieces.end());
+  Offset bytes = 0;
+  for (std::size_t i = 0; i < pieces.size(); ++i) {
+    if (pieces[i] >= pieces_.size())
+      throw std::invalid_argument(fmt::format("piece {} does not exist ({} pieces)", pieces[i], pieces_.size()));
+    bytes += pieces_[pieces[i]].size;
+    for (std::size_t j = 0; j < i; ++j)
+      if (pieces_[pieces[i]].buffer != pieces_[pieces[j]].buffer && !pieces_conflict(pieces[j], pieces[i]))
+        throw std::invalid_argument(fmt::format("pieces {} and {} do not conflict, so they prove nothing together",
+                                                pieces[j], pieces[i]));
+  }
+  if (bytes > lower_bound_) {
+    lower_bound_ = bytes;
+    lower_bound_source_ = std::move(source);
+    lower_bound_witness_ = std::move(pieces);
+  }
+  return std::move(*this);
 }
 
 Offset max_live_bytes(std::span<const Piece> pieces) {

@@ -124,17 +124,26 @@ class Problem {
   // taken from outside, because the search stops when it reaches it.
   Offset lower_bound() const { return lower_bound_; }
   const std::string& lower_bound_source() const { return lower_bound_source_; }
+  // When the bound is the bytes of pieces that all conflict with each other (the worst
+  // consistent cut, cut_bound.h): those pieces, ascending, so a problem file can carry the proof.
+  std::span<const PieceId> lower_bound_witness() const { return lower_bound_witness_; }
   const std::string& origin() const { return origin_; }  // what it was built from, for reports
 
   // The same problem under another capacity (a command-line override); consumes this one, so
   // a problem value itself never changes.
   Problem with_capacity(std::optional<Offset> capacity) &&;
+  // The same problem, its bound raised to the bytes of `pieces` when they are more: pieces that
+  // pairwise conflict (or share a buffer, whose pieces never overlap) need disjoint addresses.
+  // Checked, not trusted (a problem file's witness): throws std::invalid_argument naming the
+  // first pair that does not conflict or a piece that does not exist.
+  Problem with_witnessed_bound(std::vector<PieceId> pieces, std::string source) &&;
 
  private:
   friend class ProblemBuilder;
   std::optional<Offset> capacity_;
   Offset lower_bound_ = 0;
   std::string lower_bound_source_;
+  std::vector<PieceId> lower_bound_witness_;
   std::string origin_;
   std::vector<Buffer> buffers_;
   std::vector<Piece> pieces_;
@@ -160,6 +169,10 @@ struct BoundRule {
   // live bytes are maximised over.
   std::string level;
   std::string live_bytes = "maximum live bytes over time";
+  // Pieces the caller promises conflict pairwise (a liveness analysis's worst consistent cut,
+  // cut_bound.h), and what they are: their bytes bound every plan too. Not checked here.
+  std::vector<PieceId> live_together;
+  std::string live_together_source;
 };
 
 class ProblemBuilder {

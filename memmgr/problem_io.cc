@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 #include <algorithm>
+#include <limits>
 #include <array>
 #include <functional>
 #include <map>
@@ -27,6 +28,8 @@ std::string problem_to_json(const Problem& problem) {
   json["origin"] = problem.origin();
   json["lower_bound_bytes"] = problem.lower_bound();
   json["lower_bound_source"] = problem.lower_bound_source();
+  // The proof of a bound no conflict list shows by itself: pieces that all conflict pairwise.
+  if (!problem.lower_bound_witness().empty()) json["lower_bound_pieces"] = problem.lower_bound_witness();
   if (problem.capacity()) json["capacity_bytes"] = *problem.capacity();
   json["buffers"] = nlohmann::ordered_json::array();
   for (BufferId b = 0; b < problem.buffers().size(); ++b) {
@@ -68,6 +71,7 @@ struct RawProblem {
   std::vector<Conflict> conflicts;
   std::optional<Offset> capacity, lower_bound;
   std::optional<std::string> origin;
+  std::optional<std::vector<std::uint64_t>> bound_pieces;  // lower_bound_pieces
   // Where a field is, for errors: a line (YAML) or a key path (JSON).
   enum class Field { alignment, conflict, lower_bound };
   std::function<SourceLocation(Field, std::size_t)> where;
@@ -154,6 +158,16 @@ Problem build_problem(RawProblem raw, const std::string& name) {
     BoundRule rule;
     rule.rigid_pairs = true;
     Problem problem = builder.build(raw.origin ? *raw.origin : name, rule);
+    if (raw.bound_pieces) {
+      std::vector<PieceId> pieces;
+      for (const std::uint64_t p : *raw.bound_pieces) pieces.push_back(static_cast<PieceId>(std::min<std::uint64_t>(p, std::numeric_limits<PieceId>::max())));
+      try {
+        problem = std::move(problem).with_witnessed_bound(
+            std::move(pieces), "the pieces of lower_bound_pieces, which all conflict with each other");
+      } catch (const std::invalid_argument& e) {
+        throw InputError({name}, fmt::format("lower_bound_pieces: {}", e.what()));
+      }
+    }
     if (raw.lower_bound && *raw.lower_bound > problem.lower_bound())
       throw fail(Field::lower_bound, 0,
                  fmt::format("lower_bound_bytes {} is more than the buffers and conflicts prove ({}, {}); "
@@ -204,6 +218,12 @@ RawProblem read_yaml(std::string_view text, const std::string& name) {
     }
     if (root["capacity_bytes"]) raw.capacity = root["capacity_bytes"].as<Offset>();
     if (root["origin"]) raw.origin = root["origin"].as<std::string>();
+    if (root["lower_bound_pieces"]) {
+      if (!root["lower_bound_pieces"].IsSequence())
+        throw InputError(where(root["lower_bound_pieces"]), "lower_bound_pieces is a list of piece numbers");
+      raw.bound_pieces.emplace();
+      for (const auto& x : root["lower_bound_pieces"]) raw.bound_pieces->push_back(x.as<std::uint64_t>());
+    }
     if (root["lower_bound_bytes"]) {
       raw.lower_bound = root["lower_bound_bytes"].as<Offset>();
       bound_at = where(root["lower_bound_bytes"]);
@@ -270,6 +290,7 @@ class JsonProblemReader : public nlohmann::json_sax<nlohmann::json> {
     const Frame& f = stack_.back();
     if (f.kind == Kind::root && f.key == "buffers") return saw_buffers_ = true, push(Kind::buffers);
     if (f.kind == Kind::root && f.key == "conflicts") return push(Kind::conflicts);
+    if (f.kind == Kind::root && f.key == "lower_bound_pieces") return raw_.bound_pieces.emplace(), push(Kind::bound_pieces);
     if (f.kind == Kind::buffer && f.key == "pieces") return push(Kind::pieces);
     if (f.kind == Kind::pieces) {
       raw_.buffers.back().pieces.emplace_back();
@@ -301,7 +322,7 @@ class JsonProblemReader : public nlohmann::json_sax<nlohmann::json> {
   }
 
  private:
-  enum class Kind { root, buffers, buffer, pieces, piece, conflicts, conflict, skip };
+  enum class Kind { root, buffers, buffer, pieces, piece, conflicts, conflict, bound_pieces, skip };
   struct Frame {
     Kind kind;
     std::string key{};
@@ -311,7 +332,10 @@ class JsonProblemReader : public nlohmann::json_sax<nlohmann::json> {
     stack_.push_back({kind});
     return true;
   }
-  bool inside_numbers() const { return stack_.back().kind == Kind::piece || stack_.back().kind == Kind::conflict; }
+  bool inside_numbers() const {
+    const Kind kind = stack_.back().kind;
+    return kind == Kind::piece || kind == Kind::conflict || kind == Kind::bound_pieces;
+  }
   bool expects_number() const {
     const Frame& f = stack_.back();
     return inside_numbers() || (f.kind == Kind::buffer && (f.key == "size" || f.key == "alignment")) ||
@@ -325,7 +349,9 @@ class JsonProblemReader : public nlohmann::json_sax<nlohmann::json> {
   }
   bool number(std::uint64_t v) {
     Frame& f = stack_.back();
-    if (f.kind == Kind::piece) {
+    if (f.kind == Kind::bound_pieces) {
+      raw_.bound_pieces->push_back(v);
+    } else if (f.kind == Kind::piece) {
       if (count_ == 4) throw error_at_piece("a piece is [offset, size, lower, upper]");
       raw_.buffers.back().pieces.back()[count_++] = v;
     } else if (f.kind == Kind::conflict) {

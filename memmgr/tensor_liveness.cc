@@ -73,7 +73,8 @@ Problem tensor_liveness(const Program& program, const HappensBefore& hb, std::ui
   builder.add_lifespan_conflicts();
   return builder.build(fmt::format("tensor-level liveness under happens-before of {}", origin),
                        {.lifespans_conflict = true, .rigid_pairs = false, .level = "tensor level",
-                        .live_bytes = "maximum live bytes, each tensor block alive until all its accesses happen before"});
+                        .live_bytes = "maximum live bytes, each tensor block alive until all its accesses happen before",
+                        .live_together = {}, .live_together_source = {}});
 }
 
 }  // namespace tetris::memmgr

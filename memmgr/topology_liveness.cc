@@ -47,7 +47,7 @@ Problem topology_liveness(const Program& program, std::uint64_t alignment, std::
   builder.add_lifespan_conflicts();
   return builder.build(fmt::format("topology-level liveness of {}", origin),
                        {.lifespans_conflict = true, .rigid_pairs = false, .level = "topology level",
-                        .live_bytes = "maximum over layers of the live bytes"});
+                        .live_bytes = "maximum over layers of the live bytes", .live_together = {}, .live_together_source = {}});
 }
 
 }  // namespace tetris::memmgr

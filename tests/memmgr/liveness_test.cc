@@ -12,6 +12,7 @@
 #include "memmgr/happens_before.h"
 #include "memmgr/instruction_liveness.h"
 #include "memmgr/plan_validator.h"
+#include "memmgr/problem_io.h"
 #include "memmgr/tensor_liveness.h"
 #include "memmgr/topology_liveness.h"
 
@@ -254,6 +255,31 @@ TEST(LivenessProperties, InstructionLevelConflictsAreTopologyLevelConflictsUnder
     ASSERT_FALSE(validate_plan(instruction, plan.offsets).has_value());
     EXPECT_GE(plan.peak, instruction.lower_bound()) << "round " << round << ": " << instruction.lower_bound_source();
   }
+}
+
+// The worst consistent cut (cut_bound.h): its pieces all conflict with each other (the reader
+// of a problem file checks exactly that), so the bound it gives is valid; it is never below the
+// interleaving's live bytes, beats it on some programs, and a problem file carries it.
+TEST(LivenessProperties, TheWorstCutsPiecesAllConflictAndTravelWithTheProblem) {
+  std::mt19937_64 rng(515);
+  int from_cut = 0;
+  for (int round = 0; round < 300; ++round) {
+    const Program program = random_layered_program(rng, round % 2 == 0);
+    const Problem problem = instruction_problem(program);
+    EXPECT_GE(problem.lower_bound(), max_live_bytes(problem.pieces())) << "round " << round;
+    if (problem.lower_bound_witness().empty()) continue;
+    ++from_cut;
+    EXPECT_NE(problem.lower_bound_source().find("consistent cut"), std::string::npos) << problem.lower_bound_source();
+    Offset bytes = 0;
+    for (const PieceId p : problem.lower_bound_witness()) bytes += problem.pieces()[p].size;
+    EXPECT_EQ(bytes, problem.lower_bound());
+    const Problem again = read_problem(problem_to_json(problem), "cut.json");  // checks every pair
+    EXPECT_EQ(again.lower_bound(), problem.lower_bound()) << "round " << round;
+    PlannerOptions options;
+    options.max_generations = 10;
+    EXPECT_GE(plan_tetris(problem, options).peak, problem.lower_bound()) << "round " << round;
+  }
+  EXPECT_GE(from_cut, 4);  // 6 of these 300 small programs
 }
 
 // Adding a semaphore pair (a sync edge) never adds a conflict; removing one never removes one.

@@ -43,6 +43,41 @@ TEST(ProblemIo, AStatedBoundAboveTheComputedOneIsRefusedNamingTheFile) {
   }
 }
 
+TEST(ProblemIo, AWitnessOfPiecesThatAllConflictRaisesTheBoundAndIsChecked) {
+  // Four one-piece buffers; a, b and c conflict pairwise, d conflicts with a only. The lifespans
+  // overlap nowhere, so without the promise the bound is the rigid pairs' (a, b apart, plus c).
+  const std::string buffers = R"({"buffers": [
+    {"name": "a", "size": 8, "pieces": [[0, 8, 0, 1]]}, {"name": "b", "size": 8, "pieces": [[0, 8, 1, 2]]},
+    {"name": "c", "size": 16, "pieces": [[0, 16, 2, 3]]}, {"name": "d", "size": 40, "pieces": [[0, 40, 3, 4]]}],
+    "conflicts": [[0, 1], [0, 2], [1, 2], [0, 3]])";
+  const Problem plain = read_problem(buffers + "}", "p.json");
+  EXPECT_EQ(plain.lower_bound(), 48u);  // a and d apart
+  // A witness lighter than the bound changes nothing; reading {a, b, c} as JSON or YAML is fine.
+  EXPECT_EQ(read_problem(buffers + R"(, "lower_bound_pieces": [0, 1, 2]})", "w.json").lower_bound(), 48u);
+  try {
+    read_problem(buffers + R"(, "lower_bound_pieces": [1, 2, 3]})", "bad.json");
+    FAIL() << "pieces that do not all conflict were taken as a bound";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("bad.json"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("lower_bound_pieces: pieces 1 and 3 do not conflict"), std::string::npos) << e.what();
+  }
+  for (const std::string& text : {buffers + R"(, "lower_bound_pieces": [0, 9]})",
+                                  std::string("buffers:\n  - {name: a, size: 8, pieces: [[0, 8, 0, 1]]}\n"
+                                              "lower_bound_pieces: [0, 9]\n")}) {
+    try {
+      read_problem(text, "missing.json");
+      FAIL() << "a piece that does not exist was taken";
+    } catch (const InputError& e) {
+      EXPECT_NE(std::string(e.what()).find("piece 9 does not exist"), std::string::npos) << e.what();
+    }
+  }
+  // Heavier than the bound: d alone with a is 48, but a witness of a, b, c and a larger c' would
+  // be more. Here the heaviest clique is {a, d}: the witness [0, 3] gives 48 as well, and the
+  // file states the bound its witness proves.
+  const Problem witnessed = read_problem(buffers + R"(, "lower_bound_pieces": [0, 3], "lower_bound_bytes": 48})", "w.json");
+  EXPECT_EQ(witnessed.lower_bound(), 48u);
+}
+
 TEST(ProblemIo, ExplicitConflictsWithoutTheLifespanPromiseBoundByTheLargestBuffer) {
   // Overlapping lifespans but no conflict: the live bytes (16) are no bound, the largest buffer is.
   const Problem p = read_problem(
