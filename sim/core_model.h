@@ -4,7 +4,8 @@
 // Each unit runs its own instructions in program order, one at a time; a sync instruction
 // (barrier, signal, wait) is a fence. An instruction starts as soon as its unit is free and:
 // A load or store unit keeps up to `requests_in_flight` requests outstanding (memory.
-// requests_in_flight; 4 by default; with 1, a unit issues its next transfer once the last completed).
+// requests_in_flight: 4 in the shipped configs, 1 in a config without the key, where a unit issues
+// its next transfer once the last completed).
 // They may complete out of order; a unit retires them in order, and "completed" above means
 // retired.
 //   load k-th tile     - every sync before it has completed; compute k-2 has finished (NBin and

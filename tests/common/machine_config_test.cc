@@ -38,7 +38,11 @@ TEST(MachineConfig, BuiltinConfigsMatchTheFilesAndHaveTheirCoreCounts) {
     EXPECT_EQ(from_file.memory, built_in.memory);
     EXPECT_EQ(from_file.core.pe_count, 16u);
     EXPECT_EQ(from_file.core.element_bytes, 2u);
+    // The shipped configs keep four DMA requests in flight (docs/simulator.md says why); a config
+    // without the key keeps one, as before the key existed.
+    EXPECT_EQ(from_file.memory.requests_in_flight, 4u) << name;
   }
+  EXPECT_EQ(parse_machine_config("cores: 2\n", "t.yaml").memory.requests_in_flight, 1u);
 }
 
 TEST(MachineConfig, LoadsABuiltinByNameWhenNoFileHasThatPath) {
