@@ -340,7 +340,10 @@ Problem ProblemBuilder::build(std::string origin, const BoundRule& rule) {
           "the narrowest span rigid buffers {} and {} can share{} (above the {}, {})", problem.buffers_[pair->a].name,
           problem.buffers_[pair->b].name,
           pair->apart.empty() ? "" : fmt::format(", plus {} buffers that must lie apart from both", pair->apart.size()),
-          live_bytes_count ? "maximum live bytes" : "largest buffer", problem.lower_bound_));
+          !problem.lower_bound_witness_.empty() ? "worst consistent cut"
+          : live_bytes_count                     ? "maximum live bytes"
+                                                 : "largest buffer",
+          problem.lower_bound_));
       problem.lower_bound_ = pair->bytes;
       problem.lower_bound_witness_.clear();
     }
