@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <fmt/format.h>
+
 #include "common/input_error.h"
 #include "memmgr/plan_io.h"
 #include "memmgr/plan_validator.h"
@@ -76,6 +78,35 @@ TEST(ProblemIo, AWitnessOfPiecesThatAllConflictRaisesTheBoundAndIsChecked) {
   // file states the bound its witness proves.
   const Problem witnessed = read_problem(buffers + R"(, "lower_bound_pieces": [0, 3], "lower_bound_bytes": 48})", "w.json");
   EXPECT_EQ(witnessed.lower_bound(), 48u);
+}
+
+TEST(ProblemIo, ALongWitnessIsCheckedRunByRunNotPairByPair) {
+  // Two buffers of 4000 one-byte pieces each, every piece of one conflicting with every piece of
+  // the other: one block in the file, 16 M pairs. The witness names all 8000 pieces; the reader
+  // counts each piece's partners inside its conflict runs instead of testing 32 M pairs.
+  constexpr int kPieces = 4000;
+  std::string text = R"({"buffers": [)";
+  for (int b = 0; b < 2; ++b) {
+    text += fmt::format(R"({}{{"name": "t{}", "size": {}, "pieces": [)", b ? ", " : "", b, kPieces);
+    for (int i = 0; i < kPieces; ++i) text += fmt::format("{}[{}, 1, 0, 1]", i ? ", " : "", i);
+    text += "]}";
+  }
+  text += fmt::format(R"(], "conflicts": [[0, {}, {}, {}]], "lower_bound_pieces": [)", kPieces - 1, kPieces, 2 * kPieces - 1);
+  for (int i = 0; i < 2 * kPieces; ++i) text += fmt::format("{}{}", i ? ", " : "", i);
+  text += "]}";
+  const Problem problem = read_problem(text, "long.json");
+  EXPECT_EQ(problem.lower_bound(), 2u * kPieces);  // the rigid pair bound says as much
+  // One piece too many (8000 is a third buffer's, which conflicts with nothing) is found.
+  const std::string third = R"(, {"name": "u", "size": 1, "pieces": [[0, 1, 0, 1]]}], "conflicts")";
+  std::string bad = text;
+  bad.replace(bad.find(R"(], "conflicts")"), std::string(R"(], "conflicts")").size(), third);
+  bad.insert(bad.size() - 2, ", 8000");
+  try {
+    read_problem(bad, "long.json");
+    FAIL() << "a witness with a piece that conflicts with nothing was taken";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("pieces 0 and 8000 do not conflict"), std::string::npos) << e.what();
+  }
 }
 
 TEST(ProblemIo, ExplicitConflictsWithoutTheLifespanPromiseBoundByTheLargestBuffer) {
