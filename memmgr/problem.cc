@@ -1,7 +1,6 @@
 #include "memmgr/problem.h"
 
 #include <algorithm>
-#include <unordered_map>
 #include <stdexcept>
 #include <tuple>
 #include <utility>
@@ -355,22 +354,24 @@ Problem Problem::with_witnessed_bound(std::vector<PieceId> pieces, std::string s
   std::sort(pieces.begin(), pieces.end());
   pieces.erase(std::unique(pieces.begin(), pieces.end()), pieces.end());
   Offset bytes = 0;
-  std::unordered_map<BufferId, std::size_t> per_buffer;  // witness pieces in each buffer
   for (const PieceId p : pieces) {
     if (p >= pieces_.size())
       throw std::invalid_argument(fmt::format("piece {} does not exist ({} pieces)", p, pieces_.size()));
     bytes += pieces_[p].size;
-    ++per_buffer[pieces_[p].buffer];
   }
+  // Witness pieces in [begin, end): a buffer's pieces and a conflict run are such id ranges.
+  const auto count_in = [&](PieceId begin, PieceId end) {
+    return static_cast<std::size_t>(std::lower_bound(pieces.begin(), pieces.end(), end) -
+                                    std::lower_bound(pieces.begin(), pieces.end(), begin));
+  };
   // Each piece must conflict with every witness piece of another buffer: count those inside its
   // conflict runs (disjoint, so none twice), by binary search in the sorted witness. That is
   // linear in the runs, not quadratic in the witness, so a long list in a file cannot stall it.
   for (const PieceId p : pieces) {
     std::size_t met = 0;
-    for (const PieceRange& run : conflict_runs(p))
-      met += static_cast<std::size_t>(std::lower_bound(pieces.begin(), pieces.end(), run.end) -
-                                      std::lower_bound(pieces.begin(), pieces.end(), run.begin));
-    if (met == pieces.size() - per_buffer[pieces_[p].buffer]) continue;
+    for (const PieceRange& run : conflict_runs(p)) met += count_in(run.begin, run.end);
+    const Buffer& own = buffers_[pieces_[p].buffer];
+    if (met == pieces.size() - count_in(own.first_piece, own.first_piece + own.piece_count)) continue;
     for (const PieceId q : pieces)  // name the first one it misses
       if (pieces_[q].buffer != pieces_[p].buffer && !pieces_conflict(p, q))
         throw std::invalid_argument(fmt::format("pieces {} and {} do not conflict, so they prove nothing together",
