@@ -46,7 +46,8 @@ std::vector<Step> plan_steps(const Model& model, bool fuse) {
     step.primary = id;
     step.output = layer.output;
     step.kind = is_view(layer.op) ? StepKind::view : layer.op == Op::concat ? StepKind::concat : StepKind::compute;
-    if (fuse && (layer.op == Op::conv || layer.op == Op::fully_connected)) {
+    const bool weighted_matmul = layer.op == Op::matmul && !layer.weights.empty();
+    if (fuse && (layer.op == Op::conv || layer.op == Op::fully_connected || weighted_matmul)) {
       while (true) {
         const TensorId tail = step.output;
         if (model.tensors[tail].kind == TensorKind::output || !only_reader[tail]) break;

@@ -29,6 +29,18 @@ constexpr std::array<std::string_view, kOpCount> kOpNames = {
     "reshape",
     "transpose",
     "dropout",
+    "matmul",
+    "layer_norm",
+    "embedding",
+    "slice",
+    "reduce_mean",
+    "sub",
+    "div",
+    "tanh",
+    "erf",
+    "sqrt",
+    "pow",
+    "where",
 };
 
 }  // namespace
@@ -62,7 +74,7 @@ std::optional<Op> parse_op(std::string_view text) {
   return std::nullopt;
 }
 
-bool counts_macs(Op op) { return op == Op::conv || op == Op::fully_connected; }
+bool counts_macs(Op op) { return op == Op::conv || op == Op::fully_connected || op == Op::matmul; }
 
 std::optional<TensorId> Model::find_tensor(std::string_view tensor_name) const {
   for (std::size_t i = 0; i < tensors.size(); ++i)

@@ -29,9 +29,11 @@ inline constexpr std::uint64_t kMaxBatch = std::uint64_t{1} << 20;
 // Throws InputError naming --batch or --element-bytes when a value is out of range.
 void validate(const ModelOptions& options);
 
-// A tensor's logical shape in elements, NCHW. Lower ranks pad with trailing 1s ((N, C) is
-// (N, C, 1, 1)); higher ranks fold their trailing dimensions into W, which keeps the element
-// count, and so the bytes, exact. Weights use the same rule on their own dimensions.
+// A tensor's logical shape in elements, NCHW. (N, C) is (N, C, 1, 1); rank 3 is a sequence of
+// feature vectors, (N, L, F) is (N, F, L, 1): tokens are rows and features channels, as the
+// transformer layers that produce them compute; higher ranks fold their trailing dimensions
+// into W, which keeps the element count, and so the bytes, exact. Weights use the same rule on
+// their own dimensions.
 struct Shape {
   std::uint64_t n = 1, c = 1, h = 1, w = 1;
 
@@ -65,9 +67,24 @@ enum class Op : std::uint8_t {
   reshape,
   transpose,  // one per element (a copy)
   dropout,    // none: identity at inference
+  // Transformer operators (ONNX MatMul, LayerNormalization, Gather, ...).
+  matmul,       // MACs: rows x in features x out features. With a weight [in, out]: over the
+                // channel axis, every other position a row. Of two activations (Q x K^T):
+                // (N, C, M, K) x (N, C, K, P) -> (N, C, M, P), batched over N and C (heads)
+  layer_norm,   // five per element (mean, variance, normalise, scale, shift) over one axis
+  embedding,    // one per element (a copy): each index selects a row of the table, a weight
+  slice,        // one per element (a copy) of [begin, end) along one axis (Split, Slice, Gather)
+  reduce_mean,  // one per input element; the axis becomes 1
+  sub,          // one per output element, two activations broadcast as for add
+  div,
+  tanh,         // one per element
+  erf,
+  sqrt,
+  pow,          // one per element; the exponent is a constant
+  where,        // one per element: select by a constant mask, else a constant
 };
 
-inline constexpr std::size_t kOpCount = static_cast<std::size_t>(Op::dropout) + 1;
+inline constexpr std::size_t kOpCount = static_cast<std::size_t>(Op::where) + 1;
 
 std::string_view to_string(Op op);
 std::optional<Op> parse_op(std::string_view text);
@@ -149,6 +166,33 @@ struct TransposeParams {
   bool operator==(const TransposeParams&) const = default;
 };
 
+// matmul of an activation by a weight matrix [in features, out features] (+ bias).
+// out_features 0: the product of two activations.
+struct MatMulParams {
+  std::uint64_t out_features = 0;
+  bool bias = false;
+  bool operator==(const MatMulParams&) const = default;
+};
+
+// A table of `rows` vectors of `features` elements; the input holds one index per output row:
+// (N, L) indices give (N, L, features), i.e. (N, features, L, 1).
+struct EmbeddingParams {
+  std::uint64_t rows = 0, features = 0;
+  bool operator==(const EmbeddingParams&) const = default;
+};
+
+// [begin, end) along NCHW `axis`.
+struct SliceParams {
+  std::uint32_t axis = 1;
+  std::uint64_t begin = 0, end = 0;
+  bool operator==(const SliceParams&) const = default;
+};
+
+struct PowParams {
+  double exponent = 2;
+  bool operator==(const PowParams&) const = default;
+};
+
 struct DropoutParams {
   double ratio = 0.5;  // informational: dropout is the identity at inference
   bool operator==(const DropoutParams&) const = default;
@@ -157,7 +201,8 @@ struct DropoutParams {
 // monostate for ops without parameters (activations, add, mul, flatten, global_avg_pool, bias).
 using LayerParams =
     std::variant<std::monostate, ConvParams, FullyConnectedParams, PoolParams, BatchNormParams, ScaleParams,
-                 AxisParams, LrnParams, ReshapeParams, TransposeParams, DropoutParams>;
+                 AxisParams, LrnParams, ReshapeParams, TransposeParams, DropoutParams, MatMulParams,
+                 EmbeddingParams, SliceParams, PowParams>;
 
 struct ModelTensor {
   std::string name;

@@ -33,6 +33,10 @@ constexpr std::string_view kLrnKeys[] = {"size", "alpha", "beta", "k"};
 constexpr std::string_view kReshapeKeys[] = {"shape"};
 constexpr std::string_view kTransposeKeys[] = {"perm"};
 constexpr std::string_view kDropoutKeys[] = {"ratio"};
+constexpr std::string_view kMatMulKeys[] = {"out", "bias"};
+constexpr std::string_view kEmbeddingKeys[] = {"rows", "features"};
+constexpr std::string_view kSliceKeys[] = {"axis", "begin", "end"};
+constexpr std::string_view kPowKeys[] = {"exponent"};
 
 Keys op_keys(Op op) {
   switch (op) {
@@ -49,7 +53,17 @@ Keys op_keys(Op op) {
       return kScaleKeys;
     case Op::concat:
     case Op::softmax:
+    case Op::layer_norm:
+    case Op::reduce_mean:
       return kAxisKeys;
+    case Op::matmul:
+      return kMatMulKeys;
+    case Op::embedding:
+      return kEmbeddingKeys;
+    case Op::slice:
+      return kSliceKeys;
+    case Op::pow:
+      return kPowKeys;
     case Op::lrn:
       return kLrnKeys;
     case Op::reshape:
@@ -224,8 +238,33 @@ LayerParams read_params(const Reader& r, Op op, const YAML::Node& layer) {
     }
     case Op::scale:
       return ScaleParams{flag("bias", true)};
+    case Op::matmul: {
+      MatMulParams p;
+      if (layer["out"]) p.out_features = r.positive(layer["out"], "out");
+      p.bias = flag("bias", false);
+      if (p.bias && p.out_features == 0) r.fail(layer["bias"], "'bias' needs 'out' (a weight matrix)");
+      return p;
+    }
+    case Op::embedding:
+      return EmbeddingParams{r.positive(required("rows"), "rows"), r.positive(required("features"), "features")};
+    case Op::slice: {
+      SliceParams p;
+      const std::uint64_t axis = r.positive(required("axis"), "axis", 0);
+      if (axis < 1 || axis > 3) r.fail(layer["axis"], fmt::format("'axis' must be 1 to 3 (C, H, W), got {}", axis));
+      p.axis = static_cast<std::uint32_t>(axis);
+      p.begin = r.positive(required("begin"), "begin", 0);
+      p.end = r.positive(required("end"), "end");
+      return p;
+    }
+    case Op::pow: {
+      PowParams p;
+      if (layer["exponent"]) p.exponent = r.number(layer["exponent"], "exponent");
+      return p;
+    }
     case Op::concat:
-    case Op::softmax: {
+    case Op::softmax:
+    case Op::layer_norm:
+    case Op::reduce_mean: {
       AxisParams p;
       if (layer["axis"]) {
         const std::uint64_t axis = r.positive(layer["axis"], "axis", 0);

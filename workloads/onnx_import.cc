@@ -454,6 +454,7 @@ class Importer {
     const auto r = static_cast<std::int64_t>(rank);
     if (axis < 0) axis += r;
     if (axis < 0 || axis >= r) fail(n, fmt::format("axis {} is out of range for rank {}", axis, rank));
+    if (rank == 3 && axis > 0) return axis == 1 ? 2 : 1;  // (N, L, F) is (N, F, L, 1)
     if (axis > 3) fail(n, fmt::format("axis {} of a rank-{} tensor is beyond NCHW", axis, rank));
     if (rank > 4 && axis == 3)
       fail(n, "the W axis of a tensor of rank above 4 is folded with the later axes");
@@ -481,6 +482,7 @@ class Importer {
     }
     if (!node.domain().empty() && node.domain() != "ai.onnx")
       fail(node, index, fmt::format("operators of domain '{}' are not supported", node.domain()));
+    if (op == "Split") return import_split({node, index, activations, constants});
     for (int i = 1; i < node.output_size(); ++i)
       if (!node.output(i).empty() && consumed_.contains(node.output(i)))
         fail(node, index,
@@ -496,9 +498,62 @@ class Importer {
     check_shape(node, index, builder_.tensor(output).shape);
   }
 
+  // A Split is one slice layer per output, named NODE_I, in output order.
+  void import_split(const NodeContext& n) {
+    const onnx::NodeProto& node = n.node;
+    if (n.acts.size() != 1 || node.input(0) != n.acts[0]) fail(n, "expected one activation input, first");
+    const Dims& in = known_dims(n, n.acts[0]);
+    std::int64_t axis = attr_int(node, "axis", 0);
+    if (axis < 0) axis += static_cast<std::int64_t>(in.size());
+    if (axis < 1 || axis >= static_cast<std::int64_t>(in.size()))
+      fail(n, fmt::format("axis {} must be a sample axis of the rank-{} input", attr_int(node, "axis", 0), in.size()));
+    const std::uint32_t model_axis = nchw_axis(n, axis, in.size());
+    Dims sizes = attr_ints(node, "split").value_or(Dims{});
+    if (node.input_size() > 1 && !node.input(1).empty()) {
+      const auto it = initializers_.find(node.input(1));
+      const std::optional<IntValue> given = it == initializers_.end() ? std::nullopt : ints_of(*it->second);
+      if (!given) fail(n, "the split sizes must be a constant list of integers");
+      sizes = given->values;
+    }
+    const auto outputs = static_cast<std::int64_t>(node.output_size());
+    const std::int64_t length = in[static_cast<std::size_t>(axis)];
+    if (sizes.empty())
+      for (std::int64_t i = 0; i < outputs; ++i) sizes.push_back((i + 1) * length / outputs - i * length / outputs);
+    std::int64_t total = 0;
+    for (const auto size : sizes) {
+      if (size < 1) fail(n, fmt::format("split sizes must be positive, got {}", fmt::join(sizes, ", ")));
+      total += size;
+    }
+    if (static_cast<std::int64_t>(sizes.size()) != outputs || total != length)
+      fail(n, fmt::format("split sizes [{}] do not cut the {} of axis {} into {} outputs", fmt::join(sizes, ", "),
+                          length, axis, outputs));
+    std::uint64_t begin = 0;
+    for (int i = 0; i < node.output_size(); ++i) {
+      const auto end = begin + static_cast<std::uint64_t>(sizes[static_cast<std::size_t>(i)]);
+      LayerSpec spec;
+      spec.inputs = {act(n.acts[0])};
+      spec.op = Op::slice;
+      spec.params = SliceParams{model_axis, begin, end};
+      spec.name = unique_layer_name(node, n.index);
+      if (node.output_size() > 1) spec.name = unique_name_from(fmt::format("{}_{}", spec.name, i));
+      spec.output_name = unique_tensor_name(node.output(i));
+      spec.where = {file_};
+      const LayerId id = builder_.add_layer(std::move(spec));
+      values_[node.output(i)].tensor = builder_.layer(id).output;
+      check_shape(node, n.index, builder_.tensor(builder_.layer(id).output).shape, i);
+      begin = end;
+    }
+  }
+
+  std::string unique_name_from(const std::string& base) {
+    std::string name = base;
+    for (int i = 1; builder_.find_layer(name); ++i) name = fmt::format("{}_{}", base, i);
+    return name;
+  }
+
   // Cross-checks tetris's shape inference against ONNX's: the mapping of attributes must agree.
-  void check_shape(const onnx::NodeProto& node, int index, const Shape& ours) {
-    const Value& v = values_[node.output(0)];
+  void check_shape(const onnx::NodeProto& node, int index, const Shape& ours, int output = 0) {
+    const Value& v = values_[node.output(output)];
     if (!v.dims || v.dims->empty()) return;
     const Dims& d = *v.dims;
     if (d[0] != file_batch_)
@@ -533,23 +588,32 @@ class Importer {
         {"Conv", &Importer::map_conv},
         {"Div", &Importer::map_eltwise},
         {"Dropout", &Importer::map_dropout},
+        {"Erf", &Importer::map_activation},
         {"Flatten", &Importer::map_flatten},
+        {"Gather", &Importer::map_gather},
         {"Gemm", &Importer::map_matmul},
         {"GlobalAveragePool", &Importer::map_global_pool},
         {"Identity", &Importer::map_view},
         {"LRN", &Importer::map_lrn},
+        {"LayerNormalization", &Importer::map_layer_norm},
         {"MatMul", &Importer::map_matmul},
         {"MaxPool", &Importer::map_pool},
         {"Mul", &Importer::map_eltwise},
+        {"Pow", &Importer::map_pow},
+        {"ReduceMean", &Importer::map_reduce_mean},
         {"Relu", &Importer::map_activation},
         {"Reshape", &Importer::map_view},
         {"Sigmoid", &Importer::map_activation},
+        {"Slice", &Importer::map_slice},
         {"Softmax", &Importer::map_softmax},
+        {"Sqrt", &Importer::map_activation},
         {"Squeeze", &Importer::map_view},
         {"Sub", &Importer::map_eltwise},
         {"Sum", &Importer::map_eltwise},
+        {"Tanh", &Importer::map_activation},
         {"Transpose", &Importer::map_transpose},
         {"Unsqueeze", &Importer::map_view},
+        {"Where", &Importer::map_where},
     });
     static_assert(std::ranges::is_sorted(kHandlers, {}, &Row::op));
     const std::string_view op = n.node.op_type();
@@ -607,12 +671,34 @@ class Importer {
     return spec;
   }
 
-  // Gemm and MatMul of an activation by a constant matrix.
+  // Gemm and MatMul of an activation by a constant matrix (rank 2: fully connected; rank 3: a
+  // matmul over the features of each token), and MatMul of two rank-4 activations (attention).
   LayerSpec map_matmul(const NodeContext& n) {
     const onnx::NodeProto& node = n.node;
+    if (node.op_type() == "MatMul" && n.acts.size() == 2) {
+      for (const auto& a : n.acts)
+        if (known_dims(n, a).size() != 4)
+          fail(n, fmt::format("a product of two activations needs rank 4 ([batch, heads, rows, columns]), "
+                              "'{}' has rank {}",
+                              a, known_dims(n, a).size()));
+      LayerSpec spec;
+      spec.inputs = {act(node.input(0)), act(node.input(1))};
+      spec.op = Op::matmul;
+      spec.params = MatMulParams{};
+      return spec;
+    }
     LayerSpec spec = unary_layer(n);
     const Dims& in = known_dims(n, n.acts[0]);
-    if (in.size() != 2) fail(n, fmt::format("the activation must have rank 2, got rank {}", in.size()));
+    if (node.op_type() == "MatMul" && in.size() == 3) {
+      if (node.input_size() < 2 || !values_[node.input(1)].constant) fail(n, "the second operand must be a constant");
+      const Dims& b = known_dims(n, node.input(1));
+      if (b.size() != 2) fail(n, "the weight must have rank 2");
+      spec.weights = weights_from(n, 1);
+      spec.op = Op::matmul;
+      spec.params = MatMulParams{static_cast<std::uint64_t>(b[1]), false};
+      return spec;
+    }
+    if (in.size() != 2) fail(n, fmt::format("the activation must have rank 2 or 3, got rank {}", in.size()));
     if (attr_int(node, "transA", 0) != 0) fail(n, "transA = 1 is not supported");
     if (node.input_size() < 2 || !values_[node.input(1)].constant)
       fail(n, "the second operand must be a constant (a weight)");
@@ -646,7 +732,135 @@ class Importer {
 
   LayerSpec map_activation(const NodeContext& n) {
     LayerSpec spec = unary_layer(n);
-    spec.op = n.node.op_type() == "Relu" ? Op::relu : Op::sigmoid;
+    const std::string& op = n.node.op_type();
+    spec.op = op == "Relu"  ? Op::relu
+              : op == "Erf"  ? Op::erf
+              : op == "Tanh" ? Op::tanh
+              : op == "Sqrt" ? Op::sqrt
+                             : Op::sigmoid;
+    return spec;
+  }
+
+  LayerSpec map_pow(const NodeContext& n) {
+    LayerSpec spec = unary_layer(n);
+    const std::optional<double> exponent =
+        n.node.input_size() > 1 ? constant_scalar(n.node.input(1)) : std::optional<double>{};
+    if (!exponent) fail(n, "the exponent must be a scalar constant");
+    spec.op = Op::pow;
+    spec.params = PowParams{*exponent};
+    return spec;
+  }
+
+  // The one integer list a node takes from an attribute (older opsets) or a constant input.
+  std::optional<Dims> ints_from(const NodeContext& n, std::string_view attribute, int input) {
+    if (auto values = attr_ints(n.node, attribute)) return values;
+    if (input >= n.node.input_size() || n.node.input(input).empty()) return std::nullopt;
+    const std::string& name = n.node.input(input);
+    const onnx::TensorProto* t = nullptr;
+    if (const auto it = initializers_.find(name); it != initializers_.end()) t = it->second;
+    if (const auto it = constant_tensors_.find(name); it != constant_tensors_.end()) t = it->second;
+    const std::optional<IntValue> v = t ? ints_of(*t) : std::nullopt;
+    if (!v) fail(n, fmt::format("input {} ('{}') must be a constant list of integers", input, name));
+    return v->values;
+  }
+
+  // The one axis of a reduction or normalisation, which must be the last (the feature axis).
+  std::uint32_t last_axis(const NodeContext& n, std::int64_t axis, std::size_t rank) {
+    if (axis < 0) axis += static_cast<std::int64_t>(rank);
+    if (axis != static_cast<std::int64_t>(rank) - 1)
+      fail(n, fmt::format("only the last axis ({}) is supported, got {}", rank - 1, axis));
+    return nchw_axis(n, axis, rank);
+  }
+
+  LayerSpec map_layer_norm(const NodeContext& n) {
+    LayerSpec spec = unary_layer(n);
+    const std::size_t rank = known_dims(n, n.acts[0]).size();
+    spec.op = Op::layer_norm;
+    spec.params = AxisParams{last_axis(n, attr_int(n.node, "axis", -1), rank)};
+    spec.weights = weights_from(n, 1);
+    return spec;
+  }
+
+  LayerSpec map_reduce_mean(const NodeContext& n) {
+    LayerSpec spec = unary_layer(n);
+    const std::size_t rank = known_dims(n, n.acts[0]).size();
+    const std::optional<Dims> axes = ints_from(n, "axes", 1);
+    if (!axes || axes->size() != 1) fail(n, "exactly one axis is supported");
+    if (attr_int(n.node, "keepdims", 1) != 1) fail(n, "only keepdims = 1 is supported");
+    spec.op = Op::reduce_mean;
+    spec.params = AxisParams{last_axis(n, (*axes)[0], rank)};
+    return spec;
+  }
+
+  // Slice of one sample axis with step 1.
+  LayerSpec map_slice(const NodeContext& n) {
+    LayerSpec spec = unary_layer(n);
+    const Dims& in = known_dims(n, n.acts[0]);
+    const std::optional<Dims> starts = ints_from(n, "starts", 1), ends = ints_from(n, "ends", 2);
+    Dims axes = ints_from(n, "axes", 3).value_or(Dims{});
+    const Dims steps = ints_from(n, "steps", 4).value_or(Dims{1});
+    if (!starts || !ends || starts->size() != 1 || ends->size() != 1)
+      fail(n, "exactly one sliced axis (constant starts and ends) is supported");
+    if (steps.size() != 1 || steps[0] != 1) fail(n, "only step 1 is supported");
+    std::int64_t axis = axes.empty() ? 0 : axes[0];
+    const auto rank = static_cast<std::int64_t>(in.size());
+    if (axis < 0) axis += rank;
+    if (axis < 1 || axis >= rank) fail(n, "the sliced axis must be a sample axis");
+    const std::int64_t length = in[static_cast<std::size_t>(axis)];
+    auto clamp = [&](std::int64_t v) { return std::clamp<std::int64_t>(v < 0 ? v + length : v, 0, length); };
+    const std::int64_t begin = clamp((*starts)[0]), end = clamp((*ends)[0]);
+    if (begin >= end) fail(n, fmt::format("the slice [{}, {}) of axis {} is empty", begin, end, axis));
+    spec.op = Op::slice;
+    spec.params = SliceParams{nchw_axis(n, axis, in.size()), static_cast<std::uint64_t>(begin),
+                              static_cast<std::uint64_t>(end)};
+    return spec;
+  }
+
+  // Gather: of a constant table by activation indices (an embedding lookup), or of an activation
+  // by constant indices that form one ascending run (token selection: a slice).
+  LayerSpec map_gather(const NodeContext& n) {
+    const onnx::NodeProto& node = n.node;
+    LayerSpec spec;
+    if (values_[node.input(0)].constant) {
+      const Dims& table = known_dims(n, node.input(0));
+      const Dims& indices = known_dims(n, n.acts[0]);
+      if (attr_int(node, "axis", 0) != 0 || table.size() != 2)
+        fail(n, "an embedding lookup gathers rows (axis 0) of a rank-2 table");
+      if (indices.size() != 2) fail(n, fmt::format("the indices must be [batch, length], got rank {}", indices.size()));
+      spec.inputs = {act(n.acts[0])};
+      spec.weights = std::vector<TensorId>{weight(n, node.input(0))};
+      spec.op = Op::embedding;
+      spec.params = EmbeddingParams{static_cast<std::uint64_t>(table[0]), static_cast<std::uint64_t>(table[1])};
+      return spec;
+    }
+    spec = unary_layer(n);
+    const Dims& in = known_dims(n, n.acts[0]);
+    std::int64_t axis = attr_int(node, "axis", 0);
+    if (axis < 0) axis += static_cast<std::int64_t>(in.size());
+    if (axis < 1 || axis >= static_cast<std::int64_t>(in.size())) fail(n, "the gathered axis must be a sample axis");
+    const Dims indices = ints_from(n, "", 1).value_or(Dims{});
+    const std::int64_t length = in[static_cast<std::size_t>(axis)];
+    Dims run;
+    for (const auto i : indices) run.push_back(i < 0 ? i + length : i);
+    if (run.empty() || run[0] < 0 || run.back() >= length ||
+        std::adjacent_find(run.begin(), run.end(), [](auto a, auto b) { return b != a + 1; }) != run.end())
+      fail(n, fmt::format("the indices [{}] must be one ascending run of axis {} (length {})", fmt::join(indices, ", "),
+                          axis, length));
+    spec.op = Op::slice;
+    spec.params = SliceParams{nchw_axis(n, axis, in.size()), static_cast<std::uint64_t>(run[0]),
+                              static_cast<std::uint64_t>(run.back() + 1)};
+    return spec;
+  }
+
+  // Where(constant condition, activation, constant): a select of each element by a fixed mask.
+  LayerSpec map_where(const NodeContext& n) {
+    const onnx::NodeProto& node = n.node;
+    if (node.input_size() != 3 || n.acts.size() != 1 || node.input(1) != n.acts[0])
+      fail(n, "only Where(constant condition, activation, constant) is supported");
+    LayerSpec spec;
+    spec.inputs = {act(n.acts[0])};
+    spec.weights = std::vector<TensorId>{weight(n, node.input(0)), weight(n, node.input(2))};
+    spec.op = Op::where;
     return spec;
   }
 
@@ -683,14 +897,14 @@ class Importer {
     const std::string& op = n.node.op_type();
     const bool adds = op == "Add" || op == "Sum" || op == "Sub";
     LayerSpec spec;
-    if (n.consts.empty() && n.acts.size() >= 2 && op != "Sub" && op != "Div") {
+    if (n.consts.empty() && n.acts.size() >= 2 && ((op != "Sub" && op != "Div") || n.acts.size() == 2)) {
       const std::size_t rank = known_dims(n, n.acts[0]).size();
       for (const auto& a : n.acts) {
         if (known_dims(n, a).size() != rank)
           fail(n, "broadcasting between activations of different ranks is not supported");
         spec.inputs.push_back(act(a));
       }
-      spec.op = adds ? Op::add : Op::mul;
+      spec.op = op == "Sub" ? Op::sub : op == "Div" ? Op::div : adds ? Op::add : Op::mul;
     } else if (n.acts.size() == 1 && n.consts.size() == 1 &&
                (n.node.input(0) == n.acts[0] || op == "Add" || op == "Mul")) {
       // An activation with a constant operand: a (per-channel or broadcast) bias or scale.

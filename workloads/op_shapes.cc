@@ -295,10 +295,89 @@ OpResult infer_transpose(const TransposeParams& p, const Shape& in) {
   return {shape, {}, 0, elements(shape, "output")};
 }
 
+OpResult infer_matmul(const MatMulParams& p, std::span<const Shape> inputs) {
+  const Shape& a = inputs[0];
+  OpResult r;
+  if (inputs.size() == 1) {
+    require_positive(p.out_features, "out");
+    if (a.w != 1)
+      throw OpError(fmt::format("a weight multiplies the channel axis of rows (N, C, H, 1); the input is {}",
+                                a.to_string()));
+    r.output = {a.n, p.out_features, a.h, 1};
+    r.macs = mul(mul(mul(a.n, a.h, "MAC count"), a.c, "MAC count"), p.out_features, "MAC count");
+    r.weights.push_back({"weight", {a.c, p.out_features, 1, 1}});
+    if (p.bias) r.weights.push_back({"bias", {p.out_features, 1, 1, 1}});
+    return r;
+  }
+  if (p.out_features != 0) throw OpError("a product of two activations takes no 'out'");
+  const Shape& b = inputs[1];
+  if (a.n != b.n || a.c != b.c || a.w != b.h)
+    throw OpError(fmt::format("cannot multiply {} by {}: (N, C, M, K) x (N, C, K, P) needs equal N and C and "
+                              "A's W equal to B's H",
+                              a.to_string(), b.to_string()));
+  r.output = {a.n, a.c, a.h, b.w};
+  r.macs = mul(elements(r.output, "output"), a.w, "MAC count");
+  return r;
+}
+
+std::uint32_t checked_axis(const AxisParams& p) {
+  if (p.axis > 3) throw OpError(fmt::format("'axis' must be 0 to 3 (N, C, H, W), got {}", p.axis));
+  return p.axis;
+}
+
+OpResult infer_layer_norm(const AxisParams& p, const Shape& in) {
+  const std::uint32_t axis = checked_axis(p);
+  if (axis == 0) throw OpError("'axis' must not be the batch (0)");
+  OpResult r = same_shape(in, 5);
+  for (const char* role : {"scale", "bias"}) r.weights.push_back({role, {dim(in, axis), 1, 1, 1}});
+  return r;
+}
+
+OpResult infer_embedding(const EmbeddingParams& p, const Shape& in) {
+  require_positive(p.rows, "rows"), require_positive(p.features, "features");
+  if (in.h != 1 || in.w != 1)
+    throw OpError(fmt::format("the indices must be (N, L): one index per row, got {}", in.to_string()));
+  OpResult r;
+  r.output = {in.n, p.features, in.c, 1};
+  r.element_ops = elements(r.output, "output");
+  r.weights.push_back({"table", {p.rows, p.features, 1, 1}});
+  return r;
+}
+
+OpResult infer_slice(const SliceParams& p, const Shape& in) {
+  if (p.axis < 1 || p.axis > 3) throw OpError(fmt::format("'axis' must be 1 to 3 (C, H, W), got {}", p.axis));
+  if (p.begin >= p.end || p.end > dim(in, p.axis))
+    throw OpError(fmt::format("[{}, {}) is not a non-empty range of the {} {} of {}", p.begin, p.end,
+                              dim(in, p.axis), kDimNames[p.axis], in.to_string()));
+  Shape out = in;
+  set_dim(out, p.axis, p.end - p.begin);
+  return {out, {}, 0, elements(out, "output")};
+}
+
+OpResult infer_reduce_mean(const AxisParams& p, const Shape& in) {
+  const std::uint32_t axis = checked_axis(p);
+  if (axis == 0) throw OpError("'axis' must not be the batch (0)");
+  Shape out = in;
+  set_dim(out, axis, 1);
+  return {out, {}, 0, elements(in, "input")};
+}
+
+OpResult infer_where(const Shape& in) {
+  OpResult r = same_shape(in, 1);
+  r.weights.push_back({"condition", in});
+  r.weights.push_back({"other", {1, 1, 1, 1}});
+  return r;
+}
+
 }  // namespace
 
 std::optional<Shape> fold_shape(std::uint64_t n, std::span<const std::uint64_t> sample_dims) {
   Shape s{n, 1, 1, 1};
+  if (sample_dims.size() == 2) {  // (N, L, F): L rows of F features
+    s.c = sample_dims[1], s.h = sample_dims[0];
+    if (!s.elements()) return std::nullopt;
+    return s;
+  }
   for (std::size_t i = 0; i < sample_dims.size(); ++i) {
     if (i < 3) {
       set_dim(s, i + 1, sample_dims[i]);
@@ -314,7 +393,12 @@ std::optional<Shape> fold_shape(std::uint64_t n, std::span<const std::uint64_t> 
 
 OpResult infer_op(Op op, const LayerParams& params, std::span<const Shape> inputs) {
   const bool many = op == Op::add || op == Op::mul || op == Op::concat;
-  require_inputs(inputs, many && op != Op::concat ? 2 : 1, many ? std::size_t(-1) : 1);
+  if (op == Op::sub || op == Op::div)
+    require_inputs(inputs, 2, 2);
+  else if (op == Op::matmul)
+    require_inputs(inputs, 1, 2);
+  else
+    require_inputs(inputs, many && op != Op::concat ? 2 : 1, many ? std::size_t(-1) : 1);
   const Shape& in = inputs[0];
   switch (op) {
     case Op::conv:
@@ -353,6 +437,26 @@ OpResult infer_op(Op op, const LayerParams& params, std::span<const Shape> input
       return infer_transpose(params_as<TransposeParams>(params, op), in);
     case Op::dropout:
       return same_shape(in, 0);
+    case Op::matmul:
+      return infer_matmul(params_as<MatMulParams>(params, op), inputs);
+    case Op::layer_norm:
+      return infer_layer_norm(params_as<AxisParams>(params, op), in);
+    case Op::embedding:
+      return infer_embedding(params_as<EmbeddingParams>(params, op), in);
+    case Op::slice:
+      return infer_slice(params_as<SliceParams>(params, op), in);
+    case Op::reduce_mean:
+      return infer_reduce_mean(params_as<AxisParams>(params, op), in);
+    case Op::sub:
+    case Op::div:
+      return infer_broadcast(inputs);
+    case Op::tanh:
+    case Op::erf:
+    case Op::sqrt:
+    case Op::pow:
+      return same_shape(in, 1);
+    case Op::where:
+      return infer_where(in);
   }
   throw OpError("internal error: unknown operator");
 }

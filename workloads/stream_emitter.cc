@@ -196,6 +196,7 @@ class CoreStreamEmitter {
     for (const Box& rb : region_boxes(region, item.out.shape))
       spatial_tiles(rb, item.out.shape, t.rows, t.cols, t.samples, tiles);
     const auto channel_chunks = split_evenly(region.c0, region.c1, t.channels);
+    std::vector<std::optional<Box>> in_sb(item.in.size());  // what each synapse input holds in SB now
     for (const Box& sp : tiles)
       for (const auto& [c0, c1] : channel_chunks) {
         Box out = sp;
@@ -209,7 +210,12 @@ class CoreStreamEmitter {
               const u64 len = dim(item.in[i].shape, axis);
               set_range(in, axis, k * len / item.reduce_chunks, (k + 1) * len / item.reduce_chunks);
             }
-            load(item.in[i], in, OnChipBuffer::nbin);
+            if (!item.maps[i].synapses) {
+              load(item.in[i], in, OnChipBuffer::nbin);
+            } else if (in_sb[i] != in) {
+              load(item.in[i], in, OnChipBuffer::sb);
+              in_sb[i] = in;
+            }
           }
           if (item.weights && k == 0) load_weights(item, 0, item.param_rows, c0, c1);
           emit(Compute{item.op, (k + 1) * work / item.reduce_chunks - k * work / item.reduce_chunks});

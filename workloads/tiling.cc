@@ -179,7 +179,8 @@ std::optional<PointwiseTiling> choose_pointwise_tiling(const PointwiseShape& p, 
     if (out_pixels == 0) continue;
     const auto fits = [&](std::uint64_t n, std::uint64_t h, std::uint64_t w) {
       const std::uint64_t out = p.reduces_spatially ? n : n * h * w;
-      return p.input(n, h, w, tc).elements * eb <= b.nbin && out <= out_pixels;
+      const TileInput in = p.input(n, h, w, tc);
+      return in.elements * eb <= b.nbin && (p.param_rows * tc + in.sb_elements) * eb <= b.sb && out <= out_pixels;
     };
     const Spatial s = spatial_tile(p.out, p.rows_per_core, fits);
     if (s.rows == 0) continue;

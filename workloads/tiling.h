@@ -89,7 +89,8 @@ std::optional<ConvTiling> choose_conv_tiling(const ConvGeometry& g, const TileBu
 
 // What the inputs of one tile load: elements (for the NBin limit) and their cost.
 struct TileInput {
-  std::uint64_t elements = 0;
+  std::uint64_t elements = 0;     // into NBin
+  std::uint64_t sb_elements = 0;  // into SB, beside the per-channel parameters (weights read as inputs)
   RangeCost cost;
 };
 

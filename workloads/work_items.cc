@@ -266,6 +266,9 @@ class WorkItemBuilder {
       return;
     }
     switch (layer.op) {
+      case Op::matmul:
+        if (layer.inputs.size() == 2) return build_pointwise(s);
+        return build_conv(s);
       case Op::conv:
       case Op::fully_connected:
         return build_conv(s);
@@ -296,6 +299,11 @@ class WorkItemBuilder {
       g.dilation_h = p.window.dilation_h, g.dilation_w = p.window.dilation_w;
       g.pad_top = p.window.pad.top, g.pad_left = p.window.pad.left;
       g.groups = p.groups;
+      item.in = {read_placement(layer.inputs[0])};
+    } else if (layer.op == Op::matmul) {
+      // A weight over the features of each row (token) is a 1x1 convolution over the rows.
+      item.op = ComputeOp::fc;
+      g.in = extent_of(input.shape);
       item.in = {read_placement(layer.inputs[0])};
     } else {
       item.op = ComputeOp::fc;
@@ -343,7 +351,7 @@ class WorkItemBuilder {
     shape.reduces_spatially = true;
     const TileBudget& budget = budget_;
     shape.input = [in, &budget](u64 n, u64 h, u64 w, u64 c) {
-      return TileInput{n * h * w * c, range_cost(in, n, h, w, c, budget)};
+      return TileInput{n * h * w * c, 0, range_cost(in, n, h, w, c, budget)};
     };
     const auto tiling = choose_pointwise_tiling(shape, budget_);
     if (!tiling) throw_no_fit(step);
@@ -360,6 +368,7 @@ class WorkItemBuilder {
       item.maps.push_back(InputMap::same(item.in.back().shape));
     }
     const Extent out = extent_of(model_.tensors[step.output].shape);
+    std::optional<Extent> matrix_view;  // an output written as matrices, not NHWC
     switch (layer.op) {
       case Op::max_pool:
       case Op::avg_pool: {
@@ -397,9 +406,83 @@ class WorkItemBuilder {
       case Op::softmax:
         item.op = ComputeOp::softmax;
         item.work_per_element = 3;
-        item.by_channels = true;
         item.maps[0].full_axis = kNhwcOfNchw[std::get<AxisParams>(layer.params).axis];
+        // Rows partition when the axis lies within a row (attention scores over W); otherwise
+        // each core takes channels and reads the axis whole.
+        item.by_channels = *item.maps[0].full_axis != 2;
         break;
+      case Op::layer_norm:
+      case Op::reduce_mean: {
+        const std::uint32_t axis = kNhwcOfNchw[std::get<AxisParams>(layer.params).axis];
+        item.op = layer.op == Op::layer_norm ? ComputeOp::norm : ComputeOp::pool;
+        item.work_per_element = layer.op == Op::layer_norm ? 5 : dim(item.in[0].shape, axis);
+        item.maps[0].full_axis = axis;
+        item.by_channels = axis == 0 || axis == 1;  // an axis across rows: cores take channels
+        break;
+      }
+      case Op::matmul: {
+        // (N, C, M, K) x (N, C, K, P), C the heads: each operand is read as N x C matrices laid
+        // out one after another (extents (N C, M, 1, K) and (N C, K, 1, P)), as attention
+        // kernels keep them. An output tile of rows x columns reads its rows of A whole along K
+        // into NBin, and its columns of B whole along K into SB, where they stay for the next
+        // row tiles of the same matrix.
+        const Shape& a = model_.tensors[layer.inputs[0]].shape;
+        const Shape& b = model_.tensors[layer.inputs[1]].shape;
+        const u64 matrices = a.n * a.c;
+        item.op = ComputeOp::fc;
+        item.work_per_element = a.w;
+        item.in[0] = item.in[0].view_as({matrices, a.h, 1, a.w});
+        item.in[1] = item.in[1].view_as({matrices, b.h, 1, b.w});
+        item.maps = {InputMap::same(item.in[0].shape), InputMap::same(item.in[1].shape)};
+        item.maps[0].full_axis = 3;
+        item.maps[1].full_axis = 1;
+        item.maps[1].synapses = true;
+        matrix_view = Extent{matrices, a.h, 1, b.w};
+        break;
+      }
+      case Op::embedding: {
+        // Indices (N, L) are one per output row: read as (N, L, 1, 1). The table is loaded row by row.
+        item.op = ComputeOp::copy;
+        const Extent indices{out.n, out.h, 1, 1};
+        item.in[0] = item.in[0].view_as(indices);
+        item.maps[0] = InputMap::same(indices);
+        const auto& p = std::get<EmbeddingParams>(layer.params);
+        const Extent table{1, p.rows, 1, p.features};
+        item.in.push_back(Placement::own(new_tensor(weight_name(step, layer), table.elements(), TensorKind::weight,
+                                                    std::nullopt),
+                                         table));
+        item.maps.push_back(InputMap::same(table));
+        item.maps.back().wrap_rows = true;
+        item.maps.back().synapses = true;
+        break;
+      }
+      case Op::slice: {
+        const auto& p = std::get<SliceParams>(layer.params);
+        item.op = ComputeOp::copy;
+        item.maps[0].shift = std::pair{kNhwcOfNchw[p.axis], p.begin};
+        break;
+      }
+      case Op::sub:
+      case Op::div:
+        item.op = ComputeOp::eltwise;
+        break;
+      case Op::tanh:
+      case Op::erf:
+      case Op::sqrt:
+      case Op::pow:
+        item.op = ComputeOp::activation;
+        break;
+      case Op::where: {
+        // The mask is read like an input, broadcast as it is shaped; the other value is a parameter.
+        item.op = ComputeOp::eltwise;
+        const ModelTensor& mask = model_.tensors[layer.weights[0]];
+        const Extent e = extent_of(mask.shape);
+        item.in.push_back(
+            Placement::own(new_tensor(weight_name(step, layer), e.elements(), TensorKind::weight, std::nullopt), e));
+        item.maps.push_back(InputMap::same(e));
+        item.maps.back().synapses = true;
+        break;
+      }
       case Op::transpose: {
         item.op = ComputeOp::copy;
         const auto& p = std::get<TransposeParams>(layer.params);
@@ -417,11 +500,14 @@ class WorkItemBuilder {
       default:
         throw std::logic_error(fmt::format("internal error: op {} has no lowering", to_string(layer.op)));
     }
-    if (!layer.weights.empty()) {
-      item.param_rows = ceil_div(weight_elements(layer, 0), out.c);
+    // Embedding tables and masks are read as inputs (above); other weights are per-channel parameters.
+    const std::size_t params_from = layer.op == Op::embedding || layer.op == Op::where ? 1 : 0;
+    if (layer.weights.size() > params_from) {
+      item.param_rows = ceil_div(weight_elements(layer, params_from), out.c);
       item.weights = new_weights(step, layer, item.param_rows, out.c);
     }
     item.out = resolve(step.output, s);
+    if (matrix_view) item.out = item.out.view_as(*matrix_view);
     finish_pointwise(s, item);
   }
 
@@ -441,7 +527,7 @@ class WorkItemBuilder {
       TileInput total;
       for (const InputMap& m : maps) {
         const auto len = m.lengths(n, h, w, c);
-        total.elements += len[0] * len[1] * len[2] * len[3];
+        (m.synapses ? total.sb_elements : total.elements) += len[0] * len[1] * len[2] * len[3];
         total.cost += range_cost(m.in, len[0], len[1], len[2], len[3], budget);
       }
       return total;
@@ -540,6 +626,14 @@ Box InputMap::map(const Box& out) const {
       const auto [lo, hi] = range(out, a);
       set_range(b, (*from)[a], lo, hi);
     }
+  if (shift) {
+    const auto [lo, hi] = range(out, shift->first);
+    set_range(b, shift->first, lo + shift->second, hi + shift->second);
+  }
+  if (wrap_rows) {
+    b.h0 = out.h0 % in.h;
+    b.h1 = b.h0 + std::min(out.h1 - out.h0, in.h - b.h0);
+  }
   if (window) {
     std::tie(b.h0, b.h1) = window_input(out.h0, out.h1, stride_h, pad_top, (kernel_h - 1) * dilation_h + 1, in.h);
     std::tie(b.w0, b.w1) = window_input(out.w0, out.w1, stride_w, pad_left, (kernel_w - 1) * dilation_w + 1, in.w);
@@ -563,6 +657,7 @@ std::array<std::uint64_t, 4> InputMap::lengths(std::uint64_t n, std::uint64_t h,
     len[1] = std::min(in.h, (len[1] - 1) * stride_h + (kernel_h - 1) * dilation_h + 1);
     len[2] = std::min(in.w, (len[2] - 1) * stride_w + (kernel_w - 1) * dilation_w + 1);
   }
+  if (wrap_rows) len[1] = std::min(len[1], in.h);
   len[3] = std::min(in.c, len[3] + c_before + c_after);
   for (std::uint32_t a = 0; a < 4; ++a)
     if (dim(in, a) == 1) len[a] = 1;

@@ -64,6 +64,13 @@ struct InputMap {
   std::uint64_t c_before = 0, c_after = 0;            // LRN: channels read either side
   std::optional<std::uint32_t> full_axis;             // softmax: the NHWC axis read whole
   std::optional<std::array<std::uint32_t, 4>> from;   // transpose: the input axis of each output axis
+  std::optional<std::pair<std::uint32_t, std::uint64_t>> shift;  // slice: (NHWC axis, offset of the output's 0)
+  // Embedding table: output rows [h0, h1) read table rows from h0 mod the table's rows on (the
+  // token ids are runtime data; a tile's tokens are taken to be distinct consecutive rows).
+  bool wrap_rows = false;
+  // Loaded into SB, as synapses: weights read as inputs, and the second operand of a product of
+  // two activations, which stays there while the tiles that share it run.
+  bool synapses = false;
 
   static InputMap same(const Extent& input);
   Box map(const Box& out) const;

@@ -71,7 +71,12 @@ void expect_sound(const Program& p, const Model& model, const MachineConfig& con
     for (const Instruction& i : stream) {
       ASSERT_TRUE(i.layer.has_value()) << "an instruction outside any layer";
       if (const auto* l = std::get_if<Load>(&i.op)) {
-        EXPECT_EQ(l->buffer == OnChipBuffer::sb, p.tensors[l->tensor].kind == TensorKind::weight);
+        // Weights go to SB; so does the second operand of a product of two activations.
+        if (p.tensors[l->tensor].kind == TensorKind::weight) {
+          EXPECT_EQ(l->buffer, OnChipBuffer::sb);
+        } else if (l->buffer == OnChipBuffer::sb) {
+          EXPECT_EQ(p.layers[*i.layer].op, "matmul") << p.layers[*i.layer].name;
+        }
       }
       if (const auto* s = std::get_if<Store>(&i.op)) {
         EXPECT_EQ(s->buffer, OnChipBuffer::nbout);
@@ -162,6 +167,34 @@ TEST(Lowering, OnnxGraphsAreSound) {
     for (const SyncMode sync : {SyncMode::barrier, SyncMode::p2p})
       expect_sound(lower(model, config, {true, sync, PartitionMode::rows}), model, config);
   }
+}
+
+// The transformer graphs of ../shared on 4 and 16 cores, both sync modes, fused and not: the same
+// properties, MACs included.
+TEST(Lowering, TransformerGraphsAreSound) {
+  const std::filesystem::path folder = std::filesystem::path(TETRIS_SHARED_DIR) / "models" / "transformers";
+  if (!std::filesystem::exists(folder)) GTEST_SKIP() << folder << " is absent (a fresh clone has no ../shared)";
+  for (const char* file : {"bert-tiny.onnx", "gpt2-tiny.onnx"})
+    for (const std::uint32_t cores : {4u, 16u}) {
+      const MachineConfig config = machine(cores);
+      const Model model = load_model((folder / file).string(), {1, config.core.element_bytes});
+      for (const SyncMode sync : {SyncMode::barrier, SyncMode::p2p})
+        for (const bool fuse : {true, false}) {
+          SCOPED_TRACE(fmt::format("{} on {} cores, {}, fusion {}", file, cores, to_string(sync), fuse));
+          const Program p = lower(model, config, {fuse, sync, PartitionMode::rows});
+          expect_sound(p, model, config);
+          // Every core works on the attention products: rows of (head, token) pairs are shared out.
+          const auto qk = layer_named(p, "/encoder/layer.0/attention/self/MatMul");
+          if (qk) {
+            for (CoreId c = 0; c < p.cores; ++c) {
+              std::size_t computes = 0;
+              for (const Instruction& i : p.streams[c])
+                computes += i.layer == qk && std::holds_alternative<Compute>(i.op);
+              EXPECT_GT(computes, 0u) << "core " << c;
+            }
+          }
+        }
+    }
 }
 
 TEST(Lowering, BatchesAreLowered) {

@@ -91,7 +91,7 @@ TEST(Tiling, PointwiseTilesFitAndPreferWholeChannels) {
   add.out = {1, 56, 56, 256};
   add.rows_per_core = 14, add.channels_per_core = 256, add.inputs = 2;
   add.input = [&](std::uint64_t n, std::uint64_t h, std::uint64_t w, std::uint64_t c) {
-    return TileInput{2 * n * h * w * c, RangeCost{2.0 * n * h * w * c * 2, 2}};
+    return TileInput{2 * n * h * w * c, 0, RangeCost{2.0 * n * h * w * c * 2, 2}};
   };
   const auto t = choose_pointwise_tiling(add, kCambriconX);
   ASSERT_TRUE(t);

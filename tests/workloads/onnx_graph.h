@@ -1,0 +1,111 @@
+// Tiny ONNX graphs written with the protobuf API and saved as real .onnx files, for the import
+// tests: each test builds the constructs an exporter writes, node by node.
+#pragma once
+
+#include <onnx/onnx_pb.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+namespace tetris::workloads::test_support {
+
+class OnnxGraph {
+ public:
+  explicit OnnxGraph(int opset) {
+    model_.set_ir_version(7);
+    auto* op = model_.add_opset_import();
+    op->set_domain("");
+    op->set_version(opset);
+    model_.mutable_graph()->set_name("test");
+  }
+
+  // dims of -1 are symbolic ("N").
+  void input(const std::string& name, const std::vector<std::int64_t>& dims,
+             int elem_type = onnx::TensorProto::FLOAT) {
+    auto* info = model_.mutable_graph()->add_input();
+    info->set_name(name);
+    auto* tensor = info->mutable_type()->mutable_tensor_type();
+    tensor->set_elem_type(elem_type);
+    for (const auto d : dims) {
+      auto* dim = tensor->mutable_shape()->add_dim();
+      if (d < 0)
+        dim->set_dim_param("N");
+      else
+        dim->set_dim_value(d);
+    }
+  }
+
+  void output(const std::string& name) {
+    auto* info = model_.mutable_graph()->add_output();
+    info->set_name(name);
+    info->mutable_type()->mutable_tensor_type()->set_elem_type(onnx::TensorProto::FLOAT);
+  }
+
+  void floats(const std::string& name, const std::vector<std::int64_t>& dims, float value = 0) {
+    auto* t = model_.mutable_graph()->add_initializer();
+    t->set_name(name);
+    t->set_data_type(onnx::TensorProto::FLOAT);
+    std::int64_t count = 1;
+    for (const auto d : dims) t->add_dims(d), count *= d;
+    for (std::int64_t i = 0; i < count; ++i) t->add_float_data(value);
+  }
+
+  void bools(const std::string& name, const std::vector<std::int64_t>& dims, bool value = true) {
+    auto* t = model_.mutable_graph()->add_initializer();
+    t->set_name(name);
+    t->set_data_type(onnx::TensorProto::BOOL);
+    std::int64_t count = 1;
+    for (const auto d : dims) t->add_dims(d), count *= d;
+    for (std::int64_t i = 0; i < count; ++i) t->add_int32_data(value ? 1 : 0);
+  }
+
+  void ints(const std::string& name, const std::vector<std::int64_t>& values, bool scalar = false) {
+    auto* t = model_.mutable_graph()->add_initializer();
+    t->set_name(name);
+    t->set_data_type(onnx::TensorProto::INT64);
+    if (!scalar) t->add_dims(static_cast<std::int64_t>(values.size()));
+    for (const auto v : values) t->add_int64_data(v);
+  }
+
+  onnx::NodeProto& node(const std::string& op, const std::vector<std::string>& inputs,
+                        const std::vector<std::string>& outputs, const std::string& name = "") {
+    auto* n = model_.mutable_graph()->add_node();
+    n->set_op_type(op);
+    n->set_name(name);
+    for (const auto& i : inputs) n->add_input(i);
+    for (const auto& o : outputs) n->add_output(o);
+    return *n;
+  }
+
+  static void attr(onnx::NodeProto& n, const std::string& name, const std::vector<std::int64_t>& values) {
+    auto* a = n.add_attribute();
+    a->set_name(name);
+    a->set_type(onnx::AttributeProto::INTS);
+    for (const auto v : values) a->add_ints(v);
+  }
+  static void attr(onnx::NodeProto& n, const std::string& name, std::int64_t value) {
+    auto* a = n.add_attribute();
+    a->set_name(name);
+    a->set_type(onnx::AttributeProto::INT);
+    a->set_i(value);
+  }
+
+  std::string bytes() const { return model_.SerializeAsString(); }
+
+  std::string save(const std::string& name) const { return write(name, bytes()); }
+
+  static std::string write(const std::string& name, const std::string& bytes) {
+    const std::string path = testing::TempDir() + std::to_string(::getpid()) + "_" + name;
+    std::ofstream(path, std::ios::binary) << bytes;
+    return path;
+  }
+
+ private:
+  onnx::ModelProto model_;
+};
+
+}  // namespace tetris::workloads::test_support
