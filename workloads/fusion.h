@@ -1,10 +1,15 @@
 // The layers a lowered program has: model layers after fusion, in the model's topological order.
-// A conv or fully_connected layer absorbs the batch_norm, scale, bias and activation layers
-// that follow it when each reads only the previous one's output and nothing else reads that
-// output; dropout, flatten and reshape become views (no instructions); concat stays a layer
-// whose operands are written into its output by their producers where possible.
+// A conv, fully_connected or matmul layer absorbs the element-wise layers after it that its output
+// pipeline can apply on the way out (normalisation, scale, bias, activations, GELU in either of its
+// decomposed forms) when they read only its result, constants and each other, and nothing
+// else reads what they compute in between; a matmul also absorbs one residual add of a tensor
+// computed before it (convolutions do not, which keeps the CNN programs as they were); the decomposed layer norm older exporters write
+// (ReduceMean, Sub, Pow, ReduceMean, Add, Sqrt, Div, then Mul and Add) is one normalisation
+// step; dropout, flatten and reshape become views (no instructions); concat stays a layer whose
+// operands are written into its output by their producers where possible.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,9 +30,16 @@ struct Step {
   LayerId primary = 0;             // the model layer that does the work
   std::vector<LayerId> followers;  // folded into it, in order
   TensorId output = 0;             // the model tensor the step produces (the last follower's)
+  // A decomposed layer norm: `primary` is its first ReduceMean, whose input is normalised along
+  // its axis; the followers' weights are the scale and shift.
+  bool layer_norm = false;
+  // A residual add folded into a matmul: the tensor it adds, computed before the step, which the
+  // output pipeline loads into NBout beside the accumulators.
+  std::optional<TensorId> residual;
 };
 
-// Ops that fold into a preceding conv or fully_connected layer.
+// Element-wise ops that fold into a preceding conv, fully_connected or matmul layer (binary ones
+// only when every operand is computed inside the step).
 bool is_fusable_follower(Op op);
 // Ops that only reinterpret their input's bytes.
 bool is_view(Op op);

@@ -41,6 +41,7 @@ constexpr std::array<std::string_view, kOpCount> kOpNames = {
     "sqrt",
     "pow",
     "where",
+    "gelu",
 };
 
 }  // namespace

@@ -82,9 +82,10 @@ enum class Op : std::uint8_t {
   sqrt,
   pow,          // one per element; the exponent is a constant
   where,        // one per element: select by a constant mask, else a constant
+  gelu,         // eight per element (x/2 (1 + erf(x/sqrt 2)), or its tanh approximation)
 };
 
-inline constexpr std::size_t kOpCount = static_cast<std::size_t>(Op::where) + 1;
+inline constexpr std::size_t kOpCount = static_cast<std::size_t>(Op::gelu) + 1;
 
 std::string_view to_string(Op op);
 std::optional<Op> parse_op(std::string_view text);

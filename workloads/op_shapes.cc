@@ -457,6 +457,8 @@ OpResult infer_op(Op op, const LayerParams& params, std::span<const Shape> input
       return same_shape(in, 1);
     case Op::where:
       return infer_where(in);
+    case Op::gelu:
+      return same_shape(in, 8);
   }
   throw OpError("internal error: unknown operator");
 }

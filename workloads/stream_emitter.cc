@@ -176,6 +176,9 @@ class CoreStreamEmitter {
         w_key = wk;
       }
       const u64 pixels = (out.n1 - out.n0) * (out.h1 - out.h0) * (out.w1 - out.w0);
+      // A fused residual joins the accumulators in NBout before the last partial sum.
+      if (last && item.in.size() > 1)
+        load(item.in[1], {out.n0, out.n1, out.h0, out.h1, out.w0, out.w1, oc.o0, oc.o1}, OnChipBuffer::nbout);
       emit(Compute{item.op, pixels * (oc.o1 - oc.o0) * ic.channels * k2});
       if (last) store(item.out, {out.n0, out.n1, out.h0, out.h1, out.w0, out.w1, oc.o0, oc.o1});
     };

@@ -312,6 +312,7 @@ class WorkItemBuilder {
       item.in = {read_placement(layer.inputs[0]).view_as(g.in)};
     }
     item.weights = new_weights(step, layer, g.weight_rows(), g.out.c);
+    if (step.residual) item.in.push_back(read_placement(*step.residual));
     item.out = resolve(step.output, s);
     std::optional<ConvTiling> tiling;
     if (options_.partition == PartitionMode::automatic) {
@@ -369,7 +370,8 @@ class WorkItemBuilder {
     }
     const Extent out = extent_of(model_.tensors[step.output].shape);
     std::optional<Extent> matrix_view;  // an output written as matrices, not NHWC
-    switch (layer.op) {
+    const Op op = step.layer_norm ? Op::layer_norm : layer.op;
+    switch (op) {
       case Op::max_pool:
       case Op::avg_pool: {
         const auto& w = std::get<PoolParams>(layer.params).window;
@@ -414,8 +416,8 @@ class WorkItemBuilder {
       case Op::layer_norm:
       case Op::reduce_mean: {
         const std::uint32_t axis = kNhwcOfNchw[std::get<AxisParams>(layer.params).axis];
-        item.op = layer.op == Op::layer_norm ? ComputeOp::norm : ComputeOp::pool;
-        item.work_per_element = layer.op == Op::layer_norm ? 5 : dim(item.in[0].shape, axis);
+        item.op = op == Op::layer_norm ? ComputeOp::norm : ComputeOp::pool;
+        item.work_per_element = op == Op::layer_norm ? 5 : dim(item.in[0].shape, axis);
         item.maps[0].full_axis = axis;
         item.by_channels = axis == 0 || axis == 1;  // an axis across rows: cores take channels
         break;
@@ -470,6 +472,7 @@ class WorkItemBuilder {
       case Op::erf:
       case Op::sqrt:
       case Op::pow:
+      case Op::gelu:
         item.op = ComputeOp::activation;
         break;
       case Op::where: {
@@ -498,13 +501,17 @@ class WorkItemBuilder {
         break;
       }
       default:
-        throw std::logic_error(fmt::format("internal error: op {} has no lowering", to_string(layer.op)));
+        throw std::logic_error(fmt::format("internal error: op {} has no lowering", to_string(op)));
     }
     // Embedding tables and masks are read as inputs (above); other weights are per-channel parameters.
+    // Folded followers (a scale after an attention product, a layer norm's scale and shift) add theirs.
     const std::size_t params_from = layer.op == Op::embedding || layer.op == Op::where ? 1 : 0;
-    if (layer.weights.size() > params_from) {
-      item.param_rows = ceil_div(weight_elements(layer, params_from), out.c);
-      item.weights = new_weights(step, layer, item.param_rows, out.c);
+    u64 params = weight_elements(layer, params_from);
+    for (const LayerId f : step.followers) params += weight_elements(model_.layers[f], 0);
+    if (params > 0) {
+      const u64 columns = matrix_view ? matrix_view->c : out.c;  // the channels the tiles' chunks cut
+      item.param_rows = ceil_div(params, columns);
+      item.weights = new_weights(step, layer, item.param_rows, columns);
     }
     item.out = resolve(step.output, s);
     if (matrix_view) item.out = item.out.view_as(*matrix_view);
@@ -669,6 +676,7 @@ Box footprint(const WorkItem& item, std::size_t i, const Box& out) {
   const Extent& in = item.in[i].shape;
   switch (item.kind) {
     case ItemKind::conv: {
+      if (i > 0) return out;  // a residual: added where the output goes
       const ConvGeometry& g = item.conv;
       Box b{out.n0, out.n1, 0, 0, 0, 0, 0, 0};
       std::tie(b.h0, b.h1) = window_input(out.h0, out.h1, g.stride_h, g.pad_top, g.span_h(), in.h);

@@ -87,7 +87,7 @@ struct WorkItem {
   ComputeOp op = ComputeOp::copy;
   std::uint64_t work_per_element = 1;  // per output element (global pooling: per input element)
   Placement out;
-  std::vector<Placement> in;
+  std::vector<Placement> in;  // conv: the input, then a residual added on the way out (if any)
   std::vector<InputMap> maps;  // pointwise: one per input
   ConvGeometry conv;
   std::optional<Placement> weights;  // a matrix: Extent{1, 1, rows, columns}

@@ -56,5 +56,81 @@ TEST(Fusion, ReadersCountEveryOperand) {
   EXPECT_EQ(readers[*model.find_tensor("prob")], 0u);
 }
 
+// A transformer block's pieces as older exporters write them: a decomposed layer norm, a matmul
+// followed by GELU in its erf form, a matmul followed by a residual add.
+const char* kTransformerModel = R"(name: epilogue
+input: {name: tokens, shape: [6]}
+layers:
+  - {name: embed, op: embedding, rows: 20, features: 8}
+  - {name: mean, op: reduce_mean}
+  - {name: centred, op: sub, inputs: [embed, mean]}
+  - {name: squared, op: pow}
+  - {name: variance, op: reduce_mean}
+  - {name: variance_eps, op: bias}
+  - {name: deviation, op: sqrt}
+  - {name: normed, op: div, inputs: [centred, deviation]}
+  - {name: gamma, op: scale, bias: false}
+  - {name: ln, op: bias}
+  - {name: fc1, op: matmul, out: 16, bias: true}
+  - {name: a, op: scale, bias: false}
+  - {name: b, op: erf}
+  - {name: c, op: bias}
+  - {name: d, op: mul, inputs: [fc1, c]}
+  - {name: gelu, op: scale, bias: false}
+  - {name: fc2, op: matmul, out: 8, bias: true}
+  - {name: residual, op: add, inputs: [fc2, ln]}
+  - {name: fc3, op: matmul, out: 8}
+  - {name: late, op: relu, input: embed}
+  - {name: not_residual, op: add, inputs: [fc3, late]}
+)";
+
+TEST(Fusion, TransformerEpiloguesAndADecomposedLayerNormAreOneStepEach) {
+  const Model model = parse_model_yaml(kTransformerModel, "epilogue.yaml", {1, 2});
+  const std::vector<Step> steps = plan_steps(model, true);
+  std::vector<std::string> names, labels;
+  for (const Step& s : steps) names.push_back(s.name), labels.push_back(s.op_label);
+  EXPECT_EQ(names, (std::vector<std::string>{"embed", "mean", "fc1", "fc2", "fc3", "late", "not_residual"}));
+  EXPECT_EQ(labels[1], "layer_norm");
+  EXPECT_TRUE(steps[1].layer_norm);
+  EXPECT_EQ(steps[1].followers.size(), 8u);
+  EXPECT_EQ(steps[1].output, *model.find_tensor("ln"));
+  EXPECT_EQ(labels[2], "matmul+scale+erf+bias+mul+scale");
+  EXPECT_EQ(steps[2].output, *model.find_tensor("gelu"));
+  EXPECT_FALSE(steps[2].residual);
+  EXPECT_EQ(labels[3], "matmul+add");
+  EXPECT_EQ(steps[3].residual, model.find_tensor("ln"));
+  // `late` is computed after fc3's step would start: the add cannot join it.
+  EXPECT_EQ(labels[4], "matmul");
+  EXPECT_FALSE(steps[4].residual);
+}
+
+TEST(Fusion, AnEpilogueStopsWhereAnInnerResultIsReadOutside) {
+  std::string text = kTransformerModel;
+  // erf's result is now needed outside fc1's step, and the step cannot end at erf either: the
+  // GELU's mul still reads fc1. Nothing folds.
+  text += "  - {name: peek, op: relu, input: b}\n";
+  const Model model = parse_model_yaml(text, "epilogue.yaml", {1, 2});
+  const std::vector<Step> steps = plan_steps(model, true);
+  ASSERT_GT(steps.size(), 2u);
+  EXPECT_EQ(steps[2].name, "fc1");
+  EXPECT_EQ(steps[2].op_label, "matmul");
+  EXPECT_EQ(steps[3].op_label, "scale");
+}
+
+TEST(Fusion, ConvolutionsKeepTheirResidualAddsSeparate) {
+  const char* yaml = R"(name: res
+input: {shape: [4, 8, 8]}
+layers:
+  - {name: stem, op: conv, out: 4, kernel: 3, pad: 1}
+  - {name: branch, op: conv, out: 4, kernel: 3, pad: 1}
+  - {name: sum, op: add, inputs: [branch, stem]}
+)";
+  const Model model = parse_model_yaml(yaml, "res.yaml", {1, 2});
+  const std::vector<Step> steps = plan_steps(model, true);
+  ASSERT_EQ(steps.size(), 3u);
+  EXPECT_EQ(steps[1].op_label, "conv");
+  EXPECT_FALSE(steps[1].residual);
+}
+
 }  // namespace
 }  // namespace tetris::workloads
