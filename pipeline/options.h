@@ -17,6 +17,7 @@ namespace tetris::pipeline {
 struct ModelChoice {
   std::string model = "resnet50";
   std::uint64_t batch = 1;
+  std::uint64_t sequence = 0;  // tokens per sequence of a transformer (YAML); 0: the model's own
 };
 
 struct AnalysisOptions {

@@ -117,6 +117,10 @@ class StepPlanner {
       if (!next || folded_[*next]) break;
       const ModelLayer& l = model_.layers[*next];
       if (!is_fusable_follower(l.op) || model_.tensors[l.output].shape != shape) break;
+      // A product of two activations has no parameter rows: only scalar constants join it.
+      if (model_.layers[step.primary].op == Op::matmul && model_.layers[step.primary].inputs.size() == 2 &&
+          std::any_of(l.weights.begin(), l.weights.end(), [&](TensorId w) { return model_.tensors[w].elements > 1; }))
+        break;
       const auto inside = [&](TensorId t) { return std::find(computed.begin(), computed.end(), t) != computed.end(); };
       if (!std::all_of(l.inputs.begin(), l.inputs.end(), inside)) {
         if (!(residual = residual_of(step, l, inside, residual))) break;

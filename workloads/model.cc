@@ -50,9 +50,19 @@ void validate(const ModelOptions& options) {
   if (options.batch < 1 || options.batch > kMaxBatch)
     throw InputError({"--batch"},
                      fmt::format("the batch must be between 1 and {}, got {}", kMaxBatch, options.batch));
+  if (options.sequence > kMaxBatch)
+    throw InputError({"--seq"}, fmt::format("the sequence length must be at most {}, got {}", kMaxBatch,
+                                            options.sequence));
   const std::uint64_t e = options.element_bytes;
   if (e != 1 && e != 2 && e != 4 && e != 8)
     throw InputError({"--element-bytes"}, fmt::format("bytes per element must be 1, 2, 4 or 8, got {}", e));
+}
+
+std::optional<std::pair<std::uint64_t, std::uint64_t>> SliceParams::resolve(std::uint64_t length) const {
+  if (from_end && (begin > length || end > length)) return std::nullopt;
+  const std::uint64_t b = from_end ? length - begin : begin, e = from_end ? length - end : end;
+  if (b >= e || e > length) return std::nullopt;
+  return std::pair{b, e};
 }
 
 std::optional<std::uint64_t> Shape::sample_elements() const {

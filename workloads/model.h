@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -20,6 +21,9 @@ namespace tetris::workloads {
 struct ModelOptions {
   std::uint64_t batch = 1;
   std::uint64_t element_bytes = 2;
+  // Tokens per sequence for a model whose input is one dimension of tokens (a transformer in
+  // YAML); 0 keeps the model's own length.
+  std::uint64_t sequence = 0;
 
   bool operator==(const ModelOptions&) const = default;
 };
@@ -186,7 +190,12 @@ struct EmbeddingParams {
 struct SliceParams {
   std::uint32_t axis = 1;
   std::uint64_t begin = 0, end = 0;
+  // begin and end count back from the end of the axis ([length - begin, length - end)), so a
+  // model can take its last token whatever the sequence length.
+  bool from_end = false;
   bool operator==(const SliceParams&) const = default;
+  // [begin, end) along an axis of `length`; nullopt when it is not a non-empty range inside it.
+  std::optional<std::pair<std::uint64_t, std::uint64_t>> resolve(std::uint64_t length) const;
 };
 
 struct PowParams {

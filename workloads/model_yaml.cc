@@ -35,7 +35,7 @@ constexpr std::string_view kTransposeKeys[] = {"perm"};
 constexpr std::string_view kDropoutKeys[] = {"ratio"};
 constexpr std::string_view kMatMulKeys[] = {"out", "bias"};
 constexpr std::string_view kEmbeddingKeys[] = {"rows", "features"};
-constexpr std::string_view kSliceKeys[] = {"axis", "begin", "end"};
+constexpr std::string_view kSliceKeys[] = {"axis", "begin", "end", "from_end"};
 constexpr std::string_view kPowKeys[] = {"exponent"};
 
 Keys op_keys(Op op) {
@@ -252,8 +252,9 @@ LayerParams read_params(const Reader& r, Op op, const YAML::Node& layer) {
       const std::uint64_t axis = r.positive(required("axis"), "axis", 0);
       if (axis < 1 || axis > 3) r.fail(layer["axis"], fmt::format("'axis' must be 1 to 3 (C, H, W), got {}", axis));
       p.axis = static_cast<std::uint32_t>(axis);
-      p.begin = r.positive(required("begin"), "begin", 0);
-      p.end = r.positive(required("end"), "end");
+      p.from_end = flag("from_end", false);
+      p.begin = r.positive(required("begin"), "begin", p.from_end ? 1 : 0);
+      p.end = r.positive(required("end"), "end", p.from_end ? 0 : 1);
       return p;
     }
     case Op::pow: {
@@ -349,6 +350,13 @@ class ModelReader {
       r_.fail(node, "'input' needs 'shape', the dimensions of one sample, e.g. [3, 224, 224]");
     std::vector<std::uint64_t> dims;
     for (const auto& d : r_.list(node["shape"], "shape")) dims.push_back(r_.positive(d, "shape"));
+    if (options_.sequence != 0) {
+      if (dims.size() != 1)
+        throw InputError({"--seq"}, fmt::format("{}: the input of this model is {} per sample, not a sequence of "
+                                                "tokens ([LENGTH]); --seq applies to transformer models",
+                                                file_, fmt::join(dims, " x ")));
+      dims[0] = options_.sequence;
+    }
     return builder.add_input(name, dims, r_.where(node));
   }
 

@@ -225,9 +225,13 @@ class ShapeFolder {
 class Importer {
  public:
   Importer(std::string_view file, const ModelOptions& options)
-      : file_(file), builder_(std::filesystem::path(file_).stem().string(), file_, options) {}
+      : file_(file), options_(options), builder_(std::filesystem::path(file_).stem().string(), file_, options) {}
 
   Model run(onnx::ModelProto& model) {
+    if (options_.sequence != 0)
+      throw InputError({"--seq"}, fmt::format("{}: an ONNX file fixes its sequence length in its graph (its "
+                                              "Reshape targets); --seq applies to YAML models",
+                                              file_));
     if (!model.has_graph() || model.graph().node_size() == 0)
       throw InputError({file_}, "not an ONNX model: it has no graph (an empty or foreign file?)");
     for (const auto& opset : model.opset_import())
@@ -996,6 +1000,7 @@ class Importer {
   }
 
   std::string file_;
+  ModelOptions options_;
   ModelBuilder builder_;
   std::int64_t opset_ = 1;
   std::int64_t file_batch_ = 1;

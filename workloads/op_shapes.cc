@@ -346,11 +346,13 @@ OpResult infer_embedding(const EmbeddingParams& p, const Shape& in) {
 
 OpResult infer_slice(const SliceParams& p, const Shape& in) {
   if (p.axis < 1 || p.axis > 3) throw OpError(fmt::format("'axis' must be 1 to 3 (C, H, W), got {}", p.axis));
-  if (p.begin >= p.end || p.end > dim(in, p.axis))
-    throw OpError(fmt::format("[{}, {}) is not a non-empty range of the {} {} of {}", p.begin, p.end,
-                              dim(in, p.axis), kDimNames[p.axis], in.to_string()));
+  const auto range = p.resolve(dim(in, p.axis));
+  if (!range)
+    throw OpError(fmt::format("[{}{}, {}{}) is not a non-empty range of the {} {} of {}", p.from_end ? "end - " : "",
+                              p.begin, p.from_end ? "end - " : "", p.end, dim(in, p.axis), kDimNames[p.axis],
+                              in.to_string()));
   Shape out = in;
-  set_dim(out, p.axis, p.end - p.begin);
+  set_dim(out, p.axis, range->second - range->first);
   return {out, {}, 0, elements(out, "output")};
 }
 
@@ -362,9 +364,11 @@ OpResult infer_reduce_mean(const AxisParams& p, const Shape& in) {
   return {out, {}, 0, elements(in, "input")};
 }
 
+// The mask covers the last two axes (rows x columns of attention scores), shared by the batch
+// and the heads, as exporters write it.
 OpResult infer_where(const Shape& in) {
   OpResult r = same_shape(in, 1);
-  r.weights.push_back({"condition", in});
+  r.weights.push_back({"condition", {1, 1, in.h, in.w}});
   r.weights.push_back({"other", {1, 1, 1, 1}});
   return r;
 }

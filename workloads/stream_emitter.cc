@@ -159,7 +159,7 @@ class CoreStreamEmitter {
       return chunks;
     };
     std::array<u64, 3> in_key{~u64{0}, 0, 0};
-    std::array<u64, 4> w_key{~u64{0}, 0, 0, 0};
+    std::array<u64, 5> w_key{~u64{0}, 0, 0, 0, 0};
     auto tile = [&](std::size_t sp, const OcChunk& oc, const IcChunk& ic, bool last) {
       const Box& out = tiles[sp];
       const std::array<u64, 3> ik{sp, ic.c0, ic.c1};
@@ -169,16 +169,21 @@ class CoreStreamEmitter {
         load(item.in[0], in, OnChipBuffer::nbin);
         in_key = ik;
       }
-      const std::array<u64, 4> wk =
-          t.whole_weights ? std::array<u64, 4>{oc.o0, oc.o1, 0, g.weight_rows()} : std::array<u64, 4>{oc.o0, oc.o1, ic.r0, ic.r1};
+      // Weights of their own per sample (a matrix operand) change with the sample too.
+      const u64 sample = g.weights_per_sample ? out.n0 : 0;
+      const std::array<u64, 5> wk = t.whole_weights ? std::array<u64, 5>{oc.o0, oc.o1, 0, g.weight_rows(), sample}
+                                                    : std::array<u64, 5>{oc.o0, oc.o1, ic.r0, ic.r1, sample};
       if (wk != w_key) {
-        load_weights(item, wk[2], wk[3], oc.o0, oc.o1);
+        if (g.weights_per_sample)
+          load(*item.weights, {sample, sample + 1, 0, 1, wk[2], wk[3], oc.o0, oc.o1}, OnChipBuffer::sb);
+        else
+          load_weights(item, wk[2], wk[3], oc.o0, oc.o1);
         w_key = wk;
       }
       const u64 pixels = (out.n1 - out.n0) * (out.h1 - out.h0) * (out.w1 - out.w0);
       // A fused residual joins the accumulators in NBout before the last partial sum.
-      if (last && item.in.size() > 1)
-        load(item.in[1], {out.n0, out.n1, out.h0, out.h1, out.w0, out.w1, oc.o0, oc.o1}, OnChipBuffer::nbout);
+      if (last && item.residual)
+        load(item.in.back(), {out.n0, out.n1, out.h0, out.h1, out.w0, out.w1, oc.o0, oc.o1}, OnChipBuffer::nbout);
       emit(Compute{item.op, pixels * (oc.o1 - oc.o0) * ic.channels * k2});
       if (last) store(item.out, {out.n0, out.n1, out.h0, out.h1, out.w0, out.w1, oc.o0, oc.o1});
     };

@@ -134,7 +134,8 @@ std::optional<ConvTiling> choose_conv_tiling(const ConvGeometry& g, const TileBu
       const std::uint64_t w_rows = tic * k2 + g.param_rows;
       if (w_rows * toc * eb > b.sb) continue;
       const auto fits = [&](std::uint64_t n, std::uint64_t h, std::uint64_t w) {
-        return n * g.input_rows(h) * g.input_cols(w) * ic_in * eb <= b.nbin && n * h * w <= out_pixels;
+        return n * g.input_rows(h) * g.input_cols(w) * ic_in * eb <= b.nbin && n * h * w <= out_pixels &&
+               (!g.weights_per_sample || n == 1);
       };
       const Spatial s = spatial_tile(g.out, rows_per_core, fits);
       if (s.rows == 0) continue;
@@ -153,7 +154,10 @@ std::optional<ConvTiling> choose_conv_tiling(const ConvGeometry& g, const TileBu
       const double strips = std::ceil(n_sp / strip);
       // How often the input and weight slices change.
       const double in_loads = (nic == 1 && (strip == 1 || n_oc == 1)) ? n_sp : n_sp * n_oc * nic;
-      const double w_loads = (whole || nic == 1) ? (n_oc == 1 ? 1 : strips * n_oc) : n_sp * n_oc * nic;
+      // Weights of their own per sample load at least once for each sample a core has.
+      const double samples = g.weights_per_sample ? std::ceil(static_cast<double>(rows_per_core) / g.out.h) + 1 : 1;
+      const double w_loads = (whole || nic == 1) ? (n_oc == 1 ? samples : std::max(samples, strips) * n_oc)
+                                                 : n_sp * n_oc * nic;
       const double computes = n_sp * n_oc * nic, stores = n_sp * n_oc;
       const double instructions = in_loads * in_tile.instructions + w_loads * w_tile.instructions + computes +
                                   stores * out_tile.instructions;

@@ -51,6 +51,9 @@ struct ConvGeometry {
   std::uint64_t pad_top = 0, pad_left = 0;
   std::uint64_t groups = 1;
   std::uint64_t param_rows = 0;
+  // Each sample (matrix) has weights of its own: the second operand of a product of two
+  // activations, one matrix per (batch, head). A tile then never spans samples.
+  bool weights_per_sample = false;
 
   std::uint64_t in_per_group() const { return in.c / groups; }
   std::uint64_t out_per_group() const { return out.c / groups; }

@@ -267,8 +267,6 @@ class WorkItemBuilder {
     }
     switch (layer.op) {
       case Op::matmul:
-        if (layer.inputs.size() == 2) return build_pointwise(s);
-        return build_conv(s);
       case Op::conv:
       case Op::fully_connected:
         return build_conv(s);
@@ -300,6 +298,24 @@ class WorkItemBuilder {
       g.pad_top = p.window.pad.top, g.pad_left = p.window.pad.left;
       g.groups = p.groups;
       item.in = {read_placement(layer.inputs[0])};
+    } else if (layer.op == Op::matmul && layer.inputs.size() == 2) {
+      // (N, C, M, K) x (N, C, K, P), C the heads: N x C matrix products, each a 1x1 convolution
+      // over M rows whose weights are that matrix's K x P operand, loaded into SB as synapses.
+      // Both operands and the result are read as matrices laid out one after another, as
+      // attention kernels keep them. Fused scalar constants (the 1/sqrt(d) scale) ride in the
+      // instruction: no parameter rows.
+      const Shape& a = input.shape;
+      const Shape& b = model_.tensors[layer.inputs[1]].shape;
+      const u64 matrices = a.n * a.c;
+      item.op = ComputeOp::fc;
+      g.in = {matrices, a.h, 1, a.w};
+      g.out = {matrices, a.h, 1, b.w};
+      g.weights_per_sample = true;
+      g.param_rows = 0;
+      item.in = {read_placement(layer.inputs[0]).view_as(g.in),
+                 read_placement(layer.inputs[1]).view_as({matrices, 1, b.h, b.w})};
+      item.matrix_operand = true;
+      item.weights = item.in[1];
     } else if (layer.op == Op::matmul) {
       // A weight over the features of each row (token) is a 1x1 convolution over the rows.
       item.op = ComputeOp::fc;
@@ -311,9 +327,14 @@ class WorkItemBuilder {
       g.in = {input.shape.n, 1, 1, input.elements / input.shape.n};
       item.in = {read_placement(layer.inputs[0]).view_as(g.in)};
     }
-    item.weights = new_weights(step, layer, g.weight_rows(), g.out.c);
-    if (step.residual) item.in.push_back(read_placement(*step.residual));
+    if (!item.matrix_operand) item.weights = new_weights(step, layer, g.weight_rows(), g.out.c);
+    if (step.residual) {
+      item.in.push_back(read_placement(*step.residual));
+      if (item.matrix_operand) item.in.back() = item.in.back().view_as(g.out);
+      item.residual = true;
+    }
     item.out = resolve(step.output, s);
+    if (item.matrix_operand) item.out = item.out.view_as(g.out);
     std::optional<ConvTiling> tiling;
     if (options_.partition == PartitionMode::automatic) {
       if (auto choice = choose_partition(g, budget_, cores_, macs_per_core_cycle_)) {
@@ -369,7 +390,6 @@ class WorkItemBuilder {
       item.maps.push_back(InputMap::same(item.in.back().shape));
     }
     const Extent out = extent_of(model_.tensors[step.output].shape);
-    std::optional<Extent> matrix_view;  // an output written as matrices, not NHWC
     const Op op = step.layer_norm ? Op::layer_norm : layer.op;
     switch (op) {
       case Op::max_pool:
@@ -422,26 +442,6 @@ class WorkItemBuilder {
         item.by_channels = axis == 0 || axis == 1;  // an axis across rows: cores take channels
         break;
       }
-      case Op::matmul: {
-        // (N, C, M, K) x (N, C, K, P), C the heads: each operand is read as N x C matrices laid
-        // out one after another (extents (N C, M, 1, K) and (N C, K, 1, P)), as attention
-        // kernels keep them. An output tile of rows x columns reads its rows of A whole along K
-        // into NBin, and its columns of B whole along K into SB, where they stay for the next
-        // row tiles of the same matrix.
-        const Shape& a = model_.tensors[layer.inputs[0]].shape;
-        const Shape& b = model_.tensors[layer.inputs[1]].shape;
-        const u64 matrices = a.n * a.c;
-        item.op = ComputeOp::fc;
-        item.work_per_element = a.w;
-        item.in[0] = item.in[0].view_as({matrices, a.h, 1, a.w});
-        item.in[1] = item.in[1].view_as({matrices, b.h, 1, b.w});
-        item.maps = {InputMap::same(item.in[0].shape), InputMap::same(item.in[1].shape)};
-        item.maps[0].full_axis = 3;
-        item.maps[1].full_axis = 1;
-        item.maps[1].synapses = true;
-        matrix_view = Extent{matrices, a.h, 1, b.w};
-        break;
-      }
       case Op::embedding: {
         // Indices (N, L) are one per output row: read as (N, L, 1, 1). The table is loaded row by row.
         item.op = ComputeOp::copy;
@@ -461,7 +461,8 @@ class WorkItemBuilder {
       case Op::slice: {
         const auto& p = std::get<SliceParams>(layer.params);
         item.op = ComputeOp::copy;
-        item.maps[0].shift = std::pair{kNhwcOfNchw[p.axis], p.begin};
+        const std::uint32_t axis = kNhwcOfNchw[p.axis];
+        item.maps[0].shift = std::pair{axis, p.resolve(dim(item.in[0].shape, axis))->first};
         break;
       }
       case Op::sub:
@@ -509,12 +510,10 @@ class WorkItemBuilder {
     u64 params = weight_elements(layer, params_from);
     for (const LayerId f : step.followers) params += weight_elements(model_.layers[f], 0);
     if (params > 0) {
-      const u64 columns = matrix_view ? matrix_view->c : out.c;  // the channels the tiles' chunks cut
-      item.param_rows = ceil_div(params, columns);
-      item.weights = new_weights(step, layer, item.param_rows, columns);
+      item.param_rows = ceil_div(params, out.c);
+      item.weights = new_weights(step, layer, item.param_rows, out.c);
     }
     item.out = resolve(step.output, s);
-    if (matrix_view) item.out = item.out.view_as(*matrix_view);
     finish_pointwise(s, item);
   }
 
@@ -676,6 +675,8 @@ Box footprint(const WorkItem& item, std::size_t i, const Box& out) {
   const Extent& in = item.in[i].shape;
   switch (item.kind) {
     case ItemKind::conv: {
+      if (item.matrix_operand && i == 1)  // the K x P matrix of each output sample, its columns
+        return {out.n0, out.n1, 0, 1, 0, item.conv.in.c, out.c0, out.c1};
       if (i > 0) return out;  // a residual: added where the output goes
       const ConvGeometry& g = item.conv;
       Box b{out.n0, out.n1, 0, 0, 0, 0, 0, 0};

@@ -87,7 +87,11 @@ struct WorkItem {
   ComputeOp op = ComputeOp::copy;
   std::uint64_t work_per_element = 1;  // per output element (global pooling: per input element)
   Placement out;
-  std::vector<Placement> in;  // conv: the input, then a residual added on the way out (if any)
+  // conv: the input; then, for a product of two activations, the second operand (the weights,
+  // one matrix per sample: extent (matrices, 1, K, P)); then a residual added on the way out.
+  std::vector<Placement> in;
+  bool matrix_operand = false;  // conv: in[1] is the second operand of a product of two activations
+  bool residual = false;        // conv: in.back() is added to the output in NBout
   std::vector<InputMap> maps;  // pointwise: one per input
   ConvGeometry conv;
   std::optional<Placement> weights;  // a matrix: Extent{1, 1, rows, columns}

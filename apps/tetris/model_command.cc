@@ -22,6 +22,7 @@ int model_show(std::span<const std::string> args) {
   options.add_options()
       ("model", po::value(&model_name)->required(), model_help.c_str())
       ("batch,b", po::value(&model_options.batch)->default_value(model_options.batch), "samples per inference")
+      ("seq", po::value(&model_options.sequence), "tokens per sequence of a transformer model (YAML): overrides its input length")
       ("element-bytes", po::value(&model_options.element_bytes)->default_value(model_options.element_bytes),
        "bytes per element: 1, 2, 4 or 8 (Cambricon-X computes on 2)");
   output.add_to(options, "write the report to this file instead of printing it");

@@ -64,7 +64,8 @@ int run(std::span<const std::string> args) {
   config_options.add_to(options);
   options.add_options()
       ("model,m", po::value(&job.model.model)->default_value(job.model.model), "zoo name, model YAML or ONNX file")
-      ("batch", po::value(&job.model.batch)->default_value(job.model.batch), "batch size");
+      ("batch", po::value(&job.model.batch)->default_value(job.model.batch), "batch size")
+      ("seq", po::value(&job.model.sequence), "tokens per sequence of a transformer model (YAML): overrides its input length");
   lowering.add_to(options);
   add_search_options(options, job.search);
   add_memory_option(options, job.analysis.max_memory_bytes);

@@ -8,6 +8,7 @@
 #include <set>
 
 #include "common/file_io.h"
+#include "common/input_error.h"
 #include "workloads/model_loader.h"
 #include "workloads/model_yaml.h"
 
@@ -41,6 +42,15 @@ const Published kZoo[] = {
      "Sandler et al., MobileNetV2, CVPR 2018, Table 4: 300 M MAdds, 3.4 M parameters"},
     {"squeezenet-v1.1", 0.349e9, 0.03, 1.235e6,
      "torchvision SqueezeNet1_1_Weights.IMAGENET1K_V1: 0.349 GFLOPS, 1,235,496 parameters"},
+};
+
+// The transformers: BERT-base at its default 128 tokens against TinyBERT's count (2 FLOPs per
+// multiply-add), GPT-2 small against the parameters of the released checkpoint.
+const Published kTransformers[] = {
+    {"bert-base", 22.5e9 / 2, 0.01, 109e6,
+     "Jiao et al., TinyBERT, Findings of EMNLP 2020, Table 1: BERT-base 109 M parameters, 22.5 G FLOPs at "
+     "sequence 128"},
+    {"gpt2-small", 0, 0, 124.4e6, "Hugging Face gpt2 (the released checkpoint): 124,439,808 parameters"},
 };
 
 // Every id valid, inputs produced before they are read, kinds and producers consistent.
@@ -79,6 +89,53 @@ TEST(Zoo, EveryModelMatchesItsPublishedMacsAndParameters) {
   }
 }
 
+TEST(Zoo, TransformersMatchTheirPublishedSizes) {
+  for (const Published& p : kTransformers) {
+    SCOPED_TRACE(p.name);
+    const Model model = load_model(p.name, {1, 4});
+    expect_well_formed(model);
+    if (p.macs > 0) {
+      EXPECT_NEAR(static_cast<double>(model.totals.macs) / p.macs, 1.0, p.macs_tolerance) << p.source;
+    }
+    // Learned parameters: not the constant masks of `where`, and GPT-2's head only once (its matrix
+    // is the token embeddings, tied). Position and token-type tables are per-feature biases here
+    // (the files say why).
+    std::uint64_t elements = 0;
+    for (const ModelLayer& layer : model.layers)
+      if (layer.op != Op::where && layer.name != "lm_head")
+        for (const TensorId w : layer.weights) elements += model.tensors[w].elements;
+    const double parameters = static_cast<double>(elements);
+    EXPECT_NEAR(parameters / p.parameters, 1.0, 0.01) << parameters << " parameters; published: " << p.source;
+  }
+}
+
+// GPT-2 small: each token meets each weight of the blocks once, 12 x layers x d_model^2 MACs, the
+// 85 M non-embedding parameters of Kaplan et al. (Scaling Laws for Neural Language Models, 2020,
+// Table 1, N = 12 n_layer d_model^2); attention adds two S x S x d_model products per layer, the
+// head one d_model x vocabulary product for the last token. --seq changes S only.
+TEST(Zoo, Gpt2SmallMacsFollowKaplansCountAtAnySequenceLength) {
+  constexpr std::uint64_t kLayers = 12, kModel = 768, kVocab = 50257;
+  const std::uint64_t non_embedding = 12 * kLayers * kModel * kModel;
+  EXPECT_NEAR(static_cast<double>(non_embedding) / 85e6, 1.0, 0.01);
+  for (const std::uint64_t seq : {std::uint64_t{0}, std::uint64_t{64}, std::uint64_t{1024}}) {
+    const Model model = load_model("gpt2-small", {1, 2, seq});
+    const std::uint64_t s = model.tensors[0].elements;
+    EXPECT_EQ(s, seq == 0 ? 256u : seq);
+    EXPECT_EQ(model.totals.macs, s * non_embedding + kLayers * 2 * s * s * kModel + kModel * kVocab);
+    EXPECT_EQ(model.tensors[model.layers.back().output].elements, kVocab);
+  }
+}
+
+TEST(Zoo, SequenceLengthAppliesToTransformersOnly) {
+  EXPECT_EQ(load_model("bert-base", {1, 2, 32}).tensors[0].elements, 32u);
+  try {
+    load_model("resnet50", {1, 2, 32});
+    ADD_FAILURE() << "--seq on an image model";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("--seq"), std::string::npos) << e.what();
+  }
+}
+
 TEST(Zoo, EveryModelClassifiesIntoAThousandClasses) {
   for (const Published& p : kZoo) {
     SCOPED_TRACE(p.name);
@@ -104,7 +161,7 @@ TEST(Zoo, TheBuiltInNamesAreExactlyTheFilesOfTheModelsFolder) {
               read_text_file(std::string(TETRIS_SOURCE_DIR) + "/workloads/models/" + name + ".yaml"));
   }
   EXPECT_EQ(files, builtin);
-  EXPECT_EQ(builtin.size(), std::size(kZoo));
+  EXPECT_EQ(builtin.size(), std::size(kZoo) + std::size(kTransformers));
   EXPECT_FALSE(builtin_model_text("resnet51").has_value());
 }
 
