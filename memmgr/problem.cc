@@ -402,4 +402,27 @@ Offset max_live_bytes(std::span<const Piece> pieces) {
   return static_cast<Offset>(peak);
 }
 
+std::vector<PieceId> pieces_at_max_live(std::span<const Piece> pieces) {
+  std::vector<std::pair<TimeValue, std::int64_t>> events;  // as in max_live_bytes
+  events.reserve(pieces.size() * 2);
+  for (const Piece& piece : pieces) {
+    if (piece.lifespan.length() == 0) continue;
+    events.emplace_back(piece.lifespan.lower, static_cast<std::int64_t>(piece.size));
+    events.emplace_back(piece.lifespan.upper, -static_cast<std::int64_t>(piece.size));
+  }
+  std::sort(events.begin(), events.end());
+  std::int64_t live = 0, peak = 0;
+  std::optional<TimeValue> at;
+  for (const auto& [time, delta] : events) {
+    live += delta;
+    if (live > peak) peak = live, at = time;
+  }
+  std::vector<PieceId> out;
+  if (!at) return out;
+  for (PieceId id = 0; id < pieces.size(); ++id)
+    if (pieces[id].lifespan.length() != 0 && pieces[id].lifespan.lower <= *at && *at < pieces[id].lifespan.upper)
+      out.push_back(id);
+  return out;
+}
+
 }  // namespace tetris::memmgr

@@ -231,5 +231,7 @@ class ProblemBuilder {
 
 // Maximum over time of the summed sizes of pieces whose lifespans contain that time.
 Offset max_live_bytes(std::span<const Piece> pieces);
+// The pieces live at the earliest time max_live_bytes is reached, ascending (empty without pieces).
+std::vector<PieceId> pieces_at_max_live(std::span<const Piece> pieces);
 
 }  // namespace tetris::memmgr

@@ -34,6 +34,24 @@
 namespace tetris::pipeline {
 namespace {
 
+// What is live at the instruction-level bound: its witness (the worst consistent cut), or else
+// the pieces live when an interleaving holds the most bytes. A buffer is a tensor or one of its
+// blocks (NAME#K): blocks are summed under their tensor's name. Largest first, then by name.
+std::vector<PeakTensor> peak_tensors(const memmgr::Problem& problem) {
+  std::vector<memmgr::PieceId> live(problem.lower_bound_witness().begin(), problem.lower_bound_witness().end());
+  if (live.empty()) live = memmgr::pieces_at_max_live(problem.pieces());
+  std::map<std::string, std::uint64_t, std::less<>> bytes;
+  for (const memmgr::PieceId id : live) {
+    const memmgr::Piece& piece = problem.pieces()[id];
+    const std::string& name = problem.buffers()[piece.buffer].name;
+    bytes[name.substr(0, name.rfind('#'))] += piece.size;
+  }
+  std::vector<PeakTensor> out;
+  for (const auto& [name, b] : bytes) out.push_back({name, b});
+  std::stable_sort(out.begin(), out.end(), [](const PeakTensor& a, const PeakTensor& b) { return a.bytes > b.bytes; });
+  return out;
+}
+
 memmgr::InstructionLivenessOptions instruction_options(const AnalysisOptions& options) {
   return {.alignment = options.alignment,
           .max_pieces_per_tensor = options.max_pieces_per_tensor,
@@ -226,9 +244,11 @@ Job run_job(const MachineConfig& config, const JobOptions& options, std::string_
                    .cores = config.cores, .instructions = liveness.instructions,
                    .tensors = liveness.topology.buffers().size(), .pieces = liveness.instruction.pieces().size(),
                    .topology_bound = liveness.topology.lower_bound(),
-                   .instruction_bound = liveness.instruction.lower_bound(), .seed = options.search.seed,
+                   .instruction_bound = liveness.instruction.lower_bound(), .peak_tensors = {},
+                   .seed = options.search.seed,
                    .arena_bytes = 0, .rows = {},
                    .provenance = provenance(config, options, lowered.model), .bus_svg = {}};
+  report.peak_tensors = peak_tensors(liveness.instruction);
   // Weights that leave no room for any activation: no plan can fit, so no plan is made.
   const std::optional<std::uint64_t> arena = sim::arena_capacity(program, config);
   if (!arena)

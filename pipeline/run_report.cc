@@ -81,8 +81,17 @@ std::string RunReport::table() const {
     if (!settings.empty()) fmt::format_to(it, "{}{}\n", settings, changed);
     if (const std::string* v = provenance_value(*this, "tetris_version")) fmt::format_to(it, "tetris {}\n", *v);
   }
-  fmt::format_to(it, "lower bounds: topology level {:.2f} MiB, instruction level {:.2f} MiB\n\n", mib(topology_bound),
+  fmt::format_to(it, "lower bounds: topology level {:.2f} MiB, instruction level {:.2f} MiB\n", mib(topology_bound),
                  mib(instruction_bound));
+  if (!peak_tensors.empty()) {
+    constexpr std::size_t kShown = 5;
+    std::string names;
+    for (std::size_t i = 0; i < std::min(kShown, peak_tensors.size()); ++i)
+      names += fmt::format("{}{} {:.2f} MiB", i ? ", " : "", peak_tensors[i].name, mib(peak_tensors[i].bytes));
+    if (peak_tensors.size() > kShown) names += fmt::format(" and {} more", peak_tensors.size() - kShown);
+    fmt::format_to(it, "live at the instruction-level bound: {}\n", names);
+  }
+  fmt::format_to(it, "\n");
   fmt::format_to(it, "{:<16} {:<11} {:>12} {:>11} {:>10} {:>13} {:>10} {:>11} {:>10}\n", "planner", "liveness",
                  "peak (MiB)", "vs no reuse", "vs tf-bfc", "x lower bound", "plan time", "cycles", "conflicts");
   for (const PlanRow& row : rows) {
@@ -123,6 +132,8 @@ std::string RunReport::json() const {
   json["pieces"] = pieces;
   json["topology_lower_bound_bytes"] = topology_bound;
   json["instruction_lower_bound_bytes"] = instruction_bound;
+  json["peak_tensors"] = nlohmann::ordered_json::array();
+  for (const PeakTensor& t : peak_tensors) json["peak_tensors"].push_back({{"tensor", t.name}, {"bytes", t.bytes}});
   json["arena_bytes"] = arena_bytes;
   json["provenance"] = nlohmann::ordered_json::object();
   for (const auto& [key, value] : provenance) json["provenance"][key] = value;
@@ -185,6 +196,12 @@ std::string RunReport::html() const {
                  "Lower bounds: topology level {:.2f} MiB, instruction level {:.2f} MiB.</p>\n",
                  escape(model), escape(config), cores, sync, partition, instructions, tensors, pieces,
                  mib(topology_bound), mib(instruction_bound));
+  if (!peak_tensors.empty()) {
+    fmt::format_to(it, "<p>Live at the instruction-level bound:");
+    for (std::size_t i = 0; i < peak_tensors.size(); ++i)
+      fmt::format_to(it, "{} {} {:.2f} MiB", i ? "," : "", escape(peak_tensors[i].name), mib(peak_tensors[i].bytes));
+    fmt::format_to(it, ".</p>\n");
+  }
   fmt::format_to(it, "<table><tr><th>planner</th><th>liveness</th><th>peak (MiB)</th><th>vs no reuse</th>"
                  "<th>vs tf-bfc</th><th>× lower bound</th><th>plan time (s)</th><th>cycles</th><th>conflicts</th></tr>\n");
   for (const PlanRow& row : rows) {

@@ -29,10 +29,19 @@ struct PlanRow {
   bool safe() const { return conflicts && *conflicts == 0 && !deadlock; }
 };
 
+// A tensor's bytes among those live together at the instruction-level bound (its blocks summed).
+struct PeakTensor {
+  std::string name;
+  std::uint64_t bytes = 0;
+};
+
 struct RunReport {
   std::string model, config, sync, partition;
   std::uint64_t cores = 0, instructions = 0, tensors = 0, pieces = 0;
   std::uint64_t topology_bound = 0, instruction_bound = 0;
+  // What makes the peak: the tensors whose pieces are live together at the instruction-level
+  // bound (its witness: the worst consistent cut, or else the moment of most live bytes), largest first.
+  std::vector<PeakTensor> peak_tensors;
   std::uint64_t seed = 0;
   std::uint64_t arena_bytes = 0;  // the machine's arena: memory.capacity_bytes minus the weights
   std::vector<PlanRow> rows;

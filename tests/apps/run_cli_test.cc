@@ -73,6 +73,24 @@ TEST_F(RunCli, TetrisPlanIsConflictFreeAndBeatsTheBaselines) {
 
 // Two runs of a sweep differ in a config key: every report says how it was made, and which keys
 // the command line changed.
+// The tensors named as making the peak are those live at the instruction-level bound: their bytes
+// add up to it (unless the rigid-pair rule raised the bound above any moment's live bytes).
+TEST_F(RunCli, ThePeakTensorsAddUpToTheInstructionLevelBound) {
+  ASSERT_EQ(exit_code_, 0);
+  const auto report = nlohmann::json::parse(read_text_file(file("report.json")));
+  std::uint64_t bytes = 0;
+  std::set<std::string> names;
+  for (const auto& t : report["peak_tensors"]) {
+    bytes += t["bytes"].get<std::uint64_t>();
+    EXPECT_TRUE(names.insert(t["tensor"].get<std::string>()).second) << "a tensor named twice: blocks are summed";
+    EXPECT_EQ(t["tensor"].get<std::string>().find('#'), std::string::npos);
+  }
+  ASSERT_FALSE(names.empty());
+  EXPECT_LE(bytes, report["instruction_lower_bound_bytes"].get<std::uint64_t>());
+  EXPECT_GE(bytes * 10, report["instruction_lower_bound_bytes"].get<std::uint64_t>() * 9);
+  EXPECT_NE(read_text_file(*dir_ + ".stdout").find("live at the instruction-level bound: "), std::string::npos);
+}
+
 TEST_F(RunCli, EveryReportAndPlanSaysHowItWasMade) {
   ASSERT_EQ(exit_code_, 0);
   const auto report = nlohmann::json::parse(read_text_file(file("report.json")));

@@ -39,6 +39,21 @@ TEST(Problem, MaxLiveBytesCountsHalfOpenLifespans) {
   EXPECT_EQ(problem.conflict_count(), 6u);
 }
 
+TEST(Problem, PiecesAtMaxLiveAreTheOnesLiveAtTheFirstPeak) {
+  // Sizes 4, 4, 4, 4, 4 as above (peak 12 first at time 0: pieces 0, 2 and 4), then a 9 that
+  // alone with the 4s makes a later, higher peak: [10, 12) 9 beside [9, 21) and [0, 21).
+  const Problem first = testing::inclusive_problem({{4, 0, 2}, {4, 3, 8}, {4, 0, 8}, {4, 9, 20}, {4, 0, 20}});
+  EXPECT_EQ(pieces_at_max_live(first.pieces()), (std::vector<PieceId>{0, 2, 4}));
+  const Problem later =
+      testing::inclusive_problem({{4, 0, 2}, {4, 3, 8}, {4, 0, 8}, {4, 9, 20}, {4, 0, 20}, {9, 10, 11}});
+  const std::vector<PieceId> live = pieces_at_max_live(later.pieces());
+  EXPECT_EQ(live, (std::vector<PieceId>{3, 4, 5}));
+  Offset bytes = 0;
+  for (const PieceId p : live) bytes += later.pieces()[p].size;
+  EXPECT_EQ(bytes, max_live_bytes(later.pieces()));
+  EXPECT_TRUE(pieces_at_max_live({}).empty());
+}
+
 TEST(Problem, ExplicitConflictsMakeItNoLongerAnIntervalProblem) {
   ProblemBuilder builder;
   const BufferId a = builder.add_buffer("a", 10);

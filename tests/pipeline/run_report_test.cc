@@ -54,5 +54,22 @@ TEST(RunReport, CyclesAreInTheTableTheJsonAndThePage) {
   EXPECT_EQ(nlohmann::json::parse(r.json())["plans"][3]["cycles"], 5100);
 }
 
+TEST(RunReport, TheTensorsLiveAtTheBoundAreNamedLargestFirst) {
+  RunReport r = report_with_an_unsafe_smaller_plan();
+  EXPECT_EQ(r.table().find("live at the instruction-level bound"), std::string::npos) << "nothing to name";
+  r.peak_tensors = {{"scores", 3 << 20}, {"probs", 2 << 20}, {"q", 1 << 20}, {"k", 1 << 20}, {"v", 1 << 20},
+                    {"x", 1 << 19}};
+  const std::string table = r.table();
+  EXPECT_NE(table.find("live at the instruction-level bound: scores 3.00 MiB, probs 2.00 MiB, q 1.00 MiB, k 1.00 "
+                       "MiB, v 1.00 MiB and 1 more\n"),
+            std::string::npos)
+      << table;
+  const auto json = nlohmann::json::parse(r.json());
+  ASSERT_EQ(json["peak_tensors"].size(), 6u);
+  EXPECT_EQ(json["peak_tensors"][5]["tensor"], "x");
+  EXPECT_EQ(json["peak_tensors"][0]["bytes"], 3 << 20);
+  EXPECT_NE(r.html().find("Live at the instruction-level bound: scores 3.00 MiB,"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace tetris::pipeline
