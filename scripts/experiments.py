@@ -429,9 +429,13 @@ def merge(args):
                   f"{run.get('wall_seconds') or 0:.1f} s)" + (f": {why}" if why else ""))
         w("")
 
-    # ---- summary against the paper
-    w("## Against the paper")
+    # ---- summary against the paper (or, for networks the paper did not measure, without it)
+    paper = not args.no_paper
+    w("## Against the paper" if paper else "## Summary")
     w("")
+    if not paper:
+        w("The paper measured CNNs only: these models have no paper figure to set beside them.")
+        w("")
     w("Three Tetris plans side by side: **blocks** (`--blocks band`, instruction-level liveness: each "
       "tensor cut into blocks placed independently), **rigid** (`--blocks tensor`, instruction-level "
       "liveness: each tensor placed whole, as the paper reads the problem) and **topology** (the same "
@@ -443,7 +447,9 @@ def merge(args):
       "ran without a conflict in simulation enter a mean or serve as a reference; an unsafe plan is shown "
       "as such with its conflicts. Means are over the models (and sync modes) of each core count.")
     w("")
-    head = ("| vs no reuse: blocks | rigid | topology | paper | vs safe TF-BFC: blocks | rigid | topology | paper |")
+    head = ("| vs no reuse: blocks | rigid | topology | paper | vs safe TF-BFC: blocks | rigid | topology | paper |"
+            if paper else "| vs no reuse: blocks | rigid | topology | vs safe TF-BFC: blocks | rigid | topology |")
+    columns = 8 if paper else 6
     paper_bfc = f"{PAPER_VS_BFC[0] * 100:.1f}–{PAPER_VS_BFC[1] * 100:.1f}%"
 
     def summary_row(cs, cores):
@@ -454,16 +460,18 @@ def merge(args):
             text, values = mean_text(cs, variant_plan(blocks, level), variant_base(blocks))
             entries.append(text)
             means[name] = [mean(values)]
-        entries.append(fmt_pct(PAPER_VS_NO_REUSE.get(cores)))
+        if paper:
+            entries.append(fmt_pct(PAPER_VS_NO_REUSE.get(cores)))
         for name, blocks, level in VARIANTS:
             text, values = mean_text(cs, variant_plan(blocks, level), reference_bytes, spread=name == "blocks")
             entries.append(text)
             means[name].append(mean(values))
-        entries.append(paper_bfc)
+        if paper:
+            entries.append(paper_bfc)
         return " | ".join(entries), means
 
     w("| cores | cells " + head)
-    w("|---:|---:|" + "---:|" * 8)
+    w("|---:|---:|" + "---:|" * columns)
     summary = {}
     for cores in cores_list:
         cs = [c for e, c in zip(ok, ok_cells) if int(e["cores"]) == cores]
@@ -474,7 +482,7 @@ def merge(args):
         w("By sync mode (mean over models):")
         w("")
         w("| cores | sync | cells " + head)
-        w("|---:|---|---:|" + "---:|" * 8)
+        w("|---:|---|---:|" + "---:|" * columns)
         for cores in cores_list:
             for sync in syncs:
                 cs = [c for e, c in zip(ok, ok_cells) if int(e["cores"]) == cores and e["sync"] == sync]
@@ -610,12 +618,15 @@ def merge(args):
             # A mean over only the safe cells would compare other models than the bars beside it.
             if all(variant_plan(blocks, level)(c) and is_safe(variant_plan(blocks, level)(c)) for c in cs):
                 values[(group, series_name(blocks, "tetris", level))] = summary[cores][name][0]
-        values[(group, "paper")] = PAPER_VS_NO_REUSE.get(cores)
+        if paper:
+            values[(group, "paper")] = PAPER_VS_NO_REUSE.get(cores)
     with open(os.path.join(chart_dir, "mean-vs-paper.svg"), "w", encoding="utf-8") as f:
-        f.write(bar_chart("Mean reduction vs no reuse: this run vs the paper", [f"{c} cores" for c in cores_list],
-                          [series_name(blocks, "tetris", level) for _, blocks, level in VARIANTS] + ["paper"], values,
-                          "mean reduction vs no reuse", y_max=1.0))
-    charts.insert(0, ("mean-vs-paper.svg", "mean reduction vs no reuse against the paper (a Tetris plan without "
+        f.write(bar_chart("Mean reduction vs no reuse" + (": this run vs the paper" if paper else ""),
+                          [f"{c} cores" for c in cores_list],
+                          [series_name(blocks, "tetris", level) for _, blocks, level in VARIANTS]
+                          + (["paper"] if paper else []), values, "mean reduction vs no reuse", y_max=1.0))
+    charts.insert(0, ("mean-vs-paper.svg", "mean reduction vs no reuse" + (" against the paper" if paper else "")
+                      + " (a Tetris plan without "
                       "a bar conflicted in simulation in some cell)"))
     w("## Charts")
     w("")
@@ -701,10 +712,11 @@ def merge(args):
     for cores in cores_list:
         means = summary[cores]
         print(f"{cores} cores: mean reduction vs no reuse, blocks {fmt_pct(means['blocks'][0])}, rigid "
-              f"{fmt_pct(means['rigid'][0])}, topology {fmt_pct(means['topology'][0])} where safe "
-              f"(paper {fmt_pct(PAPER_VS_NO_REUSE.get(cores))}); vs safe TF-BFC, blocks {fmt_pct(means['blocks'][1])}, "
-              f"rigid {fmt_pct(means['rigid'][1])}, topology {fmt_pct(means['topology'][1])} where safe "
-              f"(paper {paper_bfc})", file=sys.stderr)
+              f"{fmt_pct(means['rigid'][0])}, topology {fmt_pct(means['topology'][0])} where safe"
+              + (f" (paper {fmt_pct(PAPER_VS_NO_REUSE.get(cores))})" if paper else "")
+              + f"; vs safe TF-BFC, blocks {fmt_pct(means['blocks'][1])}, "
+              f"rigid {fmt_pct(means['rigid'][1])}, topology {fmt_pct(means['topology'][1])} where safe"
+              + (f" (paper {paper_bfc})" if paper else ""), file=sys.stderr)
     print(f"wrote {args.report} and {chart_dir}/*.svg ({len(ok)} of {len(expected)} cells ok)", file=sys.stderr)
     return 0 if len(ok) == len(expected) else 1
 
@@ -776,6 +788,7 @@ def main(argv):
     m.add_argument("--report", required=True)
     m.add_argument("--command", default="")
     m.add_argument("--title", default="Results: the paper's experiment")
+    m.add_argument("--no-paper", action="store_true", help="models the paper did not measure: no paper column")
     man = sub.add_parser("manifest", help="write DIR/matrix.json from the cell command lines on stdin")
     for flag in ("--out", "--command", "--date", "--commit", "--machine", "--sim-all", "--matrix-wall-seconds"):
         man.add_argument(flag, required=True)

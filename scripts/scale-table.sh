@@ -6,10 +6,12 @@
 # memory of lower + plan against batch as an SVG chart (docs/scale.svg holds one).
 # --max-pieces N is passed to the analysis (what the pieces cap costs, and buys).
 # Usage: scripts/scale-table.sh [--model M] [--config C] [--sync S] [--batches "1 2 4"] [--max-pieces N]
-#                               [--blocks tensor|band|tile] [--no-sim] [--svg FILE]
+#                               [--blocks tensor|band|tile] [--partition rows|channels|auto] [--no-sim]
+#                               [--svg FILE]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 model=resnet50 config=cambricon-x-16core sync=p2p batches="1 2 4 8 16 32" svg="" simulate=1 pieces=() blocks=band
+partition=rows
 while [ $# -gt 0 ]; do
   case "$1" in
     --model) model=$2; shift 2 ;;
@@ -20,6 +22,7 @@ while [ $# -gt 0 ]; do
     --no-sim) simulate=0; shift ;;
     --max-pieces) pieces=(--max-pieces "$2"); shift 2 ;;
     --blocks) blocks=$2; shift 2 ;;
+    --partition) partition=$2; shift 2 ;;
     *) echo "scale-table.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -32,14 +35,14 @@ measure() {  # measure NAME COMMAND...: runs it, leaves "seconds kilobytes" in $
   /usr/bin/time -f "%e %M" -o "$work/$1.time" "${@:2}" >"$work/$1.log" 2>&1 ||
     { echo "scale-table.sh: $1 failed:" >&2; tail -3 "$work/$1.log" >&2; exit 1; }
 }
-echo "\`scripts/scale-table.sh --model $model --config $config --sync $sync --blocks $blocks ${pieces[*]}\` on $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git rev-parse --short HEAD), $(nproc) cores, load $(cut -d' ' -f1 /proc/loadavg) at the start"
+echo "\`scripts/scale-table.sh --model $model --config $config --sync $sync --blocks $blocks --partition $partition ${pieces[*]}\` on $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git rev-parse --short HEAD), $(nproc) cores, load $(cut -d' ' -f1 /proc/loadavg) at the start"
 echo
 echo "| batch | instructions | pieces | conflicting pairs | conflict blocks | lower s | lower MB | plan s (analysis + search) | plan MB | lower + plan s | bound MiB | peak / bound | sim s | sim MB |"
 echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 rows=()
 for b in $batches; do
   trace="$work/b$b.trace"
-  measure lower "$tetris" lower -m "$model" -c "$config" --batch "$b" --sync "$sync" --blocks "$blocks" --out "$trace" --quiet
+  measure lower "$tetris" lower -m "$model" -c "$config" --batch "$b" --sync "$sync" --blocks "$blocks" --partition "$partition" --out "$trace" --quiet
   read -r lower_s lower_kb <"$work/lower.time"
   measure plan "$tetris" plan "$trace" "${pieces[@]}" --out "$work/plan.yaml" --quiet
   read -r plan_s plan_kb <"$work/plan.time"

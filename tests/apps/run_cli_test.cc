@@ -263,6 +263,38 @@ TEST(RunCapacity, PlansBeyondTheArenaAreMarkedAndATetrisPlanThatDoesNotFitExitsT
   std::filesystem::remove_all(dir);
 }
 
+// The transformer graphs of ../shared, 4 and 16 cores, both sync modes: the Tetris plan simulates
+// without a conflict or deadlock, also with jittered timing over 20 runs.
+TEST(RunTransformers, TetrisPlansSurviveJitter) {
+  const std::string folder = std::string(TETRIS_SHARED_DIR) + "/models/transformers/";
+  if (!std::filesystem::is_directory(folder)) GTEST_SKIP() << folder << " is absent (a fresh clone has no ../shared)";
+  const std::string dir = testing::TempDir() + "tetris_transformers_" + std::to_string(::getpid());
+  std::filesystem::create_directories(dir);
+  for (const char* model : {"bert-tiny", "gpt2-tiny"})
+    for (const char* cores : {"4", "16"})
+      for (const char* sync : {"barrier", "p2p"}) {
+        const std::string out = fmt::format("{}/{}-{}-{}", dir, model, cores, sync);
+        SCOPED_TRACE(out);
+        ASSERT_EQ(shell(fmt::format("'{}' run --model '{}{}.onnx' --config cambricon-x-{}core --sync {} --generations 50 "
+                                    "--out '{}' > '{}.log' 2>&1",
+                                    TETRIS_BINARY, folder, model, cores, sync, out, out)),
+                  0)
+            << read_text_file(out + ".log");
+        ASSERT_EQ(shell(fmt::format("'{}' sim '{}/trace.trace' --plan '{}/plans/tetris-instruction.yaml' --config "
+                                    "cambricon-x-{}core --jitter 1 --runs 20 --json --out '{}/jitter.json' > '{}.sim' 2>&1",
+                                    TETRIS_BINARY, out, out, cores, out, out)),
+                  0)
+            << read_text_file(out + ".sim");
+        const auto sim = nlohmann::json::parse(read_text_file(out + "/jitter.json"));
+        ASSERT_EQ(sim["runs"].size(), 20u);
+        for (const auto& run : sim["runs"]) {
+          EXPECT_EQ(run["conflicts"], 0);
+          EXPECT_EQ(run["deadlocked"], false);
+        }
+      }
+  std::filesystem::remove_all(dir);
+}
+
 // With its default budget (generations and work, not the clock) a run is reproducible: two runs
 // give the same report but for when they ran, how long planning took and the --out path.
 TEST(RunDefaults, TwoIdenticalRunsGiveTheSameReport) {
