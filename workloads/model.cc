@@ -42,6 +42,7 @@ constexpr std::array<std::string_view, kOpCount> kOpNames = {
     "pow",
     "where",
     "gelu",
+    "constant",
 };
 
 }  // namespace

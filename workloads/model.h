@@ -87,9 +87,11 @@ enum class Op : std::uint8_t {
   pow,          // one per element; the exponent is a constant
   where,        // one per element: select by a constant mask, else a constant
   gelu,         // eight per element (x/2 (1 + erf(x/sqrt 2)), or its tanh approximation)
+  constant,     // one per element (a copy): a learned weight becomes an activation, one per sample
+                // (ViT's class token, concatenated before the patches)
 };
 
-inline constexpr std::size_t kOpCount = static_cast<std::size_t>(Op::gelu) + 1;
+inline constexpr std::size_t kOpCount = static_cast<std::size_t>(Op::constant) + 1;
 
 std::string_view to_string(Op op);
 std::optional<Op> parse_op(std::string_view text);
@@ -198,6 +200,13 @@ struct SliceParams {
   std::optional<std::pair<std::uint64_t, std::uint64_t>> resolve(std::uint64_t length) const;
 };
 
+// The value's shape per sample; the layer reads no activation, so the batch is given too.
+struct ConstantParams {
+  std::uint64_t batch = 1;
+  std::vector<std::uint64_t> sample_dims;
+  bool operator==(const ConstantParams&) const = default;
+};
+
 struct PowParams {
   double exponent = 2;
   bool operator==(const PowParams&) const = default;
@@ -212,7 +221,7 @@ struct DropoutParams {
 using LayerParams =
     std::variant<std::monostate, ConvParams, FullyConnectedParams, PoolParams, BatchNormParams, ScaleParams,
                  AxisParams, LrnParams, ReshapeParams, TransposeParams, DropoutParams, MatMulParams,
-                 EmbeddingParams, SliceParams, PowParams>;
+                 EmbeddingParams, SliceParams, PowParams, ConstantParams>;
 
 struct ModelTensor {
   std::string name;

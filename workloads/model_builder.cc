@@ -77,7 +77,8 @@ TensorId ModelBuilder::add_weight(std::string name, const std::vector<std::uint6
 // broadcast, so only ops with fixed weight shapes are checked.
 void ModelBuilder::check_given_weights(const LayerSpec& spec, const OpResult& result,
                                        std::string_view context) const {
-  if (spec.op != Op::conv && spec.op != Op::fully_connected && spec.op != Op::batch_norm && spec.op != Op::matmul)
+  if (spec.op != Op::conv && spec.op != Op::fully_connected && spec.op != Op::batch_norm && spec.op != Op::matmul &&
+      spec.op != Op::constant)
     return;
   const std::vector<TensorId>& given = *spec.weights;
   if (given.size() != result.weights.size())

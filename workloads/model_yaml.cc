@@ -37,6 +37,7 @@ constexpr std::string_view kMatMulKeys[] = {"out", "bias"};
 constexpr std::string_view kEmbeddingKeys[] = {"rows", "features"};
 constexpr std::string_view kSliceKeys[] = {"axis", "begin", "end", "from_end"};
 constexpr std::string_view kPowKeys[] = {"exponent"};
+constexpr std::string_view kConstantKeys[] = {"shape"};
 
 Keys op_keys(Op op) {
   switch (op) {
@@ -64,6 +65,8 @@ Keys op_keys(Op op) {
       return kSliceKeys;
     case Op::pow:
       return kPowKeys;
+    case Op::constant:
+      return kConstantKeys;
     case Op::lrn:
       return kLrnKeys;
     case Op::reshape:
@@ -403,6 +406,14 @@ class ModelReader {
     spec.op = *op;
     spec.where = r_.where(layer);
     if (layer["input"] && layer["inputs"]) r_.fail(layer["inputs"], "give 'input' or 'inputs', not both");
+    if (*op == Op::constant) {  // reads no activation: a weight per sample
+      if (layer["input"] || layer["inputs"]) r_.fail(layer, "a constant reads no input");
+      ConstantParams p{options_.batch, {}};
+      if (!layer["shape"]) r_.fail(layer, "'shape' is required: the dimensions of one sample's value");
+      for (const auto& d : r_.list(layer["shape"], "shape")) p.sample_dims.push_back(r_.positive(d, "shape"));
+      spec.params = p;
+      return builder.layer(builder.add_layer(std::move(spec))).output;
+    }
     if (layer["input"]) {
       spec.inputs.push_back(resolve(layer["input"], builder));
     } else if (layer["inputs"]) {

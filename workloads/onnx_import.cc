@@ -923,10 +923,30 @@ class Importer {
     return spec;
   }
 
+  // A constant operand (ViT's class token) becomes a `constant` layer of its own, written into
+  // its slot of the output like any operand.
   LayerSpec map_concat(const NodeContext& n) {
-    if (!n.consts.empty()) fail(n, "concatenating constants with activations is not supported");
     LayerSpec spec;
-    for (const auto& a : n.acts) spec.inputs.push_back(act(a));
+    for (int i = 0; i < n.node.input_size(); ++i) {
+      const std::string& name = n.node.input(i);
+      if (name.empty()) continue;
+      if (!values_[name].constant) {
+        spec.inputs.push_back(act(name));
+        continue;
+      }
+      const Dims& dims = known_dims(n, name);
+      if (dims.empty() || dims[0] != 1)
+        fail(n, fmt::format("a constant operand must hold one sample ([1, ...]), '{}' is {}", name,
+                            fmt::join(dims, "x")));
+      LayerSpec constant;
+      constant.op = Op::constant;
+      constant.params = ConstantParams{options_.batch, std::vector<std::uint64_t>(dims.begin() + 1, dims.end())};
+      constant.weights = std::vector<TensorId>{weight(n, name)};
+      constant.name = unique_name_from(fmt::format("{}_{}", unique_layer_name(n.node, n.index), name));
+      constant.output_name = unique_tensor_name(fmt::format("{}_value", name));
+      constant.where = {file_};
+      spec.inputs.push_back(builder_.layer(builder_.add_layer(std::move(constant))).output);
+    }
     const auto* axis = find_attribute(n.node, "axis");
     if (!axis) fail(n, "the axis attribute is required");
     spec.op = Op::concat;

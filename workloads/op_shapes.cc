@@ -396,6 +396,16 @@ std::optional<Shape> fold_shape(std::uint64_t n, std::span<const std::uint64_t> 
 }
 
 OpResult infer_op(Op op, const LayerParams& params, std::span<const Shape> inputs) {
+  if (op == Op::constant) {
+    require_inputs(inputs, 0, 0);
+    const auto p = params_as<ConstantParams>(params, op);
+    require_positive(p.batch, "batch");
+    const Shape out = fold_or_throw(p.batch, p.sample_dims);
+    std::vector<std::uint64_t> dims = p.sample_dims;
+    if (dims.empty()) dims = {1};
+    const Shape value = fold_or_throw(dims[0], std::span(dims).subspan(1));
+    return {out, {{"value", value}}, 0, elements(out, "output")};
+  }
   const bool many = op == Op::add || op == Op::mul || op == Op::concat;
   if (op == Op::sub || op == Op::div)
     require_inputs(inputs, 2, 2);
@@ -463,6 +473,8 @@ OpResult infer_op(Op op, const LayerParams& params, std::span<const Shape> input
       return infer_where(in);
     case Op::gelu:
       return same_shape(in, 8);
+    case Op::constant:
+      break;  // handled above: it reads no input
   }
   throw OpError("internal error: unknown operator");
 }

@@ -476,6 +476,17 @@ class WorkItemBuilder {
       case Op::gelu:
         item.op = ComputeOp::activation;
         break;
+      case Op::constant: {
+        // The value, loaded as synapses and broadcast to every sample.
+        item.op = ComputeOp::copy;
+        const ModelTensor& value = model_.tensors[layer.weights[0]];
+        const Extent e{1, out.h, out.w, out.c};
+        item.in.push_back(Placement::own(
+            new_tensor(weight_name(step, layer), value.elements, TensorKind::weight, std::nullopt), e));
+        item.maps.push_back(InputMap::same(e));
+        item.maps.back().synapses = true;
+        break;
+      }
       case Op::where: {
         // The mask is read like an input, broadcast as it is shaped; the other value is a parameter.
         item.op = ComputeOp::eltwise;
@@ -506,7 +517,8 @@ class WorkItemBuilder {
     }
     // Embedding tables and masks are read as inputs (above); other weights are per-channel parameters.
     // Folded followers (a scale after an attention product, a layer norm's scale and shift) add theirs.
-    const std::size_t params_from = layer.op == Op::embedding || layer.op == Op::where ? 1 : 0;
+    const std::size_t params_from =
+        layer.op == Op::embedding || layer.op == Op::where ? 1 : layer.op == Op::constant ? layer.weights.size() : 0;
     u64 params = weight_elements(layer, params_from);
     for (const LayerId f : step.followers) params += weight_elements(model_.layers[f], 0);
     if (params > 0) {

@@ -18,6 +18,7 @@
 #include "workloads/model_loader.h"
 #include "workloads/model_yaml.h"
 #include "tests/support/program_checks.h"
+#include "tests/workloads/onnx_graph.h"
 
 namespace tetris::workloads {
 namespace {
@@ -195,6 +196,26 @@ TEST(Lowering, TransformerGraphsAreSound) {
           }
         }
     }
+}
+
+// A ViT front end (patch convolution, class token, position embeddings, layer norm, head), as
+// exported: sound on 4 and 16 cores, both sync modes, at batch 2; the class token is written
+// straight into its slot of the sequence.
+TEST(Lowering, AVitFrontEndIsSound) {
+  onnx_test::OnnxGraph g(17);
+  onnx_test::build_vit_front(g);
+  const std::string path = g.save("vit_lowering.onnx");
+  for (const std::uint32_t cores : {4u, 16u}) {
+    const MachineConfig config = machine(cores);
+    const Model model = load_model(path, {2, config.core.element_bytes});
+    for (const SyncMode sync : {SyncMode::barrier, SyncMode::p2p}) {
+      SCOPED_TRACE(fmt::format("{} cores, {}", cores, to_string(sync)));
+      const Program p = lower(model, config, {true, sync, PartitionMode::rows});
+      expect_sound(p, model, config);
+      EXPECT_FALSE(tensor_named(p, "cls_token_value")) << "the class token has no tensor of its own";
+      EXPECT_GT(count_of<Store>(p, layer_named(p, "prepend_cls_cls_token")), 0u);
+    }
+  }
 }
 
 TEST(Lowering, BatchesAreLowered) {

@@ -11,7 +11,14 @@
 
 #include <gtest/gtest.h>
 
-namespace tetris::workloads::test_support {
+namespace tetris::workloads::onnx_test {
+
+class OnnxGraph;
+// A ViT-style front end as PyTorch exports it: a patch-embedding convolution (4x4, stride 4, on a
+// 3 x 8 x 8 image: 4 patches of 8 features), flattened (a Reshape) and transposed into tokens, a learned class
+// token concatenated before them, position embeddings added, a layer norm, the class token's state
+// through a classifier head.
+void build_vit_front(OnnxGraph& g);
 
 class OnnxGraph {
  public:
@@ -108,4 +115,26 @@ class OnnxGraph {
   onnx::ModelProto model_;
 };
 
-}  // namespace tetris::workloads::test_support
+inline void build_vit_front(OnnxGraph& g) {
+  g.input("pixels", {1, 3, 8, 8});
+  g.floats("patch_w", {8, 3, 4, 4}), g.floats("patch_b", {8});
+  auto& conv = g.node("Conv", {"pixels", "patch_w", "patch_b"}, {"patches"}, "patch_embed");
+  OnnxGraph::attr(conv, "strides", std::vector<std::int64_t>{4, 4});
+  OnnxGraph::attr(conv, "kernel_shape", std::vector<std::int64_t>{4, 4});
+  g.ints("patch_rows", {1, 8, -1});
+  g.node("Reshape", {"patches", "patch_rows"}, {"flat"}, "flatten");  // x.flatten(2): [1, 8, 4]
+  OnnxGraph::attr(g.node("Transpose", {"flat"}, {"tokens"}, "to_tokens"), "perm", std::vector<std::int64_t>{0, 2, 1});
+  g.floats("cls_token", {1, 1, 8});
+  OnnxGraph::attr(g.node("Concat", {"cls_token", "tokens"}, {"sequence"}, "prepend_cls"), "axis", 1);  // [1, 5, 8]
+  g.floats("position", {1, 5, 8});
+  g.node("Add", {"sequence", "position"}, {"embedded"}, "add_position");
+  g.floats("gamma", {8}, 1), g.floats("beta", {8});
+  g.node("LayerNormalization", {"embedded", "gamma", "beta"}, {"normed"}, "ln");
+  g.ints("first", {0}, true);
+  OnnxGraph::attr(g.node("Gather", {"normed", "first"}, {"cls"}, "take_cls"), "axis", 1);
+  g.floats("head_w", {10, 8}), g.floats("head_b", {10});
+  OnnxGraph::attr(g.node("Gemm", {"cls", "head_w", "head_b"}, {"logits"}, "head"), "transB", 1);
+  g.output("logits");
+}
+
+}  // namespace tetris::workloads::onnx_test

@@ -24,7 +24,7 @@ const std::string kLight = std::string(TETRIS_SHARED_DIR) + "/models/onnx-light/
   if (!std::filesystem::is_directory(kLight)) \
   GTEST_SKIP() << kLight << " is absent (a fresh clone has no ../shared); the reference models are there"
 
-using test_support::OnnxGraph;
+using onnx_test::OnnxGraph;
 
 std::string error_of(const std::string& path, ModelOptions options = {1, 4}) {
   try {

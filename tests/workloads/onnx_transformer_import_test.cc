@@ -15,7 +15,7 @@
 namespace tetris::workloads {
 namespace {
 
-using test_support::OnnxGraph;
+using onnx_test::OnnxGraph;
 
 const std::string kTransformers = std::string(TETRIS_SHARED_DIR) + "/models/transformers/";
 
@@ -250,6 +250,25 @@ TEST(TransformerImport, GatherIsAnEmbeddingLookupOrATokenSelection) {
   EXPECT_EQ(select.op, Op::slice);
   EXPECT_EQ(std::get<SliceParams>(select.params), (SliceParams{2, 0, 1}));
   EXPECT_EQ(m.tensors[select.output].shape, (Shape{1, 8, 1, 1}));
+}
+
+TEST(TransformerImport, AVitFrontEndTakesItsClassTokenAsAConstantLayer) {
+  OnnxGraph g(17);
+  onnx_test::build_vit_front(g);
+  const Model m = import_onnx_file(g.save("vit.onnx"), {3, 4});
+  EXPECT_EQ(m.tensors[layer_writing(m, "flat").output].shape, (Shape{3, 4, 8, 1}));  // [N, 8, 4]: C = 4, H = 8
+  EXPECT_EQ(m.tensors[layer_writing(m, "tokens").output].shape, (Shape{3, 8, 4, 1}));  // 4 tokens of 8 features
+  const ModelLayer& concat = layer_writing(m, "sequence");
+  ASSERT_EQ(concat.inputs.size(), 2u);
+  const ModelTensor& cls = m.tensors[concat.inputs[0]];
+  EXPECT_EQ(cls.kind, TensorKind::activation);
+  const ModelLayer& constant = m.layers[*cls.producer];
+  EXPECT_EQ(constant.op, Op::constant);
+  EXPECT_TRUE(constant.inputs.empty());
+  EXPECT_EQ(cls.shape, (Shape{3, 8, 1, 1}));  // one class token per sample of the batch of 3
+  EXPECT_EQ(m.tensors[constant.weights[0]].elements, 8u);
+  EXPECT_EQ(m.tensors[concat.output].shape, (Shape{3, 8, 5, 1}));
+  EXPECT_EQ(m.tensors[layer_writing(m, "logits").output].shape, (Shape{3, 10, 1, 1}));
 }
 
 // Each construct outside what the lowering models is refused naming the node, its op and the file.
