@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets with clang (ASan + UBSan) into build-fuzz/ and runs each for
-# SECONDS (default 60), starting from fuzz/corpus/TARGET (plus ../shared's ONNX models for the
-# ONNX target when present; they are read from there, never copied). New corpus entries go to
+# SECONDS (default 60), starting from fuzz/corpus/TARGET (plus ../shared's ONNX models, CNNs and
+# transformers, for the ONNX target when present; they are read from there, never copied). New corpus entries go to
 # build-fuzz/corpus/TARGET; crashes to build-fuzz/crashes/. Prints executions and new crashes per target.
 # Usage: scripts/fuzz.sh [SECONDS] [TARGET...]
 #        FUZZ_RUNS=1000000 scripts/fuzz.sh 0 [TARGET...]   (a fixed number of executions per target)
@@ -23,6 +23,7 @@ for t in $targets; do
   mkdir -p "build-fuzz/corpus/$t"
   seeds=("fuzz/corpus/$t")
   [ "$t" = onnx ] && [ -d ../shared/models/onnx-light ] && seeds+=(../shared/models/onnx-light)
+  [ "$t" = onnx ] && [ -d ../shared/models/transformers ] && seeds+=(../shared/models/transformers)
   log="build-fuzz/fuzz_$t.log"
   before=$(count "$t" 'crash|leak|timeout|oom') slow_before=$(count "$t" 'slow-unit')
   set +e
