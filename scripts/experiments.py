@@ -44,6 +44,8 @@ BLOCKS = ("band", "tensor")
 # The Tetris plans compared with the paper: (name, block mode, liveness level).
 VARIANTS = [("blocks", "band", "instruction"), ("rigid", "tensor", "instruction"), ("topology", "tensor", "topology")]
 PAPER_VS_NO_REUSE = {4: 0.919, 16: 0.879}
+# The paper measured CNNs: these models get a summary of their own, without its figures.
+TRANSFORMERS = {"bert-base", "gpt2-small", "bert-tiny", "gpt2-tiny"}
 PAPER_VS_BFC = (0.353, 0.470)
 # Run and cell states whose Tetris plans were made and simulated without a conflict: these enter
 # the means.
@@ -429,13 +431,11 @@ def merge(args):
                   f"{run.get('wall_seconds') or 0:.1f} s)" + (f": {why}" if why else ""))
         w("")
 
-    # ---- summary against the paper (or, for networks the paper did not measure, without it)
-    paper = not args.no_paper
-    w("## Against the paper" if paper else "## Summary")
+    # ---- summary against the paper: the CNNs (the transformers follow, on their own)
+    cnn = [(e, c) for e, c in zip(ok, ok_cells) if model_of[e["cell"]] not in TRANSFORMERS]
+    transformer = [(e, c) for e, c in zip(ok, ok_cells) if model_of[e["cell"]] in TRANSFORMERS]
+    w("## Against the paper")
     w("")
-    if not paper:
-        w("The paper measured CNNs only: these models have no paper figure to set beside them.")
-        w("")
     w("Three Tetris plans side by side: **blocks** (`--blocks band`, instruction-level liveness: each "
       "tensor cut into blocks placed independently), **rigid** (`--blocks tensor`, instruction-level "
       "liveness: each tensor placed whole, as the paper reads the problem) and **topology** (the same "
@@ -445,14 +445,14 @@ def merge(args):
       "tensors (the `--blocks tensor` run) at tensor level, freeing a tensor only once every later access "
       "happens after its last reader, which is safe under either sync (docs/liveness.md). Only plans that "
       "ran without a conflict in simulation enter a mean or serve as a reference; an unsafe plan is shown "
-      "as such with its conflicts. Means are over the models (and sync modes) of each core count.")
+      "as such with its conflicts. Means are over the models (and sync modes) of each core count"
+      + (", CNNs only: the paper measured CNNs, and the transformers have a summary of their own below."
+         if transformer else "."))
     w("")
-    head = ("| vs no reuse: blocks | rigid | topology | paper | vs safe TF-BFC: blocks | rigid | topology | paper |"
-            if paper else "| vs no reuse: blocks | rigid | topology | vs safe TF-BFC: blocks | rigid | topology |")
-    columns = 8 if paper else 6
+    head = ("| vs no reuse: blocks | rigid | topology | paper | vs safe TF-BFC: blocks | rigid | topology | paper |")
     paper_bfc = f"{PAPER_VS_BFC[0] * 100:.1f}–{PAPER_VS_BFC[1] * 100:.1f}%"
 
-    def summary_row(cs, cores):
+    def summary_row(cs, cores, paper=True):
         """The table entries of the cells `cs` and the means of each variant: {name: (vs no
         reuse, vs TF-BFC)}."""
         entries, means = [], {}
@@ -471,10 +471,10 @@ def merge(args):
         return " | ".join(entries), means
 
     w("| cores | cells " + head)
-    w("|---:|---:|" + "---:|" * columns)
+    w("|---:|---:|" + "---:|" * 8)
     summary = {}
     for cores in cores_list:
-        cs = [c for e, c in zip(ok, ok_cells) if int(e["cores"]) == cores]
+        cs = [c for e, c in cnn if int(e["cores"]) == cores]
         row, summary[cores] = summary_row(cs, cores)
         w(f"| {cores} | {len(cs)} | {row} |")
     w("")
@@ -482,10 +482,10 @@ def merge(args):
         w("By sync mode (mean over models):")
         w("")
         w("| cores | sync | cells " + head)
-        w("|---:|---|---:|" + "---:|" * columns)
+        w("|---:|---|---:|" + "---:|" * 8)
         for cores in cores_list:
             for sync in syncs:
-                cs = [c for e, c in zip(ok, ok_cells) if int(e["cores"]) == cores and e["sync"] == sync]
+                cs = [c for e, c in cnn if int(e["cores"]) == cores and e["sync"] == sync]
                 row, _ = summary_row(cs, cores)
                 w(f"| {cores} | {sync} | {len(cs)} | {row} |")
         w("")
@@ -499,6 +499,23 @@ def merge(args):
       "clean is counted, as `tetris run` marks it safe, though the checker saw one interleaving only "
       "(docs/simulator.md); a mean over fewer cells than the row's says so.")
     w("")
+    if transformer:
+        w("## Transformers")
+        w("")
+        w("The same three plans on the transformer models (" + ", ".join(
+            dict.fromkeys(model_of[e["cell"]] for e, _ in transformer))
+          + "), which the paper did not measure: means over models and sync modes of each core count, "
+          "then by sync mode.")
+        w("")
+        short = "| vs no reuse: blocks | rigid | topology | vs safe TF-BFC: blocks | rigid | topology |"
+        w("| cores | sync | cells " + short)
+        w("|---:|---|---:|" + "---:|" * 6)
+        for cores in cores_list:
+            for sync in ["all"] + (syncs if len(syncs) > 1 else []):
+                cs = [c for e, c in transformer if int(e["cores"]) == cores and sync in ("all", e["sync"])]
+                if cs:
+                    w(f"| {cores} | {sync} | {len(cs)} | {summary_row(cs, cores, paper=False)[0]} |")
+        w("")
     w("Per cell: the Tetris plan with blocks against the safe TF-BFC, what the block problem's lower bound "
       "would allow (1 − the band run's instruction-level bound / the TF-BFC peak; no plan can do better), "
       "and the plan's footprint over that bound; beside them the rigid and topology plans against the same "
@@ -618,15 +635,12 @@ def merge(args):
             # A mean over only the safe cells would compare other models than the bars beside it.
             if all(variant_plan(blocks, level)(c) and is_safe(variant_plan(blocks, level)(c)) for c in cs):
                 values[(group, series_name(blocks, "tetris", level))] = summary[cores][name][0]
-        if paper:
-            values[(group, "paper")] = PAPER_VS_NO_REUSE.get(cores)
+        values[(group, "paper")] = PAPER_VS_NO_REUSE.get(cores)
     with open(os.path.join(chart_dir, "mean-vs-paper.svg"), "w", encoding="utf-8") as f:
-        f.write(bar_chart("Mean reduction vs no reuse" + (": this run vs the paper" if paper else ""),
-                          [f"{c} cores" for c in cores_list],
-                          [series_name(blocks, "tetris", level) for _, blocks, level in VARIANTS]
-                          + (["paper"] if paper else []), values, "mean reduction vs no reuse", y_max=1.0))
-    charts.insert(0, ("mean-vs-paper.svg", "mean reduction vs no reuse" + (" against the paper" if paper else "")
-                      + " (a Tetris plan without "
+        f.write(bar_chart("Mean reduction vs no reuse: this run vs the paper", [f"{c} cores" for c in cores_list],
+                          [series_name(blocks, "tetris", level) for _, blocks, level in VARIANTS] + ["paper"], values,
+                          "mean reduction vs no reuse", y_max=1.0))
+    charts.insert(0, ("mean-vs-paper.svg", "mean reduction vs no reuse against the paper (a Tetris plan without "
                       "a bar conflicted in simulation in some cell)"))
     w("## Charts")
     w("")
@@ -712,11 +726,10 @@ def merge(args):
     for cores in cores_list:
         means = summary[cores]
         print(f"{cores} cores: mean reduction vs no reuse, blocks {fmt_pct(means['blocks'][0])}, rigid "
-              f"{fmt_pct(means['rigid'][0])}, topology {fmt_pct(means['topology'][0])} where safe"
-              + (f" (paper {fmt_pct(PAPER_VS_NO_REUSE.get(cores))})" if paper else "")
-              + f"; vs safe TF-BFC, blocks {fmt_pct(means['blocks'][1])}, "
-              f"rigid {fmt_pct(means['rigid'][1])}, topology {fmt_pct(means['topology'][1])} where safe"
-              + (f" (paper {paper_bfc})" if paper else ""), file=sys.stderr)
+              f"{fmt_pct(means['rigid'][0])}, topology {fmt_pct(means['topology'][0])} where safe "
+              f"(paper {fmt_pct(PAPER_VS_NO_REUSE.get(cores))}); vs safe TF-BFC, blocks {fmt_pct(means['blocks'][1])}, "
+              f"rigid {fmt_pct(means['rigid'][1])}, topology {fmt_pct(means['topology'][1])} where safe "
+              f"(paper {paper_bfc})", file=sys.stderr)
     print(f"wrote {args.report} and {chart_dir}/*.svg ({len(ok)} of {len(expected)} cells ok)", file=sys.stderr)
     return 0 if len(ok) == len(expected) else 1
 
@@ -788,7 +801,6 @@ def main(argv):
     m.add_argument("--report", required=True)
     m.add_argument("--command", default="")
     m.add_argument("--title", default="Results: the paper's experiment")
-    m.add_argument("--no-paper", action="store_true", help="models the paper did not measure: no paper column")
     man = sub.add_parser("manifest", help="write DIR/matrix.json from the cell command lines on stdin")
     for flag in ("--out", "--command", "--date", "--commit", "--machine", "--sim-all", "--matrix-wall-seconds"):
         man.add_argument(flag, required=True)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The paper's experiment: every zoo model and the ONNX models of ../shared/models/onnx-light (when
-# present) x {4, 16} cores x {barrier, p2p} sync, each cell two `tetris run`s with every planner:
+# The paper's experiment: every zoo model (the CNNs and two transformers) and the ONNX models of
+# ../shared/models/onnx-light and ../shared/models/transformers (when present) x {4, 16} cores x
+# {barrier, p2p} sync, each cell two `tetris run`s with every planner:
 # --blocks band (the default: tensors cut into blocks placed independently) and --blocks tensor
 # (each tensor placed whole: the paper's rigid reading, and the run whose TF-BFC plan sees whole
 # tensors as TensorFlow does, so the only one that gives the reference). The per-cell JSON is
@@ -23,9 +24,6 @@
 #                    a search it cuts may end elsewhere on another run (marked † in the report)
 #   --tetris BIN     the tetris binary (default build/apps/tetris/tetris; implies --no-build)
 #   --no-sim-all     simulate only the Tetris plan (default: every plan, `tetris run --sim-all`)
-#   --transformers   the transformers instead of the CNNs: bert-base, gpt2-small and the graphs of
-#                    ../shared/models/transformers (when present), into docs/results-transformers.md
-#                    (cells in out/experiments-transformers), without the paper's columns
 #   --models LIST    models, space separated (zoo names or model files)
 #   --cores LIST     core counts (default "4 16")
 #   --syncs LIST     sync modes (default "barrier p2p")
@@ -43,13 +41,12 @@ usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; }
 die() { echo "experiments.sh: $*" >&2; echo "(see scripts/experiments.sh --help)" >&2; exit 2; }
 number() { [[ $2 =~ ^[0-9]+([.][0-9]+)?$ ]] || die "$1 needs a positive number of seconds, got '$2'"; }
 
-transformers=0 quick=0 jobs="" merge_dir="" out="" report="" time_limit="" generations="" sim_all=1 build=1 tetris=""
+quick=0 jobs="" merge_dir="" out="" report="" time_limit="" generations="" sim_all=1 build=1 tetris=""
 models="" cores_list="4 16" syncs="barrier p2p"
 while [ $# -gt 0 ]; do
   case "$1" in
     -h|--help) usage; exit 0 ;;
     --quick) quick=1 ;;
-    --transformers) transformers=1 ;;
     --no-sim-all) sim_all=0 ;;
     --no-build) build=0 ;;
     --jobs|--merge|--out|--report|--time-limit|--generations|--models|--cores|--syncs|--tetris)
@@ -80,34 +77,18 @@ abs() { realpath -m -- "$1"; }
 if [ -n "$merge_dir" ]; then
   [ -d "$merge_dir" ] || die "--merge: no folder '$merge_dir'"
   report=${report:-$root/docs/results.md}
-  if [ $transformers = 1 ]; then
-    exec python3 "$engine" merge --cells "$merge_dir" --report "${report/%results.md/results-transformers.md}" \
-      --no-paper --title "Results: transformers"
-  fi
   exec python3 "$engine" merge --cells "$merge_dir" --report "$report"
 fi
 
-merge_flags=()
-if [ $transformers = 1 ]; then
-  [ $quick = 0 ] || die "--transformers and --quick exclude each other"
-  if [ -z "$models" ]; then
-    models="bert-base gpt2-small"
-    for f in "$root"/../shared/models/transformers/*.onnx; do
-      [ -e "$f" ] && models+=" $(abs "$f")"
-    done
-  fi
-  out=${out:-$root/out/experiments-transformers}
-  report=${report:-$root/docs/results-transformers.md}
-  merge_flags=(--no-paper --title "Results: transformers")
-elif [ $quick = 1 ]; then
+if [ $quick = 1 ]; then
   models=${models:-"squeezenet-v1.1 mobilenet-v1 resnet18"}
   time_limit=${time_limit:-2}
   generations=${generations:-100}
   out=${out:-$root/out/experiments-quick}
 else
   if [ -z "$models" ]; then
-    models="alexnet vgg16 resnet18 resnet50 googlenet mobilenet-v1 mobilenet-v2 squeezenet-v1.1"
-    for f in "$root"/../shared/models/onnx-light/*.onnx; do
+    models="alexnet vgg16 resnet18 resnet50 googlenet mobilenet-v1 mobilenet-v2 squeezenet-v1.1 bert-base gpt2-small"
+    for f in "$root"/../shared/models/onnx-light/*.onnx "$root"/../shared/models/transformers/*.onnx; do
       [ -e "$f" ] && models+=" $(abs "$f")"
     done
   fi
@@ -179,4 +160,4 @@ done < <(cell_lines)
 wall=$(python3 -c "import sys; print(round(float(sys.argv[2]) - float(sys.argv[1]), 1))" "$start" "$(date +%s.%N)")
 write_manifest "$wall"
 echo "matrix: $n cells in $wall s, $failed did not succeed" >&2
-python3 "$engine" merge --cells "$out" --report "$report" --command "$invoked" "${merge_flags[@]}"
+python3 "$engine" merge --cells "$out" --report "$report" --command "$invoked"
