@@ -33,6 +33,9 @@ constexpr std::uint64_t DEFAULT_NBIN_BYTES = 8 * 1024;
 constexpr std::uint64_t DEFAULT_NBOUT_BYTES = 8 * 1024;
 constexpr std::uint64_t DEFAULT_SB_BYTES = 32 * 1024;
 constexpr std::uint64_t DEFAULT_ELEMENT_BYTES = 2;
+// A config that does not name it has no indexing module (dense, as before the key existed); the
+// shipped configs set 8, with their reason.
+constexpr std::uint64_t DEFAULT_INDEX_BITS = 0;
 constexpr std::uint64_t DEFAULT_CAPACITY_BYTES = 1ull << 30;
 constexpr std::uint64_t DEFAULT_BANDWIDTH_BYTES_PER_CYCLE = 64;
 constexpr std::uint64_t DEFAULT_LATENCY_CYCLES = 100;
@@ -45,7 +48,7 @@ constexpr std::uint64_t DEFAULT_SEMAPHORE_LATENCY_CYCLES = 10;
 
 constexpr std::uint64_t kMaxBytes = 1ull << 48;
 
-const std::array<ConfigField, 16> kFields = {{
+const std::array<ConfigField, 17> kFields = {{
     {"cores", DEFAULT_CORES, 1, kMaxCores, "number of identical cores sharing the memory",
      &MachineConfig::cores},
     {"core.clock_mhz", DEFAULT_CLOCK_MHZ, 1, 100000, "core clock (paper: 1 GHz)", nullptr,
@@ -68,6 +71,9 @@ const std::array<ConfigField, 16> kFields = {{
      &CoreConfig::sb_bytes},
     {"core.element_bytes", DEFAULT_ELEMENT_BYTES, 1, 8, "bytes per element (paper: 16-bit fixed point)",
      nullptr, &CoreConfig::element_bytes},
+    {"core.index_bits", DEFAULT_INDEX_BITS, 0, 16,
+     "bits of index per nonzero synapse of a pruned layer (0: no indexing module, weights dense)",
+     nullptr, &CoreConfig::index_bits},
     {"memory.capacity_bytes", DEFAULT_CAPACITY_BYTES, 1, kMaxBytes,
      "shared off-chip memory size (assumption: 1 GiB)", nullptr, nullptr,
      &MemoryConfig::capacity_bytes},

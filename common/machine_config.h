@@ -19,6 +19,10 @@ struct CoreConfig {
   std::uint64_t nbout_bytes;
   std::uint64_t sb_bytes;
   std::uint64_t element_bytes;
+  // Bits of the index stored with each nonzero synapse of a pruned weight matrix, which the
+  // indexing module reads to pick the input neurons each PE needs; 0: no indexing module, every
+  // weight stored and multiplied dense.
+  std::uint64_t index_bits;
 
   bool operator==(const CoreConfig&) const = default;
 };

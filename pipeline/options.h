@@ -18,6 +18,7 @@ struct ModelChoice {
   std::string model = "resnet50";
   std::uint64_t batch = 1;
   std::uint64_t sequence = 0;  // tokens per sequence of a transformer (YAML); 0: the model's own
+  double weight_density = 1;   // nonzero weights of layers whose model file gives none
 };
 
 struct AnalysisOptions {

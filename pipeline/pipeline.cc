@@ -87,6 +87,7 @@ std::vector<std::pair<std::string, std::string>> provenance(const MachineConfig&
   out.emplace_back("model_source", model.source.empty() ? model.name : model.source);
   out.emplace_back("batch", fmt::to_string(options.model.batch));
   if (options.model.sequence != 0) out.emplace_back("seq", fmt::to_string(options.model.sequence));
+  if (options.model.weight_density != 1) out.emplace_back("weight_density", fmt::to_string(options.model.weight_density));
   out.emplace_back("config_source", config.source);
   for (const ConfigField& field : config_fields()) {
     if (field.path == "cores") continue;  // a column of its own
@@ -116,7 +117,7 @@ Lowered lower(const ModelChoice& choice, const MachineConfig& config, const work
   if (choice.batch > 1) {
     // Instructions grow with the batch: one sample's count tells, in a fraction of a second,
     // whether the batch would pass the trace limit, before gigabytes are spent finding out.
-    const Program one = workloads::lower(workloads::load_model(choice.model, {1, config.core.element_bytes, choice.sequence}), config,
+    const Program one = workloads::lower(workloads::load_model(choice.model, {1, config.core.element_bytes, choice.sequence, choice.weight_density}), config,
                                          options);
     std::uint64_t per_sample = 0;
     for (const auto& stream : one.streams) per_sample += stream.size();
@@ -129,7 +130,8 @@ Lowered lower(const ModelChoice& choice, const MachineConfig& config, const work
                                    workloads::kMaxTraceInstructions, workloads::kMaxTraceInstructions / per_sample));
   }
   workloads::Model model =
-      workloads::load_model(choice.model, {choice.batch, config.core.element_bytes, choice.sequence});
+      workloads::load_model(choice.model,
+                            {choice.batch, config.core.element_bytes, choice.sequence, choice.weight_density});
   Program program = workloads::lower(model, config, options);
   return {std::move(model), std::move(program)};
 }

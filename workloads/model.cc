@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cmath>
+
 #include "common/checked_math.h"
 #include "common/input_error.h"
 
@@ -54,6 +57,9 @@ void validate(const ModelOptions& options) {
   if (options.sequence > kMaxBatch)
     throw InputError({"--seq"}, fmt::format("the sequence length must be at most {}, got {}", kMaxBatch,
                                             options.sequence));
+  if (!(options.weight_density > 0 && options.weight_density <= 1))
+    throw InputError({"--weight-density"},
+                     fmt::format("the share of nonzero weights must be in (0, 1], got {}", options.weight_density));
   const std::uint64_t e = options.element_bytes;
   if (e != 1 && e != 2 && e != 4 && e != 8)
     throw InputError({"--element-bytes"}, fmt::format("bytes per element must be 1, 2, 4 or 8, got {}", e));
@@ -84,6 +90,13 @@ std::optional<Op> parse_op(std::string_view text) {
   for (std::size_t i = 0; i < kOpNames.size(); ++i)
     if (kOpNames[i] == text) return static_cast<Op>(i);
   return std::nullopt;
+}
+
+double busiest_density_estimate(double density, std::uint64_t synapses) {
+  if (density >= 1 || synapses == 0) return 1;
+  constexpr double kExpectedMaxOf16Normals = 1.766;
+  const double sigma = std::sqrt(density * (1 - density) / static_cast<double>(synapses));
+  return std::min(1.0, density + kExpectedMaxOf16Normals * sigma);
 }
 
 bool counts_macs(Op op) { return op == Op::conv || op == Op::fully_connected || op == Op::matmul; }

@@ -24,6 +24,9 @@ struct ModelOptions {
   // Tokens per sequence for a model whose input is one dimension of tokens (a transformer in
   // YAML); 0 keeps the model's own length.
   std::uint64_t sequence = 0;
+  // The share of nonzero weights of every conv, fully_connected and matmul layer whose model file
+  // gives none (--weight-density); 1: dense.
+  double weight_density = 1;
 
   bool operator==(const ModelOptions&) const = default;
 };
@@ -241,7 +244,21 @@ struct ModelLayer {
   TensorId output = 0;
   std::uint64_t macs = 0;         // for conv and fully_connected
   std::uint64_t element_ops = 0;  // for the other ops; see Op
+  // Pruning, for layers with a weight matrix (conv, fully_connected, matmul by a weight): the
+  // share of nonzero synapses (biases stay dense), and the nonzero share of the busiest of the
+  // kSparseLanes output channels computed side by side, which sets a sparse core's cycles.
+  double weight_density = 1;
+  double busiest_density = 1;
 };
+
+// Output channels a Cambricon-X core computes side by side, one per PE (MICRO 2016: 16 PEs, each
+// with the synapses of its own output neuron).
+inline constexpr std::uint64_t kSparseLanes = 16;
+
+// The expected nonzero share of the busiest of kSparseLanes output channels whose `synapses`
+// weights are each nonzero with probability `density`: density + 1.766 sigma (the expected
+// maximum of 16 standard normals), at most 1.
+double busiest_density_estimate(double density, std::uint64_t synapses);
 
 // Sums over the whole model, computed once by the builder with overflow checks.
 struct ModelTotals {

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "common/checked_math.h"
 #include "common/text.h"
 #include "workloads/op_shapes.h"
@@ -126,6 +128,20 @@ LayerId ModelBuilder::add_layer(LayerSpec spec) {
       weights.push_back(add_tensor(fmt::format("{}.{}", spec.name, w.role), w.shape, TensorKind::weight,
                                    std::nullopt, spec.where, context));
   }
+  // Pruning applies to a weight matrix: a layer with weights it multiplies.
+  const bool weighted = spec.op == Op::conv || spec.op == Op::fully_connected ||
+                        (spec.op == Op::matmul && !result.weights.empty());
+  if ((spec.density || spec.busiest_density) && !weighted)
+    throw InputError(spec.where, context + "'density' applies to conv, fully_connected and matmul layers with weights");
+  double density = 1, busiest = 1;
+  if (weighted) {
+    density = spec.density.value_or(model_.options.weight_density);
+    if (!(density > 0 && density <= 1))
+      throw InputError(spec.where, fmt::format("{}'density' must be in (0, 1], got {}", context, density));
+    const std::uint64_t synapses = *result.weights[0].shape.elements() / std::max<std::uint64_t>(1, result.output.c);
+    busiest = spec.busiest_density.value_or(busiest_density_estimate(density, synapses));
+    busiest = std::clamp(busiest, density, 1.0);
+  }
   const std::string output_name = spec.output_name.empty() ? spec.name : spec.output_name;
   const TensorId output =
       add_tensor(output_name, result.output, TensorKind::activation, layer_id, spec.where, context);
@@ -135,7 +151,7 @@ LayerId ModelBuilder::add_layer(LayerSpec spec) {
   read_.insert(spec.inputs.begin(), spec.inputs.end());
   layer_ids_.emplace(spec.name, layer_id);
   model_.layers.push_back({std::move(spec.name), spec.op, std::move(spec.params), std::move(spec.inputs),
-                           std::move(weights), output, result.macs, result.element_ops});
+                           std::move(weights), output, result.macs, result.element_ops, density, busiest});
   return layer_id;
 }
 

@@ -25,6 +25,11 @@ struct LayerSpec {
   // named LAYER.ROLE (conv1.weight, conv1.bias).
   std::optional<std::vector<TensorId>> weights;
   std::string output_name;  // empty: the layer's name
+  // Pruned weights (conv, fully_connected, matmul by a weight): the nonzero share, from the file,
+  // else the options' default; and the busiest output channel's, measured from an ONNX file's
+  // zeros, else estimated (busiest_density_estimate).
+  std::optional<double> density;
+  std::optional<double> busiest_density;
   SourceLocation where;     // for error messages
 };
 

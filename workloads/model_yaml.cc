@@ -11,6 +11,7 @@
 #include <span>
 
 #include "common/input_error.h"
+#include "workloads/builtin_models.h"
 #include "workloads/model_builder.h"
 
 namespace tetris::workloads {
@@ -18,13 +19,13 @@ namespace {
 
 using Keys = std::span<const std::string_view>;
 
-constexpr std::string_view kTopKeys[] = {"name", "description", "input", "layers"};
+constexpr std::string_view kTopKeys[] = {"name", "description", "input", "layers", "base", "density"};
 constexpr std::string_view kInputKeys[] = {"name", "shape"};
 // Every layer may have these; the op decides the rest (op_keys).
 constexpr std::string_view kLayerKeys[] = {"name", "op", "input", "inputs"};
 
-constexpr std::string_view kConvKeys[] = {"out", "kernel", "stride", "pad", "dilation", "groups", "bias"};
-constexpr std::string_view kFcKeys[] = {"out", "bias"};
+constexpr std::string_view kConvKeys[] = {"out", "kernel", "stride", "pad", "dilation", "groups", "bias", "density"};
+constexpr std::string_view kFcKeys[] = {"out", "bias", "density"};
 constexpr std::string_view kPoolKeys[] = {"kernel", "stride", "pad", "dilation", "ceil_mode"};
 constexpr std::string_view kBatchNormKeys[] = {"epsilon"};
 constexpr std::string_view kScaleKeys[] = {"bias"};
@@ -33,7 +34,7 @@ constexpr std::string_view kLrnKeys[] = {"size", "alpha", "beta", "k"};
 constexpr std::string_view kReshapeKeys[] = {"shape"};
 constexpr std::string_view kTransposeKeys[] = {"perm"};
 constexpr std::string_view kDropoutKeys[] = {"ratio"};
-constexpr std::string_view kMatMulKeys[] = {"out", "bias"};
+constexpr std::string_view kMatMulKeys[] = {"out", "bias", "density"};
 constexpr std::string_view kEmbeddingKeys[] = {"rows", "features"};
 constexpr std::string_view kSliceKeys[] = {"axis", "begin", "end", "from_end"};
 constexpr std::string_view kPowKeys[] = {"exponent"};
@@ -331,6 +332,25 @@ class ModelReader {
     r_.check_keys(root, "the model", {kTopKeys});
     std::string name = std::filesystem::path(file_).stem().string();
     if (root["name"]) name = r_.text(root["name"], "name");
+    if (root["base"]) {
+      // Another zoo model with pruned layers: its input and layers, these densities.
+      if (root["input"] || root["layers"])
+        r_.fail(root["base"], "a model with 'base' takes its input and layers from the base model");
+      const std::string base = r_.text(root["base"], "base");
+      const auto text = builtin_model_text(base);
+      if (!text)
+        r_.fail(root["base"], fmt::format("'base' must name a built-in model ({}), got '{}'",
+                                          fmt::join(builtin_model_names(), ", "), base));
+      if (!root["density"] || !root["density"].IsMap())
+        r_.fail(root["base"], "'density' must map layer names to their share of nonzero weights");
+      for (const auto& entry : root["density"])
+        densities_[r_.text(entry.first, "density")] = {r_.number(entry.second, "density"), entry.first};
+      const YAML::Node base_root = YAML::Load(std::string(*text));
+      root["input"] = base_root["input"];
+      root["layers"] = base_root["layers"];
+    } else if (root["density"]) {
+      r_.fail(root["density"], "a top-level 'density' needs 'base'; give a layer of this file its own 'density'");
+    }
     if (!root["input"])
       r_.fail(root, "'input' is required: its name and the shape of one sample, e.g. [3, 224, 224]");
     if (!root["layers"] || !root["layers"].IsSequence() || root["layers"].size() == 0)
@@ -341,6 +361,8 @@ class ModelReader {
     collect_layer_names(root["layers"]);
     std::optional<TensorId> previous = input;
     for (const auto& layer : root["layers"]) previous = read_layer(layer, *previous, builder);
+    for (const auto& [layer, entry] : densities_)
+      if (!builder.find_layer(layer)) r_.fail(entry.second, fmt::format("the base model has no layer '{}'", layer));
     builder.mark_unread_outputs();
     return std::move(builder).build();
   }
@@ -422,6 +444,8 @@ class ModelReader {
       spec.inputs.push_back(previous);  // the common case: a chain
     }
     spec.params = read_params(r_, *op, layer);
+    if (layer["density"]) spec.density = r_.number(layer["density"], "density");
+    if (const auto it = densities_.find(name); it != densities_.end()) spec.density = it->second.first;
     return builder.layer(builder.add_layer(std::move(spec))).output;
   }
 
@@ -429,6 +453,7 @@ class ModelReader {
   std::string file_;
   ModelOptions options_;
   std::map<std::string, SourceLocation> all_names_;
+  std::map<std::string, std::pair<double, YAML::Node>> densities_;  // a base model's pruned layers
 };
 
 }  // namespace

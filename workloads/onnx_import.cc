@@ -83,6 +83,31 @@ std::vector<T> data_of(const Field& typed, const std::string& raw) {
   return out;
 }
 
+// A float weight's pruning: the nonzero share, and that of the busiest of each kSparseLanes
+// consecutive outputs (averaged over those groups), where output o's synapse s is element
+// o * out_stride + s * synapse_stride. nullopt when the data is not float or not all there.
+std::optional<std::pair<double, double>> measured_density(const onnx::TensorProto& t, std::uint64_t outputs,
+                                                          std::uint64_t synapses, std::uint64_t out_stride,
+                                                          std::uint64_t synapse_stride) {
+  if (t.data_type() != onnx::TensorProto::FLOAT || outputs == 0 || synapses == 0) return std::nullopt;
+  const std::vector<float> w = data_of<float>(t.float_data(), t.raw_data());
+  if (w.size() != outputs * synapses) return std::nullopt;
+  std::uint64_t nonzero = 0, busiest = 0;
+  for (std::uint64_t group = 0; group < outputs; group += kSparseLanes) {
+    std::uint64_t most = 0;
+    for (std::uint64_t o = group; o < std::min(outputs, group + kSparseLanes); ++o) {
+      std::uint64_t count = 0;
+      for (std::uint64_t s = 0; s < synapses; ++s) count += w[o * out_stride + s * synapse_stride] != 0.0f;
+      nonzero += count, most = std::max(most, count);
+    }
+    busiest += most;
+  }
+  const double groups = static_cast<double>((outputs + kSparseLanes - 1) / kSparseLanes);
+  const double all = static_cast<double>(outputs * synapses);
+  if (nonzero == 0) return std::pair{1.0 / all, 1.0 / static_cast<double>(synapses)};  // all zero: keep it valid
+  return std::pair{static_cast<double>(nonzero) / all, static_cast<double>(busiest) / (groups * static_cast<double>(synapses))};
+}
+
 // The value of a one-element numeric tensor (Clip bounds).
 std::optional<double> scalar_of(const onnx::TensorProto& t) {
   std::vector<double> values;
@@ -672,6 +697,8 @@ class Importer {
     spec.weights = weights_from(n, 1);
     p.bias = spec.weights->size() > 1;
     spec.op = Op::conv, spec.params = p;
+    const auto synapses = static_cast<std::uint64_t>(w[1] * w[2] * w[3]);
+    set_density(spec, node.input(1), static_cast<std::uint64_t>(w[0]), synapses, synapses, 1);
     return spec;
   }
 
@@ -700,6 +727,8 @@ class Importer {
       spec.weights = weights_from(n, 1);
       spec.op = Op::matmul;
       spec.params = MatMulParams{static_cast<std::uint64_t>(b[1]), false};
+      set_density(spec, node.input(1), static_cast<std::uint64_t>(b[1]), static_cast<std::uint64_t>(b[0]), 1,
+                  static_cast<std::uint64_t>(b[1]));
       return spec;
     }
     if (in.size() != 2) fail(n, fmt::format("the activation must have rank 2 or 3, got rank {}", in.size()));
@@ -713,7 +742,22 @@ class Importer {
     spec.op = Op::fully_connected;
     spec.params =
         FullyConnectedParams{static_cast<std::uint64_t>(trans_b ? b[0] : b[1]), spec.weights->size() > 1};
+    const auto rows = static_cast<std::uint64_t>(b[0]), columns = static_cast<std::uint64_t>(b[1]);
+    if (trans_b)
+      set_density(spec, node.input(1), rows, columns, columns, 1);
+    else
+      set_density(spec, node.input(1), columns, rows, 1, columns);
     return spec;
+  }
+
+  // The layer's pruning, measured from its weight's zeros (the options' default when the file
+  // holds no float data for it).
+  void set_density(LayerSpec& spec, const std::string& weight, std::uint64_t outputs, std::uint64_t synapses,
+                   std::uint64_t out_stride, std::uint64_t synapse_stride) const {
+    const auto it = initializers_.find(weight);
+    if (it == initializers_.end()) return;
+    if (const auto d = measured_density(*it->second, outputs, synapses, out_stride, synapse_stride))
+      spec.density = d->first, spec.busiest_density = d->second;
   }
 
   LayerSpec map_pool(const NodeContext& n) {

@@ -79,7 +79,9 @@ class CoreStreamEmitter {
     for (const TensorRange& r : ranges_) emit(Store{p.tensor, r, OnChipBuffer::nbout});
   }
 
+  // Rows of the dense weight matrix; a compressed one (pruned conv) holds them in fewer rows.
   void load_weights(const WorkItem& item, u64 row0, u64 row1, u64 col0, u64 col1) {
+    if (item.kind == ItemKind::conv) std::tie(row0, row1) = item.conv.stored_rows(row0, row1);
     load(*item.weights, {0, 1, 0, 1, row0, row1, col0, col1}, OnChipBuffer::sb);
   }
 
@@ -184,7 +186,7 @@ class CoreStreamEmitter {
       // A fused residual joins the accumulators in NBout before the last partial sum.
       if (last && item.residual)
         load(item.in.back(), {out.n0, out.n1, out.h0, out.h1, out.w0, out.w1, oc.o0, oc.o1}, OnChipBuffer::nbout);
-      emit(Compute{item.op, pixels * (oc.o1 - oc.o0) * ic.channels * k2});
+      emit(Compute{item.op, g.sparse_work(pixels * (oc.o1 - oc.o0) * ic.channels * k2)});
       if (last) store(item.out, {out.n0, out.n1, out.h0, out.h1, out.w0, out.w1, oc.o0, oc.o1});
     };
     auto all_ic = [&](std::size_t sp, const OcChunk& oc) {

@@ -114,6 +114,21 @@ std::uint64_t ConvGeometry::input_cols(std::uint64_t cols) const {
   return std::min(in.w, (cols - 1) * stride_w + span_w());
 }
 
+std::pair<std::uint64_t, std::uint64_t> ConvGeometry::stored_rows(std::uint64_t r0, std::uint64_t r1) const {
+  if (stored_synapse_rows == 0) return {r0, r1};
+  const std::uint64_t synapse = in_per_group() * kernel_area();
+  const auto map = [&](std::uint64_t r, bool up) {
+    if (r >= synapse) return r - synapse + stored_synapse_rows;
+    return (r * stored_synapse_rows + (up ? synapse - 1 : 0)) / synapse;  // rows stay far below 2^32
+  };
+  return {map(r0, false), std::max(map(r0, false) + (r1 > r0 ? 1 : 0), map(r1, true))};
+}
+
+std::uint64_t ConvGeometry::sparse_work(std::uint64_t dense) const {
+  if (stored_synapse_rows == 0) return dense;
+  return static_cast<std::uint64_t>(std::ceil(static_cast<double>(dense) * busiest_density));
+}
+
 std::optional<ConvTiling> choose_conv_tiling(const ConvGeometry& g, const TileBudget& b,
                                              std::uint64_t rows_per_core, std::uint64_t channels_per_core) {
   const std::uint64_t eb = b.element_bytes, icg = g.in_per_group(), ocg = g.out_per_group(), k2 = g.kernel_area();

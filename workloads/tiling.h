@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <utility>
 #include <vector>
 
 #include "common/machine_config.h"
@@ -54,11 +55,22 @@ struct ConvGeometry {
   // Each sample (matrix) has weights of its own: the second operand of a product of two
   // activations, one matrix per (batch, head). A tile then never spans samples.
   bool weights_per_sample = false;
+  // Pruned weights on a core with an indexing module: the synapse rows (in_per_group x kernel
+  // area) are stored compressed in `stored_synapse_rows` rows (nonzeros with their indexes; 0:
+  // stored dense), and each PE's lane takes the busiest output channel's nonzeros, so a tile's
+  // MACs scale by `busiest_density`.
+  std::uint64_t stored_synapse_rows = 0;
+  double busiest_density = 1;
 
   std::uint64_t in_per_group() const { return in.c / groups; }
   std::uint64_t out_per_group() const { return out.c / groups; }
   std::uint64_t kernel_area() const { return kernel_h * kernel_w; }
   std::uint64_t weight_rows() const { return in_per_group() * kernel_area() + param_rows; }
+  // The rows of the stored weight matrix that hold dense rows [r0, r1).
+  std::pair<std::uint64_t, std::uint64_t> stored_rows(std::uint64_t r0, std::uint64_t r1) const;
+  std::uint64_t stored_weight_rows() const { return stored_rows(0, weight_rows()).second; }
+  // The multiply-accumulates `dense` MACs take on the busiest lane (dense when not compressed).
+  std::uint64_t sparse_work(std::uint64_t dense) const;
   std::uint64_t span_h() const { return (kernel_h - 1) * dilation_h + 1; }
   std::uint64_t span_w() const { return (kernel_w - 1) * dilation_w + 1; }
   // Input rows (columns) that `rows` consecutive output rows (columns) read, at most the input's.

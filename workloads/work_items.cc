@@ -1,6 +1,7 @@
 #include "workloads/work_items.h"
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 #include <set>
 #include <string>
@@ -137,6 +138,7 @@ class WorkItemBuilder {
         cores_(static_cast<std::uint32_t>(config.cores)),
         eb_(config.core.element_bytes),
         budget_(TileBudget::of(config)),
+        index_bits_(config.core.index_bits),
         macs_per_core_cycle_(static_cast<double>(std::max<std::uint64_t>(
             1, config.core.pe_count * config.core.macs_per_pe_per_cycle))) {}
 
@@ -327,7 +329,8 @@ class WorkItemBuilder {
       g.in = {input.shape.n, 1, 1, input.elements / input.shape.n};
       item.in = {read_placement(layer.inputs[0]).view_as(g.in)};
     }
-    if (!item.matrix_operand) item.weights = new_weights(step, layer, g.weight_rows(), g.out.c);
+    compress_weights(g, layer);
+    if (!item.matrix_operand) item.weights = new_weights(step, layer, g.stored_weight_rows(), g.out.c);
     if (step.residual) {
       item.in.push_back(read_placement(*step.residual));
       if (item.matrix_operand) item.in.back() = item.in.back().view_as(g.out);
@@ -353,6 +356,19 @@ class WorkItemBuilder {
                                    step.name, budget_.nbin, budget_.sb, budget_.nbout));
     item.conv_tiling = *tiling;
     plan_.items[s].push_back(std::move(item));
+  }
+
+  // A pruned layer on a core with an indexing module stores its nonzero synapses with an index
+  // each, when that is smaller than the dense matrix (Cambricon-X, MICRO 2016).
+  void compress_weights(ConvGeometry& g, const ModelLayer& layer) const {
+    if (index_bits_ == 0 || layer.weight_density >= 1 || g.weights_per_sample) return;
+    const u64 synapse_rows = g.in_per_group() * g.kernel_area();
+    const double bits = static_cast<double>(synapse_rows) * layer.weight_density *
+                        static_cast<double>(eb_ * 8 + index_bits_);
+    const auto stored = static_cast<u64>(std::ceil(bits / static_cast<double>(eb_ * 8)));
+    if (stored >= synapse_rows) return;
+    g.stored_synapse_rows = std::max<u64>(1, stored);
+    g.busiest_density = layer.busiest_density;
   }
 
   void build_global_pool(std::uint32_t s) {
@@ -575,6 +591,7 @@ class WorkItemBuilder {
   const std::uint32_t cores_;
   const u64 eb_;
   const TileBudget budget_;
+  const std::uint64_t index_bits_;
   const double macs_per_core_cycle_;
   WorkPlan plan_;
   std::vector<Step> steps_;

@@ -8,7 +8,7 @@
 namespace tetris::test_support {
 namespace {
 
-const CoreConfig kCore{1000, 16, 16, 16, 8192, 8192, 32768, 2};
+const CoreConfig kCore{1000, 16, 16, 16, 8192, 8192, 32768, 2, 0};
 
 // Core 0 writes both halves of `a`; core 1 reads the second half after `SYNC`.
 Program two_cores(const std::string& sync0, const std::string& sync1) {
