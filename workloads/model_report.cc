@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <iterator>
 #include <nlohmann/json.hpp>
 
@@ -37,13 +38,20 @@ std::string format_model_table(const Model& model) {
                  model.layers.size(), model.options.batch, model.options.element_bytes);
   std::size_t name_width = 5;
   for (const ModelLayer& layer : model.layers) name_width = std::max(name_width, layer.name.size());
-  fmt::format_to(out, "{:>5}  {:<{}}  {:<15}  {:<20}  {:>14}  {:>14}\n", "#", "layer", name_width, "op",
-                 "output (NxCxHxW)", "MACs", "element ops");
+  // A pruned model also shows each layer's share of nonzero weights (and its busiest lane's).
+  const bool pruned = std::any_of(model.layers.begin(), model.layers.end(),
+                                  [](const ModelLayer& l) { return l.weight_density < 1; });
+  fmt::format_to(out, "{:>5}  {:<{}}  {:<15}  {:<20}  {:>14}  {:>14}{}\n", "#", "layer", name_width, "op",
+                 "output (NxCxHxW)", "MACs", "element ops", pruned ? "   nonzero (busiest lane)" : "");
   for (std::size_t i = 0; i < model.layers.size(); ++i) {
     const ModelLayer& layer = model.layers[i];
-    fmt::format_to(out, "{:>5}  {:<{}}  {:<15}  {:<20}  {:>14}  {:>14}\n", i, layer.name, name_width,
+    const std::string density = pruned && layer.weight_density < 1
+                                    ? fmt::format("   {:>6.1f}% ({:.1f}%)", layer.weight_density * 100,
+                                                  layer.busiest_density * 100)
+                                    : "";
+    fmt::format_to(out, "{:>5}  {:<{}}  {:<15}  {:<20}  {:>14}  {:>14}{}\n", i, layer.name, name_width,
                    to_string(layer.op), model.tensors[layer.output].shape.to_string(), layer.macs,
-                   layer.element_ops);
+                   layer.element_ops, density);
   }
   const ModelTotals& t = model.totals;
   fmt::format_to(out, "\nMACs          {:>16}  ({})\n", t.macs, short_count(t.macs));
@@ -74,6 +82,10 @@ std::string model_to_json(const Model& model) {
                               {"macs", layer.macs},
                               {"element_ops", layer.element_ops},
                               {"weight_bytes", weight_bytes(model, layer)}});
+    if (layer.weight_density < 1) {
+      json["layers"].back()["weight_density"] = layer.weight_density;
+      json["layers"].back()["busiest_density"] = layer.busiest_density;
+    }
   }
   json["totals"]["macs"] = model.totals.macs;
   json["totals"]["element_ops"] = model.totals.element_ops;

@@ -43,6 +43,10 @@ TEST(MachineConfig, BuiltinConfigsMatchTheFilesAndHaveTheirCoreCounts) {
     EXPECT_EQ(from_file.memory.requests_in_flight, 4u) << name;
   }
   EXPECT_EQ(parse_machine_config("cores: 2\n", "t.yaml").memory.requests_in_flight, 1u);
+  // Pruned weights: the shipped configs have an indexing module; a config without the key has none.
+  for (const char* name : {"cambricon-x-1core", "cambricon-x-4core", "cambricon-x-16core"})
+    EXPECT_EQ(load_machine_config(name).core.index_bits, 8u) << name;
+  EXPECT_EQ(parse_machine_config("cores: 2\n", "t.yaml").core.index_bits, 0u);
 }
 
 TEST(MachineConfig, LoadsABuiltinByNameWhenNoFileHasThatPath) {

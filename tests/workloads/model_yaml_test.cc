@@ -4,10 +4,12 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <string>
 
 #include "common/file_io.h"
 #include "common/input_error.h"
+#include "workloads/model_loader.h"
 
 namespace tetris::workloads {
 namespace {
@@ -110,6 +112,55 @@ std::string with_layers(const std::string& layers) { return kHeader + layers; }
     for (const char* part : {__VA_ARGS__})                                                             \
       EXPECT_NE(message.find(part), std::string::npos) << "expected '" << part << "' in: " << message; \
   } while (false)
+
+// Pruning: a layer's own density, a base model with densities by layer name, the options'
+// default for the rest; the busiest of 16 lanes estimated from the synapses per output.
+TEST(ModelYaml, DensitiesComeFromTheLayerTheBaseMapOrTheDefault) {
+  const char* text = R"(name: pruned
+input: {shape: [4, 8, 8]}
+layers:
+  - {name: conv, op: conv, out: 8, kernel: 3, pad: 1, density: 0.5}
+  - {name: fc, op: fully_connected, out: 10}
+)";
+  const Model m = parse_model_yaml(text, "pruned.yaml", {1, 2, 0, 0.25});
+  EXPECT_DOUBLE_EQ(m.layers[0].weight_density, 0.5);
+  // 4 x 3 x 3 = 36 synapses per output: 0.5 + 1.766 sqrt(0.25 / 36)
+  EXPECT_DOUBLE_EQ(m.layers[0].busiest_density, 0.5 + 1.766 * std::sqrt(0.25 / 36));
+  EXPECT_DOUBLE_EQ(m.layers[1].weight_density, 0.25);  // the default of the options
+  EXPECT_EQ(m.totals.macs, parse_model_yaml(text, "pruned.yaml", {1, 2}).totals.macs);  // MACs stay dense
+
+  const Model base = load_model("alexnet-pruned", {1, 2});
+  const Model dense = load_model("alexnet", {1, 2});
+  ASSERT_EQ(base.layers.size(), dense.layers.size());
+  EXPECT_DOUBLE_EQ(base.layers[*base.find_layer("fc6")].weight_density, 0.09);
+  EXPECT_DOUBLE_EQ(base.layers[*base.find_layer("conv1")].weight_density, 0.84);
+  EXPECT_DOUBLE_EQ(base.layers[*base.find_layer("relu1")].weight_density, 1.0);
+  EXPECT_EQ(base.totals.macs, dense.totals.macs);
+  EXPECT_EQ(base.name, "alexnet-pruned");
+}
+
+TEST(ModelYamlErrors, DensitiesOutOfRangeOrMisplaced) {
+  const auto error = [](const std::string& text) {
+    try {
+      parse_model_yaml(text, "d.yaml", {1, 2});
+    } catch (const InputError& e) {
+      return std::string(e.what());
+    }
+    return std::string("(no error)");
+  };
+  const std::string input = "input: {shape: [4, 8, 8]}\nlayers:\n";
+  EXPECT_NE(error(input + "  - {name: c, op: conv, out: 4, kernel: 1, density: 1.5}\n").find("'density' must be in (0, 1]"),
+            std::string::npos);
+  EXPECT_NE(error(input + "  - {name: r, op: relu, density: 0.5}\n").find("unknown key 'density'"), std::string::npos);
+  EXPECT_NE(error("base: alexnet\ndensity: {conv9: 0.5}\n").find("the base model has no layer 'conv9'"),
+            std::string::npos);
+  EXPECT_NE(error("base: alexnet\ndensity: {relu1: 0.5}\n").find("'density' applies to conv, fully_connected"),
+            std::string::npos);
+  EXPECT_NE(error("base: nonet\ndensity: {conv1: 0.5}\n").find("'base' must name a built-in model"),
+            std::string::npos);
+  EXPECT_NE(error(input + "  - {name: c, op: conv, out: 4, kernel: 1}\ndensity: {c: 0.5}\n").find("needs 'base'"),
+            std::string::npos);
+}
 
 TEST(ModelYamlErrors, MalformedYaml) {
   EXPECT_ERROR(with_layers("  - {name: c1, op: conv\n"), "bad.yaml:", "malformed YAML");

@@ -61,6 +61,14 @@ class OnnxGraph {
     for (std::int64_t i = 0; i < count; ++i) t->add_float_data(value);
   }
 
+  void floats(const std::string& name, const std::vector<std::int64_t>& dims, const std::vector<float>& values) {
+    auto* t = model_.mutable_graph()->add_initializer();
+    t->set_name(name);
+    t->set_data_type(onnx::TensorProto::FLOAT);
+    for (const auto d : dims) t->add_dims(d);
+    for (const float v : values) t->add_float_data(v);
+  }
+
   void bools(const std::string& name, const std::vector<std::int64_t>& dims, bool value = true) {
     auto* t = model_.mutable_graph()->add_initializer();
     t->set_name(name);

@@ -216,6 +216,26 @@ TEST(OnnxImportErrors, NotProtobuf) {
   EXPECT_NE(error_of("/nonexistent/model.onnx").find("/nonexistent/model.onnx"), std::string::npos);
 }
 
+// Pruned weights are measured from the file's zeros: the nonzero share, and the busiest of each
+// 16 consecutive output channels over the synapses per output.
+TEST(OnnxImport, WeightDensityIsMeasuredFromTheZeros) {
+  OnnxGraph g(13);
+  g.input("x", {1, 1, 4, 4});
+  // Two output channels of 1 x 2 x 2 synapses: one nonzero, then three.
+  g.floats("w", {2, 1, 2, 2}, std::vector<float>{0, 0, 0.5f, 0, 1, 2, 0, 3});
+  g.node("Conv", {"x", "w"}, {"y"}, "conv");
+  g.floats("fc_w", {18, 3}, std::vector<float>(54, 1.0f));  // dense: [K = 18, N = 3]
+  g.node("Flatten", {"y"}, {"f"});
+  g.node("MatMul", {"f", "fc_w"}, {"z"}, "fc");
+  g.output("z");
+  const Model m = import_onnx_file(g.save("pruned.onnx"), {1, 2, 0, 0.3});
+  const ModelLayer& conv = m.layers[*m.find_layer("conv")];
+  EXPECT_DOUBLE_EQ(conv.weight_density, 0.5);
+  EXPECT_DOUBLE_EQ(conv.busiest_density, 0.75);
+  // The file says dense: the --weight-density default does not apply to a measured layer.
+  EXPECT_DOUBLE_EQ(m.layers[*m.find_layer("fc")].weight_density, 1.0);
+}
+
 TEST(OnnxImportErrors, UnsupportedOperatorNamesTheNodeItsOpAndTheFile) {
   OnnxGraph g(11);
   g.input("x", {1, 3, 8, 8});
