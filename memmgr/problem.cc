@@ -385,25 +385,12 @@ Problem Problem::with_witnessed_bound(std::vector<PieceId> pieces, std::string s
   return std::move(*this);
 }
 
-Offset max_live_bytes(std::span<const Piece> pieces) {
-  std::vector<std::pair<TimeValue, std::int64_t>> events;  // (time, +size / -size); ends sort first
-  events.reserve(pieces.size() * 2);
-  for (const Piece& piece : pieces) {
-    if (piece.lifespan.length() == 0) continue;
-    events.emplace_back(piece.lifespan.lower, static_cast<std::int64_t>(piece.size));
-    events.emplace_back(piece.lifespan.upper, -static_cast<std::int64_t>(piece.size));
-  }
-  std::sort(events.begin(), events.end());
-  std::int64_t live = 0, peak = 0;
-  for (const auto& [time, delta] : events) {
-    live += delta;
-    peak = std::max(peak, live);
-  }
-  return static_cast<Offset>(peak);
-}
+namespace {
 
-std::vector<PieceId> pieces_at_max_live(std::span<const Piece> pieces) {
-  std::vector<std::pair<TimeValue, std::int64_t>> events;  // as in max_live_bytes
+// The highest sum of live sizes over time, and the earliest time it is reached (none without a
+// live piece): ends sort before starts at the same time, as lifespans are half-open.
+std::pair<Offset, std::optional<TimeValue>> live_peak(std::span<const Piece> pieces) {
+  std::vector<std::pair<TimeValue, std::int64_t>> events;  // (time, +size / -size)
   events.reserve(pieces.size() * 2);
   for (const Piece& piece : pieces) {
     if (piece.lifespan.length() == 0) continue;
@@ -417,6 +404,15 @@ std::vector<PieceId> pieces_at_max_live(std::span<const Piece> pieces) {
     live += delta;
     if (live > peak) peak = live, at = time;
   }
+  return {static_cast<Offset>(peak), at};
+}
+
+}  // namespace
+
+Offset max_live_bytes(std::span<const Piece> pieces) { return live_peak(pieces).first; }
+
+std::vector<PieceId> pieces_at_max_live(std::span<const Piece> pieces) {
+  const std::optional<TimeValue> at = live_peak(pieces).second;
   std::vector<PieceId> out;
   if (!at) return out;
   for (PieceId id = 0; id < pieces.size(); ++id)

@@ -160,6 +160,10 @@ class StepPlanner {
     for (std::size_t i = 0; i < ops.size(); ++i)
       if (L[r1 + 1 + i].op != ops[i]) return;
     const auto out = [&](LayerId id) { return L[id].output; };
+    // Centred values squared; epsilon a scalar.
+    const auto* pow = std::get_if<PowParams>(&L[r1 + 2].params);
+    if (!pow || pow->exponent != 2 || L[r1 + 4].weights.size() != 1 || model_.tensors[L[r1 + 4].weights[0]].elements != 1)
+      return;
     if (!reads_only(L[r1 + 1], {x, out(r1)}) || !reads_only(L[r1 + 2], {out(r1 + 1)}) ||
         !reads_only(L[r1 + 3], {out(r1 + 2)}) || !reads_only(L[r1 + 4], {out(r1 + 3)}) ||
         !reads_only(L[r1 + 5], {out(r1 + 4)}) || !reads_only(L[r1 + 6], {out(r1 + 1), out(r1 + 5)}) ||

@@ -346,6 +346,10 @@ class ModelReader {
       for (const auto& entry : root["density"])
         densities_[r_.text(entry.first, "density")] = {r_.number(entry.second, "density"), entry.first};
       const YAML::Node base_root = YAML::Load(std::string(*text));
+      if (!base_root["input"] || !base_root["layers"])
+        r_.fail(root["base"], fmt::format("'{}' has no input and layers of its own (a pruned model itself?): "
+                                          "name the dense model",
+                                          base));
       root["input"] = base_root["input"];
       root["layers"] = base_root["layers"];
     } else if (root["density"]) {

@@ -405,11 +405,7 @@ class Importer {
   }
 
   std::string unique_layer_name(const onnx::NodeProto& node, int index) {
-    const std::string base =
-        node.name().empty() ? fmt::format("{}_{}", node.op_type(), index) : sanitize(node.name());
-    std::string name = base;
-    for (int i = 1; builder_.find_layer(name); ++i) name = fmt::format("{}_{}", base, i);
-    return name;
+    return unique_name_from(node.name().empty() ? fmt::format("{}_{}", node.op_type(), index) : sanitize(node.name()));
   }
 
   // A constant consumed as an operand becomes a weight tensor the first time it is read.
@@ -537,17 +533,13 @@ class Importer {
     if (axis < 1 || axis >= static_cast<std::int64_t>(in.size()))
       fail(n, fmt::format("axis {} must be a sample axis of the rank-{} input", attr_int(node, "axis", 0), in.size()));
     const std::uint32_t model_axis = nchw_axis(n, axis, in.size());
-    Dims sizes = attr_ints(node, "split").value_or(Dims{});
-    if (node.input_size() > 1 && !node.input(1).empty()) {
-      const auto it = initializers_.find(node.input(1));
-      const std::optional<IntValue> given = it == initializers_.end() ? std::nullopt : ints_of(*it->second);
-      if (!given) fail(n, "the split sizes must be a constant list of integers");
-      sizes = given->values;
-    }
+    Dims sizes = ints_from(n, "split", 1).value_or(Dims{});
     const auto outputs = static_cast<std::int64_t>(node.output_size());
     const std::int64_t length = in[static_cast<std::size_t>(axis)];
-    if (sizes.empty())
-      for (std::int64_t i = 0; i < outputs; ++i) sizes.push_back((i + 1) * length / outputs - i * length / outputs);
+    if (sizes.empty()) {  // equal chunks of ceil(length / outputs), the last smaller (ONNX's rule)
+      const std::int64_t chunk = (length + outputs - 1) / outputs;
+      for (std::int64_t i = 0; i < outputs; ++i) sizes.push_back(std::clamp<std::int64_t>(length - i * chunk, 0, chunk));
+    }
     std::int64_t total = 0;
     for (const auto size : sizes) {
       if (size < 1) fail(n, fmt::format("split sizes must be positive, got {}", fmt::join(sizes, ", ")));
@@ -890,7 +882,7 @@ class Importer {
     const std::int64_t length = in[static_cast<std::size_t>(axis)];
     Dims run;
     for (const auto i : indices) run.push_back(i < 0 ? i + length : i);
-    if (run.empty() || run[0] < 0 || run.back() >= length ||
+    if (run.empty() || std::any_of(run.begin(), run.end(), [&](std::int64_t i) { return i < 0 || i >= length; }) ||
         std::adjacent_find(run.begin(), run.end(), [](auto a, auto b) { return b != a + 1; }) != run.end())
       fail(n, fmt::format("the indices [{}] must be one ascending run of axis {} (length {})", fmt::join(indices, ", "),
                           axis, length));
@@ -905,6 +897,18 @@ class Importer {
     const onnx::NodeProto& node = n.node;
     if (node.input_size() != 3 || n.acts.size() != 1 || node.input(1) != n.acts[0])
       fail(n, "only Where(constant condition, activation, constant) is supported");
+    // The mask must cover the scores' last two axes, shared by the others (as exporters write a
+    // causal mask: [1, 1, L, L]); the lowering reads it so.
+    const Dims& scores = known_dims(n, n.acts[0]);
+    const Dims& mask = known_dims(n, node.input(0));
+    const std::size_t r = scores.size();
+    bool fits = r == 4 && mask.size() >= 2 && mask.size() <= 4 && mask[mask.size() - 1] == scores[r - 1] &&
+                mask[mask.size() - 2] == scores[r - 2];
+    for (std::size_t i = 0; fits && i + 2 < mask.size(); ++i) fits = mask[i] == 1;
+    if (!fits)
+      fail(n, fmt::format("the condition {} must be a mask over the last two axes of the rank-4 scores {} "
+                          "([1, 1, L, L], [1, L, L] or [L, L])",
+                          fmt::join(mask, "x"), fmt::join(scores, "x")));
     LayerSpec spec;
     spec.inputs = {act(n.acts[0])};
     spec.weights = std::vector<TensorId>{weight(n, node.input(0)), weight(n, node.input(2))};
@@ -986,7 +990,7 @@ class Importer {
       constant.op = Op::constant;
       constant.params = ConstantParams{options_.batch, std::vector<std::uint64_t>(dims.begin() + 1, dims.end())};
       constant.weights = std::vector<TensorId>{weight(n, name)};
-      constant.name = unique_name_from(fmt::format("{}_{}", unique_layer_name(n.node, n.index), name));
+      constant.name = unique_name_from(fmt::format("{}_{}", unique_layer_name(n.node, n.index), sanitize(name)));
       constant.output_name = unique_tensor_name(fmt::format("{}_value", name));
       constant.where = {file_};
       spec.inputs.push_back(builder_.layer(builder_.add_layer(std::move(constant))).output);

@@ -189,8 +189,13 @@ class WorkItemBuilder {
   void place_concat_operands() {
     slot_of_.resize(model_.tensors.size());
     std::vector<bool> computed(model_.tensors.size(), false);
-    for (const Step& s : steps_)
-      if (s.kind != StepKind::view) computed[s.output] = true;
+    for (const Step& s : steps_) {
+      // A product of two activations writes its result as matrices (a reshaped view), which
+      // cannot be a slot: the concat copies it.
+      const ModelLayer& primary = model_.layers[s.primary];
+      const bool matrices = primary.op == Op::matmul && primary.inputs.size() == 2;
+      if (s.kind != StepKind::view && !matrices) computed[s.output] = true;
+    }
     for (auto it = steps_.rbegin(); it != steps_.rend(); ++it) {
       if (it->kind != StepKind::concat) continue;
       const ModelLayer& layer = model_.layers[it->primary];
@@ -506,8 +511,13 @@ class WorkItemBuilder {
       case Op::where: {
         // The mask is read like an input, broadcast as it is shaped; the other value is a parameter.
         item.op = ComputeOp::eltwise;
+        // Over the scores' rows and columns, shared by samples and heads (the importer checks it).
         const ModelTensor& mask = model_.tensors[layer.weights[0]];
-        const Extent e = extent_of(mask.shape);
+        const Extent e{1, out.h, out.w, 1};
+        if (mask.elements != e.elements())
+          throw InputError({model_.source}, fmt::format("layer '{}': the mask has {} elements, not the {} x {} of the "
+                                                        "scores' last two axes",
+                                                        step.name, mask.elements, out.h, out.w));
         item.in.push_back(
             Placement::own(new_tensor(weight_name(step, layer), e.elements(), TensorKind::weight, std::nullopt), e));
         item.maps.push_back(InputMap::same(e));
@@ -569,8 +579,10 @@ class WorkItemBuilder {
     const auto tiling = choose_pointwise_tiling(shape, budget_);
     if (tiling) {
       item.tiling = *tiling;
-    } else if (item.op == ComputeOp::softmax && item.in.size() == 1 && item.param_rows * budget_.element_bytes <= budget_.sb) {
-      // One output element's whole axis does not fit NBin: load the axis in chunks.
+    } else if ((item.op == ComputeOp::softmax || item.op == ComputeOp::norm || item.op == ComputeOp::pool) &&
+               item.in.size() == 1 && item.maps[0].full_axis && item.param_rows * budget_.element_bytes <= budget_.sb) {
+      // One output element's whole axis does not fit NBin (a softmax, layer norm or mean over a
+      // long axis): load the axis in chunks.
       item.tiling = {1, 1, 1, 1};
       const u64 per_chunk = std::max<u64>(1, budget_.nbin / budget_.element_bytes);
       item.reduce_chunks = ceil_div(dim(item.in[0].shape, *maps[0].full_axis), per_chunk);

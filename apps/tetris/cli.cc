@@ -132,6 +132,14 @@ void add_search_options(po::options_description& options, memmgr::PlannerOptions
        "search threads");
 }
 
+void add_model_shape_options(po::options_description& options, std::uint64_t& sequence, double& weight_density) {
+  options.add_options()
+      ("seq", po::value(&sequence), "tokens per sequence of a transformer model (YAML): overrides its input length")
+      ("weight-density", po::value(&weight_density)->default_value(weight_density),
+       "share of nonzero weights of the conv, fully_connected and matmul layers whose model file gives none "
+       "(pruning; a core with core.index_bits > 0 skips the zeros)");
+}
+
 void add_memory_option(po::options_description& options, std::uint64_t& max_memory_bytes) {
   options.add_options()(
       "max-memory", po::value<std::string>()->notifier([&max_memory_bytes](const std::string& text) {

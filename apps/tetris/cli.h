@@ -75,6 +75,10 @@ void add_search_options(boost::program_options::options_description& options, me
 // --max-memory SIZE ("512MiB", "2GiB", bytes): what an analysis may hold (common/memory_budget.h).
 void add_memory_option(boost::program_options::options_description& options, std::uint64_t& max_memory_bytes);
 
+// --seq and --weight-density, which every command that loads a model takes.
+void add_model_shape_options(boost::program_options::options_description& options, std::uint64_t& sequence,
+                             double& weight_density);
+
 // `argument` as a POSIX shell reads it back: as is when it has no special characters, else in
 // single quotes. For the command line a report records.
 std::string shell_quoted(std::string_view argument);

@@ -28,10 +28,8 @@ int lower(std::span<const std::string> args) {
   po::options_description options("options");
   options.add_options()
       ("model,m", po::value(&choice.model)->default_value(choice.model), model_help.c_str())
-      ("batch,b", po::value(&choice.batch)->default_value(choice.batch), "samples per inference")
-      ("seq", po::value(&choice.sequence), "tokens per sequence of a transformer model (YAML): overrides its input length")
-      ("weight-density", po::value(&choice.weight_density)->default_value(choice.weight_density),
-       "share of nonzero weights of the conv, fully_connected and matmul layers whose model file gives none (pruning; a core with core.index_bits > 0 skips the zeros)");
+      ("batch,b", po::value(&choice.batch)->default_value(choice.batch), "samples per inference");
+  add_model_shape_options(options, choice.sequence, choice.weight_density);
   flags.add_to(options);
   config_options.add_to(options);
   output.add_to(options, "write the trace to this file (required)");

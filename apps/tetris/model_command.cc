@@ -22,11 +22,9 @@ int model_show(std::span<const std::string> args) {
   options.add_options()
       ("model", po::value(&model_name)->required(), model_help.c_str())
       ("batch,b", po::value(&model_options.batch)->default_value(model_options.batch), "samples per inference")
-      ("seq", po::value(&model_options.sequence), "tokens per sequence of a transformer model (YAML): overrides its input length")
-      ("weight-density", po::value(&model_options.weight_density)->default_value(model_options.weight_density),
-       "share of nonzero weights of the conv, fully_connected and matmul layers whose model file gives none (pruning; a core with core.index_bits > 0 skips the zeros)")
       ("element-bytes", po::value(&model_options.element_bytes)->default_value(model_options.element_bytes),
        "bytes per element: 1, 2, 4 or 8 (Cambricon-X computes on 2)");
+  add_model_shape_options(options, model_options.sequence, model_options.weight_density);
   output.add_to(options, "write the report to this file instead of printing it");
   po::positional_options_description positional;
   positional.add("model", 1);

@@ -64,10 +64,8 @@ int run(std::span<const std::string> args) {
   config_options.add_to(options);
   options.add_options()
       ("model,m", po::value(&job.model.model)->default_value(job.model.model), "zoo name, model YAML or ONNX file")
-      ("batch", po::value(&job.model.batch)->default_value(job.model.batch), "batch size")
-      ("seq", po::value(&job.model.sequence), "tokens per sequence of a transformer model (YAML): overrides its input length")
-      ("weight-density", po::value(&job.model.weight_density)->default_value(job.model.weight_density),
-       "share of nonzero weights of the conv, fully_connected and matmul layers whose model file gives none (pruning; a core with core.index_bits > 0 skips the zeros)");
+      ("batch", po::value(&job.model.batch)->default_value(job.model.batch), "batch size");
+  add_model_shape_options(options, job.model.sequence, job.model.weight_density);
   lowering.add_to(options);
   add_search_options(options, job.search);
   add_memory_option(options, job.analysis.max_memory_bytes);

@@ -117,6 +117,16 @@ TEST(Fusion, AnEpilogueStopsWhereAnInnerResultIsReadOutside) {
   EXPECT_EQ(steps[3].op_label, "scale");
 }
 
+TEST(Fusion, OnlyASquareMakesALayerNorm) {
+  std::string text = kTransformerModel;
+  text.replace(text.find("op: pow}"), 8, "op: pow, exponent: 3}");
+  const Model model = parse_model_yaml(text, "epilogue.yaml", {1, 2});
+  const std::vector<Step> steps = plan_steps(model, true);
+  ASSERT_GT(steps.size(), 1u);
+  EXPECT_FALSE(steps[1].layer_norm);
+  EXPECT_EQ(steps[1].op_label, "reduce_mean");
+}
+
 TEST(Fusion, ConvolutionsKeepTheirResidualAddsSeparate) {
   const char* yaml = R"(name: res
 input: {shape: [4, 8, 8]}

@@ -225,6 +225,27 @@ TEST(Lowering, AVitFrontEndIsSound) {
   }
 }
 
+// The result of a product of two activations is written as matrices: a concat of two of them
+// copies both instead of giving them slots.
+TEST(Lowering, AttentionContextsConcatenatedAreCopied) {
+  const char* text = R"(name: heads
+input: {name: tokens, shape: [8]}
+layers:
+  - {name: embed, op: embedding, rows: 50, features: 16}
+  - {name: q, op: reshape, shape: [-1, 2, 8]}
+  - {name: q_t, op: transpose, perm: [0, 2, 1, 3]}
+  - {name: k_t, op: transpose, input: q, perm: [0, 2, 3, 1]}
+  - {name: a, op: matmul, inputs: [q_t, k_t]}
+  - {name: b, op: matmul, inputs: [q_t, k_t]}
+  - {name: both, op: concat, inputs: [a, b], axis: 2}
+)";
+  const MachineConfig config = machine(4);
+  const Model model = parse_model_yaml(text, "heads.yaml", {1, config.core.element_bytes});
+  const Program p = lower(model, config);
+  expect_sound(p, model, config);
+  EXPECT_GT(count_of<Store>(p, layer_named(p, "both")), 0u) << "the concat copies the matrices";
+}
+
 TEST(Lowering, BatchesAreLowered) {
   const MachineConfig config = machine(4);
   for (const char* name : {"resnet18", "squeezenet-v1.1"}) {

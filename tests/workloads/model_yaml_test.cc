@@ -158,6 +158,7 @@ TEST(ModelYamlErrors, DensitiesOutOfRangeOrMisplaced) {
             std::string::npos);
   EXPECT_NE(error("base: nonet\ndensity: {conv1: 0.5}\n").find("'base' must name a built-in model"),
             std::string::npos);
+  EXPECT_NE(error("base: vgg16-pruned\ndensity: {conv1_1: 0.5}\n").find("name the dense model"), std::string::npos);
   EXPECT_NE(error(input + "  - {name: c, op: conv, out: 4, kernel: 1}\ndensity: {c: 0.5}\n").find("needs 'base'"),
             std::string::npos);
 }

@@ -208,6 +208,18 @@ TEST(TransformerImport, WhereSelectsByAConstantMask) {
   EXPECT_EQ(where.element_ops, 32u);
 }
 
+// A causal mask may come as [L, L]: it is read over the scores' rows and columns for every head.
+TEST(TransformerImport, AWhereMaskOfRankTwoIsSharedByTheHeads) {
+  OnnxGraph g(17);
+  g.input("scores", {1, 3, 4, 4});
+  g.bools("causal", {4, 4});
+  g.floats("minus", {}, -1e4f);
+  g.node("Where", {"causal", "scores", "minus"}, {"masked"}, "mask");
+  g.output("masked");
+  const Model m = import_onnx_file(g.save("where2.onnx"), {1, 2});
+  EXPECT_EQ(layer_writing(m, "masked").op, Op::where);
+}
+
 TEST(TransformerImport, SplitAndSliceBecomeSlices) {
   OnnxGraph g(17);
   g.input("x", {1, 4, 12});
@@ -320,6 +332,14 @@ TEST(TransformerImportErrors, UnsupportedUsesNameTheNode) {
          auto& n = g.node("ReduceMean", {"x"}, {"y"}, "m");
          OnnxGraph::attr(n, "axes", std::vector<std::int64_t>{-1});
          OnnxGraph::attr(n, "keepdims", 0);
+         g.output("y");
+       }},
+      {"where_mask_shape", "node 'mask' (Where): the condition 1x2x4x4 must be a mask over the last two axes",
+       [](OnnxGraph& g) {
+         g.input("scores", {1, 2, 4, 4});
+         g.bools("causal", {1, 2, 4, 4});  // a mask per head: valid ONNX, not the shared mask the lowering reads
+         g.floats("minus", {}, -1e4f);
+         g.node("Where", {"causal", "scores", "minus"}, {"y"}, "mask");
          g.output("y");
        }},
       {"embedding_rank", "node 'embed' (Gather): an embedding lookup gathers rows (axis 0) of a rank-2 table",
