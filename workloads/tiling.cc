@@ -141,7 +141,7 @@ std::optional<ConvTiling> choose_conv_tiling(const ConvGeometry& g, const TileBu
     const std::uint64_t toc = spans ? groups_per_chunk * ocg : toc_wanted;
     const std::uint64_t all_rows = icg * k2 + g.param_rows;
     const std::uint64_t whole_bytes = toc * all_rows * eb;
-    const std::uint64_t out_pixels = b.nbout / (toc * eb);
+    const std::uint64_t out_pixels = b.nbout / (toc * eb * (g.residual ? 2 : 1));
     if (out_pixels == 0) continue;
     const std::vector<std::uint64_t> tics = spans ? std::vector<std::uint64_t>{icg} : chunk_sizes(icg);
     for (const std::uint64_t tic : tics) {
@@ -174,9 +174,10 @@ std::optional<ConvTiling> choose_conv_tiling(const ConvGeometry& g, const TileBu
       const double w_loads = (whole || nic == 1) ? (n_oc == 1 ? samples : std::max(samples, strips) * n_oc)
                                                  : n_sp * n_oc * nic;
       const double computes = n_sp * n_oc * nic, stores = n_sp * n_oc;
+      const double outputs_moved = g.residual ? 2 * stores : stores;  // a residual load per stored tile
       const double instructions = in_loads * in_tile.instructions + w_loads * w_tile.instructions + computes +
-                                  stores * out_tile.instructions;
-      const double traffic = in_loads * in_tile.bytes + w_loads * w_tile.bytes + stores * out_tile.bytes;
+                                  outputs_moved * out_tile.instructions;
+      const double traffic = in_loads * in_tile.bytes + w_loads * w_tile.bytes + outputs_moved * out_tile.bytes;
       const double cost = traffic / b.bytes_per_cycle + b.latency_cycles * instructions;
       if (cost < best_cost) {
         best_cost = cost;

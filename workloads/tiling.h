@@ -61,6 +61,9 @@ struct ConvGeometry {
   // MACs scale by `busiest_density`.
   std::uint64_t stored_synapse_rows = 0;
   double busiest_density = 1;
+  // A residual added on the way out (a fused add): each output tile's residual is loaded into
+  // NBout beside its accumulators, so a tile may fill only half of NBout, and costs that load.
+  bool residual = false;
 
   std::uint64_t in_per_group() const { return in.c / groups; }
   std::uint64_t out_per_group() const { return out.c / groups; }

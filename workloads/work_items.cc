@@ -335,6 +335,7 @@ class WorkItemBuilder {
       item.in = {read_placement(layer.inputs[0]).view_as(g.in)};
     }
     compress_weights(g, layer);
+    g.residual = step.residual.has_value();
     if (!item.matrix_operand) item.weights = new_weights(step, layer, g.stored_weight_rows(), g.out.c);
     if (step.residual) {
       item.in.push_back(read_placement(*step.residual));
