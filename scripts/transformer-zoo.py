@@ -11,7 +11,7 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 MODELS = ROOT / "workloads" / "models"
 
 
-def attention(lines, p, x, hidden, heads, q, k, v, causal):
+def attention(lines, p, hidden, heads, q, k, v, causal):
     """Heads split, scores, softmax, context and merge; returns the merged context's name. The
     1/sqrt(depth) scale of the scores is folded into the query projection's weights, as compilers do."""
     depth = hidden // heads
@@ -59,7 +59,7 @@ def bert_base(seq=128, layers=12, hidden=768, heads=12, ffn=3072, vocab=30522):
         lines.append(f"  # layer {i}")
         for proj in "qkv":
             lines.append(f"  - {{name: {p}_{proj}, op: matmul, input: {x}, out: {hidden}, bias: true}}")
-        merged = attention(lines, p, x, hidden, heads, f"{p}_q", f"{p}_k", f"{p}_v", causal=False)
+        merged = attention(lines, p, hidden, heads, f"{p}_q", f"{p}_k", f"{p}_v", causal=False)
         lines += [
             f"  - {{name: {p}_attn_out, op: matmul, input: {merged}, out: {hidden}, bias: true}}",
             f"  - {{name: {p}_attn_residual, op: add, inputs: [{p}_attn_out, {x}]}}",
@@ -110,7 +110,7 @@ def gpt2_small(seq=256, layers=12, hidden=768, heads=12, ffn=3072, vocab=50257):
             f"  - {{name: {p}_k, op: slice, input: {p}_qkv, axis: 1, begin: {hidden}, end: {2 * hidden}}}",
             f"  - {{name: {p}_v, op: slice, input: {p}_qkv, axis: 1, begin: {2 * hidden}, end: {3 * hidden}}}",
         ]
-        merged = attention(lines, p, x, hidden, heads, f"{p}_q", f"{p}_k", f"{p}_v", causal=True)
+        merged = attention(lines, p, hidden, heads, f"{p}_q", f"{p}_k", f"{p}_v", causal=True)
         lines += [
             f"  - {{name: {p}_attn_out, op: matmul, input: {merged}, out: {hidden}, bias: true}}",
             f"  - {{name: {p}_attn_residual, op: add, inputs: [{p}_attn_out, {x}]}}",

@@ -176,8 +176,8 @@ class CoreStreamEmitter {
       const std::array<u64, 5> wk = t.whole_weights ? std::array<u64, 5>{oc.o0, oc.o1, 0, g.weight_rows(), sample}
                                                     : std::array<u64, 5>{oc.o0, oc.o1, ic.r0, ic.r1, sample};
       if (wk != w_key) {
-        if (g.weights_per_sample)
-          load(*item.weights, {sample, sample + 1, 0, 1, wk[2], wk[3], oc.o0, oc.o1}, OnChipBuffer::sb);
+        if (g.weights_per_sample)  // the second operand of a product of two activations
+          load(item.in[1], {sample, sample + 1, 0, 1, wk[2], wk[3], oc.o0, oc.o1}, OnChipBuffer::sb);
         else
           load_weights(item, wk[2], wk[3], oc.o0, oc.o1);
         w_key = wk;

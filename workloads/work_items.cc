@@ -322,7 +322,6 @@ class WorkItemBuilder {
       item.in = {read_placement(layer.inputs[0]).view_as(g.in),
                  read_placement(layer.inputs[1]).view_as({matrices, 1, b.h, b.w})};
       item.matrix_operand = true;
-      item.weights = item.in[1];
     } else if (layer.op == Op::matmul) {
       // A weight over the features of each row (token) is a 1x1 convolution over the rows.
       item.op = ComputeOp::fc;
@@ -362,6 +361,16 @@ class WorkItemBuilder {
                                    step.name, budget_.nbin, budget_.sb, budget_.nbout));
     item.conv_tiling = *tiling;
     plan_.items[s].push_back(std::move(item));
+  }
+
+  // The layer's first weight read like an input of extent `e` (an embedding table, a mask, a
+  // constant's value): its own trace tensor, loaded into SB. Returns its map for the caller to adjust.
+  InputMap& add_weight_input(WorkItem& item, const Step& step, const ModelLayer& layer, const Extent& e) {
+    item.in.push_back(
+        Placement::own(new_tensor(weight_name(step, layer), e.elements(), TensorKind::weight, std::nullopt), e));
+    item.maps.push_back(InputMap::same(e));
+    item.maps.back().synapses = true;
+    return item.maps.back();
   }
 
   // A pruned layer on a core with an indexing module stores its nonzero synapses with an index
@@ -471,13 +480,7 @@ class WorkItemBuilder {
         item.in[0] = item.in[0].view_as(indices);
         item.maps[0] = InputMap::same(indices);
         const auto& p = std::get<EmbeddingParams>(layer.params);
-        const Extent table{1, p.rows, 1, p.features};
-        item.in.push_back(Placement::own(new_tensor(weight_name(step, layer), table.elements(), TensorKind::weight,
-                                                    std::nullopt),
-                                         table));
-        item.maps.push_back(InputMap::same(table));
-        item.maps.back().wrap_rows = true;
-        item.maps.back().synapses = true;
+        add_weight_input(item, step, layer, {1, p.rows, 1, p.features}).wrap_rows = true;
         break;
       }
       case Op::slice: {
@@ -501,12 +504,7 @@ class WorkItemBuilder {
       case Op::constant: {
         // The value, loaded as synapses and broadcast to every sample.
         item.op = ComputeOp::copy;
-        const ModelTensor& value = model_.tensors[layer.weights[0]];
-        const Extent e{1, out.h, out.w, out.c};
-        item.in.push_back(Placement::own(
-            new_tensor(weight_name(step, layer), value.elements, TensorKind::weight, std::nullopt), e));
-        item.maps.push_back(InputMap::same(e));
-        item.maps.back().synapses = true;
+        add_weight_input(item, step, layer, {1, out.h, out.w, out.c});
         break;
       }
       case Op::where: {
@@ -519,10 +517,7 @@ class WorkItemBuilder {
           throw InputError({model_.source}, fmt::format("layer '{}': the mask has {} elements, not the {} x {} of the "
                                                         "scores' last two axes",
                                                         step.name, mask.elements, out.h, out.w));
-        item.in.push_back(
-            Placement::own(new_tensor(weight_name(step, layer), e.elements(), TensorKind::weight, std::nullopt), e));
-        item.maps.push_back(InputMap::same(e));
-        item.maps.back().synapses = true;
+        add_weight_input(item, step, layer, e);
         break;
       }
       case Op::transpose: {
