@@ -22,11 +22,18 @@
 
 namespace {
 
+// The 16-core config on the ideal bus or on DRAM (targets: >= 5 M and >= 2 M instructions/s).
+tetris::MachineConfig config_on(bool dram) {
+  tetris::MachineConfig config = tetris::load_machine_config("cambricon-x-16core");
+  config.memory.model = static_cast<std::uint64_t>(dram ? tetris::MemoryModel::dram : tetris::MemoryModel::ideal);
+  return config;
+}
+
 void BM_Simulate(benchmark::State& state) {
   const tetris::Program program =
       tetris::read_trace(tetris::bench::synthetic_trace(
           {.layers = 50, .tiles_per_core = static_cast<int>(state.range(0)), .cores = 16, .tile_bytes = 2048, .varied = true}), "synthetic");
-  const tetris::MachineConfig config = tetris::load_machine_config("cambricon-x-16core");
+  const tetris::MachineConfig config = config_on(state.range(2) != 0);
   const tetris::sim::AddressMap addresses = tetris::sim::AddressMap::naive(program, config, "synthetic");
   const tetris::sim::Simulator simulator(program, config, addresses);
   std::uint64_t instructions = 0;
@@ -43,13 +50,19 @@ void BM_Simulate(benchmark::State& state) {
   state.counters["instructions_per_s"] = benchmark::Counter(static_cast<double>(instructions),
                                                             benchmark::Counter::kIsIterationInvariantRate);
 }
-// (tiles per core and layer, jitter): 50 x 320 x 16 x 4 = 1.02 M instructions.
-BENCHMARK(BM_Simulate)->Args({32, 0})->Args({320, 0})->Args({320, 1})->Unit(benchmark::kMillisecond);
+// (tiles per core and layer, jitter, dram): 50 x 320 x 16 x 4 = 1.02 M instructions.
+BENCHMARK(BM_Simulate)
+    ->Args({32, 0, 0})
+    ->Args({320, 0, 0})
+    ->Args({320, 1, 0})
+    ->Args({32, 0, 1})
+    ->Args({320, 0, 1})
+    ->Unit(benchmark::kMillisecond);
 
 // ResNet-50 (batch 1) lowered onto 16 cores, naive plan. With `setup` the timing includes what a
 // `tetris sim` run adds to the simulation itself: the per-program tables (the address grid).
-void BM_ResNet50(benchmark::State& state, tetris::workloads::SyncMode sync, bool setup) {
-  const tetris::MachineConfig config = tetris::load_machine_config("cambricon-x-16core");
+void BM_ResNet50(benchmark::State& state, tetris::workloads::SyncMode sync, bool setup, bool dram = false) {
+  const tetris::MachineConfig config = config_on(dram);
   const auto model = tetris::workloads::load_model("resnet50", {1, config.core.element_bytes});
   const tetris::Program program =
       tetris::workloads::lower(model, config, {true, sync, tetris::workloads::PartitionMode::rows});
@@ -77,5 +90,7 @@ BENCHMARK_CAPTURE(BM_ResNet50, cores16_barrier_run, tetris::workloads::SyncMode:
 BENCHMARK_CAPTURE(BM_ResNet50, cores16_barrier_with_setup, tetris::workloads::SyncMode::barrier, true)
     ->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_ResNet50, cores16_p2p_run, tetris::workloads::SyncMode::p2p, false)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_ResNet50, cores16_barrier_run_dram, tetris::workloads::SyncMode::barrier, false, true)
+    ->Unit(benchmark::kMillisecond);
 
 }  // namespace

@@ -48,7 +48,12 @@ constexpr std::uint64_t DEFAULT_SEMAPHORE_LATENCY_CYCLES = 10;
 
 constexpr std::uint64_t kMaxBytes = 1ull << 48;
 
-const std::array<ConfigField, 17> kFields = {{
+constexpr std::array<std::string_view, 2> kMemoryModels = {"ideal", "dram"};
+constexpr std::uint64_t kMaxTck = 1ull << 24;
+
+// The dram section's defaults: one DDR4-2400 part, JEDEC_4Gb_DDR4-2400_8bit_A as DRAMSys ships it
+// (github.com/tukl-msd/DRAMSys, configs/memspec), in tCK.
+const std::array<ConfigField, 43> kFields = {{
     {"cores", DEFAULT_CORES, 1, kMaxCores, "number of identical cores sharing the memory",
      &MachineConfig::cores},
     {"core.clock_mhz", DEFAULT_CLOCK_MHZ, 1, 100000, "core clock (paper: 1 GHz)", nullptr,
@@ -90,15 +95,95 @@ const std::array<ConfigField, 17> kFields = {{
      "DMA requests each core's load unit, and its store unit, keep in flight (1: each waits for the "
      "last to complete, exposing the latency)",
      nullptr, nullptr, &MemoryConfig::requests_in_flight},
+    {"memory.model", 0, 0, kMemoryModels.size() - 1,
+     "ideal: one bus moving bandwidth_bytes_per_cycle every cycle after latency_cycles; dram: the "
+     "channels of the dram section after latency_cycles, with banks, row buffers, refresh and "
+     "turnaround (docs/simulator.md)",
+     nullptr, nullptr, &MemoryConfig::model, nullptr, nullptr, kMemoryModels},
     {"sync.barrier_latency_cycles", DEFAULT_BARRIER_LATENCY_CYCLES, 0, 1ull << 20,
      "from the last arrival to release (assumption)", nullptr, nullptr, nullptr,
      &SyncConfig::barrier_latency_cycles},
     {"sync.semaphore_latency_cycles", DEFAULT_SEMAPHORE_LATENCY_CYCLES, 0, 1ull << 20,
      "from signal to the waiting core seeing it (assumption)", nullptr, nullptr, nullptr,
      &SyncConfig::semaphore_latency_cycles},
+    {"dram.channels", 4, 1, 64,
+     "DDR4 channels, interleaved every burst (assumption: 4 x 19.2 GB/s = 76.8 GB/s peak, above the ideal bus's 64 GB/s by what row misses and refresh take)", nullptr, nullptr, nullptr, nullptr,
+     &DramConfig::channels},
+    {"dram.bus_bytes", 8, 1, 64,
+     "data bus of one channel (a 64-bit rank of x8 chips)", nullptr, nullptr, nullptr, nullptr,
+     &DramConfig::bus_bytes},
+    {"dram.tck_ps", 833, 1, 100000,
+     "DRAM clock period (DDR4-2400: 1200 MHz)", nullptr, nullptr, nullptr, nullptr,
+     &DramConfig::tck_ps},
+    {"dram.burst_length", 8, 1, 64,
+     "data beats per column command (DDR4: BL8, two per tCK)", nullptr, nullptr, nullptr, nullptr,
+     &DramConfig::burst_length},
+    {"dram.bank_groups", 4, 1, 8,
+     "bank groups per channel (DDR4 x8: 4)", nullptr, nullptr, nullptr, nullptr,
+     &DramConfig::bank_groups},
+    {"dram.banks_per_group", 4, 1, 64,
+     "banks per bank group (DDR4: 4)", nullptr, nullptr, nullptr, nullptr,
+     &DramConfig::banks_per_group},
+    {"dram.rows", 32768, 1, 1ull << 24,
+     "rows per bank (4 Gb x8: 32768)", nullptr, nullptr, nullptr, nullptr,
+     &DramConfig::rows},
+    {"dram.columns", 1024, 1, 1ull << 20,
+     "columns per row (4 Gb x8: 1024; 8 KiB per row across the rank)", nullptr, nullptr, nullptr, nullptr,
+     &DramConfig::columns},
+    {"dram.cl", 16, 1, kMaxTck,
+     "read command to first data, tCK (CL)", nullptr, nullptr, nullptr, nullptr,
+     &DramConfig::cl},
+    {"dram.cwl", 16, 1, kMaxTck,
+     "write command to first data, tCK (CWL)", nullptr, nullptr, nullptr, nullptr,
+     &DramConfig::cwl},
+    {"dram.trcd", 16, 1, kMaxTck,
+     "activate to column command, tCK (tRCD)", nullptr, nullptr, nullptr, nullptr,
+     &DramConfig::trcd},
+    {"dram.trp", 16, 1, kMaxTck,
+     "precharge to activate, tCK (tRP)", nullptr, nullptr, nullptr, nullptr,
+     &DramConfig::trp},
+    {"dram.tras", 39, 1, kMaxTck,
+     "activate to precharge, tCK (tRAS)", nullptr, nullptr, nullptr, nullptr,
+     &DramConfig::tras},
+    {"dram.trc", 55, 1, kMaxTck,
+     "activate to activate in one bank, tCK (tRC)", nullptr, nullptr, nullptr, nullptr,
+     &DramConfig::trc},
+    {"dram.trrd_s", 4, 1, kMaxTck,
+     "activate to activate, other bank group, tCK (tRRD_S)", nullptr, nullptr, nullptr, nullptr,
+     &DramConfig::trrd_s},
+    {"dram.trrd_l", 6, 1, kMaxTck,
+     "activate to activate, same bank group, tCK (tRRD_L)", nullptr, nullptr, nullptr, nullptr,
+     &DramConfig::trrd_l},
+    {"dram.tccd_s", 4, 1, kMaxTck,
+     "column to column, other bank group, tCK (tCCD_S)", nullptr, nullptr, nullptr, nullptr,
+     &DramConfig::tccd_s},
+    {"dram.tccd_l", 6, 1, kMaxTck,
+     "column to column, same bank group, tCK (tCCD_L)", nullptr, nullptr, nullptr, nullptr,
+     &DramConfig::tccd_l},
+    {"dram.tfaw", 26, 1, kMaxTck,
+     "window holding at most four activates, tCK (tFAW)", nullptr, nullptr, nullptr, nullptr,
+     &DramConfig::tfaw},
+    {"dram.twr", 18, 1, kMaxTck,
+     "end of write data to precharge, tCK (tWR)", nullptr, nullptr, nullptr, nullptr,
+     &DramConfig::twr},
+    {"dram.twtr_s", 3, 1, kMaxTck,
+     "end of write data to read command, other bank group, tCK (tWTR_S)", nullptr, nullptr, nullptr, nullptr,
+     &DramConfig::twtr_s},
+    {"dram.twtr_l", 9, 1, kMaxTck,
+     "end of write data to read command, same bank group, tCK (tWTR_L)", nullptr, nullptr, nullptr, nullptr,
+     &DramConfig::twtr_l},
+    {"dram.trtp", 12, 1, kMaxTck,
+     "read command to precharge, tCK (tRTP)", nullptr, nullptr, nullptr, nullptr,
+     &DramConfig::trtp},
+    {"dram.trfc", 312, 1, kMaxTck,
+     "refresh command to activate, tCK (tRFC1)", nullptr, nullptr, nullptr, nullptr,
+     &DramConfig::trfc},
+    {"dram.trefi", 9360, 1, kMaxTck,
+     "refresh interval, tCK (tREFI: 7.8 us)", nullptr, nullptr, nullptr, nullptr,
+     &DramConfig::trefi},
 }};
 
-constexpr std::array<std::string_view, 3> kSections = {"core", "memory", "sync"};
+constexpr std::array<std::string_view, 4> kSections = {"core", "memory", "sync", "dram"};
 
 // The raw layer: each key the file (or an override) set, with the text and where it came from.
 struct RawValue {
@@ -137,7 +222,7 @@ std::string known_keys_under(std::string_view section) {
     if (!keys.empty()) keys += ", ";
     keys += dot == std::string_view::npos ? path : path.substr(dot + 1);
   }
-  if (section.empty()) keys = "name, " + keys + ", core, memory, sync";
+  if (section.empty()) keys = "name, " + keys + ", core, memory, sync, dram";
   return keys;
 }
 
@@ -205,6 +290,15 @@ RawConfig read_raw(std::string_view text, std::string_view file) {
 
 std::uint64_t parse_unsigned(const RawValue& value, const ConfigField& field) {
   const std::string& text = value.text;
+  if (!field.words.empty()) {
+    const auto word = std::find(field.words.begin(), field.words.end(), text);
+    if (word == field.words.end()) {
+      std::string words;
+      for (const std::string_view w : field.words) words += fmt::format("{}{}", words.empty() ? "" : ", ", w);
+      throw InputError(value.where, fmt::format("'{}' must be one of {}, got '{}'", field.path, words, text));
+    }
+    return static_cast<std::uint64_t>(word - field.words.begin());
+  }
   std::uint64_t result = 0;
   const char* end = text.data() + text.size();
   const auto [ptr, ec] = std::from_chars(text.data(), end, result);
@@ -251,6 +345,23 @@ MachineConfig validate(const RawConfig& raw, std::string_view file) {
     throw InputError(where("core.element_bytes"),
                      fmt::format("'core.element_bytes' = {} must be 1, 2, 4 or 8",
                                  config.core.element_bytes));
+  // The DRAM address mapping takes each field from bits of the address.
+  for (std::string_view key : {"dram.channels", "dram.bus_bytes", "dram.burst_length", "dram.bank_groups",
+                               "dram.banks_per_group", "dram.rows", "dram.columns"}) {
+    const std::uint64_t value = find_field(key)->get(config);
+    if (!is_power_of_two(value))
+      throw InputError(where(key), fmt::format("'{}' = {} must be a power of two (it is a field of the address)", key,
+                                               value));
+  }
+  if (config.dram.columns < config.dram.burst_length)
+    throw InputError(where("dram.columns"), fmt::format("'dram.columns' = {} is less than one burst ('dram.burst_length' = {})",
+                                                        config.dram.columns, config.dram.burst_length));
+  if (config.dram.burst_length % 2 != 0 && config.dram.burst_length != 1)
+    throw InputError(where("dram.burst_length"), "'dram.burst_length' must be 1 or even (two beats per tCK)");
+  if (config.dram.trefi <= config.dram.trfc)
+    throw InputError(where("dram.trefi"), fmt::format("'dram.trefi' = {} must exceed 'dram.trfc' = {}: the channel "
+                                                      "would do nothing but refresh",
+                                                      config.dram.trefi, config.dram.trfc));
   for (std::string_view buffer : {"core.nbin_bytes", "core.nbout_bytes", "core.sb_bytes"}) {
     const std::uint64_t bytes = find_field(buffer)->get(config);
     if (bytes % config.core.element_bytes != 0)
@@ -266,6 +377,7 @@ std::uint64_t ConfigField::get(const MachineConfig& c) const {
   if (top) return c.*top;
   if (core) return c.core.*core;
   if (memory) return c.memory.*memory;
+  if (dram) return c.dram.*dram;
   return c.sync.*sync;
 }
 
@@ -273,7 +385,23 @@ void ConfigField::set(MachineConfig& c, std::uint64_t value) const {
   if (top) c.*top = value;
   else if (core) c.core.*core = value;
   else if (memory) c.memory.*memory = value;
+  else if (dram) c.dram.*dram = value;
   else c.sync.*sync = value;
+}
+
+std::string ConfigField::text(const MachineConfig& c) const {
+  const std::uint64_t value = get(c);
+  if (!words.empty() && value < words.size()) return std::string(words[value]);
+  return fmt::format("{}", value);
+}
+
+std::uint64_t MachineConfig::peak_bandwidth_bytes_per_cycle() const {
+  if (!dram_memory()) return memory.bandwidth_bytes_per_cycle;
+  // channels x bus x 2 beats per tCK, per core cycle of 1e6 / clock_mhz ps.
+  const unsigned __int128 numerator =
+      static_cast<unsigned __int128>(dram.channels) * dram.bus_bytes * 2 * 1000000;
+  const unsigned __int128 denominator = static_cast<unsigned __int128>(dram.tck_ps) * core.clock_mhz;
+  return static_cast<std::uint64_t>((numerator + denominator - 1) / denominator);
 }
 
 std::span<const ConfigField> config_fields() { return kFields; }
@@ -282,7 +410,7 @@ ConfigOverride parse_override(std::string_view argument) {
   const auto eq = argument.find('=');
   if (eq == std::string_view::npos || eq == 0 || eq + 1 == argument.size())
     throw InputError({fmt::format("-p {}", argument)},
-                     "an override must look like KEY=VALUE, e.g. memory.bandwidth_bytes_per_cycle=64");
+                     "an override must look like KEY=VALUE, e.g. memory.latency_cycles=200");
   return {std::string(argument.substr(0, eq)), std::string(argument.substr(eq + 1))};
 }
 
@@ -315,6 +443,16 @@ MachineConfig parse_machine_config(std::string_view yaml_text, std::string_view 
     raw.values[override_.path] = RawValue{override_.value, where};
   }
   MachineConfig config = validate(raw, file_label);
+  // An override that cannot change the run is a mistake to say, not to ignore: a sweep over the
+  // ideal bus's bandwidth on DRAM would report the same cycles for every value.
+  for (const auto& o : overridden) {
+    const SourceLocation where{fmt::format("-p {}={}", o.path, raw.values.at(o.path).text)};
+    if (o.path == "memory.bandwidth_bytes_per_cycle" && config.dram_memory())
+      throw InputError(where, "the ideal bus's bandwidth does nothing with memory.model: dram (the dram channels set "
+                              "it: -p dram.channels=N, or -p memory.model=ideal)");
+    if (o.path.starts_with("dram.") && !config.dram_memory())
+      throw InputError(where, fmt::format("'{}' does nothing with memory.model: ideal (add -p memory.model=dram)", o.path));
+  }
   config.overridden = std::move(overridden);
   return config;
 }
@@ -352,10 +490,10 @@ std::string to_yaml(const MachineConfig& config) {
                                          [&](const auto& o) { return o.path == field.path; });
     if (overridden != config.overridden.end())
       out += fmt::format("{}{}: {}  # set by -p; the config's {} was: {}\n",
-                         section.empty() ? "" : "  ", key, field.get(config), overridden->file_value,
+                         section.empty() ? "" : "  ", key, field.text(config), overridden->file_value,
                          field.description);
     else
-      out += fmt::format("{}{}: {}  # {}\n", section.empty() ? "" : "  ", key, field.get(config),
+      out += fmt::format("{}{}: {}  # {}\n", section.empty() ? "" : "  ", key, field.text(config),
                          field.description);
   }
   return out;
@@ -376,7 +514,7 @@ std::string to_json(const MachineConfig& config) {
       json[std::string(field.path)] = field.get(config);
     else
       json[std::string(field.path.substr(0, dot))][std::string(field.path.substr(dot + 1))] =
-          field.get(config);
+          field.words.empty() ? nlohmann::ordered_json(field.get(config)) : nlohmann::ordered_json(field.text(config));
   }
   return json_text(json, 2) + "\n";
 }

@@ -33,8 +33,30 @@ struct MemoryConfig {
   std::uint64_t latency_cycles;
   std::uint64_t alignment_bytes;
   std::uint64_t requests_in_flight;  // per load unit and per store unit of a core
+  std::uint64_t model;               // a MemoryModel: what stands behind the latency
 
   bool operator==(const MemoryConfig&) const = default;
+};
+
+// `memory.model`: an ideal bus that moves bandwidth_bytes_per_cycle every cycle, or DRAM
+// channels with banks, row buffers and JEDEC timing (the `dram` section; docs/simulator.md).
+enum class MemoryModel : std::uint64_t { ideal = 0, dram = 1 };
+
+// One DRAM part and how many channels of it (memory.model: dram). Timings are in the part's
+// clock cycles (tCK), as datasheets and DRAMSys/Ramulator configs give them.
+struct DramConfig {
+  std::uint64_t channels;
+  std::uint64_t bus_bytes;  // data bus width of one channel
+  std::uint64_t tck_ps;
+  std::uint64_t burst_length;
+  std::uint64_t bank_groups;
+  std::uint64_t banks_per_group;
+  std::uint64_t rows;
+  std::uint64_t columns;
+  std::uint64_t cl, cwl, trcd, trp, tras, trc, trrd_s, trrd_l, tccd_s, tccd_l, tfaw, twr, twtr_s, twtr_l, trtp,
+      trfc, trefi;
+
+  bool operator==(const DramConfig&) const = default;
 };
 
 struct SyncConfig {
@@ -55,6 +77,7 @@ struct MachineConfig {
   CoreConfig core;
   MemoryConfig memory;
   SyncConfig sync;
+  DramConfig dram;
   // Where it came from (file path, or "configs/NAME.yaml (built in)"), for reports.
   std::string source;
   // Keys a `-p` override set, with what the file said (or its default), so reports and
@@ -69,9 +92,13 @@ struct MachineConfig {
   // The same machine, however its values were given: `overridden` is how, not what.
   bool operator==(const MachineConfig& other) const {
     return name == other.name && cores == other.cores && core == other.core && memory == other.memory &&
-           sync == other.sync && source == other.source;
+           sync == other.sync && dram == other.dram && source == other.source;
   }
   std::uint64_t macs_per_cycle() const { return cores * core.pe_count * core.macs_per_pe_per_cycle; }
+  bool dram_memory() const { return memory.model == static_cast<std::uint64_t>(MemoryModel::dram); }
+  // The most bytes the memory can move per core cycle: the ideal bus's bandwidth, or the DRAM
+  // channels' data buses at full speed, rounded up (a roofline built on it stays a lower bound).
+  std::uint64_t peak_bandwidth_bytes_per_cycle() const;
 };
 
 // One numeric configuration key: its dotted path, unit (also in the key's name), range and meaning.
@@ -87,8 +114,13 @@ struct ConfigField {
   std::uint64_t CoreConfig::*core = nullptr;
   std::uint64_t MemoryConfig::*memory = nullptr;
   std::uint64_t SyncConfig::*sync = nullptr;
+  std::uint64_t DramConfig::*dram = nullptr;
+  // A key whose values are words: the value is the index of the word (memory.model).
+  std::span<const std::string_view> words = {};
 
   std::uint64_t get(const MachineConfig& config) const;
+  // The value as the config file writes it: the word, or the number.
+  std::string text(const MachineConfig& config) const;
   void set(MachineConfig& config, std::uint64_t value) const;
 };
 

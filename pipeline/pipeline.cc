@@ -93,7 +93,9 @@ std::vector<std::pair<std::string, std::string>> provenance(const MachineConfig&
     if (field.path == "cores") continue;  // a column of its own
     const bool overridden = std::any_of(config.overridden.begin(), config.overridden.end(),
                                         [&](const auto& o) { return o.path == field.path; });
-    out.emplace_back(std::string(field.path), fmt::format("{}{}", field.get(config), overridden ? " (set by -p)" : ""));
+    // The dram section says nothing about a run on the ideal bus.
+    if (field.dram && !config.dram_memory()) continue;
+    out.emplace_back(std::string(field.path), fmt::format("{}{}", field.text(config), overridden ? " (set by -p)" : ""));
   }
   out.emplace_back("partition", std::string(workloads::to_string(options.lowering.partition)));
   out.emplace_back("fusion", options.lowering.fuse ? "on" : "off");

@@ -17,6 +17,7 @@ class AccessExtension : public tlm::tlm_extension<AccessExtension> {
   std::uint32_t slot = 0;  // which of the unit's requests in flight
   std::uint32_t index = 0;  // in the core's stream
   std::uint64_t bytes = 0;
+  std::uint64_t row_bytes = 0;  // a 2-D transfer's rows, evenly spaced over the payload's range; 0: contiguous
   Cycles issued = 0;
   TensorId tensor = 0;
   std::uint32_t first_span = 0, end_span = 0;  // its AddressGrid spans

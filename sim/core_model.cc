@@ -27,7 +27,8 @@ CoreProgram::CoreProgram(const Program& program, CoreId core, const AddressMap& 
       (load ? loads : stores)
           .push_back({i, layer, syncs_before, loads_before, computes_before, stores_before, range.bytes(),
                       addresses.base(tensor) + range.offset, addresses.base(tensor) + range.end(), tensor, first_span,
-                      end_span});
+                      end_span,
+                      range.rows > 1 && range.row_bytes <= UINT32_MAX ? static_cast<std::uint32_t>(range.row_bytes) : 0});
     } else {
       // What kind and which: start_sync would otherwise fetch the instruction, a cache miss.
       using Kind = Sync::Kind;

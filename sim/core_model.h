@@ -81,7 +81,10 @@ class CoreProgram {
     std::uint64_t hull_begin, hull_end;  // its address hull
     TensorId tensor;
     std::uint32_t first_span, end_span;  // its AddressGrid spans
+    // A 2-D range's row length (its rows are evenly spaced over the hull); 0: contiguous.
+    std::uint32_t row_bytes;
   };
+  static_assert(sizeof(Transfer) == 64);
   struct Compute {
     std::uint32_t index, layer;
     std::uint32_t syncs_before, loads_before;

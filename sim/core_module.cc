@@ -77,6 +77,7 @@ void CoreModule::start_transfer(CoreId core, TransferKind kind, std::uint32_t sl
   ext.slot = slot;
   ext.index = entry.index;
   ext.bytes = entry.bytes;
+  ext.row_bytes = entry.row_bytes;
   ext.issued = now;
   ext.tensor = entry.tensor;
   ext.first_span = entry.first_span;

@@ -6,11 +6,14 @@
 namespace tetris::sim {
 
 MemoryModule::MemoryModule(sc_core::sc_module_name name, std::size_t cores, const TimingModel& timing,
-                           const Jitter& jitter, AccessMonitor& monitor, Cycles quantum)
+                           const Jitter& jitter, AccessMonitor& monitor, Cycles quantum,
+                           const std::optional<DramConfig>& dram, std::uint64_t clock_mhz)
     : sc_core::sc_module(name),
       socket("socket"),
       timing_(timing),
       monitor_(monitor),
+      memory_(dram ? std::variant<MemoryArbiter, DramController>(std::in_place_type<DramController>, *dram, clock_mhz)
+                   : std::variant<MemoryArbiter, DramController>()),
       depth_(timing.requests_in_flight()),
       in_flight_(2 * cores * depth_),
       listeners_(cores, nullptr),
@@ -37,11 +40,29 @@ tlm::tlm_sync_enum MemoryModule::nb_transport_fw(int id, tlm::tlm_generic_payloa
   in_flight_[tag] = {&payload, &ext};
   const Cycles latency = timing_.memory_latency() +
                          jitter_[ext.core].extra(timing_.memory_latency(), ext.index, JitterTarget::memory_latency);
-  const Cycles beats = timing_.beats(ext.bytes);
-  arbiter_.add(tag, tag, now + latency, beats);
+  Cycles earliest;  // its completion, at the earliest
+  if (auto* arbiter = std::get_if<MemoryArbiter>(&memory_)) {
+    const Cycles beats = timing_.beats(ext.bytes);
+    arbiter->add(tag, tag, now + latency, beats);
+    earliest = now + latency + beats;
+  } else {
+    auto& dram = std::get<DramController>(memory_);
+    DramAccess access;
+    access.address = payload.get_address();
+    access.write = ext.kind == TransferKind::store;
+    if (ext.row_bytes == 0 || ext.bytes <= ext.row_bytes) {
+      access.row_bytes = access.row_stride = ext.bytes;
+    } else {
+      access.rows = ext.bytes / ext.row_bytes;
+      access.row_bytes = ext.row_bytes;
+      access.row_stride = (payload.get_data_length() - ext.row_bytes) / (access.rows - 1);
+    }
+    dram.add(tag, tag, now + latency, access);
+    earliest = dram.earliest_completion(now + latency);
+  }
   if (ext.kind == TransferKind::store)
     monitor_.record({now, now, ext.core, ext.index, ext.tensor, ext.first_span, ext.end_span, true}, kernel_now);
-  wake_for(now + latency + beats, kernel_now);  // its completion, at the earliest
+  wake_for(earliest, kernel_now);
   phase = tlm::END_REQ;
   return tlm::TLM_UPDATED;
 }
@@ -68,14 +89,15 @@ void MemoryModule::controller() {
 Cycles MemoryModule::earliest_event() const {
   // A core acts at its next event at the earliest, or when an announcement or a sync grant comes;
   // a grant comes from another core acting; an announcement no earlier than the completion bound.
-  Cycles earliest = arbiter_.completion_bound().value_or(kNever);
+  Cycles earliest =
+      std::visit([](const auto& memory) { return memory.completion_bound(); }, memory_).value_or(kNever);
   for (const Cycles wait : waits_) earliest = std::min(earliest, wait);
   return earliest;
 }
 
 void MemoryModule::settle(Cycles until, Cycles now) {
   done_.clear();
-  arbiter_.advance(until, done_);
+  std::visit([&](auto& memory) { memory.advance(until, done_); }, memory_);
   for (const MemoryArbiter::Completion& completion : done_) {
     tlm::tlm_generic_payload& payload = *in_flight_[completion.tag].payload;
     const AccessExtension& ext = *in_flight_[completion.tag].access;
@@ -97,6 +119,24 @@ void MemoryModule::settle(Cycles until, Cycles now) {
         ran = true;
       }
   }
+}
+
+Cycles MemoryModule::busy_cycles() const {
+  return std::visit([](const auto& memory) { return memory.busy_cycles(); }, memory_);
+}
+
+const std::vector<std::pair<Cycles, Cycles>>& MemoryModule::busy_intervals() const {
+  return std::visit([](const auto& memory) -> const std::vector<std::pair<Cycles, Cycles>>& { return memory.busy_intervals(); },
+                    memory_);
+}
+
+void MemoryModule::record_busy() {
+  std::visit([](auto& memory) { memory.record_busy(); }, memory_);
+}
+
+std::optional<DramStats> MemoryModule::dram_stats() const {
+  if (const auto* dram = std::get_if<DramController>(&memory_)) return dram->stats();
+  return std::nullopt;
 }
 
 void MemoryModule::wake_for(Cycles at, Cycles now) {

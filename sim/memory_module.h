@@ -18,10 +18,12 @@
 #include <systemc>
 #include <tlm>
 #include <tlm_utils/multi_passthrough_target_socket.h>
+#include <variant>
 #include <vector>
 
 #include "sim/access_extension.h"
 #include "sim/access_monitor.h"
+#include "sim/dram_controller.h"
 #include "sim/jitter.h"
 #include "sim/memory_arbiter.h"
 #include "sim/timing_model.h"
@@ -43,11 +45,17 @@ class MemoryModule : public sc_core::sc_module {
 
   // Cores bind their sockets in core order: socket index == core id.
   // `quantum`: how far past the kernel's time the controller settles in one activation, in cycles.
+  // `dram`: the memory is DRAM (memory.model: dram) with these parameters; none: the ideal bus.
   MemoryModule(sc_core::sc_module_name name, std::size_t cores, const TimingModel& timing, const Jitter& jitter,
-               AccessMonitor& monitor, Cycles quantum);
+               AccessMonitor& monitor, Cycles quantum, const std::optional<DramConfig>& dram = std::nullopt,
+               std::uint64_t clock_mhz = 1000);
 
-  const MemoryArbiter& arbiter() const { return arbiter_; }
-  void record_busy() { arbiter_.record_busy(); }
+  // Cycles the memory's data bus moved data (averaged over DRAM channels).
+  Cycles busy_cycles() const;
+  const std::vector<std::pair<Cycles, Cycles>>& busy_intervals() const;
+  void record_busy();
+  // The DRAM's counts; none on the ideal bus.
+  std::optional<DramStats> dram_stats() const;
 
   // Core `core` is told of settled windows that reach the time it waits for, which it keeps in
   // the slot returned (kNever: it waits for nothing the memory settles).
@@ -68,7 +76,7 @@ class MemoryModule : public sc_core::sc_module {
   const TimingModel& timing_;
   std::vector<CoreJitter> jitter_;  // per core
   AccessMonitor& monitor_;
-  MemoryArbiter arbiter_;
+  std::variant<MemoryArbiter, DramController> memory_;
   struct InFlight {
     tlm::tlm_generic_payload* payload = nullptr;
     const AccessExtension* access = nullptr;

@@ -101,7 +101,7 @@ double roofline_with(const LayerWork& work, std::uint64_t bytes, const MachineCo
       static_cast<double>(work.macs) / (cores * static_cast<double>(config.core.pe_count * config.core.macs_per_pe_per_cycle)) +
       static_cast<double>(work.element_ops) /
           (cores * static_cast<double>(config.core.pe_count * config.core.vector_ops_per_pe_per_cycle));
-  const double memory = static_cast<double>(bytes) / static_cast<double>(config.memory.bandwidth_bytes_per_cycle);
+  const double memory = static_cast<double>(bytes) / static_cast<double>(config.peak_bandwidth_bytes_per_cycle());
   return std::max(compute, memory);
 }
 

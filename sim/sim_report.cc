@@ -137,6 +137,7 @@ std::string report_to_table(const SimReport& report, const Program& program) {
     out += fmt::format("\nfirst run ({})\n", seed_text(run.seed));
   }
   out += summary_table(run_statistics(), run);
+  if (run.dram) out += "\nDRAM (memory.model: dram)\n" + summary_table(dram_statistics(), run);
 
   std::vector<std::vector<std::string>> rows;
   std::vector<std::string> header = {"core"};
@@ -203,6 +204,10 @@ std::string report_to_json(const SimReport& report, const Program& program) {
                      {"runs", declarations(run_set_statistics())}};
   j["seed"] = run.seed ? nlohmann::json(*run.seed) : nlohmann::json(nullptr);
   j["summary"] = values(run_statistics(), run);
+  if (run.dram) {
+    j["statistics"]["dram"] = declarations(dram_statistics());
+    j["dram"] = values(dram_statistics(), run);
+  }
   j["cores"] = nlohmann::json::array();
   for (const CoreStats& c : run.cores) j["cores"].push_back(values(core_statistics(), c));
   j["layers"] = nlohmann::json::array();

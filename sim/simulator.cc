@@ -73,7 +73,9 @@ RunResult Simulator::run(const Jitter& jitter, bool record_timeline) const {
   result.seed = jitter.seed();
   {
     FreshSimContext context;
-    MemoryModule memory("memory", program_.cores, timing, jitter, monitor, quantum_);
+    MemoryModule memory("memory", program_.cores, timing, jitter, monitor, quantum_,
+                        config_.dram_memory() ? std::optional<DramConfig>(config_.dram) : std::nullopt,
+                        config_.core.clock_mhz);
     SyncModule sync("sync", sync_unit, program_.cores);
     std::vector<std::unique_ptr<CoreModule>> cores;
     for (CoreId c = 0; c < program_.cores; ++c) {
@@ -126,14 +128,15 @@ RunResult Simulator::run(const Jitter& jitter, bool record_timeline) const {
       }
     }
     attribute_own_cycles(result.layers);
-    result.memory_busy_cycles = memory.arbiter().busy_cycles();
+    result.memory_busy_cycles = memory.busy_cycles();
+    result.dram = memory.dram_stats();
     if (record_timeline) {
       for (const CoreModel* model : models) result.timeline.push_back(model->timeline());
-      result.memory_busy = memory.arbiter().busy_intervals();
+      result.memory_busy = memory.busy_intervals();
     }
   }
   monitor.finish(result.cycles);
-  result.bandwidth_bytes_per_cycle = config_.memory.bandwidth_bytes_per_cycle;
+  result.bandwidth_bytes_per_cycle = config_.peak_bandwidth_bytes_per_cycle();
   result.clock_mhz = config_.core.clock_mhz;
   result.footprint_bytes = addresses_.activation_end();
   result.weight_bytes = addresses_.end() - addresses_.weight_begin();

@@ -18,6 +18,7 @@
 #include "sim/address_map.h"
 #include "sim/core_model.h"
 #include "sim/deadlock_detector.h"
+#include "sim/dram_controller.h"
 #include "sim/jitter.h"
 #include "sim/roofline.h"
 #include "sim/sync_unit.h"
@@ -53,8 +54,10 @@ struct RunResult {
   std::uint64_t instructions = 0;
   std::uint64_t bytes_read = 0;
   std::uint64_t bytes_written = 0;
-  Cycles memory_busy_cycles = 0;  // cycles the bus moved a beat
-  std::uint64_t bandwidth_bytes_per_cycle = 0;
+  Cycles memory_busy_cycles = 0;  // cycles the bus moved a beat (DRAM: averaged over the channels)
+  std::uint64_t bandwidth_bytes_per_cycle = 0;  // the memory's peak
+  std::optional<DramStats> dram;  // memory.model: dram
+
   std::uint64_t clock_mhz = 0;
   std::uint64_t footprint_bytes = 0;  // one past the highest planned address
   std::uint64_t weight_bytes = 0;     // the weight region

@@ -116,8 +116,30 @@ const Statistic<RunSet> kRunSetStatistics[] = {
      }},
 };
 
+// Only asked of a run that has DRAM counts.
+const DramStats& dram_of(const RunResult& r) { return *r.dram; }
+
+const Statistic<RunResult> kDramStatistics[] = {
+    {"row_hit_rate", "%", "of the banks a segment (one request's bursts in one row of one channel) touched, those "
+     "with its row already open",
+     [](const RunResult& r) -> StatValue { return 100 * dram_of(r).row_hit_rate(); }},
+    {"activates", "count", "rows opened (row misses)", [](const RunResult& r) -> StatValue { return dram_of(r).row_misses; }},
+    {"refreshes", "count", "refresh commands, all channels", [](const RunResult& r) -> StatValue { return dram_of(r).refreshes; }},
+    {"burst_bytes", "bytes", "bytes the channels moved: whole bursts, so a transfer's partly used bursts count whole",
+     [](const RunResult& r) -> StatValue { return dram_of(r).burst_bytes; }},
+    {"burst_efficiency", "%", "bytes loaded and stored / burst_bytes",
+     [](const RunResult& r) -> StatValue {
+       return 100 * ratio(double(r.bytes_read + r.bytes_written), double(dram_of(r).burst_bytes));
+     }},
+    {"achieved_bandwidth", "GB/s", "bytes loaded and stored / simulated time",
+     [](const RunResult& r) -> StatValue {
+       return ratio(double(r.bytes_read + r.bytes_written) * double(r.clock_mhz), double(r.cycles) * 1000.0);
+     }},
+};
+
 }  // namespace
 
+std::span<const Statistic<RunResult>> dram_statistics() { return kDramStatistics; }
 std::span<const Statistic<RunResult>> run_statistics() { return kRunStatistics; }
 std::span<const Statistic<CoreStats>> core_statistics() { return kCoreStatistics; }
 std::span<const Statistic<LayerResult>> layer_statistics() { return kLayerStatistics; }

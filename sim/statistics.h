@@ -35,6 +35,8 @@ std::span<const Statistic<RunResult>> run_statistics();      // one run's totals
 std::span<const Statistic<CoreStats>> core_statistics();     // per core
 std::span<const Statistic<LayerResult>> layer_statistics();  // per layer
 std::span<const Statistic<RunSet>> run_set_statistics();     // over all runs
+// A run on DRAM (memory.model: dram): row buffers, refresh, what the channels moved.
+std::span<const Statistic<RunResult>> dram_statistics();
 
 std::string format_value(const StatValue& value);
 

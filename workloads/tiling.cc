@@ -62,7 +62,7 @@ TileBudget TileBudget::of(const MachineConfig& config) {
           config.core.sb_bytes,
           config.core.element_bytes,
           static_cast<double>(config.memory.latency_cycles),
-          static_cast<double>(std::max<std::uint64_t>(1, config.memory.bandwidth_bytes_per_cycle)),
+          static_cast<double>(std::max<std::uint64_t>(1, config.peak_bandwidth_bytes_per_cycle())),
           std::max<std::uint64_t>(1, config.memory.alignment_bytes)};
 }
 

@@ -71,7 +71,7 @@ void ConfigOptions::add_to(po::options_description& options, std::string_view de
   options.add_options()
       ("config,c", po::value(&config), help.c_str())
       ("param,p", po::value(&params)->composing(),
-       "override a config key, e.g. -p memory.bandwidth_bytes_per_cycle=64 (repeatable)");
+       "override a config key, e.g. -p memory.latency_cycles=200 (repeatable)");
 }
 
 MachineConfig ConfigOptions::load(std::string_view fallback) const {

@@ -201,14 +201,14 @@ TEST(RunSweep, AListOfValuesRunsACellPerValueAndMergesTheirRows) {
   std::filesystem::remove_all(dir);
   const std::string binary = std::string("'") + TETRIS_BINARY + "'";
   // A bad value anywhere in the list stops the sweep before any work.
-  EXPECT_EQ(shell(binary + " run -m alexnet -q -o '" + dir + "' -p memory.bandwidth_bytes_per_cycle=32,0 2>/dev/null"), 2);
+  EXPECT_EQ(shell(binary + " run -m alexnet -q -o '" + dir + "' -p memory.model=ideal -p memory.bandwidth_bytes_per_cycle=32,0 2>/dev/null"), 2);
   EXPECT_FALSE(std::filesystem::exists(dir));
   ASSERT_EQ(shell(binary + " run -m alexnet -q --generations 10 -o '" + dir +
-                  "' -p memory.bandwidth_bytes_per_cycle=32,64"),
+                  "' -p memory.model=ideal -p memory.bandwidth_bytes_per_cycle=32,64"),
             0);
   std::map<std::string, std::uint64_t> tetris_cycles;
   for (const char* value : {"32", "64"}) {
-    const std::string cell = dir + "/memory.bandwidth_bytes_per_cycle=" + value;
+    const std::string cell = dir + "/memory.model=ideal,memory.bandwidth_bytes_per_cycle=" + value;
     const auto report = nlohmann::json::parse(read_text_file(cell + "/report.json"));
     EXPECT_EQ(report["provenance"]["memory.bandwidth_bytes_per_cycle"], std::string(value) + " (set by -p)");
     for (const auto& plan : report["plans"])
@@ -217,7 +217,7 @@ TEST(RunSweep, AListOfValuesRunsACellPerValueAndMergesTheirRows) {
   EXPECT_GT(tetris_cycles["32"], tetris_cycles["64"]) << "half the bandwidth, more cycles";
   const std::string merged = read_text_file(dir + "/sweep.csv");
   const auto rows = static_cast<std::size_t>(std::count(merged.begin(), merged.end(), '\n'));
-  const std::string one = read_text_file(dir + "/memory.bandwidth_bytes_per_cycle=32/report.csv");
+  const std::string one = read_text_file(dir + "/memory.model=ideal,memory.bandwidth_bytes_per_cycle=32/report.csv");
   EXPECT_EQ(rows, 2 * static_cast<std::size_t>(std::count(one.begin(), one.end(), '\n')) - 1);
   EXPECT_NE(merged.find("32 (set by -p)"), std::string::npos);
   EXPECT_NE(merged.find("64 (set by -p)"), std::string::npos);

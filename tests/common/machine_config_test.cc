@@ -140,7 +140,7 @@ TEST(MachineConfig, MissingFileNamesThePath) {
 }
 
 TEST(MachineConfig, OverrideReplacesAnyKey) {
-  const ConfigOverride overrides[] = {parse_override("memory.bandwidth_bytes_per_cycle=128"),
+  const ConfigOverride overrides[] = {parse_override("memory.model=ideal"), parse_override("memory.bandwidth_bytes_per_cycle=128"),
                                       parse_override("cores=16"), parse_override("name=wide")};
   const MachineConfig config = load_machine_config("cambricon-x-4core", overrides);
   EXPECT_EQ(config.memory.bandwidth_bytes_per_cycle, 128u);
@@ -176,6 +176,39 @@ TEST(MachineConfig, PrintedConfigReadsBackUnchanged) {
   EXPECT_EQ(config.overridden[0].file_value, "20");
   EXPECT_TRUE(again.overridden.empty());
   EXPECT_EQ(parse_machine_config(to_yaml(again), config.source), config);
+}
+
+TEST(MachineConfig, MemoryModelIsAWordAndDramKeysReadBack) {
+  const ConfigOverride overrides[] = {parse_override("memory.model=dram"), parse_override("dram.channels=2")};
+  const MachineConfig config = load_machine_config("cambricon-x-4core", overrides);
+  EXPECT_TRUE(config.dram_memory());
+  EXPECT_EQ(config.dram.channels, 2u);
+  EXPECT_EQ(config.dram.trcd, 16u);
+  // 2 channels x 8 bytes x 2 beats per 833 ps tCK = 38.4 bytes per 1 ns cycle, rounded up.
+  EXPECT_EQ(config.peak_bandwidth_bytes_per_cycle(), 39u);
+  const ConfigOverride ideal[] = {parse_override("memory.model=ideal")};
+  EXPECT_EQ(load_machine_config("cambricon-x-4core", ideal).peak_bandwidth_bytes_per_cycle(), 64u);
+  const std::string yaml = to_yaml(config);
+  EXPECT_NE(yaml.find("model: dram"), std::string::npos) << yaml;
+  EXPECT_EQ(parse_machine_config(yaml, config.source), config);
+  EXPECT_NE(to_json(config).find("\"model\": \"dram\""), std::string::npos);
+}
+
+TEST(MachineConfig, BadMemoryModelAndDramGeometryNameTheKey) {
+  expect_input_error([] { parse_machine_config("memory:\n  model: hbm\n", "m.yaml"); },
+                     {"m.yaml:2:", "memory.model", "ideal, dram", "hbm"});
+  expect_input_error([] { parse_machine_config("dram:\n  channels: 3\n", "m.yaml"); },
+                     {"m.yaml:2:", "dram.channels", "power of two"});
+  expect_input_error([] { parse_machine_config("dram:\n  trefi: 100\n", "m.yaml"); },
+                     {"m.yaml:2:", "dram.trefi", "dram.trfc"});
+  const ConfigOverride bandwidth[] = {parse_override("memory.model=dram"), parse_override("memory.bandwidth_bytes_per_cycle=32")};
+  expect_input_error([&] { parse_machine_config("cores: 1\n", "m.yaml", bandwidth); },
+                     {"-p memory.bandwidth_bytes_per_cycle=32", "does nothing", "dram.channels"});
+  const ConfigOverride channels[] = {parse_override("dram.channels=2")};
+  expect_input_error([&] { parse_machine_config("cores: 1\n", "m.yaml", channels); },
+                     {"-p dram.channels=2", "does nothing", "memory.model=dram"});
+  expect_input_error([] { parse_machine_config("dram:\n  chanels: 4\n", "m.yaml"); },
+                     {"m.yaml:2:", "dram.chanels", "unknown key", "channels"});
 }
 
 TEST(MachineConfig, ReadsARealFileFromDisk) {

@@ -18,6 +18,7 @@
 namespace tetris::sim {
 namespace {
 
+using testing::dram_machine;
 using testing::machine;
 using testing::plan;
 using testing::Simulation;
@@ -181,8 +182,15 @@ TEST(Determinism, TheQuantumChangesNothingButSpeed) {
     runs.emplace_back(kRacyTrace, [&] { MachineConfig two = machine(2); two.memory.requests_in_flight = depth; return two; }(),
                       racy_plan());
   }
+  // DRAM: its own lookahead bound, completions out of order across channels.
+  runs.emplace_back(kRacyTrace, dram_machine(2), racy_plan());
+  runs.emplace_back(p2p_trace(4, 4, 5), dram_machine(4, 300, 4));
+  runs.emplace_back(synthetic_trace(4, 3, 6), dram_machine(4, 0, 2));
   for (const auto& entry : std::filesystem::directory_iterator(TETRIS_SOURCE_DIR "/tests/data/traces"))
-    if (entry.path().extension() == ".trace") runs.emplace_back(read_text_file(entry.path().string()), machine(4));
+    if (entry.path().extension() == ".trace") {
+      runs.emplace_back(read_text_file(entry.path().string()), machine(4));
+      runs.emplace_back(read_text_file(entry.path().string()), dram_machine(4, 100, 4));
+    }
   for (const Simulation& sim : runs)
     for (const Jitter& jitter : {Jitter(), Jitter(1), Jitter(2), Jitter(3)}) {
       std::string first;
@@ -204,6 +212,10 @@ TEST(Roofline, NoLayerIsEverFasterThanItsRoofline) {
       {synthetic_trace(4, 3, 6), machine(4, 4096, 400)},  // compute bound, long latency
       {synthetic_trace(2, 2, 3), machine(4)},             // fewer cores than the machine
       {synthetic_trace(4, 3, 6), [] { MachineConfig m = machine(4, 8, 400); m.memory.requests_in_flight = 4; return m; }()},
+      // DRAM: the roofline takes the channels' peak (4 x 19.2 GB/s, 77 B/cycle rounded up).
+      {synthetic_trace(4, 3, 6), dram_machine(4, 0, 4)},
+      {synthetic_trace(4, 3, 6), dram_machine(4, 100, 1)},
+      {read_text_file(std::string(TETRIS_SOURCE_DIR) + "/docs/examples/two-core.trace"), dram_machine(2, 0, 8)},
   };
   int layers_checked = 0;
   for (const auto& [trace, config] : cases) {

@@ -25,6 +25,14 @@ inline MachineConfig machine(std::uint64_t cores, std::uint64_t bandwidth = 64, 
   return parse_machine_config(yaml, "test.yaml");
 }
 
+// The same machine on DRAM (memory.model: dram, the config's DDR4-2400 defaults).
+inline MachineConfig dram_machine(std::uint64_t cores, std::uint64_t latency = 100, std::uint64_t depth = 1) {
+  MachineConfig config = machine(cores, 64, latency);
+  config.memory.model = static_cast<std::uint64_t>(MemoryModel::dram);
+  config.memory.requests_in_flight = depth;
+  return config;
+}
+
 inline PlanFile plan(std::vector<std::pair<std::string, std::uint64_t>> offsets) {
   PlanFile p;
   p.planner = "hand";

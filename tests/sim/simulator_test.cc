@@ -11,6 +11,7 @@
 namespace tetris::sim {
 namespace {
 
+using testing::dram_machine;
 using testing::machine;
 using testing::plan;
 using testing::Simulation;
@@ -46,6 +47,22 @@ TEST(Simulator, TwoRequestsInFlightHideTheSecondLatency) {
   EXPECT_EQ(r.cycles, 356u);
   EXPECT_EQ(r.memory_busy_cycles, 256u);
   EXPECT_EQ(r.conflict_count, 0u);
+}
+
+// On DRAM a 4 KiB load is 64 bursts over 4 channels x 4 bank groups: per channel four
+// activates tRRD_S (4 tCK) apart, tRCD (16), then 16 column commands tCCD_S (4) apart, CL (16)
+// and the last burst (4): 12 + 16 + 60 + 16 + 4 = 108 tCK of 833 ps, 90 cycles after the arrival
+// at 100, against 64 beats on the ideal bus.
+TEST(Simulator, OneCoreLoads4KiBFromDram) {
+  const std::string trace = kHeader1 + "tensor 0 x 4096 input -\ncore 0\nload 0 0 4096 nbin\n";
+  EXPECT_EQ(Simulation(trace, machine(1, 64, 100)).run().cycles, 164u);
+  const RunResult r = Simulation(trace, dram_machine(1, 100)).run();
+  EXPECT_EQ(r.cycles, 190u);
+  ASSERT_TRUE(r.dram.has_value());
+  EXPECT_EQ(r.dram->bursts, 64u);
+  EXPECT_EQ(r.dram->row_misses, 16u);
+  EXPECT_EQ(r.bandwidth_bytes_per_cycle, 77u);
+  EXPECT_FALSE(Simulation(trace, machine(1, 64, 100)).run().dram.has_value());
 }
 
 TEST(Simulator, TwoCoresContendingShareTheBandwidth) {
@@ -196,6 +213,15 @@ TEST(Simulator, CheckerCatchesADeliberatelyOverlappingPlan) {
   const std::string text = describe_conflict(c, sim.program);
   EXPECT_NE(text.find("load of 'data'"), std::string::npos) << text;
   EXPECT_NE(text.find("overwritten by 'relu1_out'"), std::string::npos) << text;
+}
+
+TEST(Simulator, CheckerCatchesAnOverlappingPlanOnDramToo) {
+  const Simulation sim(read_example(), dram_machine(2, 100, 4), plan({{"data", 0}, {"relu1_out", 0}, {"sum", 8192}}));
+  const RunResult r = sim.run();
+  ASSERT_GT(r.conflict_count, 0u);
+  EXPECT_EQ(sim.program.tensors[r.conflicts.front().tensor].name, "data");
+  const Simulation clean(read_example(), dram_machine(2, 100, 4));
+  EXPECT_EQ(clean.run().conflict_count, 0u);
 }
 
 TEST(Simulator, DeadlockIsReportedWithEachBlockedCoresPosition) {
