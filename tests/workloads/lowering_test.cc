@@ -533,7 +533,7 @@ TEST(Lowering, ModesParseAndPrint) {
   EXPECT_EQ(parse_partition_mode("cols"), std::nullopt);
   EXPECT_EQ(to_string(SyncMode::p2p), "p2p");
   EXPECT_EQ(to_string(PartitionMode::channels), "channels");
-  EXPECT_EQ(LoweringOptions{}.partition, PartitionMode::rows);
+  EXPECT_EQ(LoweringOptions{}.partition, PartitionMode::automatic);
   EXPECT_EQ(LoweringOptions{}.sync, SyncMode::barrier);
 }
 
