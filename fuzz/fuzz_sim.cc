@@ -1,6 +1,7 @@
-// A trace that reads is simulated with the naive plan on the 16-core machine, exact and jittered,
-// with the default quantum and with none to speak of (1 cycle): temporal decoupling must never
-// change a result, and a run that did not deadlock must have executed every instruction.
+// A trace that reads is simulated with the naive plan on the 16-core machine, on its DRAM and on
+// the ideal bus, exact and jittered, with the default quantum and with none to speak of (1 cycle):
+// temporal decoupling must never change a result, and a run that did not deadlock must have
+// executed every instruction.
 #include <systemc>
 
 #include <cstdlib>
@@ -28,12 +29,19 @@ bool small_enough(const tetris::Program& program) { return tetris::sim::access_r
 
 TETRIS_FUZZ_TARGET({
   const tetris::Program program = tetris::read_trace(input, "fuzz.trace");
-  static const tetris::MachineConfig config = tetris::load_machine_config("cambricon-x-16core");
-  if (program.cores > config.cores || !small_enough(program)) return 0;
-  const tetris::sim::AddressMap addresses = tetris::sim::AddressMap::naive(program, config, "fuzz.trace");
+  static const tetris::MachineConfig dram = tetris::load_machine_config("cambricon-x-16core");
+  static const tetris::MachineConfig ideal = [] {
+    tetris::MachineConfig config = dram;
+    config.memory.model = static_cast<std::uint64_t>(tetris::MemoryModel::ideal);
+    return config;
+  }();
+  if (program.cores > dram.cores || !small_enough(program)) return 0;
+  const tetris::sim::AddressMap addresses = tetris::sim::AddressMap::naive(program, dram, "fuzz.trace");
   std::uint64_t instructions = 0;
   for (const auto& stream : program.streams) instructions += stream.size();
+  for (const tetris::MachineConfig* machine : {&dram, &ideal})
   for (const tetris::sim::Jitter& jitter : {tetris::sim::Jitter(), tetris::sim::Jitter(1)}) {
+    const tetris::MachineConfig& config = *machine;
     std::string reports[2];
     for (int q = 0; q < 2; ++q) {
       const tetris::sim::Cycles quantum = q == 0 ? tetris::sim::Simulator::kDefaultQuantum : 1;
