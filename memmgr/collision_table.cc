@@ -4,7 +4,9 @@
 
 namespace tetris::memmgr {
 
-CollisionTable::CollisionTable(const Problem& problem) : entries_(problem.buffers().size()) {
+CollisionTable::CollisionTable(const Problem& problem)
+    : entries_(problem.buffers().size()), whole_others_(problem.buffers().size()), sizes_(problem.buffers().size()) {
+  for (BufferId b = 0; b < problem.buffers().size(); ++b) sizes_[b] = static_cast<std::int64_t>(problem.buffers()[b].size);
   // Piece p of b at base(b) + p.offset overlaps piece q of o at base(o) + q.offset exactly when
   // base(b) - base(o) lies in (q.offset - p.offset - p.size, q.offset + q.size - p.offset). For
   // stretches of contiguous pieces the union over the block is one interval, from their extents:
@@ -48,6 +50,13 @@ CollisionTable::CollisionTable(const Problem& problem) : entries_(problem.buffer
       }
       entries_[b].push_back({other, begin, static_cast<std::uint32_t>(displacements_.size())});
     }
+    // Whole when every entry is the single interval the two buffers' sizes give.
+    bool whole = !entries_[b].empty();
+    for (const Entry& e : entries_[b])
+      whole = whole && e.end == e.begin + 1 &&
+              displacements_[e.begin] == Displacements{1 - sizes_[b], sizes_[e.other]};
+    if (whole)
+      for (const Entry& e : entries_[b]) whole_others_[b].push_back(e.other);
   }
 }
 
