@@ -94,8 +94,17 @@ class GeneticSearch {
 
     const Deadline deadline = start + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
                                           std::chrono::duration<double>(options_.time_limit_seconds));
+    // The first moment the best plan fits the capacity: what a user with a fixed arena waits for.
+    auto note_fit = [&] {
+      if (!result.seconds_to_fit && problem_.capacity() && population_.front().peak <= *problem_.capacity())
+        result.seconds_to_fit = elapsed();
+    };
     result.time_limited = !seed_population(deadline);
-    if (problem_.is_interval_problem() && n_ <= kExactMaxBuffers && !result.time_limited) exact_phase(start);
+    note_fit();
+    if (problem_.is_interval_problem() && n_ <= kExactMaxBuffers && !result.time_limited) {
+      exact_phase(start);
+      note_fit();
+    }
     std::uint64_t generation = 0, last_improvement = 0;
     Offset best = population_.front().peak;
     double last_report = -1;
@@ -112,6 +121,7 @@ class GeneticSearch {
       if (population_.front().peak < best) {
         best = population_.front().peak;
         last_improvement = generation;
+        note_fit();
       }
       if (options_.on_progress && elapsed() - last_report >= 0.1) {
         last_report = elapsed();

@@ -50,6 +50,9 @@ struct PlanResult {
   // The time limit stopped the search before its generations (or seeds) were done, so the plan
   // depends on the machine's speed and load.
   bool time_limited = false;
+  // When the search first held a plan within the problem's capacity (seconds from its start;
+  // none: no capacity, or never within it). Wall time, so it varies with the machine's load.
+  std::optional<double> seconds_to_fit{};
   std::string notes{};            // e.g. which ordering won
 };
 

@@ -106,11 +106,17 @@ int plan(std::span<const std::string> args) {
     output.emit(output.json ? plan_to_json(file) : plan_to_yaml(file));
     if (output.out.empty()) return kExitOk;
   }
-  if (!output.quiet)
-    fmt::print("{}: {} buffers, planner {}: peak {} bytes, lower bound {} ({:.4f}x), {:.3f} s, {} generations, work {}{}\n",
+  if (!output.quiet) {
+    std::string fit;
+    if (problem.capacity())
+      fit = result.seconds_to_fit ? fmt::format(", within the capacity {} after {:.3f} s", *problem.capacity(), *result.seconds_to_fit)
+            : result.peak <= *problem.capacity() ? fmt::format(", within the capacity {}", *problem.capacity())
+                                                 : fmt::format(", above the capacity {}", *problem.capacity());
+    fmt::print("{}: {} buffers, planner {}: peak {} bytes, lower bound {} ({:.4f}x), {:.3f} s, {} generations, work {}{}{}\n",
                input.path, problem.buffers().size(), planner->name, result.peak, problem.lower_bound(),
                problem.lower_bound() ? double(result.peak) / double(problem.lower_bound()) : 0.0, result.seconds,
-               result.generations, result.work, result.time_limited ? " (stopped by the time limit)" : "");
+               result.generations, result.work, fit, result.time_limited ? " (stopped by the time limit)" : "");
+  }
   return kExitOk;
 }
 

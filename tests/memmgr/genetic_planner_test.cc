@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "memmgr/minimalloc_csv.h"
 #include "memmgr/plan_validator.h"
 #include "memmgr/planner.h"
 #include "problem_builders.h"
@@ -30,6 +31,18 @@ TEST(GeneticPlanner, StopsAtTheLowerBound) {
   const PlanResult result = plan_tetris(problem, budget(1));
   EXPECT_EQ(result.peak, 20u);
   EXPECT_EQ(result.generations, 0u);
+}
+
+// The time to a plan within the capacity: said when there is a capacity and a plan reaches it,
+// within the search's own time; not said otherwise.
+TEST(GeneticPlanner, SaysWhenItsPlanFirstFitsTheCapacity) {
+  const std::string csv = "id,lower,upper,size\n0,0,2,4\n1,3,8,4\n2,0,8,4\n3,9,20,4\n4,0,20,4\n";
+  const PlanResult fits = plan_tetris(read_minimalloc_csv(csv, "t.csv", 16), budget(1));
+  ASSERT_TRUE(fits.seconds_to_fit.has_value());
+  EXPECT_GE(*fits.seconds_to_fit, 0.0);
+  EXPECT_LE(*fits.seconds_to_fit, fits.seconds);
+  EXPECT_FALSE(plan_tetris(read_minimalloc_csv(csv, "t.csv", 8), budget(1)).seconds_to_fit.has_value());  // optimum 12
+  EXPECT_FALSE(plan_tetris(read_minimalloc_csv(csv, "t.csv"), budget(1)).seconds_to_fit.has_value());
 }
 
 TEST(GeneticPlanner, SameSeedSamePlanWhateverTheThreadCount) {
