@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <numeric>
+#include <optional>
 #include <random>
 #include <span>
 #include <thread>
@@ -139,29 +140,38 @@ class GeneticSearch {
   }
 
  private:
-  void decode(Individual& child, std::size_t reuse_prefix, PlacementDecoder& decoder) {
+  void decode(Individual& child, std::size_t reuse_prefix, PlacementDecoder& decoder,
+              std::optional<Deadline> deadline = std::nullopt) {
     child.offsets.resize(n_);
-    child.peak = decoder.decode(child.order, child.offsets, reuse_prefix);
+    child.peak = decoder.decode(child.order, child.offsets, reuse_prefix, deadline);
     child.hash = order_hash(child.order);
   }
 
   // Decodes individuals[i] from reuse[i] on over the threads; each thread checks the deadline
   // before each decode, except that the first individual is always decoded. Returns which were.
+  // A decode the deadline overtakes stacks its remaining buffers (PlacementDecoder::decode): a
+  // valid plan at once, and deadline_hit_ ends the search.
   std::vector<char> decode_all(std::vector<Individual>& individuals, std::span<const std::size_t> reuse,
                                Deadline deadline, bool first_always = true) {
     std::vector<char> decoded(individuals.size(), 0);
     const std::size_t threads = decoders_.size();
+    std::vector<char> cut(threads, 0);
     auto work = [&](std::size_t t) {
       for (std::size_t i = t; i < individuals.size(); i += threads) {
         if ((i > 0 || !first_always) && std::chrono::steady_clock::now() >= deadline) return;
-        decode(individuals[i], reuse[i], decoders_[t]);
+        decode(individuals[i], reuse[i], decoders_[t], deadline);
         decoded[i] = 1;
+        if (decoders_[t].interrupted()) {
+          cut[t] = 1;
+          return;
+        }
       }
     };
     std::vector<std::thread> pool;
     for (std::size_t t = 1; t < threads; ++t) pool.emplace_back(work, t);
     work(0);
     for (auto& thread : pool) thread.join();
+    if (std::find(cut.begin(), cut.end(), 1) != cut.end()) deadline_hit_ = true;
     return decoded;
   }
 
@@ -215,7 +225,8 @@ class GeneticSearch {
     std::vector<Individual> seeds;
     for (auto& order : heuristic_orders(problem_)) seeds.push_back({std::move(order), {}, 0, 0});
     const std::size_t heuristics = seeds.size();
-    bool complete = keep_decoded(seeds, decode_all(seeds, std::vector<std::size_t>(seeds.size(), 0), deadline));
+    bool complete = keep_decoded(seeds, decode_all(seeds, std::vector<std::size_t>(seeds.size(), 0), deadline)) &&
+                    !deadline_hit_;
     population_size_ = population_for(total_work() / std::max<std::size_t>(seeds.size(), 1));
     std::mt19937_64 rng(mix(options_.seed));
     std::vector<Individual> perturbed;
@@ -227,7 +238,8 @@ class GeneticSearch {
       perturbed.push_back(std::move(child));
       reuse.push_back(first);
     }
-    complete = complete && keep_decoded(perturbed, decode_all(perturbed, reuse, deadline, /*first_always=*/false));
+    complete = complete && keep_decoded(perturbed, decode_all(perturbed, reuse, deadline, /*first_always=*/false)) &&
+               !deadline_hit_;
     population_ = std::move(seeds);
     survive(std::move(perturbed));
     return complete;
@@ -347,7 +359,7 @@ class GeneticSearch {
       reuse[i] = first_changed;
     }
     // Decoding is the expensive part: split it over the threads.
-    const bool complete = keep_decoded(children, decode_all(children, reuse, deadline));
+    const bool complete = keep_decoded(children, decode_all(children, reuse, deadline)) && !deadline_hit_;
     if (restart) population_.resize(1);
     survive(std::move(children));
     return complete;
@@ -373,6 +385,7 @@ class GeneticSearch {
   std::vector<PlacementDecoder> decoders_;
   std::vector<Individual> population_;
   std::size_t population_size_ = kPopulation;
+  bool deadline_hit_ = false;  // a decode was cut by the deadline
 };
 
 }  // namespace

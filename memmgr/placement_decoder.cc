@@ -98,7 +98,9 @@ Offset PlacementDecoder::lowest_base(BufferId buffer, std::span<const Offset> of
 }
 
 Offset PlacementDecoder::decode(std::span<const BufferId> order, std::span<Offset> offsets,
-                                std::size_t reuse_prefix) {
+                                std::size_t reuse_prefix,
+                                std::optional<std::chrono::steady_clock::time_point> deadline) {
+  interrupted_ = false;
   if (++stamp_ == 0) {  // wrapped: clear the stamps once every 2^32 decodes
     std::fill(placed_stamp_.begin(), placed_stamp_.end(), 0);
     stamp_ = 1;
@@ -107,7 +109,15 @@ Offset PlacementDecoder::decode(std::span<const BufferId> order, std::span<Offse
   Offset peak = 0;
   for (std::size_t i = 0; i < order.size(); ++i) {
     const BufferId b = order[i];
-    if (i >= reuse_prefix) offsets[b] = lowest_base(b, offsets);
+    if (deadline && !interrupted_ && i >= reuse_prefix && (i - reuse_prefix) % kDeadlineStride == kDeadlineStride - 1 &&
+        std::chrono::steady_clock::now() >= *deadline)
+      interrupted_ = true;
+    if (interrupted_) {  // above everything placed: no overlap whatever the conflicts
+      const Offset alignment = buffers[b].alignment;
+      offsets[b] = (peak + alignment - 1) / alignment * alignment;
+    } else if (i >= reuse_prefix) {
+      offsets[b] = lowest_base(b, offsets);
+    }
     placed_stamp_[b] = stamp_;
     peak = std::max(peak, offsets[b] + buffers[b].size);
   }

@@ -9,8 +9,10 @@
 // packing of the next; there the order search is a heuristic with no optimality guarantee.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -30,7 +32,13 @@ class PlacementDecoder {
   // Places order[i] for i in [reuse_prefix, n), given that `offsets` already holds the bases of
   // order[0..reuse_prefix) from an earlier decode of an order with that prefix. Returns the peak.
   // No allocation after the first call: the hot path of the genetic search.
-  Offset decode(std::span<const BufferId> order, std::span<Offset> offsets, std::size_t reuse_prefix = 0);
+  // Past `deadline` (checked every kDeadlineStride buffers) the rest are stacked above the peak,
+  // which is quick and safe but no packing; interrupted() then says so. A decode of 10^5 buffers
+  // takes about 0.2 s, so without this a time limit below that was overrun by a whole decode.
+  Offset decode(std::span<const BufferId> order, std::span<Offset> offsets, std::size_t reuse_prefix = 0,
+                std::optional<std::chrono::steady_clock::time_point> deadline = std::nullopt);
+  bool interrupted() const { return interrupted_; }
+  static constexpr std::size_t kDeadlineStride = 256;
 
   // Conflicting buffer pairs visited by every decode so far: what a decode costs, on any machine.
   std::uint64_t work() const { return work_; }
@@ -43,6 +51,7 @@ class PlacementDecoder {
   std::vector<std::uint32_t> placed_stamp_;  // == stamp_ when placed in the current decode
   std::uint32_t stamp_ = 0;
   std::uint64_t work_ = 0;
+  bool interrupted_ = false;
   std::vector<std::pair<std::int64_t, std::int64_t>> forbidden_;  // [lo, hi) bases that collide
   std::vector<std::pair<std::int64_t, std::int64_t>> sorted_;     // forbidden_ by bucket of lo
   std::vector<std::size_t> bucket_start_;

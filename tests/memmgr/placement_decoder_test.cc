@@ -22,6 +22,27 @@ TEST(PlacementDecoder, DropsEachBufferToTheLowestFreeBase) {
   EXPECT_EQ(offsets, (std::vector<Offset>{20, 0, 30}));
 }
 
+// A deadline already past stops the packing after the first stride of buffers: the rest are
+// stacked above the peak, so the plan stays valid, and the decoder says it was interrupted. The
+// same order without a deadline packs normally.
+TEST(PlacementDecoder, APastDeadlineStacksTheRestAndStaysValid) {
+  std::vector<std::tuple<Offset, std::uint64_t, std::uint64_t>> spans;
+  for (std::uint64_t i = 0; i < 3 * PlacementDecoder::kDeadlineStride; ++i) spans.emplace_back(64 + i % 7, i, i + 3);
+  const Problem problem = testing::inclusive_problem(spans);
+  std::vector<BufferId> order(problem.buffers().size());
+  std::iota(order.begin(), order.end(), 0);
+  PlacementDecoder decoder(problem);
+  std::vector<Offset> packed(order.size()), cut(order.size());
+  const Offset full = decoder.decode(order, packed);
+  EXPECT_FALSE(decoder.interrupted());
+  const Offset stacked = decoder.decode(order, cut, 0, std::chrono::steady_clock::now() - std::chrono::seconds(1));
+  EXPECT_TRUE(decoder.interrupted());
+  EXPECT_GT(stacked, full);
+  EXPECT_FALSE(validate_plan(problem, cut, stacked).has_value());
+  // The first stride was packed as without a deadline.
+  for (std::size_t i = 0; i + 1 < PlacementDecoder::kDeadlineStride; ++i) EXPECT_EQ(cut[order[i]], packed[order[i]]) << i;
+}
+
 TEST(PlacementDecoder, ARigidMultiPieceShapeNestsIntoAnother) {
   // b conflicts only with a's low half; a's high half is dead before b is born, so b takes
   // those bytes: peak 20 where whole-tensor liveness would need 30.
