@@ -356,8 +356,8 @@ MachineConfig validate(const RawConfig& raw, std::string_view file) {
   if (config.dram.columns < config.dram.burst_length)
     throw InputError(where("dram.columns"), fmt::format("'dram.columns' = {} is less than one burst ('dram.burst_length' = {})",
                                                         config.dram.columns, config.dram.burst_length));
-  if (config.dram.burst_length % 2 != 0 && config.dram.burst_length != 1)
-    throw InputError(where("dram.burst_length"), "'dram.burst_length' must be 1 or even (two beats per tCK)");
+  if (config.dram.burst_length < 2)
+    throw InputError(where("dram.burst_length"), "'dram.burst_length' must be at least 2 (two beats per tCK)");
   if (config.dram.trefi <= config.dram.trfc)
     throw InputError(where("dram.trefi"), fmt::format("'dram.trefi' = {} must exceed 'dram.trfc' = {}: the channel "
                                                       "would do nothing but refresh",

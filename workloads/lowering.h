@@ -3,8 +3,8 @@
 // - fusion: batch_norm/scale/bias and activations that follow a conv or fully_connected layer
 //   fold into it; dropout, flatten and reshape are views of their input's bytes; a concat's
 //   operands are written straight into their slot of its output;
-// - layout: channels-last (NHWC); each layer's output is partitioned across the cores by rows
-//   or by channels, and each core's part is cut into tiles whose input, weight and output slices
+// - layout: channels-last (NHWC); each layer's output is partitioned across the cores by rows,
+//   by channels or (the default) by a grid of both chosen per layer, and each core's part is cut into tiles whose input, weight and output slices
 //   fit NBin, SB and NBout; a tile is loads -> compute -> stores;
 // - synchronisation: a barrier after each layer, or signal/wait between exactly the cores whose
 //   bytes another reads.
@@ -45,11 +45,12 @@ struct LoweringOptions {
   bool fuse = true;
   SyncMode sync = SyncMode::barrier;
   // Automatic by default: rows load every weight on every core, which made 16 cores slower than 4
-  // on ResNet-50; the per-layer choice moves about half the bytes, for 0-13% larger plans
-  // (docs/lowering.md, "Cycles and traffic by partition").
+  // on every zoo CNN; the per-layer choice moves about half the bytes, for plans at most 11%
+  // larger (docs/lowering.md, "Cycles and traffic by partition").
   PartitionMode partition = PartitionMode::automatic;
   // How tensors are cut into independently placed blocks (workloads/blocks.h). Bands by default:
-  // smaller plans than whole tensors on every zoo cell at <= 1% more cycles (docs/lowering.md).
+  // smaller plans than whole tensors on 31 of 32 zoo cells, within 5% more cycles on 31 (at most
+  // 6.9%, on DRAM; docs/lowering.md).
   BlockMode blocks = BlockMode::band;
 };
 

@@ -199,6 +199,8 @@ TEST(MachineConfig, BadMemoryModelAndDramGeometryNameTheKey) {
                      {"m.yaml:2:", "memory.model", "ideal, dram", "hbm"});
   expect_input_error([] { parse_machine_config("dram:\n  channels: 3\n", "m.yaml"); },
                      {"m.yaml:2:", "dram.channels", "power of two"});
+  expect_input_error([] { parse_machine_config("dram:\n  burst_length: 1\n", "m.yaml"); },
+                     {"m.yaml:2:", "dram.burst_length", "at least 2"});
   expect_input_error([] { parse_machine_config("dram:\n  trefi: 100\n", "m.yaml"); },
                      {"m.yaml:2:", "dram.trefi", "dram.trfc"});
   const ConfigOverride bandwidth[] = {parse_override("memory.model=dram"), parse_override("memory.bandwidth_bytes_per_cycle=32")};
