@@ -27,39 +27,28 @@ Offset PlacementDecoder::lowest_base(BufferId buffer, std::span<const Offset> of
   const std::uint32_t* const stamps = placed_stamp_.data();
   const std::uint32_t stamp = stamp_;
   const Displacements* const displacements = collisions_->all_displacements().data();
+  // Bases [base + lo, base + hi) collide with a buffer placed at `base`.
+  const auto forbid = [&](std::int64_t base, std::int64_t lo, std::int64_t hi) {
+    if (base + hi <= 0) return;
+    const std::int64_t from = base + lo;
+    if (from <= 0) {  // from address 0: only the highest end matters (see below)
+      at_zero = std::max(at_zero, base + hi);
+      return;
+    }
+    forbidden_.emplace_back(from, base + hi);
+    lo_min = std::min(lo_min, from);
+    lo_max = std::max(lo_max, from);
+  };
   if (collisions_->whole(buffer)) {  // the same intervals in the same order, from the sizes
     const std::int64_t* const sizes = collisions_->sizes().data();
     const std::int64_t lo = 1 - sizes[buffer];
-    for (const BufferId other : collisions_->whole_others(buffer)) {
-      if (stamps[other] != stamp) continue;
-      const auto base = static_cast<std::int64_t>(offsets[other]);
-      const std::int64_t hi = sizes[other];
-      if (base + hi <= 0) continue;
-      const std::int64_t from = base + lo;
-      if (from <= 0) {  // from address 0: only the highest end matters (see below)
-        at_zero = std::max(at_zero, base + hi);
-        continue;
-      }
-      forbidden_.emplace_back(from, base + hi);
-      lo_min = std::min(lo_min, from);
-      lo_max = std::max(lo_max, from);
-    }
+    for (const BufferId other : collisions_->whole_others(buffer))
+      if (stamps[other] == stamp) forbid(static_cast<std::int64_t>(offsets[other]), lo, sizes[other]);
   } else {
     for (const CollisionTable::Entry& c : collisions_->of(buffer)) {
       if (stamps[c.other] != stamp) continue;
       const auto base = static_cast<std::int64_t>(offsets[c.other]);
-      for (const Displacements* d = displacements + c.begin; d != displacements + c.end; ++d) {
-        const auto [lo, hi] = *d;
-        if (base + hi <= 0) continue;
-        const std::int64_t from = base + lo;
-        if (from <= 0) {
-          at_zero = std::max(at_zero, base + hi);
-          continue;
-        }
-        forbidden_.emplace_back(from, base + hi);
-        lo_min = std::min(lo_min, from);
-        lo_max = std::max(lo_max, from);
-      }
+      for (const Displacements* d = displacements + c.begin; d != displacements + c.end; ++d) forbid(base, d->first, d->second);
     }
   }
   // Sweep in order of lo: the candidate is never inside a processed interval (moving it past one

@@ -213,7 +213,7 @@ void DramController::serve(Channel& channel, const Segment& segment, Ps at) {
   if (channel.any_column) {
     first = std::max(first, channel.last_column + d.tccd_s * tck_);
     if (channel.last_write && !segment.write)  // write data, then tWTR, then the read command
-      first = std::max(first, channel.last_data_end + d.twtr_s * tck_);
+      first = std::max(first, channel.data_free + d.twtr_s * tck_);
     if (!channel.last_write && segment.write)  // the read's data must clear the bus: CL + BL/2 + 2 - CWL
       first = std::max(first, channel.last_column + (d.cl + d.burst_length / 2 + 2) * tck_ -
                                   std::min<Ps>((d.cl + d.burst_length / 2 + 2) * tck_, d.cwl * tck_));
@@ -234,7 +234,6 @@ void DramController::serve(Channel& channel, const Segment& segment, Ps at) {
   channel.last_column = last;
   channel.any_column = true;
   channel.last_write = segment.write;
-  channel.last_data_end = data_end;
   channel.data_free = data_end;
   channel.busy += Ps{total} * burst_time_;
   stats_.segments += 1;

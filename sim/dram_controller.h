@@ -121,7 +121,6 @@ class DramController {
     Ps last_column = 0;
     bool last_write = false;
     bool any_column = false;
-    Ps last_data_end = 0;  // of the last segment (for the read/write turnaround)
     std::vector<Ps> activates;  // the last four, for tFAW
     std::uint32_t last_activate_group = 0;
     Ps last_activate = 0;
