@@ -98,7 +98,7 @@ std::vector<std::pair<std::string, std::string>> provenance(const MachineConfig&
     out.emplace_back(std::string(field.path), fmt::format("{}{}", field.text(config), overridden ? " (set by -p)" : ""));
   }
   out.emplace_back("partition", std::string(workloads::to_string(options.lowering.partition)));
-  out.emplace_back("fusion", options.lowering.fuse ? "on" : "off");
+  out.emplace_back("fusion", workloads::fusion_label(options.lowering));
   out.emplace_back("blocks", std::string(workloads::to_string(options.lowering.blocks)));
   out.emplace_back("max_pieces_per_tensor", fmt::to_string(options.analysis.max_pieces_per_tensor));
   out.emplace_back("seed", fmt::to_string(options.search.seed));

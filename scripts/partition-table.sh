@@ -2,23 +2,25 @@
 # Partitions compared (docs/lowering.md, "Partitioning"): per zoo model, core count, sync mode and
 # --partition, the lowered trace simulated with the naive plan (the schedule does not depend on
 # the plan): cycles, bytes moved (read + written), instructions; with --plan also `tetris run`'s
-# Tetris plan footprint (MiB) and its conflicts. Prints a markdown table.
+# Tetris plan footprint (MiB) and its conflicts; with --fusions a fusion column (on, off, or
+# on+residual: --fuse-residual). Prints a markdown table.
 #
 #   scripts/partition-table.sh [TETRIS] [--models "M..."] [--cores "1 4 16"] [--syncs "barrier p2p"]
-#                              [--partitions "rows channels auto"] [--plan]
+#                              [--partitions "rows channels auto"] [--fusions "on on+residual"] [--plan]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 tetris=$root/build/apps/tetris/tetris
 models="alexnet vgg16 resnet18 resnet50 googlenet mobilenet-v1 mobilenet-v2 squeezenet-v1.1"
-cores="1 4 16" syncs="barrier" partitions="rows channels auto" plan=0
+cores="1 4 16" syncs="barrier" partitions="rows channels auto" plan=0 fusions="on" fusion_column=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --models) models=$2; shift 2 ;;
     --cores) cores=$2; shift 2 ;;
     --syncs) syncs=$2; shift 2 ;;
     --partitions) partitions=$2; shift 2 ;;
+    --fusions) fusions=$2; fusion_column=1; shift 2 ;;
     --plan) plan=1; shift ;;
-    -h|--help) sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     -*) echo "partition-table.sh: unknown option '$1'" >&2; exit 2 ;;
     *) tetris=$1; shift ;;
   esac
@@ -26,26 +28,32 @@ done
 [ -x "$tetris" ] || { echo "partition-table.sh: no $tetris (scripts/build.sh)" >&2; exit 2; }
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-if [ "$plan" = 1 ]; then
-  echo "| model | cores | sync | partition | instructions | cycles | MB moved | bus busy | Tetris plan (MiB) | conflicts |"
-  echo "|---|---:|---|---|---:|---:|---:|---:|---:|---:|"
-else
-  echo "| model | cores | sync | partition | instructions | cycles | MB moved | bus busy |"
-  echo "|---|---:|---|---|---:|---:|---:|---:|"
-fi
+head="| model | cores | sync | partition |" rule="|---|---:|---|---|"
+[ "$fusion_column" = 1 ] && head="$head fusion |" rule="$rule---|"
+head="$head instructions | cycles | MB moved | bus busy |" rule="$rule---:|---:|---:|---:|"
+[ "$plan" = 1 ] && head="$head Tetris plan (MiB) | conflicts |" rule="$rule---:|---:|"
+echo "$head"
+echo "$rule"
 for m in $models; do
   for c in $cores; do
     for s in $syncs; do
       [ "$c" = 1 ] && [ "$s" = p2p ] && continue  # one core has nothing to synchronise
       for p in $partitions; do
-        t=$work/$m-$c-$s-$p.trace
-        "$tetris" lower -m "$m" -c "cambricon-x-${c}core" --sync "$s" --partition "$p" -o "$t" -q
+       for f in $fusions; do
+        case "$f" in
+          on) fuse=() ;;
+          off) fuse=(--no-fuse) ;;
+          on+residual) fuse=(--fuse-residual) ;;
+          *) echo "partition-table.sh: unknown fusion '$f' (on, off or on+residual)" >&2; exit 2 ;;
+        esac
+        t=$work/$m-$c-$s-$p-$f.trace
+        "$tetris" lower -m "$m" -c "cambricon-x-${c}core" --sync "$s" --partition "$p" ${fuse[@]+"${fuse[@]}"} -o "$t" -q
         "$tetris" sim "$t" --json -q -o "$t.json"
         extra=""
         if [ "$plan" = 1 ] && [ "$c" != 1 ]; then
-          "$tetris" run -m "$m" -c "cambricon-x-${c}core" --sync "$s" --partition "$p" --generations 200 \
-            --time-limit 60 -o "$work/run-$m-$c-$s-$p" -q || true  # exit 1: a baseline may conflict under p2p
-          extra=$(python3 - "$work/run-$m-$c-$s-$p/report.json" <<'PY'
+          "$tetris" run -m "$m" -c "cambricon-x-${c}core" --sync "$s" --partition "$p" ${fuse[@]+"${fuse[@]}"} \
+            --generations 200 --time-limit 60 -o "$work/run-$m-$c-$s-$p-$f" -q || true  # exit 1: a baseline may conflict under p2p
+          extra=$(python3 - "$work/run-$m-$c-$s-$p-$f/report.json" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))
 p = next(x for x in r["plans"] if x["planner"] == "tetris" and x["liveness"] == "instruction")
@@ -55,13 +63,16 @@ PY
         elif [ "$plan" = 1 ]; then
           extra=" - | - |"
         fi
-        python3 - "$t.json" "$m" "$c" "$s" "$p" "$extra" <<'PY'
+        fusion=""
+        [ "$fusion_column" = 1 ] && fusion=" $f |"
+        python3 - "$t.json" "$m" "$c" "$s" "$p" "$extra" "$fusion" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))["summary"]
 moved = (r["bytes_read"] + r["bytes_written"]) / 1e6
-print(f"| {sys.argv[2]} | {sys.argv[3]} | {sys.argv[4]} | {sys.argv[5]} | {r['instructions']} | {r['cycles']} | "
+print(f"| {sys.argv[2]} | {sys.argv[3]} | {sys.argv[4]} | {sys.argv[5]} |{sys.argv[7]} {r['instructions']} | {r['cycles']} | "
       f"{moved:.1f} | {r['memory_bus_busy']:.1f}% |{sys.argv[6]}")
 PY
+       done
       done
     done
   done

@@ -54,7 +54,8 @@ class StepPlanner {
  public:
   explicit StepPlanner(const Model& model) : model_(model), readers_(readers_of(model)), folded_(model.layers.size()) {}
 
-  std::vector<Step> run(bool fuse) {
+  std::vector<Step> run(bool fuse, bool fuse_residual) {
+    fuse_residual_ = fuse_residual;
     std::vector<Step> steps;
     for (LayerId id = 0; id < model_.layers.size(); ++id) {
       if (folded_[id]) continue;
@@ -133,12 +134,13 @@ class StepPlanner {
     step.residual = best_residual;
   }
 
-  // The tensor a matmul's follower adds from outside the step: one add, of one step result and
+  // The tensor a matmul's follower (a conv's too, with fuse_residual) adds from outside the step: one add, of one step result and
   // one tensor of the step's shape computed before the step (or a graph input); nullopt otherwise.
   template <class Inside>
   std::optional<TensorId> residual_of(const Step& step, const ModelLayer& l, Inside inside,
                                       std::optional<TensorId> already) const {
-    if (already || model_.layers[step.primary].op != Op::matmul || l.op != Op::add || l.inputs.size() != 2)
+    if (already || (model_.layers[step.primary].op != Op::matmul && !fuse_residual_) || l.op != Op::add ||
+        l.inputs.size() != 2)
       return std::nullopt;
     const bool first_inside = inside(l.inputs[0]), second_inside = inside(l.inputs[1]);
     if (first_inside == second_inside) return std::nullopt;
@@ -188,10 +190,13 @@ class StepPlanner {
   const Model& model_;
   const std::vector<std::vector<LayerId>> readers_;
   std::vector<bool> folded_;
+  bool fuse_residual_ = false;
 };
 
 }  // namespace
 
-std::vector<Step> plan_steps(const Model& model, bool fuse) { return StepPlanner(model).run(fuse); }
+std::vector<Step> plan_steps(const Model& model, bool fuse, bool fuse_residual) {
+  return StepPlanner(model).run(fuse, fuse_residual);
+}
 
 }  // namespace tetris::workloads

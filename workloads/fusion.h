@@ -33,7 +33,7 @@ struct Step {
   // A decomposed layer norm: `primary` is its first ReduceMean, whose input is normalised along
   // its axis; the followers' weights are the scale and shift.
   bool layer_norm = false;
-  // A residual add folded into a matmul: the tensor it adds, computed before the step, which the
+  // A residual add folded into a matmul (or, with fuse_residual, a conv): the tensor it adds, computed before the step, which the
   // output pipeline loads into NBout beside the accumulators.
   std::optional<TensorId> residual;
 };
@@ -44,8 +44,9 @@ bool is_fusable_follower(Op op);
 // Ops that only reinterpret their input's bytes.
 bool is_view(Op op);
 
-// The steps of `model`, one per model layer that is not folded into another.
-std::vector<Step> plan_steps(const Model& model, bool fuse);
+// The steps of `model`, one per model layer that is not folded into another. `fuse_residual`:
+// convolutions and fully connected layers absorb a residual add too, as matmuls always do.
+std::vector<Step> plan_steps(const Model& model, bool fuse, bool fuse_residual = false);
 
 // How many times each model tensor is read by a layer (an operand listed twice counts twice).
 std::vector<std::uint32_t> count_readers(const Model& model);

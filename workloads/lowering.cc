@@ -23,6 +23,11 @@ std::string_view to_string(PartitionMode mode) {
   return "?";
 }
 
+std::string_view fusion_label(const LoweringOptions& options) {
+  if (!options.fuse) return "off";
+  return options.fuse_residual ? "on+residual" : "on";
+}
+
 std::optional<SyncMode> parse_sync_mode(std::string_view text) {
   if (text == "barrier") return SyncMode::barrier;
   if (text == "p2p") return SyncMode::p2p;

@@ -41,6 +41,10 @@ std::string_view to_string(PartitionMode mode);
 std::optional<SyncMode> parse_sync_mode(std::string_view text);
 std::optional<PartitionMode> parse_partition_mode(std::string_view text);
 
+struct LoweringOptions;
+// "off", "on" or "on+residual", for reports.
+std::string_view fusion_label(const LoweringOptions& options);
+
 struct LoweringOptions {
   bool fuse = true;
   SyncMode sync = SyncMode::barrier;
@@ -52,6 +56,11 @@ struct LoweringOptions {
   // smaller plans than whole tensors on 31 of 32 zoo cells, within 5% more cycles on 31 (at most
   // 6.9%, on DRAM; docs/lowering.md).
   BlockMode blocks = BlockMode::band;
+  // Convolutions absorb a residual add (and the activation after it) as matmuls do. Off by
+  // default: it moves 6-15% fewer bytes on the ResNets, but the residual and the output are then
+  // live together with the block's inner result, which raises ResNet-50's live-bytes bound by
+  // 13% (docs/lowering.md, "Residual fusion").
+  bool fuse_residual = false;
 };
 
 // The most instructions a lowered program may have (all cores): about 90 bytes each while it

@@ -66,7 +66,8 @@ std::string format_lowering_table(const LoweringSummary& s) {
   auto out = std::back_inserter(buffer);
   const LoweringLabels& l = s.labels;
   fmt::format_to(out, "lowered {} onto {} ({} cores): batch {}, {}-byte elements, sync {}, partition {}, fusion {}\n\n",
-                 l.model, l.config, s.cores, l.batch, s.element_bytes, l.sync, l.partition, l.fused ? "on" : "off");
+                 l.model, l.config, s.cores, l.batch, s.element_bytes, l.sync, l.partition,
+                 !l.fused ? "off" : l.fused_residual ? "on+residual" : "on");
   std::size_t name_width = 5, op_width = 2;
   for (const auto& layer : s.layers)
     name_width = std::max(name_width, layer.name.size()), op_width = std::max(op_width, layer.op.size());
@@ -103,6 +104,7 @@ std::string lowering_to_json(const LoweringSummary& s) {
   json["sync"] = s.labels.sync;
   json["partition"] = s.labels.partition;
   json["fused"] = s.labels.fused;
+  json["fused_residual"] = s.labels.fused_residual;
   auto& layers = json["layers"] = nlohmann::ordered_json::array();
   for (const LayerLoweringSummary& l : s.layers)
     layers.push_back({{"name", l.name},

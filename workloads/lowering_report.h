@@ -22,6 +22,7 @@ struct LoweringLabels {
   std::string model, config, sync, partition;
   std::uint64_t batch = 1;
   bool fused = true;
+  bool fused_residual = false;  // convolutions absorb residual adds too
 };
 
 struct LoweringSummary {

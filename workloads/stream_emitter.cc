@@ -56,6 +56,13 @@ class CoreStreamEmitter {
   // A load waits first for the writers of the bytes it reads (p2p), at the first load that needs them.
   void load(const Placement& p, const Box& box, OnChipBuffer buffer) {
     if (box.empty()) return;
+    wait_for_writers(p, box);
+    ranges_.clear();
+    append_ranges(p, box, work_.element_bytes, ranges_);
+    for (const TensorRange& r : ranges_) emit(Load{p.tensor, r, buffer});
+  }
+
+  void wait_for_writers(const Placement& p, const Box& box) {
     if (mode_ == SyncMode::p2p && !pending_.empty()) {
       const Box tb = tensor_box(p, box);
       for (PendingNeed& pending : pending_) {
@@ -68,9 +75,23 @@ class CoreStreamEmitter {
           }
       }
     }
-    ranges_.clear();
-    append_ranges(p, box, work_.element_bytes, ranges_);
-    for (const TensorRange& r : ranges_) emit(Load{p.tensor, r, buffer});
+  }
+
+  // Every step_h-th row and step_w-th column of `box` (from its first): a range per row, whose
+  // rows are the pixels' channel runs step_w pixels apart.
+  void load_skipping(const Placement& p, const Box& box, u64 step_h, u64 step_w) {
+    if (box.empty()) return;
+    wait_for_writers(p, box);
+    const u64 pixel_stride = step_w * p.storage.c * work_.element_bytes;
+    const u64 cols = (box.w1 - box.w0 + step_w - 1) / step_w;
+    for (u64 n = box.n0; n < box.n1; ++n)
+      for (u64 h = box.h0; h < box.h1; h += step_h) {
+        ranges_.clear();
+        append_ranges(p, {n, n + 1, h, h + 1, box.w0, box.w0 + 1, box.c0, box.c1}, work_.element_bytes, ranges_);
+        TensorRange r = ranges_.at(0);
+        if (cols > 1) r.row_stride = pixel_stride, r.rows = cols;
+        emit(Load{p.tensor, r, OnChipBuffer::nbin});
+      }
   }
 
   void store(const Placement& p, const Box& box) {
@@ -81,7 +102,17 @@ class CoreStreamEmitter {
 
   // Rows of the dense weight matrix; a compressed one (pruned conv) holds them in fewer rows.
   void load_weights(const WorkItem& item, u64 row0, u64 row1, u64 col0, u64 col1) {
-    if (item.kind == ItemKind::conv) std::tie(row0, row1) = item.conv.stored_rows(row0, row1);
+    if (item.kind == ItemKind::conv) {
+      std::tie(row0, row1) = item.conv.stored_rows(row0, row1);
+      // The compiler stores each out-channel chunk's columns together, row by row (the weights
+      // are constants, laid out offline in the order the cores load them): one chunk's rows are
+      // one contiguous range.
+      const u64 rows = item.weights->shape.w, eb = work_.element_bytes;
+      emit(Load{item.weights->tensor,
+                TensorRange::contiguous((col0 * rows + row0 * (col1 - col0)) * eb, (row1 - row0) * (col1 - col0) * eb),
+                OnChipBuffer::sb});
+      return;
+    }
     load(*item.weights, {0, 1, 0, 1, row0, row1, col0, col1}, OnChipBuffer::sb);
   }
 
@@ -168,7 +199,10 @@ class CoreStreamEmitter {
       if (ik != in_key) {
         Box in = footprint(item, 0, {out.n0, out.n1, out.h0, out.h1, out.w0, out.w1, oc.o0, oc.o1});
         in.c0 = ic.c0, in.c1 = ic.c1;
-        load(item.in[0], in, OnChipBuffer::nbin);
+        if (g.skips_input())
+          load_skipping(item.in[0], in, g.stride_h, g.stride_w);
+        else
+          load(item.in[0], in, OnChipBuffer::nbin);
         in_key = ik;
       }
       // Weights of their own per sample (a matrix operand) change with the sample too.

@@ -76,7 +76,14 @@ struct ConvGeometry {
   std::uint64_t sparse_work(std::uint64_t dense) const;
   std::uint64_t span_h() const { return (kernel_h - 1) * dilation_h + 1; }
   std::uint64_t span_w() const { return (kernel_w - 1) * dilation_w + 1; }
-  // Input rows (columns) that `rows` consecutive output rows (columns) read, at most the input's.
+  // A 1x1 window with a stride and no padding reads every stride-th row and column only: its
+  // loads skip the pixels between (one strided range per input row), as a DMA with a 2-D
+  // descriptor does, instead of moving the box around them.
+  bool skips_input() const {
+    return kernel_h == 1 && kernel_w == 1 && stride_h > 1 && stride_w > 1 && pad_top == 0 && pad_left == 0;
+  }
+  // Input rows (columns) that `rows` consecutive output rows (columns) read, at most the input's
+  // (for a window that skips input: the rows and columns it loads).
   std::uint64_t input_rows(std::uint64_t rows) const;
   std::uint64_t input_cols(std::uint64_t cols) const;
 };

@@ -145,7 +145,7 @@ class WorkItemBuilder {
   WorkPlan run() {
     plan_.cores = cores_;
     plan_.element_bytes = eb_;
-    steps_ = plan_steps(model_, options_.fuse);
+    steps_ = plan_steps(model_, options_.fuse, options_.fuse_residual);
     for (const Step& s : steps_) plan_.layers.push_back({s.name, s.op_label});
     readers_ = count_readers(model_);
     place_concat_operands();

@@ -89,6 +89,9 @@ void LoweringFlags::add_to(po::options_description& options) {
        "convolution, the grid of row bands x channel groups with the fewest estimated cycles, weight traffic "
        "included)")
       ("no-fuse", po::bool_switch(&no_fuse), "keep batch norm, scale, bias and activations as layers of their own")
+      ("fuse-residual", po::bool_switch(&fuse_residual),
+       "convolutions also absorb a residual add and what follows it: fewer bytes moved, but a higher live-bytes "
+       "bound on residual networks (docs/lowering.md)")
       ("blocks", po::value(&blocks)->default_value(blocks),
        "tensor (each tensor placed whole), band (a block per storing core's band) or tile (a block per stored "
        "tile): blocks are placed independently, so bands and tiles free their memory when they die");
@@ -97,6 +100,8 @@ void LoweringFlags::add_to(po::options_description& options) {
 workloads::LoweringOptions LoweringFlags::parse() const {
   workloads::LoweringOptions options;
   options.fuse = !no_fuse;
+  if (no_fuse && fuse_residual) throw InputError({"--fuse-residual"}, "cannot fuse residual adds with --no-fuse");
+  options.fuse_residual = fuse_residual;
   const auto sync_mode = workloads::parse_sync_mode(sync);
   if (!sync_mode) throw InputError({"--sync"}, fmt::format("unknown sync mode '{}' (barrier or p2p)", sync));
   options.sync = *sync_mode;

@@ -100,6 +100,9 @@ TEST(LowerCli, BadUsageExitsTwo) {
   const Outcome partition = tetris("lower --partition diagonal --out x.trace");
   EXPECT_EQ(partition.exit_code, 2);
   EXPECT_NE(partition.err.find("rows, channels or auto"), std::string::npos) << partition.err;
+  const Outcome both = tetris("lower --no-fuse --fuse-residual --out x.trace");
+  EXPECT_EQ(both.exit_code, 2);
+  EXPECT_NE(both.err.find("--fuse-residual"), std::string::npos) << both.err;
   const Outcome model = tetris("lower --model nosuchnet --out x.trace");
   EXPECT_EQ(model.exit_code, 2);
   EXPECT_FALSE(std::filesystem::exists(testing::TempDir() + "x.trace"));

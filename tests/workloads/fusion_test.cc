@@ -104,6 +104,33 @@ TEST(Fusion, TransformerEpiloguesAndADecomposedLayerNormAreOneStepEach) {
   EXPECT_FALSE(steps[4].residual);
 }
 
+// A residual block: the add of the block's input joins the second convolution only with
+// fuse_residual, and takes the relu after it along.
+TEST(Fusion, AConvolutionAbsorbsAResidualAddOnlyWhenAsked) {
+  const char* text = R"(name: block
+input: {shape: [8, 6, 6]}
+layers:
+  - {name: stem, op: conv, out: 8, kernel: 3, pad: 1}
+  - {name: a, op: conv, out: 8, kernel: 3, pad: 1}
+  - {name: a_relu, op: relu}
+  - {name: b, op: conv, out: 8, kernel: 3, pad: 1}
+  - {name: b_bn, op: batch_norm}
+  - {name: sum, op: add, inputs: [b_bn, stem]}
+  - {name: sum_relu, op: relu}
+)";
+  const Model model = parse_model_yaml(text, "block.yaml", {1, 2});
+  const std::vector<Step> plain = plan_steps(model, true);
+  ASSERT_EQ(plain.size(), 5u);
+  EXPECT_EQ(plain[2].op_label, "conv+batch_norm");
+  EXPECT_FALSE(plain[2].residual);
+  EXPECT_EQ(plain[3].name, "sum");
+  const std::vector<Step> fused = plan_steps(model, true, true);
+  ASSERT_EQ(fused.size(), 3u);
+  EXPECT_EQ(fused[2].op_label, "conv+batch_norm+add+relu");
+  EXPECT_EQ(fused[2].residual, model.find_tensor("stem"));
+  EXPECT_EQ(fused[2].output, *model.find_tensor("sum_relu"));
+}
+
 TEST(Fusion, AnEpilogueStopsWhereAnInnerResultIsReadOutside) {
   std::string text = kTransformerModel;
   // erf's result is now needed outside fc1's step, and the step cannot end at erf either: the

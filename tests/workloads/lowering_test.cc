@@ -82,6 +82,11 @@ void expect_sound(const Program& p, const Model& model, const MachineConfig& con
         // Weights go to SB; so does the second operand of a product of two activations.
         if (p.tensors[l->tensor].kind == TensorKind::weight) {
           EXPECT_EQ(l->buffer, OnChipBuffer::sb);
+          // A convolution's weights are stored chunk by chunk in load order: one range each.
+          const std::string& op = p.layers[*i.layer].op;
+          if (op.starts_with("conv") || op.starts_with("fully_connected")) {
+            EXPECT_FALSE(l->range.is_2d()) << p.layers[*i.layer].name;
+          }
         } else if (l->buffer == OnChipBuffer::sb) {
           EXPECT_TRUE(p.layers[*i.layer].op.starts_with("matmul")) << p.layers[*i.layer].name;
         }
@@ -362,6 +367,70 @@ TEST(Lowering, SplitsInputChannelsKeepingPartialSumsInNbout) {
     if (std::holds_alternative<Store>(i.op)) most = std::max(most, computes), computes = 0;
   }
   EXPECT_GT(most, 1u);
+}
+
+// Every conv weight byte is loaded, and only as whole chunks of the chunk-by-chunk layout: on
+// 4 cores with input-channel chunks, the loads of the weight tensor cover it exactly, each range
+// inside it, and different ranges never partly overlap (a chunk is loaded whole or not at all).
+TEST(Lowering, WeightChunksAreContiguousAndCoverTheTensor) {
+  for (const std::uint32_t cores : {1u, 4u, 16u}) {
+    const MachineConfig config = machine(cores);
+    const Model model = parse_model_yaml(kWideConv, "wide.yaml", {1, 2});
+    const Program p = lower(model, config);
+    expect_sound(p, model, config);
+    const auto w = tensor_named(p, "conv.weight");
+    ASSERT_TRUE(w);
+    std::set<std::pair<std::uint64_t, std::uint64_t>> chunks;
+    for (const auto& stream : p.streams)
+      for (const Instruction& i : stream)
+        if (const auto* l = std::get_if<Load>(&i.op); l && l->tensor == *w) {
+          EXPECT_FALSE(l->range.is_2d());
+          EXPECT_LE(l->range.end(), p.tensors[*w].bytes);
+          chunks.insert({l->range.offset, l->range.end()});
+        }
+    std::uint64_t covered = 0;
+    for (const auto& [begin, end] : chunks) {
+      EXPECT_EQ(begin, covered) << cores << " cores: chunks overlap or leave a gap";
+      covered = end;
+    }
+    EXPECT_EQ(covered, p.tensors[*w].bytes) << cores << " cores";
+  }
+}
+
+// A 1x1 convolution with stride 2 reads every other row and column of its input: its loads move
+// those pixels only (one strided range per input row), on one core and on row bands and channel
+// groups alike.
+TEST(Lowering, AStridedPointwiseConvolutionLoadsOnlyThePixelsItReads) {
+  const char* text = R"(name: strided
+input: {shape: [64, 8, 8]}
+layers:
+  - {name: conv1, op: conv, out: 64, kernel: 3, pad: 1}
+  - {name: proj, op: conv, out: 96, kernel: 1, stride: 2}
+)";
+  const Model model = parse_model_yaml(text, "strided.yaml", {1, 2});
+  std::set<std::uint64_t> wanted;
+  for (std::uint64_t h = 0; h < 8; h += 2)
+    for (std::uint64_t w = 0; w < 8; w += 2)
+      for (std::uint64_t byte = 0; byte < 64 * 2; ++byte) wanted.insert((h * 8 + w) * 64 * 2 + byte);
+  for (const std::uint32_t cores : {1u, 4u, 16u})
+    for (const PartitionMode mode : {PartitionMode::rows, PartitionMode::channels, PartitionMode::automatic}) {
+      const MachineConfig config = machine(cores);
+      const Program p = lower(model, config, {true, SyncMode::barrier, mode});
+      expect_sound(p, model, config);
+      const auto in = tensor_named(p, "conv1"), proj = layer_named(p, "proj");
+      ASSERT_TRUE(in && proj);
+      std::set<std::uint64_t> read;
+      std::uint64_t loads = 0;
+      for (const auto& stream : p.streams)
+        for (const Instruction& i : stream)
+          if (const auto* l = std::get_if<Load>(&i.op); l && l->tensor == *in && i.layer == proj) {
+            ++loads;
+            for (std::uint64_t r = 0; r < l->range.rows; ++r)
+              for (std::uint64_t b = 0; b < l->range.row_bytes; ++b) read.insert(l->range.offset + r * l->range.row_stride + b);
+          }
+      EXPECT_GT(loads, 0u);
+      EXPECT_EQ(read, wanted) << cores << " cores, " << to_string(mode);
+    }
 }
 
 // A sparse tile: 16 output channels of 32 x 1 x 1 synapses at density 1/4, the busiest lane at
