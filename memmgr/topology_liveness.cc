@@ -8,11 +8,43 @@
 #include "common/input_error.h"
 
 namespace tetris::memmgr {
+namespace {
+
+// The time step of each layer: its own index, except that layers whose instructions interleave in
+// some core's stream (a cascade runs several layers strip by strip) share one step, which spans
+// the consecutive layers from the lowest to the highest interleaved. Layer-by-layer programs get
+// one step per layer.
+std::vector<LayerId> layer_steps(const Program& program) {
+  const std::size_t layers = program.layers.size();
+  std::vector<LayerId> reach(layers);  // the highest layer merged with each layer
+  for (LayerId l = 0; l < layers; ++l) reach[l] = l;
+  for (const auto& stream : program.streams) {
+    std::optional<LayerId> highest;
+    for (const Instruction& instruction : stream) {
+      if (!instruction.layer || *instruction.layer >= layers) continue;
+      const LayerId l = *instruction.layer;
+      if (highest && *highest > l) reach[l] = std::max(reach[l], *highest);
+      highest = highest ? std::max(*highest, l) : l;
+    }
+  }
+  std::vector<LayerId> step(layers);
+  LayerId current = 0, end = 0;
+  for (LayerId l = 0; l < layers; ++l) {
+    if (l > end) current = l;
+    step[l] = current;
+    end = std::max(end, reach[l]);
+  }
+  return step;
+}
+
+}  // namespace
 
 Problem topology_liveness(const Program& program, std::uint64_t alignment, std::string_view origin) {
   const std::size_t n = program.tensors.size();
   std::vector<std::optional<LayerId>> first(n), last(n);
-  auto touch = [](std::optional<LayerId>& lo, std::optional<LayerId>& hi, LayerId layer) {
+  const std::vector<LayerId> steps = layer_steps(program);
+  auto touch = [&](std::optional<LayerId>& lo, std::optional<LayerId>& hi, LayerId layer) {
+    if (layer < steps.size()) layer = steps[layer];
     lo = lo ? std::min(*lo, layer) : layer;
     hi = hi ? std::max(*hi, layer) : layer;
   };
@@ -34,7 +66,7 @@ Problem topology_liveness(const Program& program, std::uint64_t alignment, std::
     const Tensor& tensor = program.tensors[t];
     if (!is_planned(tensor.kind)) continue;
     TimeValue lower = tensor.kind == TensorKind::input ? 0 : first[t].value_or(tensor.producer.value_or(0));
-    if (tensor.producer) lower = std::min<TimeValue>(lower, *tensor.producer);
+    if (tensor.producer) lower = std::min<TimeValue>(lower, *tensor.producer < steps.size() ? steps[*tensor.producer] : *tensor.producer);
     TimeValue upper = tensor.kind == TensorKind::output ? layers : last[t].value_or(lower) + 1;
     upper = std::max(upper, lower + 1);
     // A tensor's blocks live as long as the tensor: layer-level liveness sees no finer.

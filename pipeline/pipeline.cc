@@ -99,6 +99,7 @@ std::vector<std::pair<std::string, std::string>> provenance(const MachineConfig&
   }
   out.emplace_back("partition", std::string(workloads::to_string(options.lowering.partition)));
   out.emplace_back("fusion", workloads::fusion_label(options.lowering));
+  out.emplace_back("schedule", std::string(workloads::to_string(options.lowering.schedule)));
   out.emplace_back("blocks", std::string(workloads::to_string(options.lowering.blocks)));
   out.emplace_back("max_pieces_per_tensor", fmt::to_string(options.analysis.max_pieces_per_tensor));
   out.emplace_back("seed", fmt::to_string(options.search.seed));

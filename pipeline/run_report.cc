@@ -73,7 +73,7 @@ std::string RunReport::table() const {
                  config, cores, sync, partition, instructions, tensors, pieces);
   {
     std::string settings;
-    for (const char* key : {"batch", "blocks", "fusion", "seed", "max_generations"})
+    for (const char* key : {"batch", "schedule", "blocks", "fusion", "seed", "max_generations"})
       if (const std::string* v = provenance_value(*this, key)) settings += fmt::format("{}{} {}", settings.empty() ? "" : ", ", key, *v);
     std::string changed;
     for (const auto& [key, value] : provenance)

@@ -2,11 +2,11 @@
 # The zoo models x {4, 16} cores x {barrier, p2p} sync: tensors, pieces, topology- and
 # instruction-level lower bounds and their ratio, plus the Tetris plan on the instruction-level
 # problem. Prints a markdown table (docs/liveness.md holds one).
-# Usage: [MODELS="resnet50 ..."] [CORES="4 16"] [SYNCS="barrier p2p"] scripts/liveness-table.sh
+# Usage: [MODELS="resnet50 ..."] [CORES="4 16"] [SYNCS="barrier p2p"] [TETRIS=BINARY] scripts/liveness-table.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/build.sh >/dev/null
-tetris=build/apps/tetris/tetris
+tetris=${TETRIS:-build/apps/tetris/tetris}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 models=${MODELS:-"alexnet vgg16 resnet18 resnet50 googlenet mobilenet-v1 mobilenet-v2 squeezenet-v1.1"}

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "common/input_error.h"
+#include "workloads/cascade.h"
 #include "workloads/stream_emitter.h"
 #include "workloads/sync_plan.h"
 #include "workloads/work_items.h"
@@ -21,6 +22,14 @@ std::string_view to_string(PartitionMode mode) {
     case PartitionMode::automatic: return "auto";
   }
   return "?";
+}
+
+std::string_view to_string(Schedule schedule) { return schedule == Schedule::layer ? "layer" : "cascade"; }
+
+std::optional<Schedule> parse_schedule(std::string_view text) {
+  if (text == "layer") return Schedule::layer;
+  if (text == "cascade") return Schedule::cascade;
+  return std::nullopt;
 }
 
 std::string_view fusion_label(const LoweringOptions& options) {
@@ -44,7 +53,17 @@ std::optional<PartitionMode> parse_partition_mode(std::string_view text) {
 Program lower(const Model& model, const MachineConfig& config, const LoweringOptions& options) {
   if (config.cores == 0 || config.cores > 65536)
     throw InputError({config.source}, fmt::format("cannot lower onto {} cores", config.cores));
-  const WorkPlan work = build_work_items(model, config, options);
+  if (options.schedule == Schedule::cascade && options.sync != SyncMode::barrier)
+    throw InputError({"--schedule"}, "a cascade schedule needs --sync barrier (p2p is not supported yet)");
+  LoweringOptions build = options;
+  if (options.schedule == Schedule::cascade) build.partition = PartitionMode::rows;  // cascades walk row bands
+  WorkPlan work = build_work_items(model, config, build);
+  const CascadePlan cascades = options.schedule == Schedule::cascade ? plan_cascades(work) : CascadePlan{};
+  return emit_program(model, work, cascades, options);
+}
+
+Program emit_program(const Model& model, const WorkPlan& work, const CascadePlan& cascades,
+                     const LoweringOptions& options) {
   const SyncPlan sync = plan_sync(work, options.sync);
   Program program;
   program.cores = work.cores;
@@ -53,7 +72,7 @@ Program lower(const Model& model, const MachineConfig& config, const LoweringOpt
   program.tensors = work.tensors;
   std::uint64_t instructions = 0;
   for (CoreId c = 0; c < work.cores; ++c) {
-    program.streams.push_back(emit_stream(work, sync, options.sync, c));
+    program.streams.push_back(emit_stream(work, sync, options.sync, c, cascades));
     instructions += program.streams.back().size();
     // Cores get near-equal shares: the first one's, times the cores, tells early.
     const std::uint64_t expected = std::max<std::uint64_t>(instructions, program.streams[0].size() * work.cores);

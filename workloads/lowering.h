@@ -36,7 +36,13 @@ enum class PartitionMode : std::uint8_t {
   automatic,
 };
 
+// How the cores walk the layers: one layer after another, or chains of consecutive layers band by
+// band (workloads/cascade.h), so the tensors inside a chain only hold a few rows at a time.
+enum class Schedule : std::uint8_t { layer, cascade };
+
 std::string_view to_string(SyncMode mode);
+std::string_view to_string(Schedule schedule);
+std::optional<Schedule> parse_schedule(std::string_view text);
 std::string_view to_string(PartitionMode mode);
 std::optional<SyncMode> parse_sync_mode(std::string_view text);
 std::optional<PartitionMode> parse_partition_mode(std::string_view text);
@@ -61,6 +67,8 @@ struct LoweringOptions {
   // live together with the block's inner result, which raises ResNet-50's live-bytes bound by
   // 13% (docs/lowering.md, "Residual fusion").
   bool fuse_residual = false;
+  // Cascades need barrier sync and take the rows partition for every layer.
+  Schedule schedule = Schedule::layer;
 };
 
 // The most instructions a lowered program may have (all cores): about 90 bytes each while it
@@ -73,5 +81,12 @@ inline constexpr std::uint64_t kMaxTraceInstructions = std::uint64_t{1} << 24;
 // channel is larger than NBin), and naming --batch when the program would have more than
 // kMaxTraceInstructions (judged from the first core's stream, before the others are made).
 Program lower(const Model& model, const MachineConfig& config, const LoweringOptions& options = {});
+
+struct WorkPlan;
+struct CascadePlan;
+// The stages after the work items and cascades (sync, streams, barriers, blocks), for lower()
+// and for tests that change a cascade plan before the streams are made.
+Program emit_program(const Model& model, const WorkPlan& work, const CascadePlan& cascades,
+                     const LoweringOptions& options);
 
 }  // namespace tetris::workloads

@@ -65,9 +65,10 @@ std::string format_lowering_table(const LoweringSummary& s) {
   fmt::memory_buffer buffer;
   auto out = std::back_inserter(buffer);
   const LoweringLabels& l = s.labels;
-  fmt::format_to(out, "lowered {} onto {} ({} cores): batch {}, {}-byte elements, sync {}, partition {}, fusion {}\n\n",
+  fmt::format_to(out, "lowered {} onto {} ({} cores): batch {}, {}-byte elements, sync {}, partition {}, fusion {}, "
+                 "schedule {}\n\n",
                  l.model, l.config, s.cores, l.batch, s.element_bytes, l.sync, l.partition,
-                 !l.fused ? "off" : l.fused_residual ? "on+residual" : "on");
+                 !l.fused ? "off" : l.fused_residual ? "on+residual" : "on", l.schedule);
   std::size_t name_width = 5, op_width = 2;
   for (const auto& layer : s.layers)
     name_width = std::max(name_width, layer.name.size()), op_width = std::max(op_width, layer.op.size());
@@ -105,6 +106,7 @@ std::string lowering_to_json(const LoweringSummary& s) {
   json["partition"] = s.labels.partition;
   json["fused"] = s.labels.fused;
   json["fused_residual"] = s.labels.fused_residual;
+  json["schedule"] = s.labels.schedule;
   auto& layers = json["layers"] = nlohmann::ordered_json::array();
   for (const LayerLoweringSummary& l : s.layers)
     layers.push_back({{"name", l.name},

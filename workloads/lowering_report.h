@@ -23,6 +23,7 @@ struct LoweringLabels {
   std::uint64_t batch = 1;
   bool fused = true;
   bool fused_residual = false;  // convolutions absorb residual adds too
+  std::string schedule = "layer";
 };
 
 struct LoweringSummary {

@@ -5,6 +5,7 @@
 #include <optional>
 #include <stdexcept>
 
+#include "workloads/cascade.h"
 #include "workloads/tensor_region.h"
 #include "workloads/tiling.h"
 
@@ -17,14 +18,20 @@ using u64 = std::uint64_t;
 // waits it has emitted per writer, and, within a step, which of the step's needs are met.
 class CoreStreamEmitter {
  public:
-  CoreStreamEmitter(const WorkPlan& work, const SyncPlan& sync, SyncMode mode, CoreId core)
-      : work_(work), sync_(sync), mode_(mode), core_(core), consumed_(work.cores, 0) {}
+  CoreStreamEmitter(const WorkPlan& work, const SyncPlan& sync, SyncMode mode, CoreId core,
+                    const CascadePlan& cascades)
+      : work_(work), sync_(sync), mode_(mode), core_(core), cascades_(cascades), consumed_(work.cores, 0) {}
 
   std::vector<Instruction> run() {
     const std::vector<std::uint32_t> barriers = work_.barrier_steps();
     for (std::uint32_t s = 0; s < work_.items.size(); ++s) {
       if (work_.items[s].empty()) continue;
-      emit_step(s);
+      if (const CascadeSegment* segment = cascades_.starting_at(s)) {
+        emit_segment(*segment);
+        s = segment->last;
+      } else {
+        emit_step(s);
+      }
       if (mode_ != SyncMode::barrier) continue;
       const auto it = std::lower_bound(barriers.begin(), barriers.end(), s);
       if (it != barriers.end() && *it == s)
@@ -135,6 +142,27 @@ class CoreStreamEmitter {
         if (!pending.done) wait_for(pending.need.writer, pending.need.step), pending.done = true;
       for (const auto& [reader, index] : sync_.readers_of[s][core_]) emit(Signal{semaphore(core_, reader, work_.cores)});
     }
+  }
+
+  // A cascade: each piece of this core's walk through the segment is the piece's rows of its
+  // step's item, written into this core's ring (inner steps) and read from the previous step's.
+  void emit_segment(const CascadeSegment& segment) {
+    walk_segment(work_, segment, core_, [&](const CascadeWork& w) {
+      step_ = w.step;
+      WorkItem item = work_.items[w.step][0];
+      const u64 j = w.step - segment.first;
+      if (w.step > segment.first) item.in[segment.reader_input[j - 1]] = segment.rings[j - 1][core_];
+      CoreRegion region{w.n * item.out.shape.h + w.lo, w.n * item.out.shape.h + w.hi, 0, item.out.shape.c};
+      if (w.step < segment.last) {
+        item.out = segment.rings[j][core_];
+      } else {
+        region.c0 = item.regions[core_].c0, region.c1 = item.regions[core_].c1;
+      }
+      if (item.kind == ItemKind::conv)
+        emit_conv(item, region);
+      else
+        emit_pointwise(item, region);
+    });
   }
 
   struct OcChunk {
@@ -295,6 +323,7 @@ class CoreStreamEmitter {
   const SyncPlan& sync_;
   const SyncMode mode_;
   const CoreId core_;
+  const CascadePlan& cascades_;
   std::vector<Instruction> stream_;
   std::vector<std::uint32_t> consumed_;  // per writer: waits emitted
   std::optional<LayerId> step_;          // the trace layer of what is emitted: the step's index
@@ -304,8 +333,9 @@ class CoreStreamEmitter {
 
 }  // namespace
 
-std::vector<Instruction> emit_stream(const WorkPlan& work, const SyncPlan& sync, SyncMode mode, CoreId core) {
-  return CoreStreamEmitter(work, sync, mode, core).run();
+std::vector<Instruction> emit_stream(const WorkPlan& work, const SyncPlan& sync, SyncMode mode, CoreId core,
+                                     const CascadePlan& cascades) {
+  return CoreStreamEmitter(work, sync, mode, core, cascades).run();
 }
 
 }  // namespace tetris::workloads

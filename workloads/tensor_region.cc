@@ -1,5 +1,6 @@
 #include "workloads/tensor_region.h"
 
+#include <algorithm>
 #include <array>
 #include <stdexcept>
 
@@ -42,9 +43,26 @@ Placement Placement::view_as(const Extent& new_shape) const {
   return p;
 }
 
+Placement Placement::ring(TensorId tensor, const Extent& shape, std::uint64_t rows) {
+  const Extent storage{1, rows, shape.w, shape.c};
+  return {tensor, shape, storage, {0, 0, 0, 0}, false, storage, rows};
+}
+
 void append_ranges(const Placement& placement, const Box& box, std::uint64_t element_bytes,
                    std::vector<TensorRange>& out) {
   if (box.empty()) return;
+  if (placement.ring_rows > 0) {
+    // Each sample's rows wrap around the ring: runs of rows that do not cross its end.
+    Placement rows = Placement::own(placement.tensor, placement.storage);
+    for (std::uint64_t n = box.n0; n < box.n1; ++n)
+      for (std::uint64_t h = box.h0; h < box.h1;) {
+        const std::uint64_t slot = h % placement.ring_rows;
+        const std::uint64_t run = std::min(box.h1 - h, placement.ring_rows - slot);
+        append_ranges(rows, {0, 1, slot, slot + run, box.w0, box.w1, box.c0, box.c1}, element_bytes, out);
+        h += run;
+      }
+    return;
+  }
   const Extent& s = placement.storage;
   const std::uint64_t sw = s.c, sh = s.w * s.c, sn = s.h * s.w * s.c;
   const Extent& o = placement.origin;
@@ -88,6 +106,7 @@ void append_ranges(const Placement& placement, const Box& box, std::uint64_t ele
 }
 
 Box tensor_box(const Placement& placement, const Box& box) {
+  if (placement.ring_rows > 0) return Box::whole(placement.storage);
   if (!placement.reshaped) {
     const Extent& o = placement.origin;
     return {box.n0 + o.n, box.n1 + o.n, box.h0 + o.h, box.h1 + o.h,

@@ -47,12 +47,17 @@ struct Placement {
   Extent origin{0, 0, 0, 0};
   bool reshaped = false;
   Extent tensor_extent;  // the tensor's extent as its producers write it (== storage unless reshaped)
+  // A rolling buffer (a cascade's, workloads/cascade.h): the tensor holds `ring_rows` rows of
+  // the activation, row h of every sample in row h mod ring_rows (storage is {1, ring_rows, W, C}).
+  std::uint64_t ring_rows = 0;
 
   static Placement own(TensorId tensor, const Extent& shape) { return {tensor, shape, shape, {0, 0, 0, 0}, false, shape}; }
   // The slot of an operand placed at `offset` along NHWC axis `axis` (0 = N, 1 = H, 2 = W, 3 = C).
   Placement slot(const Extent& operand, std::uint32_t axis, std::uint64_t offset) const;
   // The same bytes viewed with another extent of equal element count. Only for own placements.
   Placement view_as(const Extent& new_shape) const;
+  // A rolling buffer of `rows` rows of an activation of extent `shape` in tensor `tensor`.
+  static Placement ring(TensorId tensor, const Extent& shape, std::uint64_t rows);
 };
 
 // Appends the byte ranges of `box` (in the activation's coordinates) to `out`, as few as the

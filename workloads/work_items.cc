@@ -742,7 +742,7 @@ std::vector<std::uint32_t> WorkPlan::barrier_steps() const {
       break;
     }
   for (std::uint32_t s = 0; s < last; ++s)
-    if (!items[s].empty()) steps.push_back(s);
+    if (!items[s].empty() && !(s < joins_next.size() && joins_next[s])) steps.push_back(s);
   return steps;
 }
 

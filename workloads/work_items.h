@@ -115,9 +115,13 @@ struct WorkPlan {
   std::vector<Layer> layers;                  // per step
   std::vector<Tensor> tensors;                // the trace's tensors
   std::vector<std::vector<WorkItem>> items;   // per step
+  // Per step (empty: none): the step's output flows into the next step inside a cascade
+  // (workloads/cascade.h), so no barrier follows it.
+  std::vector<bool> joins_next;
 
   // The steps after which all cores meet under barrier sync: every step with work before the
-  // last such step (nothing follows the last one to wait for it). Empty on one core.
+  // last such step (nothing follows the last one to wait for it), except those that join the
+  // next in a cascade. Empty on one core.
   std::vector<std::uint32_t> barrier_steps() const;
 };
 

@@ -58,13 +58,14 @@ struct OutputOptions {
   void emit(std::string_view text) const;
 };
 
-// --sync, --partition, --blocks, --no-fuse and --fuse-residual, for the commands that lower a model.
+// --sync, --partition, --schedule, --blocks, --no-fuse and --fuse-residual, for the commands that lower a model.
 struct LoweringFlags {
   std::string sync{workloads::to_string(workloads::LoweringOptions{}.sync)};
   std::string partition{workloads::to_string(workloads::LoweringOptions{}.partition)};
   bool no_fuse = !workloads::LoweringOptions{}.fuse;
   bool fuse_residual = workloads::LoweringOptions{}.fuse_residual;
   std::string blocks{workloads::to_string(workloads::LoweringOptions{}.blocks)};
+  std::string schedule{workloads::to_string(workloads::LoweringOptions{}.schedule)};
 
   void add_to(boost::program_options::options_description& options);
   workloads::LoweringOptions parse() const;  // InputError naming the flag on an unknown mode

@@ -90,6 +90,23 @@ TEST(LowerCli, ABatchBeyondTheTraceLimitIsRefusedAtOnceNamingTheLargestThatFits)
   EXPECT_NE(r.err.find("at most batch 2"), std::string::npos) << r.err;
 }
 
+// A cascaded ResNet-18 on 4 cores, its Tetris plan simulated with jittered timing: the rolling
+// buffers are reused as the program says, and the checker finds no clobbered read.
+TEST(LowerCli, ACascadedProgramsPlanIsSafeUnderJitter) {
+  const std::string dir = temp_path("cascade_run");
+  const Outcome run = tetris("run --model resnet18 --schedule cascade --generations 50 --quiet --out '" + dir + "'");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const nlohmann::json report = nlohmann::json::parse(read_text_file(dir + "/report.json"));
+  for (const auto& plan : report["plans"]) EXPECT_EQ(plan["conflicts"], 0) << plan["planner"];
+  const Outcome sim = tetris("sim '" + dir + "/trace.trace' --plan '" + dir +
+                             "/plans/tetris-instruction.yaml' --jitter 1 --runs 4 --json --out '" + dir + "/sim.json'");
+  ASSERT_EQ(sim.exit_code, 0) << sim.err;
+  const nlohmann::json result = nlohmann::json::parse(read_text_file(dir + "/sim.json"));
+  EXPECT_EQ(result["summary"]["conflicts"], 0);
+  EXPECT_EQ(result["runs"].size(), 4u);
+  std::filesystem::remove_all(dir);
+}
+
 TEST(LowerCli, BadUsageExitsTwo) {
   const Outcome no_out = tetris("lower");
   EXPECT_EQ(no_out.exit_code, 2);
@@ -103,6 +120,12 @@ TEST(LowerCli, BadUsageExitsTwo) {
   const Outcome both = tetris("lower --no-fuse --fuse-residual --out x.trace");
   EXPECT_EQ(both.exit_code, 2);
   EXPECT_NE(both.err.find("--fuse-residual"), std::string::npos) << both.err;
+  const Outcome schedule = tetris("lower --schedule sideways --out x.trace");
+  EXPECT_EQ(schedule.exit_code, 2);
+  EXPECT_NE(schedule.err.find("layer or cascade"), std::string::npos) << schedule.err;
+  const Outcome cascade_p2p = tetris("lower --schedule cascade --sync p2p --out x.trace");
+  EXPECT_EQ(cascade_p2p.exit_code, 2);
+  EXPECT_NE(cascade_p2p.err.find("--sync barrier"), std::string::npos) << cascade_p2p.err;
   const Outcome model = tetris("lower --model nosuchnet --out x.trace");
   EXPECT_EQ(model.exit_code, 2);
   EXPECT_FALSE(std::filesystem::exists(testing::TempDir() + "x.trace"));

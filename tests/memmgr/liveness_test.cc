@@ -102,6 +102,29 @@ TEST(Liveness, ElementwiseOutputTakesItsInputsBytesTileByTile) {
   EXPECT_LT(plan.peak, plan_tetris(topology, quick()).peak);
 }
 
+// A cascade: one core runs layers 1 and 2 strip by strip, so in its stream layer 1's store of
+// the second strip follows layer 2's load of the first. Layer-level liveness takes the two as one
+// step: the ring r (written by 1, read by 2), the chain's input x (read by 1) and its output y
+// (written by 2) all live together, where per-layer steps would let y reuse x.
+TEST(Liveness, TopologyLevelTakesInterleavedLayersAsOneStep) {
+  const Program program = read_trace(
+      "tetris-trace 1\ncores 1\nelement_bytes 2\n"
+      "layer 0 a conv\nlayer 1 b conv\nlayer 2 c pool\n"
+      "tensor 0 in 64 input -\ntensor 1 x 64 activation a\ntensor 2 r 32 activation b\n"
+      "tensor 3 y 64 output c\n"
+      "core 0\nlayer a\nload 0 0 64 nbin\ncompute conv 1\nstore 1 0 64 nbout\n"
+      "layer b\nload 1 0 32 nbin\ncompute conv 1\nstore 2 0 32 nbout\n"
+      "layer c\nload 2 0 32 nbin\ncompute pool 1\nstore 3 0 32 nbout\n"
+      "layer b\nload 1 32 32 nbin\ncompute conv 1\nstore 2 0 32 nbout\n"
+      "layer c\nload 2 0 32 nbin\ncompute pool 1\nstore 3 32 32 nbout\n",
+      "cascade.trace");
+  const Problem topology = topology_liveness(program, 1, "cascade");
+  EXPECT_TRUE(buffers_conflict(topology, "x", "y"));
+  EXPECT_TRUE(buffers_conflict(topology, "x", "r"));
+  EXPECT_TRUE(buffers_conflict(topology, "r", "y"));
+  EXPECT_FALSE(buffers_conflict(topology, "in", "y"));  // layer a stays a step of its own
+}
+
 TEST(Liveness, PointToPointSyncLetsACoreReleaseATensorEarly) {
   const Program program = trace("p2p_early_release.trace");
   EXPECT_TRUE(buffers_conflict(topology_liveness(program, 1, "p2p"), "x", "y"));

@@ -77,6 +77,23 @@ TEST(TensorRegion, AReshapedViewReadsTheSameBytes) {
   EXPECT_THROW(own.slot({1, 7, 7, 64}, 0, 1).view_as({1, 1, 1, 7 * 7 * 64}), std::logic_error);
 }
 
+// A rolling buffer of 3 rows of a 2 x 8 x 4 x 16 activation: row h of any sample is ring row
+// h mod 3, so rows 2..5 are ring rows 2, 0, 1, 2: two runs, split where the ring wraps.
+TEST(TensorRegion, ARingWrapsRowsAroundItsEnd) {
+  const Placement p = Placement::ring(5, {2, 8, 4, 16}, 3);
+  EXPECT_EQ(p.storage, (Extent{1, 3, 4, 16}));
+  const std::uint64_t row = 4 * 16 * 2;
+  const auto r = ranges(p, {1, 2, 2, 6, 0, 4, 0, 16});
+  ASSERT_EQ(r.size(), 2u);
+  EXPECT_TRUE(same(r[0], TensorRange::contiguous(2 * row, row)));
+  EXPECT_TRUE(same(r[1], TensorRange::contiguous(0, 3 * row)));
+  // Part of the columns: each run is a 2-D range of the ring's rows.
+  const auto c = ranges(p, {0, 1, 4, 6, 1, 3, 0, 16});
+  ASSERT_EQ(c.size(), 1u);
+  EXPECT_TRUE(same(c[0], {(1 * 4 + 1) * 32, 2 * 32, 4 * 32, 2}));
+  EXPECT_EQ(tensor_box(p, {0, 1, 4, 6, 1, 3, 0, 16}), Box::whole(p.storage));
+}
+
 TEST(TensorRegion, BoxesIntersectOnlyWhenEveryDimensionOverlaps) {
   const Box a{0, 1, 0, 4, 0, 4, 0, 8};
   EXPECT_TRUE(a.intersects({0, 1, 3, 5, 0, 1, 7, 8}));

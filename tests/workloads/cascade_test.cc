@@ -1,0 +1,191 @@
+// Cascades (--schedule cascade): the segments a chain of layers makes, the rows each core's ring
+// holds (by hand on a two-layer chain), and, on every zoo CNN, that the cascaded program is sound:
+// with each ring as tall as its tensor, loads read only bytes stored before them (no race), no
+// byte is stored twice, tiles fit, and no load reads a row its real ring would already have
+// overwritten.
+#include "workloads/cascade.h"
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include <map>
+
+#include "common/input_error.h"
+#include "workloads/builtin_models.h"
+#include "workloads/lowering.h"
+#include "workloads/model_loader.h"
+#include "workloads/model_yaml.h"
+#include "tests/support/program_checks.h"
+
+namespace tetris::workloads {
+namespace {
+
+using test_support::find_buffer_overflow;
+using test_support::find_race;
+
+MachineConfig machine(std::uint32_t cores) { return load_machine_config(fmt::format("cambricon-x-{}core", cores)); }
+
+LoweringOptions cascade_options() {
+  LoweringOptions options;
+  options.schedule = Schedule::cascade;
+  options.partition = PartitionMode::rows;
+  return options;
+}
+
+std::uint64_t conv_macs(const Program& p) {
+  std::uint64_t macs = 0;
+  for (const auto& stream : p.streams)
+    for (const Instruction& i : stream)
+      if (const auto* c = std::get_if<Compute>(&i.op); c && c->op == ComputeOp::conv) macs += c->work;
+  return macs;
+}
+
+// A 1x1 convolution widening 8 channels to 32 over 32 x 32 pixels, then a 3x3 max pooling with
+// stride 2: the wide tensor between them is the one a cascade keeps in a ring.
+const char* kChain = R"(name: chain
+input: {shape: [8, 32, 32]}
+layers:
+  - {name: wide, op: conv, out: 32, kernel: 1}
+  - {name: pool, op: max_pool, kernel: 3, stride: 2}
+)";
+
+// One core, strips of one pooled row: pooled row r reads wide rows 2r..2r+2, and when it runs,
+// wide has computed up to row 2r+2: three rows, 3 x 32 x 32 x 2 bytes.
+TEST(Cascade, AChainKeepsThreeRowsOfItsInnerTensor) {
+  const Model model = parse_model_yaml(kChain, "chain.yaml", {1, 2});
+  WorkPlan work = build_work_items(model, machine(1), cascade_options());
+  const CascadePlan plan = plan_cascades(work);
+  ASSERT_EQ(plan.segments.size(), 1u);
+  const CascadeSegment& s = plan.segments[0];
+  EXPECT_EQ(s.first, 0u);
+  EXPECT_EQ(s.last, 1u);
+  ASSERT_EQ(s.rings.size(), 1u);
+  EXPECT_EQ(s.rings[0][0].ring_rows, 3u);
+  EXPECT_EQ(work.tensors[s.rings[0][0].tensor].bytes, 3u * 32 * 32 * 2);
+  EXPECT_EQ(work.tensors[s.rings[0][0].tensor].name, "wide@core0");
+  EXPECT_TRUE(work.joins_next[0]);
+  // The walk: pooled row 0 needs wide rows 0-2, each later pooled row two new ones.
+  std::vector<std::pair<std::uint32_t, std::uint64_t>> pieces;
+  walk_segment(work, s, 0, [&](const CascadeWork& w) { pieces.push_back({w.step, w.hi - w.lo}); });
+  ASSERT_EQ(pieces.size(), 15u + 15u);
+  EXPECT_EQ(pieces[0], std::make_pair(0u, std::uint64_t{3}));
+  EXPECT_EQ(pieces[1], std::make_pair(1u, std::uint64_t{1}));
+  EXPECT_EQ(pieces[2], std::make_pair(0u, std::uint64_t{2}));
+}
+
+// Four cores take pooled rows 0-2, 3-6, 7-10 and 11-14, which read wide rows 0-6, 6-14, 14-22
+// and 22-30: 34 rows of 32 x 32 x 8 MACs where the layer-by-layer program computes all 32 (rows
+// 6, 14 and 22 are computed by two cores, each into its own ring; row 31, which no window
+// reads, by none). No barrier separates the two layers.
+TEST(Cascade, NeighboursComputeTheHaloRowsEachInItsOwnRing) {
+  const Model model = parse_model_yaml(kChain, "chain.yaml", {1, 2});
+  const MachineConfig config = machine(4);
+  const Program layered = lower(model, config, {true, SyncMode::barrier, PartitionMode::rows});
+  const Program cascaded = lower(model, config, cascade_options());
+  ASSERT_NO_THROW(validate_program(cascaded, "cascaded"));
+  EXPECT_EQ(find_buffer_overflow(cascaded, config.core), std::nullopt);
+  EXPECT_EQ(conv_macs(layered), 32u * 32 * 32 * 8);
+  EXPECT_EQ(conv_macs(cascaded), 34u * 32 * 32 * 8);
+  std::size_t rings = 0;
+  for (const Tensor& t : cascaded.tensors) rings += t.name.starts_with("wide@core");
+  EXPECT_EQ(rings, 4u);
+  for (const auto& stream : cascaded.streams)
+    for (const Instruction& i : stream) EXPECT_FALSE(std::holds_alternative<Barrier>(i.op));
+}
+
+TEST(Cascade, NeedsBarrierSync) {
+  const Model model = parse_model_yaml(kChain, "chain.yaml", {1, 2});
+  LoweringOptions options = cascade_options();
+  options.sync = SyncMode::p2p;
+  EXPECT_THROW(lower(model, machine(4), options), InputError);
+}
+
+class ZooCascade : public testing::TestWithParam<std::pair<std::string, std::uint32_t>> {};
+
+// The real program validates and fits; then the same schedule with every ring as tall as its
+// tensor is checked by the oracles, and its loads against the real rings' heights.
+TEST_P(ZooCascade, IsSound) {
+  const auto& [name, cores] = GetParam();
+  const MachineConfig config = machine(cores);
+  const Model model = load_model(name, {1, config.core.element_bytes});
+  const LoweringOptions options = cascade_options();
+  const Program real = lower(model, config, options);
+  ASSERT_NO_THROW(validate_program(real, "cascaded"));
+  EXPECT_EQ(find_buffer_overflow(real, config.core), std::nullopt);
+
+  WorkPlan work = build_work_items(model, config, options);
+  CascadePlan plan = plan_cascades(work);
+  EXPECT_FALSE(plan.segments.empty()) << name;
+  struct Ring {
+    std::uint64_t rows, row_bytes;
+  };
+  std::map<TensorId, Ring> rings;
+  for (CascadeSegment& s : plan.segments)
+    for (std::size_t j = 0; j < s.rings.size(); ++j)
+      for (Placement& p : s.rings[j]) {
+        if (p.ring_rows == 0) continue;
+        const std::uint64_t row_bytes = p.shape.w * p.shape.c * config.core.element_bytes;
+        rings[p.tensor] = {p.ring_rows, row_bytes};
+        p = Placement::ring(p.tensor, p.shape, p.shape.h);
+        work.tensors[p.tensor].bytes = p.shape.h * row_bytes;
+      }
+  const Program tall = emit_program(model, work, plan, options);
+  // Every load reads bytes a store ordered before it wrote; each byte is stored at most once,
+  // and every byte of the other activations and outputs exactly once (a core stores only the
+  // rows of an inner tensor that its strips need).
+  EXPECT_EQ(find_race(tall), std::nullopt);
+  std::map<TensorId, std::vector<std::pair<std::uint64_t, std::uint64_t>>> stores;
+  for (const auto& stream : tall.streams)
+    for (const Instruction& i : stream)
+      if (const auto* s = std::get_if<Store>(&i.op))
+        for (std::uint64_t r = 0; r < s->range.rows; ++r) {
+          const std::uint64_t at = s->range.offset + r * s->range.row_stride;
+          stores[s->tensor].push_back({at, at + s->range.row_bytes});
+        }
+  for (auto& [t, spans] : stores) {
+    std::sort(spans.begin(), spans.end());
+    std::uint64_t end = 0, covered = 0;
+    for (const auto& [a, b] : spans) {
+      ASSERT_GE(a, end) << name << ": " << tall.tensors[t].name << " bytes " << a << " stored twice";
+      end = b, covered += b - a;
+    }
+    if (!rings.contains(t)) {
+      EXPECT_EQ(covered, tall.tensors[t].bytes) << name << ": " << tall.tensors[t].name;
+    }
+  }
+  // In program order, a load of row x after row y >= x + R was stored would read a row the ring
+  // of R rows has overwritten.
+  for (CoreId c = 0; c < tall.cores; ++c) {
+    std::map<TensorId, std::uint64_t> stored;  // one past the highest row stored
+    for (const Instruction& i : tall.streams[c]) {
+      if (const auto* s = std::get_if<Store>(&i.op); s && rings.contains(s->tensor)) {
+        std::uint64_t& top = stored[s->tensor];
+        top = std::max(top, (s->range.end() - 1) / rings[s->tensor].row_bytes + 1);
+      } else if (const auto* l = std::get_if<Load>(&i.op); l && rings.contains(l->tensor)) {
+        const Ring& r = rings[l->tensor];
+        ASSERT_LE(stored[l->tensor], l->range.offset / r.row_bytes + r.rows)
+            << name << " core " << c << ": " << tall.tensors[l->tensor].name << " row " << l->range.offset / r.row_bytes
+            << " read after row " << stored[l->tensor] - 1 << " was stored, ring of " << r.rows;
+      }
+    }
+  }
+}
+
+std::vector<std::pair<std::string, std::uint32_t>> zoo_cnns() {
+  std::vector<std::pair<std::string, std::uint32_t>> cases;
+  for (const char* m : {"alexnet", "vgg16", "resnet18", "resnet50", "googlenet", "mobilenet-v1", "mobilenet-v2",
+                        "squeezenet-v1.1"})
+    for (const std::uint32_t cores : {1u, 4u, 16u}) cases.push_back({m, cores});
+  return cases;
+}
+
+INSTANTIATE_TEST_SUITE_P(AllZooCnns, ZooCascade, testing::ValuesIn(zoo_cnns()),
+                         [](const testing::TestParamInfo<std::pair<std::string, std::uint32_t>>& info) {
+                           std::string n = fmt::format("{}_{}cores", info.param.first, info.param.second);
+                           for (char& ch : n)
+                             if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
+                           return n;
+                         });
+
+}  // namespace
+}  // namespace tetris::workloads

@@ -1,0 +1,291 @@
+#include "workloads/cascade.h"
+
+#include <algorithm>
+#include <optional>
+
+#include <fmt/format.h>
+
+namespace tetris::workloads {
+namespace {
+
+using u64 = std::uint64_t;
+
+// Cut into bands of whole rows with all channels on every core that has a part.
+bool in_row_bands(const WorkItem& item) {
+  if (item.kind == ItemKind::global_pool || item.by_channels || item.matrix_operand) return false;
+  bool any = false;
+  for (const CoreRegion& r : item.regions) {
+    if (r.empty()) continue;
+    if (r.c0 != 0 || r.c1 != item.out.shape.c) return false;
+    any = true;
+  }
+  return any;
+}
+
+bool own(const Placement& p) {
+  return !p.reshaped && p.ring_rows == 0 && p.storage == p.shape && p.origin == Extent{0, 0, 0, 0};
+}
+
+// Input `i` reads a band of rows for a band of output rows: a window or the same rows.
+bool reads_rows(const WorkItem& item, std::size_t i) {
+  if (item.kind == ItemKind::conv) return i == 0;
+  const InputMap& m = item.maps[i];
+  if (m.full_axis || m.from || m.shift || m.wrap_rows || m.synapses || item.reduce_chunks != 1) return false;
+  return m.window || (m.in.n == item.out.shape.n && m.in.h == item.out.shape.h && m.in.w == item.out.shape.w);
+}
+
+struct Reader {
+  std::uint32_t step;
+  std::size_t item, input;
+};
+
+// The one input of the next step that reads step `s`'s output, when the pair can cascade.
+std::optional<std::uint32_t> cascades_into_next(const WorkPlan& work, const std::vector<std::vector<Reader>>& readers,
+                                                std::uint32_t s) {
+  if (s + 1 >= work.items.size() || work.items[s].size() != 1 || work.items[s + 1].size() != 1) return std::nullopt;
+  const WorkItem& item = work.items[s][0];
+  const WorkItem& next = work.items[s + 1][0];
+  if (!own(item.out) || work.tensors[item.out.tensor].kind != TensorKind::activation) return std::nullopt;
+  if (!in_row_bands(item) || !in_row_bands(next)) return std::nullopt;
+  const auto& r = readers[item.out.tensor];
+  if (r.size() != 1 || r[0].step != s + 1) return std::nullopt;
+  const Placement& in = next.in[r[0].input];
+  if (!own(in) || !(in.shape == item.out.shape) || !reads_rows(next, r[0].input)) return std::nullopt;
+  return static_cast<std::uint32_t>(r[0].input);
+}
+
+// A strip is one row of the last step's output: the rings then hold the fewest rows (the
+// windows of one output row through the chain); the weights reload once per strip.
+u64 strip_rows_of(const WorkItem&) { return 1; }
+
+u64 weight_bytes(const WorkPlan& work, const WorkItem& item) {
+  return item.weights ? work.tensors[item.weights->tensor].bytes : 0;
+}
+
+// How often a core loads the item's weights when it runs the layer whole: once per strip of
+// tiles (ConvTiling::strip); pointwise parameters once per tile.
+double layer_weight_loads(const WorkItem& item, u64 rows) {
+  if (item.kind != ItemKind::conv) {
+    const u64 tile_rows = std::max<u64>(1, item.tiling.rows);
+    return static_cast<double>((rows + tile_rows - 1) / tile_rows);
+  }
+  const ConvTiling& t = item.conv_tiling;
+  const u64 tiles = ((rows + t.rows - 1) / t.rows) * ((item.out.shape.w + t.cols - 1) / t.cols);
+  return static_cast<double>((tiles + t.strip - 1) / std::max<u64>(1, t.strip));
+}
+
+u64 most_rows(const WorkItem& item) {
+  u64 rows = 0;
+  for (const CoreRegion& r : item.regions) rows = std::max(rows, r.r1 - r.r0);
+  return rows;
+}
+
+// The weight bytes a core reloads for the strips of segment [first, last] beyond what it loads
+// running the steps one after another, when that is at most a tenth of what the steps move
+// then (the tiling's own traffic estimate); nullopt when it is more.
+std::optional<double> reloaded_weights(const WorkPlan& work, std::uint32_t first, std::uint32_t last) {
+  const WorkItem& tail = work.items[last][0];
+  const u64 strips = (most_rows(tail) + strip_rows_of(tail) - 1) / strip_rows_of(tail);
+  double extra = 0, moved = 0;
+  for (std::uint32_t s = first; s <= last; ++s) {
+    const WorkItem& item = work.items[s][0];
+    const double reloads = static_cast<double>(strips) - layer_weight_loads(item, most_rows(item));
+    extra += std::max(0.0, reloads) * static_cast<double>(weight_bytes(work, item));
+    moved += item.kind == ItemKind::conv ? item.conv_tiling.traffic_bytes
+                                         : static_cast<double>(item.out.shape.elements() / std::max<u64>(1, work.cores) *
+                                                               work.element_bytes * (item.in.size() + 1));
+  }
+  if (extra > 0.1 * moved) return std::nullopt;
+  return extra;
+}
+
+}  // namespace
+
+const CascadeSegment* CascadePlan::starting_at(std::uint32_t step) const {
+  if (step >= segment_of_step.size() || segment_of_step[step] < 0) return nullptr;
+  const CascadeSegment& s = segments[static_cast<std::size_t>(segment_of_step[step])];
+  return s.first == step ? &s : nullptr;
+}
+
+void walk_segment(const WorkPlan& work, const CascadeSegment& segment, CoreId core,
+                  const std::function<void(const CascadeWork&)>& visit) {
+  const std::uint32_t steps = segment.last - segment.first + 1;
+  const WorkItem& tail = work.items[segment.last][0];
+  const CoreRegion& region = tail.regions[core];
+  if (region.empty()) return;
+  const u64 height = tail.out.shape.h;
+  std::vector<std::pair<u64, u64>> need(steps);
+  std::vector<u64> done(steps);
+  for (u64 n = region.r0 / height; n * height < region.r1; ++n) {
+    const u64 h0 = std::max(region.r0, n * height) - n * height, h1 = std::min(region.r1, (n + 1) * height) - n * height;
+    std::fill(done.begin(), done.end(), 0);
+    for (u64 a = h0; a < h1; a += segment.strip_rows) {
+      need[steps - 1] = {a, std::min(h1, a + segment.strip_rows)};
+      for (std::uint32_t j = steps - 1; j-- > 0;) {
+        const WorkItem& next = work.items[segment.first + j + 1][0];
+        const Extent& e = next.out.shape;
+        const Box in = footprint(next, segment.reader_input[j], {n, n + 1, need[j + 1].first, need[j + 1].second, 0, e.w, 0, e.c});
+        need[j] = {in.h0, in.h1};
+      }
+      for (std::uint32_t j = 0; j < steps; ++j) {
+        const u64 lo = std::max(need[j].first, done[j]), hi = need[j].second;
+        if (lo < hi) visit({segment.first + j, n, lo, hi});
+        done[j] = std::max(done[j], hi);
+      }
+    }
+  }
+}
+
+std::vector<std::uint64_t> ring_rows(const WorkPlan& work, const CascadeSegment& segment, CoreId core) {
+  // When a step computes a piece, the ring it reads holds every row from the lowest that piece
+  // reads to the highest computed so far (rows are computed in order); older rows are dead, as
+  // their readers ran before in program order.
+  const std::uint32_t inner = segment.last - segment.first;
+  std::vector<u64> rows(inner, 0), computed(inner, 0);
+  walk_segment(work, segment, core, [&](const CascadeWork& w) {
+    const std::uint32_t j = w.step - segment.first;
+    if (j > 0) {
+      const WorkItem& item = work.items[w.step][0];
+      const Extent& e = item.out.shape;
+      const Box in = footprint(item, segment.reader_input[j - 1], {w.n, w.n + 1, w.lo, w.hi, 0, e.w, 0, e.c});
+      rows[j - 1] = std::max(rows[j - 1], computed[j - 1] - std::min(computed[j - 1], in.h0));
+    }
+    if (j < inner) {
+      computed[j] = w.hi;
+      rows[j] = std::max(rows[j], w.hi - w.lo);
+    }
+  });
+  return rows;
+}
+
+namespace {
+
+// The longest chain a segment may span: longer chains only grow the windows of their first
+// steps, and the search is quadratic in it.
+constexpr std::uint32_t kMaxSegmentSteps = 12;
+
+// A candidate segment's cost: the bytes it keeps live at its peak (its input, its output and
+// every core's rings) and the weight bytes it reloads over running its steps one by one.
+struct SegmentCost {
+  double live = 0, extra = 0;
+};
+
+double activation_bytes(const WorkPlan& work, const WorkItem& item, bool inputs) {
+  double bytes = 0;
+  if (inputs) {
+    for (const Placement& p : item.in)
+      if (work.tensors[p.tensor].kind != TensorKind::weight) bytes += static_cast<double>(work.tensors[p.tensor].bytes);
+  } else {
+    bytes = static_cast<double>(work.tensors[item.out.tensor].bytes);
+  }
+  return bytes;
+}
+
+CascadeSegment make_segment(std::uint32_t first, std::uint32_t last,
+                            const std::vector<std::optional<std::uint32_t>>& joins) {
+  CascadeSegment segment;
+  segment.first = first, segment.last = last;
+  for (std::uint32_t s = first; s < last; ++s) segment.reader_input.push_back(*joins[s]);
+  return segment;
+}
+
+}  // namespace
+
+CascadePlan plan_cascades(WorkPlan& work) {
+  CascadePlan plan;
+  const auto steps = static_cast<std::uint32_t>(work.items.size());
+  plan.segment_of_step.assign(steps, -1);
+  work.joins_next.assign(steps, false);
+  std::vector<std::vector<Reader>> readers(work.tensors.size());
+  for (std::uint32_t s = 0; s < steps; ++s)
+    for (std::size_t i = 0; i < work.items[s].size(); ++i)
+      for (std::size_t k = 0; k < work.items[s][i].in.size(); ++k) {
+        auto& r = readers[work.items[s][i].in[k].tensor];
+        if (r.empty() || r.back().step != s || r.back().item != i) r.push_back({s, i, k});
+      }
+  std::vector<std::optional<std::uint32_t>> joins(steps);
+  for (std::uint32_t s = 0; s < steps; ++s) joins[s] = cascades_into_next(work, readers, s);
+  const auto cost_of = [&](std::uint32_t first, std::uint32_t last) -> std::optional<SegmentCost> {
+    SegmentCost cost;
+    cost.live = activation_bytes(work, work.items[first][0], true) + activation_bytes(work, work.items[last][0], false);
+    if (first == last) return cost;
+    const std::optional<double> extra = reloaded_weights(work, first, last);
+    if (!extra) return std::nullopt;
+    cost.extra = *extra;
+    const CascadeSegment segment = make_segment(first, last, joins);
+    for (CoreId core = 0; core < work.cores; ++core) {
+      const std::vector<u64> rows = ring_rows(work, segment, core);
+      for (std::uint32_t j = 0; j < rows.size(); ++j) {
+        const Extent& e = work.items[first + j][0].out.shape;
+        cost.live += static_cast<double>(rows[j] * e.w * e.c * work.element_bytes);
+      }
+    }
+    return cost;
+  };
+  std::vector<CascadeSegment> chosen;
+  for (std::uint32_t a = 0; a < steps;) {
+    std::uint32_t b = a;
+    while (joins[b]) ++b;
+    if (b == a) {
+      ++a;
+      continue;
+    }
+    // Chain [a, b]: split it into segments that make the smallest peak (the most live bytes of a
+    // segment), then the fewest reloaded weight bytes.
+    const std::uint32_t length = b - a + 1;
+    struct Best {
+      double peak = 0, extra = 0;
+      std::uint32_t from = 0;  // the segment ending here starts at a + from
+      bool set = false;
+    };
+    std::vector<Best> best(length + 1);
+    best[0].set = true;
+    for (std::uint32_t i = 1; i <= length; ++i)
+      for (std::uint32_t f = i > kMaxSegmentSteps ? i - kMaxSegmentSteps : 0; f < i; ++f) {
+        if (!best[f].set) continue;
+        const auto cost = cost_of(a + f, a + i - 1);
+        if (!cost) continue;
+        const double peak = std::max(best[f].peak, cost->live), extra = best[f].extra + cost->extra;
+        Best& b_i = best[i];
+        if (!b_i.set || peak < b_i.peak || (peak == b_i.peak && extra < b_i.extra)) b_i = {peak, extra, f, true};
+      }
+    for (std::uint32_t i = length; i > 0; i = best[i].from)
+      if (best[i].from + 1 < i) chosen.push_back(make_segment(a + best[i].from, a + i - 1, joins));
+    a = b + 1;
+  }
+  std::sort(chosen.begin(), chosen.end(), [](const auto& x, const auto& y) { return x.first < y.first; });
+  for (CascadeSegment& segment : chosen) {
+    const std::uint32_t first = segment.first, last = segment.last;
+    segment.rings.resize(last - first);
+    std::vector<std::vector<u64>> rows(work.cores);
+    for (CoreId core = 0; core < work.cores; ++core) rows[core] = ring_rows(work, segment, core);
+    for (std::uint32_t s = first; s < last; ++s) {
+      const WorkItem& item = work.items[s][0];
+      const TensorId original = item.out.tensor;
+      const std::string name = work.tensors[original].name;
+      bool reused = false;
+      for (CoreId core = 0; core < work.cores; ++core) {
+        const u64 r = rows[core][s - first];
+        if (r == 0) {
+          segment.rings[s - first].push_back({});
+          continue;
+        }
+        TensorId id = original;
+        if (reused) {
+          work.tensors.push_back(work.tensors[original]);
+          id = static_cast<TensorId>(work.tensors.size() - 1);
+        }
+        reused = true;
+        work.tensors[id].name = fmt::format("{}@core{}", name, core);
+        work.tensors[id].bytes = r * item.out.shape.w * item.out.shape.c * work.element_bytes;
+        segment.rings[s - first].push_back(Placement::ring(id, item.out.shape, r));
+      }
+      work.joins_next[s] = true;
+    }
+    for (std::uint32_t s = first; s <= last; ++s) plan.segment_of_step[s] = static_cast<std::int32_t>(plan.segments.size());
+    plan.segments.push_back(std::move(segment));
+  }
+  return plan;
+}
+
+}  // namespace tetris::workloads

@@ -1,0 +1,64 @@
+// Lowering stage 1b (--schedule cascade): chains of consecutive steps that each core runs strip by
+// strip of the chain's last output, so the tensors inside a chain live in small rolling buffers.
+//
+// Fused-layer accelerators (Alwani et al., MICRO 2016) and Arm Vela's cascading compute a band
+// of output rows through several layers before moving on. Here each core walks its own rows of
+// the chain's last step in strips; for each strip it computes, step by step, the rows of every
+// earlier step that the strip needs and it has not computed yet, into a ring of rows of its own.
+// A core computes the halo rows its band needs itself (the rows at a band edge are computed by
+// both neighbours, each into its own ring), so no core waits for another inside a chain: the
+// chain needs a barrier only before and after it. What a ring holds at once is the window of
+// rows the next step reads for one strip, so an inner tensor costs a few rows instead of a
+// whole feature map; the price is the weights, reloaded for every strip, and the halo rows
+// computed twice.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include "common/trace.h"
+#include "workloads/tensor_region.h"
+#include "workloads/work_items.h"
+
+namespace tetris::workloads {
+
+// Steps [first, last]: each step before `last` has one item, which writes an activation that
+// only the next step's item reads, and every step is cut into row bands of all channels.
+struct CascadeSegment {
+  std::uint32_t first = 0, last = 0;
+  std::uint64_t strip_rows = 1;  // rows of the last step's output per strip
+  // Per inner step (index j - first, for j in [first, last)): the input of step j + 1's item that
+  // reads it, and each core's ring (an empty tensor placement for a core with no rows).
+  std::vector<std::uint32_t> reader_input;
+  std::vector<std::vector<Placement>> rings;
+};
+
+struct CascadePlan {
+  std::vector<CascadeSegment> segments;
+  std::vector<std::int32_t> segment_of_step;  // per step: the segment it belongs to, or -1
+
+  const CascadeSegment* starting_at(std::uint32_t step) const;
+};
+
+// Rows [lo, hi) of sample n of one step's output: one piece of a core's work in a segment.
+struct CascadeWork {
+  std::uint32_t step = 0;
+  std::uint64_t n = 0, lo = 0, hi = 0;
+};
+
+// The pieces of work of core `core` in `segment`, in the order it runs them: per sample, per
+// strip of its rows of the last step, the new rows of each step from the first.
+void walk_segment(const WorkPlan& work, const CascadeSegment& segment, CoreId core,
+                  const std::function<void(const CascadeWork&)>& visit);
+
+// Per inner step of `segment`, the rows of its output a core holds at once (its ring): the
+// most, over the core's strips, from the lowest row the next step reads to the highest computed.
+std::vector<std::uint64_t> ring_rows(const WorkPlan& work, const CascadeSegment& segment, CoreId core);
+
+// Chooses the segments of a rows-partitioned work plan and gives every inner step a ring per
+// core: the inner tensor becomes the first core's ring and the other cores' rings are new
+// tensors (`NAME@coreK`). Marks the inner steps in work.joins_next (no barrier after them).
+CascadePlan plan_cascades(WorkPlan& work);
+
+}  // namespace tetris::workloads
