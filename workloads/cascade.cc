@@ -99,6 +99,41 @@ std::optional<double> reloaded_weights(const WorkPlan& work, std::uint32_t first
   return extra;
 }
 
+// An item's cycles as choose_partition estimates them: the most of all cores' bytes over the
+// bus, one core's serial memory time, and its MACs (pointwise items: their bytes over the bus).
+double estimated_cycles(const WorkPlan& work, const WorkItem& item, const CascadeCosts& costs) {
+  double active = 0;
+  u64 rows = 0, channels = 0;
+  for (const CoreRegion& r : item.regions)
+    if (!r.empty()) active += 1, rows = std::max(rows, r.r1 - r.r0), channels = std::max(channels, r.c1 - r.c0);
+  if (item.kind != ItemKind::conv) {
+    const double bytes = static_cast<double>(item.out.shape.elements() * work.element_bytes * (item.in.size() + 1));
+    return bytes / costs.bytes_per_cycle;
+  }
+  const ConvGeometry& g = item.conv;
+  const double macs = static_cast<double>(rows * g.out.w * channels * g.in_per_group() * g.kernel_area());
+  return std::max({active * item.conv_tiling.traffic_bytes / costs.bytes_per_cycle, item.conv_tiling.memory_cycles,
+                   macs / costs.macs_per_core_cycle});
+}
+
+// Whether segment [first, last] is estimated to take at most costs.slowdown more cycles than its
+// steps run one after another with the partition asked for (`layered`): each step cut into rows,
+// plus the weights it reloads for every strip (on every core, over the bus) and, per strip and
+// step, a weight load, an input load and a store waiting out their latency.
+bool fast_enough(const WorkPlan& work, const WorkPlan& layered, std::uint32_t first, std::uint32_t last,
+                 double reloaded, const CascadeCosts& costs) {
+  const WorkItem& tail = work.items[last][0];
+  const double strips = static_cast<double>(most_rows(tail));
+  double cascade = 0, layer = 0, active = 0;
+  for (const CoreRegion& r : tail.regions) active += r.empty() ? 0 : 1;
+  for (std::uint32_t s = first; s <= last; ++s) {
+    cascade += estimated_cycles(work, work.items[s][0], costs) + strips * 3 * costs.latency_cycles;
+    for (const WorkItem& item : layered.items[s]) layer += estimated_cycles(layered, item, costs);
+  }
+  cascade += active * reloaded / costs.bytes_per_cycle;
+  return cascade <= (1 + costs.slowdown) * layer;
+}
+
 }  // namespace
 
 const CascadeSegment* CascadePlan::starting_at(std::uint32_t step) const {
@@ -191,7 +226,14 @@ CascadeSegment make_segment(std::uint32_t first, std::uint32_t last,
 
 }  // namespace
 
-CascadePlan plan_cascades(WorkPlan& work) {
+CascadeCosts CascadeCosts::of(const MachineConfig& config) {
+  const TileBudget budget = TileBudget::of(config);
+  return {budget.bytes_per_cycle, budget.latency_cycles,
+          static_cast<double>(std::max<std::uint64_t>(1, config.core.pe_count * config.core.macs_per_pe_per_cycle))};
+}
+
+CascadePlan plan_cascades(WorkPlan& work, const CascadeCosts& costs, const WorkPlan* layered) {
+  if (!layered) layered = &work;
   CascadePlan plan;
   const auto steps = static_cast<std::uint32_t>(work.items.size());
   plan.segment_of_step.assign(steps, -1);
@@ -210,7 +252,7 @@ CascadePlan plan_cascades(WorkPlan& work) {
     cost.live = activation_bytes(work, work.items[first][0], true) + activation_bytes(work, work.items[last][0], false);
     if (first == last) return cost;
     const std::optional<double> extra = reloaded_weights(work, first, last);
-    if (!extra) return std::nullopt;
+    if (!extra || !fast_enough(work, *layered, first, last, *extra, costs)) return std::nullopt;
     cost.extra = *extra;
     const CascadeSegment segment = make_segment(first, last, joins);
     for (CoreId core = 0; core < work.cores; ++core) {

@@ -17,6 +17,7 @@
 #include <functional>
 #include <vector>
 
+#include "common/machine_config.h"
 #include "common/trace.h"
 #include "workloads/tensor_region.h"
 #include "workloads/work_items.h"
@@ -56,9 +57,21 @@ void walk_segment(const WorkPlan& work, const CascadeSegment& segment, CoreId co
 // most, over the core's strips, from the lowest row the next step reads to the highest computed.
 std::vector<std::uint64_t> ring_rows(const WorkPlan& work, const CascadeSegment& segment, CoreId core);
 
+// What the cycle estimates of a segment take from the machine, and how much slower than its
+// layers run one by one a segment may be estimated to be.
+struct CascadeCosts {
+  double bytes_per_cycle = 64, latency_cycles = 100, macs_per_core_cycle = 256;
+  double slowdown = 0.10;
+
+  static CascadeCosts of(const MachineConfig& config);
+};
+
 // Chooses the segments of a rows-partitioned work plan and gives every inner step a ring per
 // core: the inner tensor becomes the first core's ring and the other cores' rings are new
 // tensors (`NAME@coreK`). Marks the inner steps in work.joins_next (no barrier after them).
-CascadePlan plan_cascades(WorkPlan& work);
+// A chain is split into the segments that make the smallest peak of live bytes (a segment's
+// input, output and rings), among those estimated at most `costs.slowdown` slower than the
+// `layered` plan's steps (the partition asked for; `work` itself when null).
+CascadePlan plan_cascades(WorkPlan& work, const CascadeCosts& costs, const WorkPlan* layered = nullptr);
 
 }  // namespace tetris::workloads

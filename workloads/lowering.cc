@@ -55,10 +55,20 @@ Program lower(const Model& model, const MachineConfig& config, const LoweringOpt
     throw InputError({config.source}, fmt::format("cannot lower onto {} cores", config.cores));
   if (options.schedule == Schedule::cascade && options.sync != SyncMode::barrier)
     throw InputError({"--schedule"}, "a cascade schedule needs --sync barrier (p2p is not supported yet)");
-  LoweringOptions build = options;
-  if (options.schedule == Schedule::cascade) build.partition = PartitionMode::rows;  // cascades walk row bands
-  WorkPlan work = build_work_items(model, config, build);
-  const CascadePlan cascades = options.schedule == Schedule::cascade ? plan_cascades(work) : CascadePlan{};
+  if (options.schedule == Schedule::layer) return emit_program(model, build_work_items(model, config, options), {}, options);
+  // Cascades walk row bands of all channels: the chains are found among the layers cut into
+  // rows; the layers left outside every chain keep the partition asked for (the tensors are the
+  // same in both builds, as they do not depend on the partition).
+  LoweringOptions rows = options;
+  rows.partition = PartitionMode::rows;
+  WorkPlan work = build_work_items(model, config, rows);
+  CascadeCosts costs = CascadeCosts::of(config);
+  costs.slowdown = options.cascade_slowdown;
+  if (options.partition == PartitionMode::rows) return emit_program(model, work, plan_cascades(work, costs), options);
+  WorkPlan own = build_work_items(model, config, options);
+  const CascadePlan cascades = plan_cascades(work, costs, &own);
+  for (std::uint32_t s = 0; s < work.items.size(); ++s)
+    if (cascades.segment_of_step[s] < 0) work.items[s] = std::move(own.items[s]);
   return emit_program(model, work, cascades, options);
 }
 

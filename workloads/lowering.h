@@ -67,8 +67,11 @@ struct LoweringOptions {
   // live together with the block's inner result, which raises ResNet-50's live-bytes bound by
   // 13% (docs/lowering.md, "Residual fusion").
   bool fuse_residual = false;
-  // Cascades need barrier sync and take the rows partition for every layer.
+  // Cascades need barrier sync; the layers inside a chain are cut into rows whatever `partition` says.
   Schedule schedule = Schedule::layer;
+  // How much slower than its layers run one by one a cascade segment may be estimated to be
+  // (0.10: 10%): the trade of cycles for memory (docs/lowering.md, "Cascades").
+  double cascade_slowdown = 0.10;
 };
 
 // The most instructions a lowered program may have (all cores): about 90 bytes each while it

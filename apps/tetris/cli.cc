@@ -94,7 +94,11 @@ void LoweringFlags::add_to(po::options_description& options) {
        "bound on residual networks (docs/lowering.md)")
       ("schedule", po::value(&schedule)->default_value(schedule),
        "layer (each layer on all cores, one after another) or cascade (chains of consecutive layers run band "
-       "by band on each core, their inner tensors in rolling buffers of a few rows; rows partition, barrier sync)")
+       "by band on each core, their inner tensors in rolling buffers of a few rows; the layers of a chain are cut "
+       "into rows; barrier sync)")
+      ("cascade-slowdown", po::value(&cascade_slowdown)->default_value(cascade_slowdown),
+       "with --schedule cascade: how much slower (0.1 = 10%) than its layers run one by one a chain may be "
+       "estimated to be; larger values trade cycles for memory")
       ("blocks", po::value(&blocks)->default_value(blocks),
        "tensor (each tensor placed whole), band (a block per storing core's band) or tile (a block per stored "
        "tile): blocks are placed independently, so bands and tiles free their memory when they die");
@@ -108,6 +112,9 @@ workloads::LoweringOptions LoweringFlags::parse() const {
   const auto schedule_mode = workloads::parse_schedule(schedule);
   if (!schedule_mode) throw InputError({"--schedule"}, fmt::format("unknown schedule '{}' (layer or cascade)", schedule));
   options.schedule = *schedule_mode;
+  if (!(cascade_slowdown >= 0) || cascade_slowdown > 1e6)
+    throw InputError({"--cascade-slowdown"}, fmt::format("{} is not a share of cycles from 0 to 1e6", cascade_slowdown));
+  options.cascade_slowdown = cascade_slowdown;
   const auto sync_mode = workloads::parse_sync_mode(sync);
   if (!sync_mode) throw InputError({"--sync"}, fmt::format("unknown sync mode '{}' (barrier or p2p)", sync));
   options.sync = *sync_mode;
@@ -115,12 +122,6 @@ workloads::LoweringOptions LoweringFlags::parse() const {
   if (!partition_mode)
     throw InputError({"--partition"}, fmt::format("unknown partition '{}' (rows, channels or auto)", partition));
   options.partition = *partition_mode;
-  if (options.schedule == workloads::Schedule::cascade) {
-    // A cascade walks each layer's output in row bands of all channels.
-    if (options.partition == workloads::PartitionMode::channels)
-      throw InputError({"--partition"}, "a cascade schedule takes the rows partition (--partition rows or auto)");
-    options.partition = workloads::PartitionMode::rows;
-  }
   const auto block_mode = workloads::parse_block_mode(blocks);
   if (!block_mode) throw InputError({"--blocks"}, fmt::format("unknown block mode '{}' (tensor, band or tile)", blocks));
   options.blocks = *block_mode;

@@ -66,6 +66,7 @@ struct LoweringFlags {
   bool fuse_residual = workloads::LoweringOptions{}.fuse_residual;
   std::string blocks{workloads::to_string(workloads::LoweringOptions{}.blocks)};
   std::string schedule{workloads::to_string(workloads::LoweringOptions{}.schedule)};
+  double cascade_slowdown = workloads::LoweringOptions{}.cascade_slowdown;
 
   void add_to(boost::program_options::options_description& options);
   workloads::LoweringOptions parse() const;  // InputError naming the flag on an unknown mode

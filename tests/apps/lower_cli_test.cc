@@ -126,6 +126,9 @@ TEST(LowerCli, BadUsageExitsTwo) {
   const Outcome cascade_p2p = tetris("lower --schedule cascade --sync p2p --out x.trace");
   EXPECT_EQ(cascade_p2p.exit_code, 2);
   EXPECT_NE(cascade_p2p.err.find("--sync barrier"), std::string::npos) << cascade_p2p.err;
+  const Outcome slowdown = tetris("lower --schedule cascade --cascade-slowdown -1 --out x.trace");
+  EXPECT_EQ(slowdown.exit_code, 2);
+  EXPECT_NE(slowdown.err.find("--cascade-slowdown"), std::string::npos) << slowdown.err;
   const Outcome model = tetris("lower --model nosuchnet --out x.trace");
   EXPECT_EQ(model.exit_code, 2);
   EXPECT_FALSE(std::filesystem::exists(testing::TempDir() + "x.trace"));

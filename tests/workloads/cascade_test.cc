@@ -25,11 +25,20 @@ using test_support::find_race;
 
 MachineConfig machine(std::uint32_t cores) { return load_machine_config(fmt::format("cambricon-x-{}core", cores)); }
 
-LoweringOptions cascade_options() {
+LoweringOptions cascade_options(double slowdown = 0.10) {
   LoweringOptions options;
   options.schedule = Schedule::cascade;
   options.partition = PartitionMode::rows;
+  options.cascade_slowdown = slowdown;
   return options;
+}
+
+// Costs that let any segment through: the hand-computed cases test the mechanism on a model too
+// small for a cascade to pay for its strips' latency.
+CascadeCosts unbounded(const MachineConfig& config) {
+  CascadeCosts costs = CascadeCosts::of(config);
+  costs.slowdown = 1e6;
+  return costs;
 }
 
 std::uint64_t conv_macs(const Program& p) {
@@ -54,7 +63,7 @@ layers:
 TEST(Cascade, AChainKeepsThreeRowsOfItsInnerTensor) {
   const Model model = parse_model_yaml(kChain, "chain.yaml", {1, 2});
   WorkPlan work = build_work_items(model, machine(1), cascade_options());
-  const CascadePlan plan = plan_cascades(work);
+  const CascadePlan plan = plan_cascades(work, unbounded(machine(1)));
   ASSERT_EQ(plan.segments.size(), 1u);
   const CascadeSegment& s = plan.segments[0];
   EXPECT_EQ(s.first, 0u);
@@ -81,7 +90,7 @@ TEST(Cascade, NeighboursComputeTheHaloRowsEachInItsOwnRing) {
   const Model model = parse_model_yaml(kChain, "chain.yaml", {1, 2});
   const MachineConfig config = machine(4);
   const Program layered = lower(model, config, {true, SyncMode::barrier, PartitionMode::rows});
-  const Program cascaded = lower(model, config, cascade_options());
+  const Program cascaded = lower(model, config, cascade_options(1e6));
   ASSERT_NO_THROW(validate_program(cascaded, "cascaded"));
   EXPECT_EQ(find_buffer_overflow(cascaded, config.core), std::nullopt);
   EXPECT_EQ(conv_macs(layered), 32u * 32 * 32 * 8);
@@ -91,6 +100,23 @@ TEST(Cascade, NeighboursComputeTheHaloRowsEachInItsOwnRing) {
   EXPECT_EQ(rings, 4u);
   for (const auto& stream : cascaded.streams)
     for (const Instruction& i : stream) EXPECT_FALSE(std::holds_alternative<Barrier>(i.op));
+}
+
+// The slowdown a segment may cost is the trade of cycles for memory: on MobileNet-v2 / 16 cores
+// each larger allowance cascades at least as many steps, and an unbounded one more than none.
+TEST(Cascade, ALargerSlowdownCascadesAtLeastAsManySteps) {
+  const MachineConfig config = machine(16);
+  const Model model = load_model("mobilenet-v2", {1, 2});
+  std::vector<std::size_t> inner;
+  for (const double slowdown : {0.0, 0.1, 0.5, 1e6}) {
+    WorkPlan work = build_work_items(model, config, cascade_options());
+    CascadeCosts costs = CascadeCosts::of(config);
+    costs.slowdown = slowdown;
+    plan_cascades(work, costs);
+    inner.push_back(static_cast<std::size_t>(std::count(work.joins_next.begin(), work.joins_next.end(), true)));
+  }
+  for (std::size_t i = 1; i < inner.size(); ++i) EXPECT_GE(inner[i], inner[i - 1]) << i;
+  EXPECT_GT(inner.back(), inner.front());
 }
 
 TEST(Cascade, NeedsBarrierSync) {
@@ -108,13 +134,13 @@ TEST_P(ZooCascade, IsSound) {
   const auto& [name, cores] = GetParam();
   const MachineConfig config = machine(cores);
   const Model model = load_model(name, {1, config.core.element_bytes});
-  const LoweringOptions options = cascade_options();
+  const LoweringOptions options = cascade_options(1e6);  // as many segments as memory wants
   const Program real = lower(model, config, options);
   ASSERT_NO_THROW(validate_program(real, "cascaded"));
   EXPECT_EQ(find_buffer_overflow(real, config.core), std::nullopt);
 
   WorkPlan work = build_work_items(model, config, options);
-  CascadePlan plan = plan_cascades(work);
+  CascadePlan plan = plan_cascades(work, unbounded(config));
   EXPECT_FALSE(plan.segments.empty()) << name;
   struct Ring {
     std::uint64_t rows, row_bytes;
