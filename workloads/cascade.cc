@@ -54,9 +54,10 @@ std::optional<std::uint32_t> cascades_into_next(const WorkPlan& work, const std:
   return static_cast<std::uint32_t>(r[0].input);
 }
 
-// A strip is one row of the last step's output: the rings then hold the fewest rows (the
-// windows of one output row through the chain); the weights reload once per strip.
-u64 strip_rows_of(const WorkItem&) { return 1; }
+// The strip heights tried, in rows of a segment's last output: one row makes the smallest rings
+// (the windows of one output row through the chain); taller strips reload the weights and pay
+// the latency of a strip's transfers fewer times.
+constexpr u64 kStripRows[] = {1, 2, 4, 8};
 
 u64 weight_bytes(const WorkPlan& work, const WorkItem& item) {
   return item.weights ? work.tensors[item.weights->tensor].bytes : 0;
@@ -83,9 +84,10 @@ u64 most_rows(const WorkItem& item) {
 // The weight bytes a core reloads for the strips of segment [first, last] beyond what it loads
 // running the steps one after another, when that is at most a tenth of what the steps move
 // then (the tiling's own traffic estimate); nullopt when it is more.
-std::optional<double> reloaded_weights(const WorkPlan& work, std::uint32_t first, std::uint32_t last) {
+std::optional<double> reloaded_weights(const WorkPlan& work, std::uint32_t first, std::uint32_t last,
+                                       u64 strip_rows) {
   const WorkItem& tail = work.items[last][0];
-  const u64 strips = (most_rows(tail) + strip_rows_of(tail) - 1) / strip_rows_of(tail);
+  const u64 strips = (most_rows(tail) + strip_rows - 1) / strip_rows;
   double extra = 0, moved = 0;
   for (std::uint32_t s = first; s <= last; ++s) {
     const WorkItem& item = work.items[s][0];
@@ -121,9 +123,9 @@ double estimated_cycles(const WorkPlan& work, const WorkItem& item, const Cascad
 // plus the weights it reloads for every strip (on every core, over the bus) and, per strip and
 // step, a weight load, an input load and a store waiting out their latency.
 bool fast_enough(const WorkPlan& work, const WorkPlan& layered, std::uint32_t first, std::uint32_t last,
-                 double reloaded, const CascadeCosts& costs) {
+                 u64 strip_rows, double reloaded, const CascadeCosts& costs) {
   const WorkItem& tail = work.items[last][0];
-  const double strips = static_cast<double>(most_rows(tail));
+  const double strips = static_cast<double>((most_rows(tail) + strip_rows - 1) / strip_rows);
   double cascade = 0, layer = 0, active = 0;
   for (const CoreRegion& r : tail.regions) active += r.empty() ? 0 : 1;
   for (std::uint32_t s = first; s <= last; ++s) {
@@ -203,6 +205,7 @@ constexpr std::uint32_t kMaxSegmentSteps = 12;
 // every core's rings) and the weight bytes it reloads over running its steps one by one.
 struct SegmentCost {
   double live = 0, extra = 0;
+  u64 strip_rows = 1;
 };
 
 double activation_bytes(const WorkPlan& work, const WorkItem& item, bool inputs) {
@@ -216,10 +219,10 @@ double activation_bytes(const WorkPlan& work, const WorkItem& item, bool inputs)
   return bytes;
 }
 
-CascadeSegment make_segment(std::uint32_t first, std::uint32_t last,
+CascadeSegment make_segment(std::uint32_t first, std::uint32_t last, u64 strip_rows,
                             const std::vector<std::optional<std::uint32_t>>& joins) {
   CascadeSegment segment;
-  segment.first = first, segment.last = last;
+  segment.first = first, segment.last = last, segment.strip_rows = strip_rows;
   for (std::uint32_t s = first; s < last; ++s) segment.reader_input.push_back(*joins[s]);
   return segment;
 }
@@ -248,21 +251,27 @@ CascadePlan plan_cascades(WorkPlan& work, const CascadeCosts& costs, const WorkP
   std::vector<std::optional<std::uint32_t>> joins(steps);
   for (std::uint32_t s = 0; s < steps; ++s) joins[s] = cascades_into_next(work, readers, s);
   const auto cost_of = [&](std::uint32_t first, std::uint32_t last) -> std::optional<SegmentCost> {
-    SegmentCost cost;
-    cost.live = activation_bytes(work, work.items[first][0], true) + activation_bytes(work, work.items[last][0], false);
-    if (first == last) return cost;
-    const std::optional<double> extra = reloaded_weights(work, first, last);
-    if (!extra || !fast_enough(work, *layered, first, last, *extra, costs)) return std::nullopt;
-    cost.extra = *extra;
-    const CascadeSegment segment = make_segment(first, last, joins);
-    for (CoreId core = 0; core < work.cores; ++core) {
-      const std::vector<u64> rows = ring_rows(work, segment, core);
-      for (std::uint32_t j = 0; j < rows.size(); ++j) {
-        const Extent& e = work.items[first + j][0].out.shape;
-        cost.live += static_cast<double>(rows[j] * e.w * e.c * work.element_bytes);
+    const double ends =
+        activation_bytes(work, work.items[first][0], true) + activation_bytes(work, work.items[last][0], false);
+    if (first == last) return SegmentCost{ends, 0, 1};
+    // Of the strip heights that keep the segment affordable and fast enough, the one with the
+    // smallest rings (then the fewest reloads).
+    std::optional<SegmentCost> best;
+    for (const u64 strip : kStripRows) {
+      const std::optional<double> extra = reloaded_weights(work, first, last, strip);
+      if (!extra || !fast_enough(work, *layered, first, last, strip, *extra, costs)) continue;
+      SegmentCost cost{ends, *extra, strip};
+      const CascadeSegment segment = make_segment(first, last, strip, joins);
+      for (CoreId core = 0; core < work.cores; ++core) {
+        const std::vector<u64> rows = ring_rows(work, segment, core);
+        for (std::uint32_t j = 0; j < rows.size(); ++j) {
+          const Extent& e = work.items[first + j][0].out.shape;
+          cost.live += static_cast<double>(rows[j] * e.w * e.c * work.element_bytes);
+        }
       }
+      if (!best || cost.live < best->live || (cost.live == best->live && cost.extra < best->extra)) best = cost;
     }
-    return cost;
+    return best;
   };
   std::vector<CascadeSegment> chosen;
   for (std::uint32_t a = 0; a < steps;) {
@@ -278,6 +287,7 @@ CascadePlan plan_cascades(WorkPlan& work, const CascadeCosts& costs, const WorkP
     struct Best {
       double peak = 0, extra = 0;
       std::uint32_t from = 0;  // the segment ending here starts at a + from
+      u64 strip_rows = 1;      // and has strips of this height
       bool set = false;
     };
     std::vector<Best> best(length + 1);
@@ -289,10 +299,11 @@ CascadePlan plan_cascades(WorkPlan& work, const CascadeCosts& costs, const WorkP
         if (!cost) continue;
         const double peak = std::max(best[f].peak, cost->live), extra = best[f].extra + cost->extra;
         Best& b_i = best[i];
-        if (!b_i.set || peak < b_i.peak || (peak == b_i.peak && extra < b_i.extra)) b_i = {peak, extra, f, true};
+        if (!b_i.set || peak < b_i.peak || (peak == b_i.peak && extra < b_i.extra))
+          b_i = {peak, extra, f, cost->strip_rows, true};
       }
     for (std::uint32_t i = length; i > 0; i = best[i].from)
-      if (best[i].from + 1 < i) chosen.push_back(make_segment(a + best[i].from, a + i - 1, joins));
+      if (best[i].from + 1 < i) chosen.push_back(make_segment(a + best[i].from, a + i - 1, best[i].strip_rows, joins));
     a = b + 1;
   }
   std::sort(chosen.begin(), chosen.end(), [](const auto& x, const auto& y) { return x.first < y.first; });

@@ -80,6 +80,10 @@ TEST(Cascade, AChainKeepsThreeRowsOfItsInnerTensor) {
   EXPECT_EQ(pieces[0], std::make_pair(0u, std::uint64_t{3}));
   EXPECT_EQ(pieces[1], std::make_pair(1u, std::uint64_t{1}));
   EXPECT_EQ(pieces[2], std::make_pair(0u, std::uint64_t{2}));
+  // Strips of two pooled rows read wide rows 2r..2r+4: five rows at once.
+  CascadeSegment taller = s;
+  taller.strip_rows = 2;
+  EXPECT_EQ(ring_rows(work, taller, 0), std::vector<std::uint64_t>{5});
 }
 
 // Four cores take pooled rows 0-2, 3-6, 7-10 and 11-14, which read wide rows 0-6, 6-14, 14-22
