@@ -135,8 +135,34 @@ Lowered lower(const ModelChoice& choice, const MachineConfig& config, const work
   workloads::Model model =
       workloads::load_model(choice.model,
                             {choice.batch, config.core.element_bytes, choice.sequence, choice.weight_density});
-  Program program = workloads::lower(model, config, options);
-  return {std::move(model), std::move(program)};
+  if (options.schedule != workloads::Schedule::automatic) {
+    Program program = workloads::lower(model, config, options);
+    return {std::move(model), std::move(program), options, std::string(workloads::to_string(options.schedule))};
+  }
+  workloads::LoweringOptions layer = options;
+  layer.schedule = workloads::Schedule::layer;
+  Program chosen = workloads::lower(model, config, layer);
+  if (options.sync != workloads::SyncMode::barrier) return {std::move(model), std::move(chosen), layer, "auto: layer"};
+  const auto cycles = [&](const Program& program) {
+    const std::optional<Program> tensors = has_blocks(program) ? std::optional(blocks_as_tensors(program)) : std::nullopt;
+    return simulate(tensors ? *tensors : program, config, std::nullopt, "auto", "naive").runs.front().cycles;
+  };
+  const double budget = (1 + options.cascade_slowdown) * static_cast<double>(cycles(chosen));
+  const auto bytes = [](const Program& program) {
+    std::uint64_t total = 0;
+    for (const Tensor& t : program.tensors) total += t.bytes;
+    return total;
+  };
+  for (const double allowance : {1e6, 1.0, 0.5, 0.25, 0.1, 0.05, 0.0}) {
+    workloads::LoweringOptions cascade = options;
+    cascade.schedule = workloads::Schedule::cascade;
+    cascade.cascade_slowdown = allowance;
+    Program program = workloads::lower(model, config, cascade);
+    if (bytes(program) == bytes(chosen)) break;  // no chain cascades at this allowance (rings shrink tensors)
+    if (static_cast<double>(cycles(program)) <= budget)
+      return {std::move(model), std::move(program), cascade, fmt::format("auto: cascade (allowance {})", allowance)};
+  }
+  return {std::move(model), std::move(chosen), layer, "auto: layer"};
 }
 
 std::string_view to_string(Level level) {
@@ -253,6 +279,8 @@ Job run_job(const MachineConfig& config, const JobOptions& options, std::string_
                    .seed = options.search.seed,
                    .arena_bytes = 0, .rows = {},
                    .provenance = provenance(config, options, lowered.model), .bus_svg = {}};
+  for (auto& [key, value] : report.provenance)
+    if (key == "schedule") value = lowered.schedule;
   report.peak_tensors = peak_tensors(liveness.instruction);
   // Weights that leave no room for any activation: no plan can fit, so no plan is made.
   const std::optional<std::uint64_t> arena = sim::arena_capacity(program, config);

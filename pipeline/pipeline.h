@@ -31,10 +31,18 @@ using StatusFn = std::function<void(const std::string&)>;
 struct Lowered {
   workloads::Model model;
   Program program;  // passes validate_program
+  // The options it was lowered with: `--schedule auto` resolved to the schedule (and cascade
+  // slowdown allowance) it chose, which `schedule` says in words for reports.
+  workloads::LoweringOptions options{};
+  std::string schedule{};
 };
 
 // Loads the model (zoo name or file) at the machine's bytes per element and lowers it onto the
 // machine's cores. InputError for a bad model or one that does not fit the cores' buffers.
+// `--schedule auto`: the layer schedule and cascades with allowances of 1e6, 1, 0.5, 0.25, 0.1,
+// 0.05 and 0 (the estimate's slowdown, workloads/cascade.h) are simulated with the naive plan and
+// exact timing; the first cascade within `cascade_slowdown` of the layer schedule's cycles is
+// taken, else the layer schedule (so under p2p sync, where cascades are not supported yet).
 Lowered lower(const ModelChoice& choice, const MachineConfig& config, const workloads::LoweringOptions& options);
 
 // ---- analyse ----

@@ -24,11 +24,19 @@ std::string_view to_string(PartitionMode mode) {
   return "?";
 }
 
-std::string_view to_string(Schedule schedule) { return schedule == Schedule::layer ? "layer" : "cascade"; }
+std::string_view to_string(Schedule schedule) {
+  switch (schedule) {
+    case Schedule::layer: return "layer";
+    case Schedule::cascade: return "cascade";
+    case Schedule::automatic: return "auto";
+  }
+  return "?";
+}
 
 std::optional<Schedule> parse_schedule(std::string_view text) {
   if (text == "layer") return Schedule::layer;
   if (text == "cascade") return Schedule::cascade;
+  if (text == "auto") return Schedule::automatic;
   return std::nullopt;
 }
 
@@ -53,7 +61,7 @@ std::optional<PartitionMode> parse_partition_mode(std::string_view text) {
 Program lower(const Model& model, const MachineConfig& config, const LoweringOptions& options) {
   if (config.cores == 0 || config.cores > 65536)
     throw InputError({config.source}, fmt::format("cannot lower onto {} cores", config.cores));
-  if (options.schedule == Schedule::cascade && options.sync != SyncMode::barrier)
+  if (options.schedule != Schedule::layer && options.sync != SyncMode::barrier)
     throw InputError({"--schedule"}, "a cascade schedule needs --sync barrier (p2p is not supported yet)");
   if (options.schedule == Schedule::layer) return emit_program(model, build_work_items(model, config, options), {}, options);
   // Cascades walk row bands of all channels: the chains are found among the layers cut into

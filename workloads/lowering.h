@@ -38,7 +38,9 @@ enum class PartitionMode : std::uint8_t {
 
 // How the cores walk the layers: one layer after another, or chains of consecutive layers band by
 // band (workloads/cascade.h), so the tensors inside a chain only hold a few rows at a time.
-enum class Schedule : std::uint8_t { layer, cascade };
+// `automatic` is resolved by pipeline::lower, which simulates the candidates; lower() takes it
+// as `cascade`.
+enum class Schedule : std::uint8_t { layer, cascade, automatic };
 
 std::string_view to_string(SyncMode mode);
 std::string_view to_string(Schedule schedule);

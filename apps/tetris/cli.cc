@@ -93,12 +93,14 @@ void LoweringFlags::add_to(po::options_description& options) {
        "convolutions also absorb a residual add and what follows it: fewer bytes moved, but a higher live-bytes "
        "bound on residual networks (docs/lowering.md)")
       ("schedule", po::value(&schedule)->default_value(schedule),
-       "layer (each layer on all cores, one after another) or cascade (chains of consecutive layers run band "
+       "layer (each layer on all cores, one after another), cascade (chains of consecutive layers run band "
        "by band on each core, their inner tensors in rolling buffers of a few rows; the layers of a chain are cut "
-       "into rows; barrier sync)")
+       "into rows; barrier sync) or auto (the most cascading whose simulated cycles stay within "
+       "--cascade-slowdown of the layer schedule's)")
       ("cascade-slowdown", po::value(&cascade_slowdown)->default_value(cascade_slowdown),
        "with --schedule cascade: how much slower (0.1 = 10%) than its layers run one by one a chain may be "
-       "estimated to be; larger values trade cycles for memory")
+       "estimated to be; with auto: how much slower the whole program may simulate; larger values trade "
+       "cycles for memory")
       ("blocks", po::value(&blocks)->default_value(blocks),
        "tensor (each tensor placed whole), band (a block per storing core's band) or tile (a block per stored "
        "tile): blocks are placed independently, so bands and tiles free their memory when they die");
@@ -110,7 +112,8 @@ workloads::LoweringOptions LoweringFlags::parse() const {
   if (no_fuse && fuse_residual) throw InputError({"--fuse-residual"}, "cannot fuse residual adds with --no-fuse");
   options.fuse_residual = fuse_residual;
   const auto schedule_mode = workloads::parse_schedule(schedule);
-  if (!schedule_mode) throw InputError({"--schedule"}, fmt::format("unknown schedule '{}' (layer or cascade)", schedule));
+  if (!schedule_mode)
+    throw InputError({"--schedule"}, fmt::format("unknown schedule '{}' (layer, cascade or auto)", schedule));
   options.schedule = *schedule_mode;
   if (!(cascade_slowdown >= 0) || cascade_slowdown > 1e6)
     throw InputError({"--cascade-slowdown"}, fmt::format("{} is not a share of cycles from 0 to 1e6", cascade_slowdown));

@@ -37,7 +37,7 @@ int lower(std::span<const std::string> args) {
   positional.add("model", 1);
   if (!parse("lower",
              "[--model NAME|FILE] [--config C] [-p KEY=VALUE] [--batch N] [--sync barrier|p2p] "
-             "[--partition rows|channels|auto] [--no-fuse | --fuse-residual] [--schedule layer|cascade] --out FILE.trace [--json] [--quiet]",
+             "[--partition rows|channels|auto] [--no-fuse | --fuse-residual] [--schedule layer|cascade|auto] --out FILE.trace [--json] [--quiet]",
              args, options, positional))
     return kExitOk;
   if (output.out.empty()) throw InputError({"--out"}, "the trace needs a file: --out FILE.trace");
@@ -56,7 +56,7 @@ int lower(std::span<const std::string> args) {
   const workloads::LoweringSummary summary = workloads::summarize_lowering(
       lowered.program, {lowered.model.name, config.name, std::string(to_string(lowering.sync)),
                         std::string(to_string(lowering.partition)), choice.batch, lowering.fuse,
-                        lowering.fuse_residual, std::string(to_string(lowering.schedule))});
+                        lowering.fuse_residual, lowered.schedule});
   const std::string text =
       output.json ? workloads::lowering_to_json(summary) : workloads::format_lowering_table(summary) +
                                                                fmt::format("trace written to {}\n", output.out);

@@ -122,7 +122,7 @@ TEST(LowerCli, BadUsageExitsTwo) {
   EXPECT_NE(both.err.find("--fuse-residual"), std::string::npos) << both.err;
   const Outcome schedule = tetris("lower --schedule sideways --out x.trace");
   EXPECT_EQ(schedule.exit_code, 2);
-  EXPECT_NE(schedule.err.find("layer or cascade"), std::string::npos) << schedule.err;
+  EXPECT_NE(schedule.err.find("layer, cascade or auto"), std::string::npos) << schedule.err;
   const Outcome cascade_p2p = tetris("lower --schedule cascade --sync p2p --out x.trace");
   EXPECT_EQ(cascade_p2p.exit_code, 2);
   EXPECT_NE(cascade_p2p.err.find("--sync barrier"), std::string::npos) << cascade_p2p.err;
