@@ -59,6 +59,9 @@ struct JobOptions {
   std::string tool_version;
   // When it ran (UTC, ISO 8601), like plan_seconds a field that differs between identical runs.
   std::string date;
+  // The memory the plan may take (bytes): the fastest schedule whose Tetris plan fits is run
+  // (pipeline::choose_schedule); none set: the schedule in `lowering`.
+  std::optional<std::uint64_t> memory_budget;
 };
 
 }  // namespace tetris::pipeline

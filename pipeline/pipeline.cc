@@ -258,8 +258,75 @@ sim::SimReport simulate(const Program& program, const MachineConfig& config, con
   return report;
 }
 
+std::pair<workloads::LoweringOptions, std::string> choose_schedule(const MachineConfig& config, const JobOptions& options,
+                                                                   std::uint64_t budget, const StatusFn& status) {
+  std::vector<workloads::LoweringOptions> candidates;
+  workloads::LoweringOptions layer = options.lowering;
+  layer.schedule = workloads::Schedule::layer;
+  candidates.push_back(layer);
+  if (options.lowering.sync == workloads::SyncMode::barrier)
+    for (const double allowance : {0.0, 0.05, 0.1, 0.25, 0.5, 1.0, 1e6}) {
+      workloads::LoweringOptions cascade = options.lowering;
+      cascade.schedule = workloads::Schedule::cascade;
+      cascade.cascade_slowdown = allowance;
+      candidates.push_back(cascade);
+    }
+  const memmgr::PlannerInfo* tetris = memmgr::find_planner("tetris");
+  AnalysisOptions analysis = options.analysis;
+  analysis.alignment = config.memory.alignment_bytes;
+  struct Tried {
+    std::size_t candidate;
+    std::uint64_t peak, cycles;
+  };
+  std::vector<Tried> tried;
+  std::vector<std::uint64_t> seen;  // tensor bytes of the programs tried: equal programs are skipped
+  const auto label = [](const workloads::LoweringOptions& o) {
+    return o.schedule == workloads::Schedule::layer ? std::string("layer")
+                                                    : fmt::format("cascade (allowance {})", o.cascade_slowdown);
+  };
+  for (std::size_t i = 0; i < candidates.size(); ++i) {
+    tell(status, fmt::format("memory budget: trying schedule {}", label(candidates[i])));
+    const Lowered lowered = lower(options.model, config, candidates[i]);
+    std::uint64_t bytes = 0;
+    for (const Tensor& t : lowered.program.tensors) bytes += t.bytes;
+    if (std::find(seen.begin(), seen.end(), bytes) != seen.end()) continue;
+    seen.push_back(bytes);
+    const memmgr::Problem problem = analyse_at(Level::instruction, lowered.program, analysis, "memory budget");
+    const std::uint64_t peak = tetris->plan(problem, options.search).peak;
+    const Program tensors = has_blocks(lowered.program) ? blocks_as_tensors(lowered.program) : lowered.program;
+    const std::uint64_t cycles = simulate(tensors, config, std::nullopt, "memory budget", "naive").runs.front().cycles;
+    tried.push_back({i, peak, cycles});
+  }
+  const Tried* best = nullptr;
+  for (const Tried& t : tried)
+    if (t.peak <= budget && (!best || t.cycles < best->cycles)) best = &t;
+  if (!best) {
+    const Tried& smallest = *std::min_element(tried.begin(), tried.end(), [](const Tried& a, const Tried& b) {
+      return a.peak < b.peak;
+    });
+    throw InputError({"--memory-budget"},
+                     fmt::format("no schedule fits {} bytes: the smallest Tetris plan, with schedule {}, takes {} "
+                                 "bytes ({} over)",
+                                 budget, label(candidates[smallest.candidate]), smallest.peak, smallest.peak - budget));
+  }
+  return {candidates[best->candidate],
+          fmt::format("{} (memory budget {} bytes: its plan takes {}, {} cycles with the naive plan; {} schedules "
+                      "tried)",
+                      label(candidates[best->candidate]), budget, best->peak, best->cycles, tried.size())};
+}
+
 Job run_job(const MachineConfig& config, const JobOptions& options, std::string_view trace_label,
             const StatusFn& status) {
+  if (options.memory_budget) {
+    JobOptions chosen = options;
+    chosen.memory_budget.reset();
+    std::string why;
+    std::tie(chosen.lowering, why) = choose_schedule(config, options, *options.memory_budget, status);
+    Job job = run_job(config, chosen, trace_label, status);
+    for (auto& [key, value] : job.report.provenance)
+      if (key == "schedule") value = why;
+    return job;
+  }
   tell(status, fmt::format("lowering {} onto {} cores", options.model.model, config.cores));
   Lowered lowered = lower(options.model, config, options.lowering);
   const Program& program = lowered.program;

@@ -123,6 +123,14 @@ struct Job {
   std::optional<std::uint64_t> tetris_over_arena{};
 };
 
+// `--memory-budget`: of the layer schedule and the cascades at allowances 0 up to 1e6 (barrier
+// sync only), each lowered, planned by Tetris on its instruction-level problem and simulated with
+// the naive plan, the options of the one with the fewest cycles whose plan fits `budget` bytes,
+// with a line saying what was chosen and why. InputError naming --memory-budget when none fits,
+// saying by how much the smallest plan misses.
+std::pair<workloads::LoweringOptions, std::string> choose_schedule(const MachineConfig& config, const JobOptions& options,
+                                                                   std::uint64_t budget, const StatusFn& status = {});
+
 // Lower, analyse, plan with every planner, simulate every plan with the checker, and report
 // (unsafe plans marked, never compared). `trace_label` names the trace in the problems and
 // plans (the run folder's trace path).

@@ -69,6 +69,11 @@ int run(std::span<const std::string> args) {
   lowering.add_to(options);
   add_search_options(options, job.search);
   add_memory_option(options, job.analysis.max_memory_bytes);
+  std::uint64_t memory_budget = 0;
+  options.add_options()
+      ("memory-budget", po::value(&memory_budget),
+       "bytes the plan may take: run the fastest schedule (layer, or cascades at every --cascade-slowdown "
+       "allowance) whose Tetris plan fits; exit 2 saying by how much the smallest misses");
   bool sim_all = false;  // every plan is simulated now; the flag stays for scripts that pass it
   options.add_options()
       ("sim-all", po::bool_switch(&sim_all), "(always on) every plan is simulated with the conflict checker");
@@ -76,6 +81,7 @@ int run(std::span<const std::string> args) {
   if (!parse("run", "[--config FILE|NAME] [--model NAME|FILE] [-p KEY=VALUE[,VALUE...]]... [--out DIR]", args, options, {}))
     return kExitOk;
   job.lowering = lowering.parse();
+  if (memory_budget > 0) job.memory_budget = memory_budget;
   job.tool_version = std::string(tetris_version());
   {
     const std::time_t now = std::time(nullptr);

@@ -105,6 +105,11 @@ TEST(LowerCli, ACascadedProgramsPlanIsSafeUnderJitter) {
   EXPECT_EQ(result["summary"]["conflicts"], 0);
   EXPECT_EQ(result["runs"].size(), 4u);
   std::filesystem::remove_all(dir);
+  // A memory budget no schedule meets is bad input, named with what the smallest plan takes.
+  const Outcome tight = tetris("run --model resnet18 --memory-budget 1000 --generations 20 --quiet --out '" + dir + "'");
+  EXPECT_EQ(tight.exit_code, 2);
+  EXPECT_NE(tight.err.find("--memory-budget: no schedule fits 1000 bytes"), std::string::npos) << tight.err;
+  EXPECT_FALSE(std::filesystem::exists(dir + "/report.json"));
 }
 
 TEST(LowerCli, BadUsageExitsTwo) {

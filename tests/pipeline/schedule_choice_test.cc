@@ -3,6 +3,7 @@
 // under p2p sync it keeps the layer schedule.
 #include <gtest/gtest.h>
 
+#include "common/input_error.h"
 #include "pipeline/pipeline.h"
 
 namespace tetris::pipeline {
@@ -44,6 +45,40 @@ TEST(ScheduleChoice, AutoKeepsTheLayerScheduleUnderPointToPointSync) {
   const Lowered chosen = lower(ModelChoice{"resnet18"}, config, options);
   EXPECT_EQ(chosen.options.schedule, workloads::Schedule::layer);
   EXPECT_EQ(chosen.schedule, "auto: layer");
+}
+
+JobOptions budget_job() {
+  JobOptions job;
+  job.model.model = "resnet18";
+  job.search.max_generations = 100;
+  return job;
+}
+
+// A budget every plan fits takes the fastest schedule (the layer one, here); one between the
+// layer plan and the smallest cascade plan takes a cascade whose plan fits; one below every plan
+// is refused naming the flag and the bytes it misses by.
+TEST(ScheduleChoice, AMemoryBudgetTakesTheFastestScheduleThatFits) {
+  const MachineConfig config = load_machine_config("cambricon-x-4core");
+  const JobOptions job = budget_job();
+  const auto [roomy, roomy_why] = choose_schedule(config, job, std::uint64_t{1} << 30);
+  EXPECT_EQ(roomy.schedule, workloads::Schedule::layer) << roomy_why;
+  // The layer schedule's bound is 1.54 MiB (1.61 MB): no layer plan fits; cascade plans take about 1.1 MB.
+  const std::uint64_t budget = 1300000;
+  const auto [tight, tight_why] = choose_schedule(config, job, budget);
+  EXPECT_EQ(tight.schedule, workloads::Schedule::cascade) << tight_why;
+  const Lowered lowered = lower(job.model, config, tight);
+  AnalysisOptions analysis = job.analysis;
+  analysis.alignment = config.memory.alignment_bytes;
+  const memmgr::Problem problem = analyse_at(Level::instruction, lowered.program, analysis, "test");
+  EXPECT_LE(memmgr::find_planner("tetris")->plan(problem, job.search).peak, budget);
+  try {
+    choose_schedule(config, job, 100000);
+    FAIL() << "a budget below every plan was accepted";
+  } catch (const InputError& e) {
+    const std::string message = e.what();
+    EXPECT_NE(message.find("--memory-budget"), std::string::npos) << message;
+    EXPECT_NE(message.find("over"), std::string::npos) << message;
+  }
 }
 
 }  // namespace
