@@ -10,21 +10,32 @@
 namespace tetris::memmgr {
 namespace {
 
-// The time step of each layer: its own index, except that layers whose instructions interleave in
-// some core's stream (a cascade runs several layers strip by strip) share one step, which spans
-// the consecutive layers from the lowest to the highest interleaved. Layer-by-layer programs get
-// one step per layer.
+// The time step of each layer: its own index, except that consecutive layers not separated by a
+// barrier share one step when the program synchronises by barriers (a cascade runs its layers
+// without one between them, so one core may be in a later layer while another is in an earlier),
+// and so do layers whose instructions interleave in a core's stream. Each merged step spans the
+// consecutive layers from the lowest to the highest joined; layer-by-layer programs get one step
+// per layer (under point-to-point sync, too: its layers are steps as before).
 std::vector<LayerId> layer_steps(const Program& program) {
   const std::size_t layers = program.layers.size();
+  const bool barriers = !program.barriers.empty();
   std::vector<LayerId> reach(layers);  // the highest layer merged with each layer
   for (LayerId l = 0; l < layers; ++l) reach[l] = l;
   for (const auto& stream : program.streams) {
-    std::optional<LayerId> highest;
+    std::optional<LayerId> highest, previous;
+    bool fenced = false;
     for (const Instruction& instruction : stream) {
+      if (std::holds_alternative<Barrier>(instruction.op)) {
+        fenced = true;
+        continue;
+      }
       if (!instruction.layer || *instruction.layer >= layers) continue;
       const LayerId l = *instruction.layer;
       if (highest && *highest > l) reach[l] = std::max(reach[l], *highest);
+      if (barriers && previous && *previous < l && !fenced) reach[*previous] = std::max(reach[*previous], l);
       highest = highest ? std::max(*highest, l) : l;
+      previous = l;
+      fenced = false;
     }
   }
   std::vector<LayerId> step(layers);

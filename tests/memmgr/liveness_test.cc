@@ -2,6 +2,8 @@
 // properties that must hold between the two levels and under added or removed synchronisation.
 #include <gtest/gtest.h>
 
+#include <tuple>
+
 #include <random>
 
 #include <fmt/format.h>
@@ -123,6 +125,30 @@ TEST(Liveness, TopologyLevelTakesInterleavedLayersAsOneStep) {
   EXPECT_TRUE(buffers_conflict(topology, "x", "r"));
   EXPECT_TRUE(buffers_conflict(topology, "r", "y"));
   EXPECT_FALSE(buffers_conflict(topology, "in", "y"));  // layer a stays a step of its own
+}
+
+// Under barrier sync a cascade of one strip per core has no interleaving in any stream, but no
+// barrier separates its layers: core 1 may still read r (layer c) while core 0 already writes y
+// (layer d). Layers with no barrier between them are one step, so r and y conflict, where layer
+// steps of their own would let y reuse r; the barrier after layer a keeps a's own step.
+TEST(Liveness, TopologyLevelJoinsLayersNoBarrierSeparates) {
+  std::string text =
+      "tetris-trace 1\ncores 2\nelement_bytes 2\n"
+      "layer 0 a conv\nlayer 1 b conv\nlayer 2 c conv\nlayer 3 d pool\n"
+      "tensor 0 in 64 input -\ntensor 1 x 64 activation a\ntensor 2 r 64 activation b\n"
+      "tensor 3 s 64 activation c\ntensor 4 y 64 output d\n";
+  for (const char* core : {"0", "1"}) {
+    const std::string at = std::string(core) == "0" ? "0" : "32";
+    text += std::string("core ") + core + "\nlayer a\nload 0 " + at + " 32 nbin\ncompute conv 1\nstore 1 " + at +
+            " 32 nbout\nbarrier 0 all\n";
+    for (const auto& [layer, in, out] : {std::tuple{"b", "1", "2"}, {"c", "2", "3"}, {"d", "3", "4"}})
+      text += std::string("layer ") + layer + "\nload " + in + " " + at + " 32 nbin\ncompute conv 1\nstore " + out +
+              " " + at + " 32 nbout\n";
+  }
+  const Problem topology = topology_liveness(read_trace(text, "strip.trace"), 1, "strip");
+  EXPECT_TRUE(buffers_conflict(topology, "r", "y"));
+  EXPECT_TRUE(buffers_conflict(topology, "x", "y"));
+  EXPECT_FALSE(buffers_conflict(topology, "in", "r"));
 }
 
 TEST(Liveness, PointToPointSyncLetsACoreReleaseATensorEarly) {
