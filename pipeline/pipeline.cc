@@ -258,8 +258,8 @@ sim::SimReport simulate(const Program& program, const MachineConfig& config, con
   return report;
 }
 
-std::pair<workloads::LoweringOptions, std::string> choose_schedule(const MachineConfig& config, const JobOptions& options,
-                                                                   std::uint64_t budget, const StatusFn& status) {
+ScheduleChoice choose_schedule(const MachineConfig& config, const JobOptions& options, std::uint64_t budget,
+                               const StatusFn& status) {
   std::vector<workloads::LoweringOptions> candidates;
   workloads::LoweringOptions layer = options.lowering;
   layer.schedule = workloads::Schedule::layer;
@@ -309,10 +309,14 @@ std::pair<workloads::LoweringOptions, std::string> choose_schedule(const Machine
                                  "bytes ({} over)",
                                  budget, label(candidates[smallest.candidate]), smallest.peak, smallest.peak - budget));
   }
+  std::vector<ScheduleTried> report;
+  for (const Tried& t : tried)
+    report.push_back({label(candidates[t.candidate]), t.peak, t.cycles, t.peak <= budget, &t == best});
   return {candidates[best->candidate],
           fmt::format("{} (memory budget {} bytes: its plan takes {}, {} cycles with the naive plan; {} schedules "
                       "tried)",
-                      label(candidates[best->candidate]), budget, best->peak, best->cycles, tried.size())};
+                      label(candidates[best->candidate]), budget, best->peak, best->cycles, tried.size()),
+          std::move(report)};
 }
 
 Job run_job(const MachineConfig& config, const JobOptions& options, std::string_view trace_label,
@@ -320,11 +324,12 @@ Job run_job(const MachineConfig& config, const JobOptions& options, std::string_
   if (options.memory_budget) {
     JobOptions chosen = options;
     chosen.memory_budget.reset();
-    std::string why;
-    std::tie(chosen.lowering, why) = choose_schedule(config, options, *options.memory_budget, status);
+    ScheduleChoice choice = choose_schedule(config, options, *options.memory_budget, status);
+    chosen.lowering = choice.options;
     Job job = run_job(config, chosen, trace_label, status);
     for (auto& [key, value] : job.report.provenance)
-      if (key == "schedule") value = why;
+      if (key == "schedule") value = choice.why;
+    job.report.schedules = std::move(choice.tried);
     return job;
   }
   tell(status, fmt::format("lowering {} onto {} cores", options.model.model, config.cores));
@@ -345,7 +350,7 @@ Job run_job(const MachineConfig& config, const JobOptions& options, std::string_
                    .instruction_bound = liveness.instruction.lower_bound(), .peak_tensors = {},
                    .seed = options.search.seed,
                    .arena_bytes = 0, .rows = {},
-                   .provenance = provenance(config, options, lowered.model), .bus_svg = {}};
+                   .provenance = provenance(config, options, lowered.model), .bus_svg = {}, .schedules = {}};
   for (auto& [key, value] : report.provenance)
     if (key == "schedule") value = lowered.schedule;
   report.peak_tensors = peak_tensors(liveness.instruction);

@@ -128,8 +128,13 @@ struct Job {
 // the naive plan, the options of the one with the fewest cycles whose plan fits `budget` bytes,
 // with a line saying what was chosen and why. InputError naming --memory-budget when none fits,
 // saying by how much the smallest plan misses.
-std::pair<workloads::LoweringOptions, std::string> choose_schedule(const MachineConfig& config, const JobOptions& options,
-                                                                   std::uint64_t budget, const StatusFn& status = {});
+struct ScheduleChoice {
+  workloads::LoweringOptions options;
+  std::string why;
+  std::vector<ScheduleTried> tried;
+};
+ScheduleChoice choose_schedule(const MachineConfig& config, const JobOptions& options, std::uint64_t budget,
+                               const StatusFn& status = {});
 
 // Lower, analyse, plan with every planner, simulate every plan with the checker, and report
 // (unsafe plans marked, never compared). `trace_label` names the trace in the problems and

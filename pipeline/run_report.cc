@@ -100,6 +100,13 @@ std::string RunReport::table() const {
                    row.level, mib(row.peak_bytes), percent(d.vs_naive), percent(d.vs_bfc), d.over_bound,
                    row.plan_seconds, row.time_limited ? "*" : "s", row.cycles ? fmt::to_string(*row.cycles) : std::string("-"), safety(row));
   }
+  if (!schedules.empty()) {
+    fmt::format_to(it, "\nschedules tried for the memory budget (Tetris plan; cycles with the naive plan):\n");
+    fmt::format_to(it, "{:<28} {:>12} {:>11} {:>5}\n", "schedule", "plan (MiB)", "cycles", "fits");
+    for (const ScheduleTried& s : schedules)
+      fmt::format_to(it, "{:<28} {:>12.2f} {:>11} {:>5}{}\n", s.schedule, mib(s.plan_bytes), s.cycles,
+                     s.fits ? "yes" : "no", s.chosen ? "  <- chosen: the fastest that fits" : "");
+  }
   std::size_t unsafe = 0, limited = 0, no_fit = 0;
   for (const PlanRow& row : rows) {
     unsafe += row.conflicts && !row.safe();
@@ -132,6 +139,12 @@ std::string RunReport::json() const {
   json["pieces"] = pieces;
   json["topology_lower_bound_bytes"] = topology_bound;
   json["instruction_lower_bound_bytes"] = instruction_bound;
+  if (!schedules.empty()) {
+    json["schedules"] = nlohmann::ordered_json::array();
+    for (const ScheduleTried& s : schedules)
+      json["schedules"].push_back({{"schedule", s.schedule}, {"plan_bytes", s.plan_bytes}, {"cycles", s.cycles},
+                                   {"fits", s.fits}, {"chosen", s.chosen}});
+  }
   json["peak_tensors"] = nlohmann::ordered_json::array();
   for (const PeakTensor& t : peak_tensors) json["peak_tensors"].push_back({{"tensor", t.name}, {"bytes", t.bytes}});
   json["arena_bytes"] = arena_bytes;

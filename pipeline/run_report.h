@@ -35,6 +35,13 @@ struct PeakTensor {
   std::uint64_t bytes = 0;
 };
 
+// One schedule `--memory-budget` tried: its Tetris plan and its cycles with the naive plan.
+struct ScheduleTried {
+  std::string schedule;
+  std::uint64_t plan_bytes = 0, cycles = 0;
+  bool fits = false, chosen = false;
+};
+
 struct RunReport {
   std::string model, config, sync, partition;
   std::uint64_t cores = 0, instructions = 0, tensors = 0, pieces = 0;
@@ -50,6 +57,8 @@ struct RunReport {
   // and the date (which, like plan_seconds, differs between identical runs).
   std::vector<std::pair<std::string, std::string>> provenance;
   std::string bus_svg;  // the memory bus's busy share over the Tetris plan's run (bus_chart.h)
+  // With --memory-budget: the footprint-cycles trade-off of the schedules tried, in order.
+  std::vector<ScheduleTried> schedules;
 
   const PlanRow* find(std::string_view planner, std::string_view level) const;
   std::string table() const;

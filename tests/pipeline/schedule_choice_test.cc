@@ -3,6 +3,8 @@
 // under p2p sync it keeps the layer schedule.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "common/input_error.h"
 #include "pipeline/pipeline.h"
 
@@ -60,12 +62,24 @@ JobOptions budget_job() {
 TEST(ScheduleChoice, AMemoryBudgetTakesTheFastestScheduleThatFits) {
   const MachineConfig config = load_machine_config("cambricon-x-4core");
   const JobOptions job = budget_job();
-  const auto [roomy, roomy_why] = choose_schedule(config, job, std::uint64_t{1} << 30);
-  EXPECT_EQ(roomy.schedule, workloads::Schedule::layer) << roomy_why;
+  const ScheduleChoice roomy = choose_schedule(config, job, std::uint64_t{1} << 30);
+  EXPECT_EQ(roomy.options.schedule, workloads::Schedule::layer) << roomy.why;
+  ASSERT_GE(roomy.tried.size(), 2u);
+  EXPECT_TRUE(roomy.tried[0].chosen);
+  for (const ScheduleTried& t : roomy.tried) EXPECT_GE(t.cycles, roomy.tried[0].cycles) << t.schedule;
   // The layer schedule's bound is 1.54 MiB (1.61 MB): no layer plan fits; cascade plans take about 1.1 MB.
   const std::uint64_t budget = 1300000;
-  const auto [tight, tight_why] = choose_schedule(config, job, budget);
-  EXPECT_EQ(tight.schedule, workloads::Schedule::cascade) << tight_why;
+  const ScheduleChoice choice = choose_schedule(config, job, budget);
+  const workloads::LoweringOptions& tight = choice.options;
+  EXPECT_EQ(tight.schedule, workloads::Schedule::cascade) << choice.why;
+  for (const ScheduleTried& t : choice.tried) {
+    EXPECT_EQ(t.fits, t.plan_bytes <= budget) << t.schedule;
+    if (t.fits) {
+      const auto chosen = std::find_if(choice.tried.begin(), choice.tried.end(), [](const auto& x) { return x.chosen; });
+      ASSERT_NE(chosen, choice.tried.end());
+      EXPECT_GE(t.cycles, chosen->cycles) << t.schedule;
+    }
+  }
   const Lowered lowered = lower(job.model, config, tight);
   AnalysisOptions analysis = job.analysis;
   analysis.alignment = config.memory.alignment_bytes;
