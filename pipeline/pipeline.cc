@@ -330,6 +330,7 @@ Job run_job(const MachineConfig& config, const JobOptions& options, std::string_
     for (auto& [key, value] : job.report.provenance)
       if (key == "schedule") value = choice.why;
     job.report.schedules = std::move(choice.tried);
+    job.report.memory_budget = *options.memory_budget;
     return job;
   }
   tell(status, fmt::format("lowering {} onto {} cores", options.model.model, config.cores));
@@ -350,7 +351,7 @@ Job run_job(const MachineConfig& config, const JobOptions& options, std::string_
                    .instruction_bound = liveness.instruction.lower_bound(), .peak_tensors = {},
                    .seed = options.search.seed,
                    .arena_bytes = 0, .rows = {},
-                   .provenance = provenance(config, options, lowered.model), .bus_svg = {}, .schedules = {}};
+                   .provenance = provenance(config, options, lowered.model), .bus_svg = {}, .schedules = {}, .memory_budget = 0};
   for (auto& [key, value] : report.provenance)
     if (key == "schedule") value = lowered.schedule;
   report.peak_tensors = peak_tensors(liveness.instruction);

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "common/text.h"
+#include "pipeline/schedule_chart.h"
 
 namespace tetris::pipeline {
 namespace {
@@ -140,6 +141,7 @@ std::string RunReport::json() const {
   json["topology_lower_bound_bytes"] = topology_bound;
   json["instruction_lower_bound_bytes"] = instruction_bound;
   if (!schedules.empty()) {
+    json["memory_budget"] = memory_budget;
     json["schedules"] = nlohmann::ordered_json::array();
     for (const ScheduleTried& s : schedules)
       json["schedules"].push_back({{"schedule", s.schedule}, {"plan_bytes", s.plan_bytes}, {"cycles", s.cycles},
@@ -229,6 +231,9 @@ std::string RunReport::html() const {
     fmt::format_to(it, "<tr><th>{}</th><td>{}</td></tr>\n", escape(key), escape(value));
   fmt::format_to(it, "</table>\n</details>\n");
   if (!bus_svg.empty()) fmt::format_to(it, "<h2>Memory bus over the Tetris plan's run</h2>\n{}", bus_svg);
+  if (!schedules.empty())
+    fmt::format_to(it, "<h2>Schedules tried for the memory budget of {} bytes</h2>\n{}", memory_budget,
+                   schedules_svg(schedules, memory_budget));
   fmt::format_to(it, "<h2>Plans (address × time), all on one address scale</h2>\n<div class=\"plans\">\n");
   for (const PlanRow& row : rows)
     if (!row.svg.empty())

@@ -59,6 +59,7 @@ struct RunReport {
   std::string bus_svg;  // the memory bus's busy share over the Tetris plan's run (bus_chart.h)
   // With --memory-budget: the footprint-cycles trade-off of the schedules tried, in order.
   std::vector<ScheduleTried> schedules;
+  std::uint64_t memory_budget = 0;
 
   const PlanRow* find(std::string_view planner, std::string_view level) const;
   std::string table() const;

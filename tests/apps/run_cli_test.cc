@@ -353,6 +353,38 @@ TEST_F(RunCli, HtmlReportRendersInHeadlessChromium) {
   EXPECT_EQ(read_text_file(log).find("CONSOLE"), std::string::npos) << read_text_file(log);
 }
 
+// With --memory-budget the report draws the schedules it tried: the page renders in headless
+// Chromium with the chart's two axes, their units, the budget line and the chosen point.
+TEST(RunCliMemoryBudget, TheSchedulesChartRendersInHeadlessChromium) {
+  const std::string dir = testing::TempDir() + "tetris_budget_" + std::to_string(::getpid());
+  std::filesystem::remove_all(dir);
+  ASSERT_EQ(shell(std::string("'") + TETRIS_BINARY + "' run -q --model resnet18 --generations 20 --memory-budget 1300000 "
+                  "--out '" + dir + "'"), 0);
+  const auto report = nlohmann::json::parse(read_text_file(dir + "/report.json"));
+  ASSERT_GE(report["schedules"].size(), 2u);
+  EXPECT_EQ(report["memory_budget"], 1300000);
+  if (shell("command -v chromium >/dev/null") != 0) GTEST_SKIP() << "chromium is not installed";
+  const std::string dom = dir + "/dom.html", log = dir + "/console.log";
+  shell("timeout 120 chromium --headless --no-sandbox --disable-gpu --disable-background-networking "
+        "--disable-component-update --disable-sync --no-first-run --enable-logging=stderr --v=0 --user-data-dir='" +
+        dir + "/chromium' --dump-dom 'file://" + dir + "/report.html' > '" + dom + "' 2> '" + log + "'");
+  const std::string page = read_text_file(dom);
+  auto count = [&](const std::string& text) {
+    std::size_t n = 0;
+    for (std::size_t at = page.find(text); at != std::string::npos; at = page.find(text, at + 1)) ++n;
+    return n;
+  };
+  EXPECT_EQ(count("class=\"schedule-chart\""), 1u);
+  EXPECT_EQ(count("class=\"axis plan\""), 1u);
+  EXPECT_EQ(count("class=\"axis cycles\""), 1u);
+  EXPECT_EQ(count("plan (MiB)"), 1u);
+  EXPECT_EQ(count("class=\"budget\""), 1u);
+  EXPECT_EQ(count("class=\"schedule chosen\""), 1u);
+  EXPECT_EQ(count("<circle"), report["schedules"].size());
+  EXPECT_EQ(read_text_file(log).find("CONSOLE"), std::string::npos) << read_text_file(log);
+  std::filesystem::remove_all(dir);
+}
+
 TEST_F(RunCli, BadOptionsExitTwo) {
   EXPECT_EQ(shell(std::string("'") + TETRIS_BINARY + "' run --sync sometimes >/dev/null 2>&1"), 2);
   EXPECT_EQ(shell(std::string("'") + TETRIS_BINARY + "' run --model nonexistent-net >/dev/null 2>&1"), 2);
