@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <iterator>
 
 #include <fmt/format.h>
 
@@ -114,6 +115,30 @@ void tell(const StatusFn& status, const std::string& text) {
   if (status) status(text);
 }
 
+// The cascade slowdown allowances `--schedule auto` and `--memory-budget` try, from none to any.
+constexpr double kCascadeAllowances[] = {0.0, 0.05, 0.1, 0.25, 0.5, 1.0, 1e6};
+
+workloads::LoweringOptions with_schedule(workloads::LoweringOptions options, workloads::Schedule schedule,
+                                         double allowance = 0) {
+  options.schedule = schedule;
+  if (schedule == workloads::Schedule::cascade) options.cascade_slowdown = allowance;
+  return options;
+}
+
+// Rings shrink the tensors they replace, so two lowerings of one model with equal tensor bytes
+// cascade the same chains (a cascade that cascades nothing equals the layer schedule).
+std::uint64_t tensor_bytes(const Program& program) {
+  std::uint64_t total = 0;
+  for (const Tensor& t : program.tensors) total += t.bytes;
+  return total;
+}
+
+// The program's cycles with the naive plan and exact timing.
+std::uint64_t naive_cycles(const Program& program, const MachineConfig& config, std::string_view label) {
+  if (has_blocks(program)) return simulate(blocks_as_tensors(program), config, std::nullopt, label, "naive").runs.front().cycles;
+  return simulate(program, config, std::nullopt, label, "naive").runs.front().cycles;
+}
+
 }  // namespace
 
 Lowered lower(const ModelChoice& choice, const MachineConfig& config, const workloads::LoweringOptions& options) {
@@ -139,28 +164,16 @@ Lowered lower(const ModelChoice& choice, const MachineConfig& config, const work
     Program program = workloads::lower(model, config, options);
     return {std::move(model), std::move(program), options, std::string(workloads::to_string(options.schedule))};
   }
-  workloads::LoweringOptions layer = options;
-  layer.schedule = workloads::Schedule::layer;
+  const workloads::LoweringOptions layer = with_schedule(options, workloads::Schedule::layer);
   Program chosen = workloads::lower(model, config, layer);
   if (options.sync != workloads::SyncMode::barrier) return {std::move(model), std::move(chosen), layer, "auto: layer"};
-  const auto cycles = [&](const Program& program) {
-    const std::optional<Program> tensors = has_blocks(program) ? std::optional(blocks_as_tensors(program)) : std::nullopt;
-    return simulate(tensors ? *tensors : program, config, std::nullopt, "auto", "naive").runs.front().cycles;
-  };
-  const double budget = (1 + options.cascade_slowdown) * static_cast<double>(cycles(chosen));
-  const auto bytes = [](const Program& program) {
-    std::uint64_t total = 0;
-    for (const Tensor& t : program.tensors) total += t.bytes;
-    return total;
-  };
-  for (const double allowance : {1e6, 1.0, 0.5, 0.25, 0.1, 0.05, 0.0}) {
-    workloads::LoweringOptions cascade = options;
-    cascade.schedule = workloads::Schedule::cascade;
-    cascade.cascade_slowdown = allowance;
+  const double budget = (1 + options.cascade_slowdown) * static_cast<double>(naive_cycles(chosen, config, "auto"));
+  for (auto it = std::rbegin(kCascadeAllowances); it != std::rend(kCascadeAllowances); ++it) {
+    const workloads::LoweringOptions cascade = with_schedule(options, workloads::Schedule::cascade, *it);
     Program program = workloads::lower(model, config, cascade);
-    if (bytes(program) == bytes(chosen)) break;  // no chain cascades at this allowance (rings shrink tensors)
-    if (static_cast<double>(cycles(program)) <= budget)
-      return {std::move(model), std::move(program), cascade, fmt::format("auto: cascade (allowance {})", allowance)};
+    if (tensor_bytes(program) == tensor_bytes(chosen)) break;  // no chain cascades at this allowance
+    if (static_cast<double>(naive_cycles(program, config, "auto")) <= budget)
+      return {std::move(model), std::move(program), cascade, fmt::format("auto: cascade (allowance {})", *it)};
   }
   return {std::move(model), std::move(chosen), layer, "auto: layer"};
 }
@@ -260,17 +273,10 @@ sim::SimReport simulate(const Program& program, const MachineConfig& config, con
 
 ScheduleChoice choose_schedule(const MachineConfig& config, const JobOptions& options, std::uint64_t budget,
                                const StatusFn& status) {
-  std::vector<workloads::LoweringOptions> candidates;
-  workloads::LoweringOptions layer = options.lowering;
-  layer.schedule = workloads::Schedule::layer;
-  candidates.push_back(layer);
+  std::vector<workloads::LoweringOptions> candidates{with_schedule(options.lowering, workloads::Schedule::layer)};
   if (options.lowering.sync == workloads::SyncMode::barrier)
-    for (const double allowance : {0.0, 0.05, 0.1, 0.25, 0.5, 1.0, 1e6}) {
-      workloads::LoweringOptions cascade = options.lowering;
-      cascade.schedule = workloads::Schedule::cascade;
-      cascade.cascade_slowdown = allowance;
-      candidates.push_back(cascade);
-    }
+    for (const double allowance : kCascadeAllowances)
+      candidates.push_back(with_schedule(options.lowering, workloads::Schedule::cascade, allowance));
   const memmgr::PlannerInfo* tetris = memmgr::find_planner("tetris");
   AnalysisOptions analysis = options.analysis;
   analysis.alignment = config.memory.alignment_bytes;
@@ -284,18 +290,16 @@ ScheduleChoice choose_schedule(const MachineConfig& config, const JobOptions& op
     return o.schedule == workloads::Schedule::layer ? std::string("layer")
                                                     : fmt::format("cascade (allowance {})", o.cascade_slowdown);
   };
+  // The model is loaded (and the batch checked) once, by the first lowering.
+  Lowered first = lower(options.model, config, candidates[0]);
   for (std::size_t i = 0; i < candidates.size(); ++i) {
     tell(status, fmt::format("memory budget: trying schedule {}", label(candidates[i])));
-    const Lowered lowered = lower(options.model, config, candidates[i]);
-    std::uint64_t bytes = 0;
-    for (const Tensor& t : lowered.program.tensors) bytes += t.bytes;
+    const Program program = i == 0 ? std::move(first.program) : workloads::lower(first.model, config, candidates[i]);
+    const std::uint64_t bytes = tensor_bytes(program);
     if (std::find(seen.begin(), seen.end(), bytes) != seen.end()) continue;
     seen.push_back(bytes);
-    const memmgr::Problem problem = analyse_at(Level::instruction, lowered.program, analysis, "memory budget");
-    const std::uint64_t peak = tetris->plan(problem, options.search).peak;
-    const Program tensors = has_blocks(lowered.program) ? blocks_as_tensors(lowered.program) : lowered.program;
-    const std::uint64_t cycles = simulate(tensors, config, std::nullopt, "memory budget", "naive").runs.front().cycles;
-    tried.push_back({i, peak, cycles});
+    const memmgr::Problem problem = analyse_at(Level::instruction, program, analysis, "memory budget");
+    tried.push_back({i, tetris->plan(problem, options.search).peak, naive_cycles(program, config, "memory budget")});
   }
   const Tried* best = nullptr;
   for (const Tried& t : tried)

@@ -30,6 +30,22 @@ int shell(const std::string& command) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+// The page `html` as headless Chromium built it (its console written to `log`), profile in `dir`.
+std::string rendered_dom(const std::string& html, const std::string& dir, const std::string& log) {
+  const std::string dom = dir + "/dom.html";
+  shell("timeout 120 chromium --headless --no-sandbox --disable-gpu --disable-background-networking "
+        "--disable-component-update --disable-sync --no-first-run --enable-logging=stderr --v=0 --user-data-dir='" +
+        dir + "/chromium' --dump-dom 'file://" + html + "' > '" + dom + "' 2> '" + log + "'");
+  return read_text_file(dom);
+}
+
+// How often `text` occurs in `page`.
+std::size_t occurrences(const std::string& page, const std::string& text) {
+  std::size_t n = 0;
+  for (std::size_t at = page.find(text); at != std::string::npos; at = page.find(text, at + 1)) ++n;
+  return n;
+}
+
 class RunCli : public testing::Test {
  protected:
   static void SetUpTestSuite() {
@@ -334,16 +350,9 @@ TEST_F(RunCli, HtmlReportRendersInHeadlessChromium) {
   ASSERT_TRUE(std::filesystem::exists(png));
   EXPECT_GT(std::filesystem::file_size(png), 20000u);  // a page with tables and pictures, not a blank one
   // The page as the browser built it: every chart has both axes, with units; no console errors.
-  const std::string dom = *dir_ + "/dom.html", log = *dir_ + "/console.log";
-  shell("timeout 120 chromium --headless --no-sandbox --disable-gpu --disable-background-networking "
-        "--disable-component-update --disable-sync --no-first-run --enable-logging=stderr --v=0 --user-data-dir='" +
-        *dir_ + "/chromium' --dump-dom 'file://" + file("report.html") + "' > '" + dom + "' 2> '" + log + "'");
-  const std::string page = read_text_file(dom);
-  auto count = [&](const std::string& text) {
-    std::size_t n = 0;
-    for (std::size_t at = page.find(text); at != std::string::npos; at = page.find(text, at + 1)) ++n;
-    return n;
-  };
+  const std::string log = *dir_ + "/console.log";
+  const std::string page = rendered_dom(file("report.html"), *dir_, log);
+  auto count = [&](const std::string& text) { return occurrences(page, text); };
   const std::size_t charts = count("<svg");
   EXPECT_GE(charts, 9u) << "one chart per plan";
   EXPECT_EQ(count("class=\"axis address\""), charts);
@@ -364,16 +373,9 @@ TEST(RunCliMemoryBudget, TheSchedulesChartRendersInHeadlessChromium) {
   ASSERT_GE(report["schedules"].size(), 2u);
   EXPECT_EQ(report["memory_budget"], 1300000);
   if (shell("command -v chromium >/dev/null") != 0) GTEST_SKIP() << "chromium is not installed";
-  const std::string dom = dir + "/dom.html", log = dir + "/console.log";
-  shell("timeout 120 chromium --headless --no-sandbox --disable-gpu --disable-background-networking "
-        "--disable-component-update --disable-sync --no-first-run --enable-logging=stderr --v=0 --user-data-dir='" +
-        dir + "/chromium' --dump-dom 'file://" + dir + "/report.html' > '" + dom + "' 2> '" + log + "'");
-  const std::string page = read_text_file(dom);
-  auto count = [&](const std::string& text) {
-    std::size_t n = 0;
-    for (std::size_t at = page.find(text); at != std::string::npos; at = page.find(text, at + 1)) ++n;
-    return n;
-  };
+  const std::string log = dir + "/console.log";
+  const std::string page = rendered_dom(dir + "/report.html", dir, log);
+  auto count = [&](const std::string& text) { return occurrences(page, text); };
   EXPECT_EQ(count("class=\"schedule-chart\""), 1u);
   EXPECT_EQ(count("class=\"axis plan\""), 1u);
   EXPECT_EQ(count("class=\"axis cycles\""), 1u);
