@@ -166,7 +166,6 @@ Lowered lower(const ModelChoice& choice, const MachineConfig& config, const work
   }
   const workloads::LoweringOptions layer = with_schedule(options, workloads::Schedule::layer);
   Program chosen = workloads::lower(model, config, layer);
-  if (options.sync != workloads::SyncMode::barrier) return {std::move(model), std::move(chosen), layer, "auto: layer"};
   const double budget = (1 + options.cascade_slowdown) * static_cast<double>(naive_cycles(chosen, config, "auto"));
   for (auto it = std::rbegin(kCascadeAllowances); it != std::rend(kCascadeAllowances); ++it) {
     const workloads::LoweringOptions cascade = with_schedule(options, workloads::Schedule::cascade, *it);
@@ -274,9 +273,8 @@ sim::SimReport simulate(const Program& program, const MachineConfig& config, con
 ScheduleChoice choose_schedule(const MachineConfig& config, const JobOptions& options, std::uint64_t budget,
                                const StatusFn& status) {
   std::vector<workloads::LoweringOptions> candidates{with_schedule(options.lowering, workloads::Schedule::layer)};
-  if (options.lowering.sync == workloads::SyncMode::barrier)
-    for (const double allowance : kCascadeAllowances)
-      candidates.push_back(with_schedule(options.lowering, workloads::Schedule::cascade, allowance));
+  for (const double allowance : kCascadeAllowances)
+    candidates.push_back(with_schedule(options.lowering, workloads::Schedule::cascade, allowance));
   const memmgr::PlannerInfo* tetris = memmgr::find_planner("tetris");
   AnalysisOptions analysis = options.analysis;
   analysis.alignment = config.memory.alignment_bytes;

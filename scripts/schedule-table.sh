@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Schedules compared (docs/results.md, "Cascades"): per zoo model and core count, barrier sync,
+# Schedules compared (docs/lowering.md, "Cascades"): per zoo model and core count, barrier sync
+# (or --sync p2p),
 # `tetris run` with the layer-by-layer schedule (its defaults) and with --schedule cascade: the
 # Tetris plan (MiB), its instruction-level bound, the simulated cycles, and the reductions against
 # the layer schedule's no-reuse plan and its safe TF-BFC plan (TF-BFC on whole tensors, tensor-level
@@ -10,11 +11,12 @@
 #   scripts/schedule-table.sh [TETRIS] [--models "M..."] [--cores "4 16"] [--runs 20] [--generations N]
 #                             [--slowdown S]   (--cascade-slowdown of the cascade runs; default 0.1)
 #                             [--auto]         (the cascade runs take --schedule auto instead)
+#                             [--sync p2p]     (every run; default barrier)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 tetris=$root/build/apps/tetris/tetris
 models="alexnet vgg16 resnet18 resnet50 googlenet mobilenet-v1 mobilenet-v2 squeezenet-v1.1"
-cores="4 16" runs=20 generations=2000 slowdown=0.1 schedule=cascade
+cores="4 16" runs=20 generations=2000 slowdown=0.1 schedule=cascade sync=barrier
 while [ $# -gt 0 ]; do
   case "$1" in
     --models) models=$2; shift 2 ;;
@@ -23,7 +25,8 @@ while [ $# -gt 0 ]; do
     --generations) generations=$2; shift 2 ;;
     --slowdown) slowdown=$2; shift 2 ;;
     --auto) schedule=auto; shift ;;
-    -h|--help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --sync) sync=$2; shift 2 ;;
+    -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     -*) echo "schedule-table.sh: unknown option '$1'" >&2; exit 2 ;;
     *) tetris=$1; shift ;;
   esac
@@ -35,7 +38,7 @@ echo "| model | cores | layer plan (MiB) | layer cycles | cascade plan (MiB) | c
 echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 for m in $models; do
   for c in $cores; do
-    base=(-m "$m" -c "cambricon-x-${c}core" --generations "$generations" -q)
+    base=(-m "$m" -c "cambricon-x-${c}core" --sync "$sync" --generations "$generations" -q)
     "$tetris" run "${base[@]}" -o "$work/layer-$m-$c"
     "$tetris" run "${base[@]}" --blocks tensor -o "$work/tensor-$m-$c"
     "$tetris" run "${base[@]}" --schedule "$schedule" --cascade-slowdown "$slowdown" -o "$work/cascade-$m-$c"

@@ -61,8 +61,6 @@ std::optional<PartitionMode> parse_partition_mode(std::string_view text) {
 Program lower(const Model& model, const MachineConfig& config, const LoweringOptions& options) {
   if (config.cores == 0 || config.cores > 65536)
     throw InputError({config.source}, fmt::format("cannot lower onto {} cores", config.cores));
-  if (options.schedule != Schedule::layer && options.sync != SyncMode::barrier)
-    throw InputError({"--schedule"}, "a cascade schedule needs --sync barrier (p2p is not supported yet)");
   if (options.schedule == Schedule::layer) return emit_program(model, build_work_items(model, config, options), {}, options);
   // Cascades walk row bands of all channels: the chains are found among the layers cut into
   // rows; the layers left outside every chain keep the partition asked for (the tensors are the
@@ -82,7 +80,7 @@ Program lower(const Model& model, const MachineConfig& config, const LoweringOpt
 
 Program emit_program(const Model& model, const WorkPlan& work, const CascadePlan& cascades,
                      const LoweringOptions& options) {
-  const SyncPlan sync = plan_sync(work, options.sync);
+  const SyncPlan sync = plan_sync(work, options.sync, cascades);
   Program program;
   program.cores = work.cores;
   program.element_bytes = work.element_bytes;

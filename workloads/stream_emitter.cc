@@ -146,7 +146,13 @@ class CoreStreamEmitter {
 
   // A cascade: each piece of this core's walk through the segment is the piece's rows of its
   // step's item, written into this core's ring (inner steps) and read from the previous step's.
+  // Under p2p sync a load waits for the writers of what it reads from outside the segment, as in
+  // a step; the segment's stores are signalled once it is done, when the last step's are all made.
   void emit_segment(const CascadeSegment& segment) {
+    pending_.clear();
+    if (mode_ == SyncMode::p2p)
+      for (std::uint32_t s = segment.first; s <= segment.last; ++s)
+        for (const SyncNeed& need : sync_.needs[s][core_]) pending_.push_back({need});
     walk_segment(work_, segment, core_, [&](const CascadeWork& w) {
       step_ = w.step;
       WorkItem item = work_.items[w.step][0];
@@ -163,6 +169,12 @@ class CoreStreamEmitter {
       else
         emit_pointwise(item, region);
     });
+    if (mode_ == SyncMode::p2p) {
+      for (PendingNeed& pending : pending_)
+        if (!pending.done) wait_for(pending.need.writer, pending.need.step), pending.done = true;
+      for (std::uint32_t s = segment.first; s <= segment.last; ++s)
+        for (const auto& [reader, index] : sync_.readers_of[s][core_]) emit(Signal{semaphore(core_, reader, work_.cores)});
+    }
   }
 
   struct OcChunk {

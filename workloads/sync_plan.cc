@@ -4,7 +4,33 @@
 
 namespace tetris::workloads {
 
-SyncPlan plan_sync(const WorkPlan& work, SyncMode mode) {
+namespace {
+
+// Per segment, per step of it (index step - first), per core: the rows the core's walk computes,
+// as one region (their hull; over-approximating a read only adds a wait).
+std::vector<std::vector<std::vector<CoreRegion>>> walked_regions(const WorkPlan& work, const CascadePlan& cascades) {
+  std::vector<std::vector<std::vector<CoreRegion>>> walked;
+  for (const CascadeSegment& segment : cascades.segments) {
+    auto& steps = walked.emplace_back(segment.last - segment.first + 1, std::vector<CoreRegion>(work.cores));
+    for (CoreId c = 0; c < work.cores; ++c)
+      walk_segment(work, segment, c, [&](const CascadeWork& w) {
+        const WorkItem& item = work.items[w.step][0];
+        const std::uint64_t r0 = w.n * item.out.shape.h + w.lo, r1 = w.n * item.out.shape.h + w.hi;
+        CoreRegion& region = steps[w.step - segment.first][c];
+        if (region.empty()) {
+          const bool last = w.step == segment.last;
+          region = {r0, r1, last ? item.regions[c].c0 : 0, last ? item.regions[c].c1 : item.out.shape.c};
+        } else {
+          region.r0 = std::min(region.r0, r0), region.r1 = std::max(region.r1, r1);
+        }
+      });
+  }
+  return walked;
+}
+
+}  // namespace
+
+SyncPlan plan_sync(const WorkPlan& work, SyncMode mode, const CascadePlan& cascades) {
   const std::size_t n = work.items.size();
   const std::uint32_t cores = work.cores;
   SyncPlan plan;
@@ -16,13 +42,24 @@ SyncPlan plan_sync(const WorkPlan& work, SyncMode mode) {
     auto& needs = plan.needs[step][reader];
     if (std::find(needs.begin(), needs.end(), need) == needs.end()) needs.push_back(need);
   };
+  const auto walked = walked_regions(work, cascades);
   for (std::uint32_t s = 0; s < n; ++s) {
+    const std::int32_t in_segment = cascades.segment_of_step.empty() ? -1 : cascades.segment_of_step[s];
+    const CascadeSegment* segment = in_segment < 0 ? nullptr : &cascades.segments[in_segment];
+    // The part of `item` core `c` computes, and whether input `i` comes from outside the segment.
+    const auto part = [&](const WorkItem& item, CoreId c) -> const CoreRegion& {
+      return segment ? walked[in_segment][s - segment->first][c] : item.regions[c];
+    };
+    const auto from_outside = [&](std::size_t i) {
+      return !segment || s == segment->first || segment->reader_input[s - segment->first - 1] != i;
+    };
     // Reads first: a step never waits for its own stores.
     for (const WorkItem& item : work.items[s])
       for (CoreId c = 0; c < cores; ++c) {
-        if (item.regions[c].empty()) continue;
-        for (const Box& rb : region_boxes(item.regions[c], item.out.shape))
+        if (part(item, c).empty()) continue;
+        for (const Box& rb : region_boxes(part(item, c), item.out.shape))
           for (std::size_t i = 0; i < item.in.size(); ++i) {
+            if (!from_outside(i)) continue;
             const Box b = footprint(item, i, rb);
             if (b.empty()) continue;
             const Box tb = tensor_box(item.in[i], b);
@@ -30,6 +67,7 @@ SyncPlan plan_sync(const WorkPlan& work, SyncMode mode) {
               if (w.core != c && w.box.intersects(tb)) add_need(s, c, {w.core, w.step});
           }
       }
+    if (segment && s != segment->last) continue;  // into rings, read by their own core only
     for (const WorkItem& item : work.items[s])
       for (CoreId c = 0; c < cores; ++c) {
         if (item.regions[c].empty()) continue;

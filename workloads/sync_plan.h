@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "common/trace.h"
+#include "workloads/cascade.h"
 #include "workloads/lowering.h"
 #include "workloads/tensor_region.h"
 #include "workloads/work_items.h"
@@ -28,7 +29,10 @@ struct SyncNeed {
 };
 
 // Decided from each core's whole part of every item (not tile by tile), so it is the same
-// whatever the tiling. Empty (no needs, no readers) under barrier sync.
+// whatever the tiling. Empty (no needs, no readers) under barrier sync. In a cascade segment a
+// core's part of a step is the rows its walk computes (its band of the last step and the halo
+// rows before it); only what the segment reads from outside needs a wait (a core's rings are its
+// own), and only the last step's stores are read outside, so only they are recorded.
 struct SyncPlan {
   std::vector<std::vector<WriteRecord>> writes;         // per trace tensor
   std::vector<std::vector<std::vector<SyncNeed>>> needs;  // per step, per reader core
@@ -38,7 +42,7 @@ struct SyncPlan {
   std::vector<std::vector<std::vector<std::pair<CoreId, std::uint32_t>>>> readers_of;
 };
 
-SyncPlan plan_sync(const WorkPlan& work, SyncMode mode);
+SyncPlan plan_sync(const WorkPlan& work, SyncMode mode, const CascadePlan& cascades = {});
 
 // The semaphore a writer signals and a reader waits on.
 inline SemaphoreId semaphore(CoreId writer, CoreId reader, std::uint32_t cores) { return writer * cores + reader; }

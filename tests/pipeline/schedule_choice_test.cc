@@ -1,6 +1,6 @@
 // `--schedule auto` (pipeline::lower): the program it picks simulates within the allowed
 // slowdown of the layer schedule's, and it cascades where that is free (ResNet-18 on 4 cores);
-// under p2p sync it keeps the layer schedule.
+// under p2p sync the same, against the p2p layer schedule.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -39,14 +39,23 @@ TEST(ScheduleChoice, AutoStaysWithinTheSlowdownOfTheLayerSchedule) {
   }
 }
 
-TEST(ScheduleChoice, AutoKeepsTheLayerScheduleUnderPointToPointSync) {
+// Under p2p sync the choice is made the same way, against the p2p layer schedule.
+TEST(ScheduleChoice, AutoUnderPointToPointSyncStaysWithinTheSlowdownToo) {
   const MachineConfig config = load_machine_config("cambricon-x-4core");
   workloads::LoweringOptions options;
   options.schedule = workloads::Schedule::automatic;
   options.sync = workloads::SyncMode::p2p;
+  options.cascade_slowdown = 0.05;
   const Lowered chosen = lower(ModelChoice{"resnet18"}, config, options);
-  EXPECT_EQ(chosen.options.schedule, workloads::Schedule::layer);
-  EXPECT_EQ(chosen.schedule, "auto: layer");
+  workloads::LoweringOptions layer = options;
+  layer.schedule = workloads::Schedule::layer;
+  const Lowered layered = lower(ModelChoice{"resnet18"}, config, layer);
+  EXPECT_EQ(chosen.options.schedule, workloads::Schedule::cascade) << chosen.schedule;
+  EXPECT_LE(static_cast<double>(exact_cycles(chosen.program, config)),
+            1.05 * static_cast<double>(exact_cycles(layered.program, config)));
+  bool rings = false;
+  for (const Tensor& t : chosen.program.tensors) rings = rings || t.name.find("@core") != std::string::npos;
+  EXPECT_TRUE(rings);
 }
 
 JobOptions budget_job() {

@@ -2,7 +2,7 @@
 // holds (by hand on a two-layer chain), and, on every zoo CNN, that the cascaded program is sound:
 // with each ring as tall as its tensor, loads read only bytes stored before them (no race), no
 // byte is stored twice, tiles fit, and no load reads a row its real ring would already have
-// overwritten.
+// overwritten; under p2p sync too, where a core waits only for what a segment reads from outside.
 #include "workloads/cascade.h"
 
 #include <fmt/format.h>
@@ -123,22 +123,79 @@ TEST(Cascade, ALargerSlowdownCascadesAtLeastAsManySteps) {
   EXPECT_GT(inner.back(), inner.front());
 }
 
-TEST(Cascade, NeedsBarrierSync) {
-  const Model model = parse_model_yaml(kChain, "chain.yaml", {1, 2});
-  LoweringOptions options = cascade_options();
-  options.sync = SyncMode::p2p;
-  EXPECT_THROW(lower(model, machine(4), options), InputError);
+// A residual block on 4 cores, 16 rows each. The stem's output is read by `a` and by `proj`, so
+// the chains are a -> b (its wide inner tensor in rings) and proj -> sum. Under p2p sync a core
+// waits only for the writers of what a segment reads from outside it: core 1 computes b rows
+// 16-31, so a rows 15-32, and reads stem rows 14-33 (cores 0 and 2 wrote rows 14-15 and 32-33),
+// one wait each; run layer by layer it reads stem rows 15-32 for a, and waits again for a's rows
+// 15 and 32 for b. No barrier anywhere (ZooCascade checks p2p programs for races).
+const char* kResidual = R"(name: residual
+input: {shape: [4, 64, 64]}
+layers:
+  - {name: stem, op: conv, out: 4, kernel: 3, pad: 1}
+  - {name: a, op: conv, out: 32, kernel: 3, pad: 1}
+  - {name: b, op: conv, out: 4, kernel: 3, pad: 1}
+  - {name: proj, op: conv, input: stem, out: 4, kernel: 1}
+  - {name: sum, op: add, inputs: [b, proj]}
+)";
+
+// Per semaphore, the waits in `core`'s stream.
+std::map<SemaphoreId, int> waits_of(const Program& program, CoreId core) {
+  std::map<SemaphoreId, int> waits;
+  for (const Instruction& i : program.streams[core])
+    if (const auto* w = std::get_if<Wait>(&i.op)) ++waits[w->semaphore];
+  return waits;
 }
 
-class ZooCascade : public testing::TestWithParam<std::pair<std::string, std::uint32_t>> {};
+// The rows [first, last) of tensor `name` (rows of `row_bytes`) that `core` loads.
+std::pair<std::uint64_t, std::uint64_t> rows_loaded(const Program& program, CoreId core, const std::string& name,
+                                                    std::uint64_t row_bytes) {
+  std::uint64_t first = ~std::uint64_t{0}, last = 0;
+  for (const Instruction& i : program.streams[core])
+    if (const auto* l = std::get_if<Load>(&i.op); l && program.tensors[l->tensor].name == name) {
+      first = std::min(first, l->range.offset / row_bytes);
+      last = std::max(last, (l->range.end() - 1) / row_bytes + 1);
+    }
+  return {first, last};
+}
+
+TEST(Cascade, UnderPointToPointSyncWaitsOnlyForWhatASegmentReadsFromOutside) {
+  const Model model = parse_model_yaml(kResidual, "residual.yaml", {1, 2});
+  LoweringOptions options = cascade_options(1e6);
+  options.sync = SyncMode::p2p;
+  const Program cascaded = lower(model, machine(4), options);
+  std::size_t rings = 0;
+  for (const Tensor& t : cascaded.tensors) rings += t.name.starts_with("a@core");
+  ASSERT_EQ(rings, 4u);
+  LoweringOptions layer = options;
+  layer.schedule = Schedule::layer;
+  const Program layered = lower(model, machine(4), layer);
+  const auto from = [](CoreId writer) { return static_cast<SemaphoreId>(writer * 4 + 1); };
+  EXPECT_EQ(waits_of(cascaded, 1), (std::map<SemaphoreId, int>{{from(0), 1}, {from(2), 1}}));
+  EXPECT_EQ(waits_of(layered, 1), (std::map<SemaphoreId, int>{{from(0), 2}, {from(2), 2}}));
+  const std::uint64_t stem_row = 64 * 4 * 2;
+  EXPECT_EQ(rows_loaded(cascaded, 1, "stem", stem_row), std::make_pair(std::uint64_t{14}, std::uint64_t{34}));
+  EXPECT_EQ(rows_loaded(layered, 1, "stem", stem_row), std::make_pair(std::uint64_t{15}, std::uint64_t{33}));
+  for (const auto& stream : cascaded.streams)
+    for (const Instruction& i : stream) EXPECT_FALSE(std::holds_alternative<Barrier>(i.op));
+}
+
+struct ZooCase {
+  std::string model;
+  std::uint32_t cores;
+  SyncMode sync;
+};
+
+class ZooCascade : public testing::TestWithParam<ZooCase> {};
 
 // The real program validates and fits; then the same schedule with every ring as tall as its
 // tensor is checked by the oracles, and its loads against the real rings' heights.
 TEST_P(ZooCascade, IsSound) {
-  const auto& [name, cores] = GetParam();
+  const auto& [name, cores, sync] = GetParam();
   const MachineConfig config = machine(cores);
   const Model model = load_model(name, {1, config.core.element_bytes});
-  const LoweringOptions options = cascade_options(1e6);  // as many segments as memory wants
+  LoweringOptions options = cascade_options(1e6);  // as many segments as memory wants
+  options.sync = sync;
   const Program real = lower(model, config, options);
   ASSERT_NO_THROW(validate_program(real, "cascaded"));
   EXPECT_EQ(find_buffer_overflow(real, config.core), std::nullopt);
@@ -201,17 +258,21 @@ TEST_P(ZooCascade, IsSound) {
   }
 }
 
-std::vector<std::pair<std::string, std::uint32_t>> zoo_cnns() {
-  std::vector<std::pair<std::string, std::uint32_t>> cases;
+std::vector<ZooCase> zoo_cnns() {
+  std::vector<ZooCase> cases;
   for (const char* m : {"alexnet", "vgg16", "resnet18", "resnet50", "googlenet", "mobilenet-v1", "mobilenet-v2",
                         "squeezenet-v1.1"})
-    for (const std::uint32_t cores : {1u, 4u, 16u}) cases.push_back({m, cores});
+    for (const std::uint32_t cores : {1u, 4u, 16u}) {
+      cases.push_back({m, cores, SyncMode::barrier});
+      if (cores > 1) cases.push_back({m, cores, SyncMode::p2p});
+    }
   return cases;
 }
 
 INSTANTIATE_TEST_SUITE_P(AllZooCnns, ZooCascade, testing::ValuesIn(zoo_cnns()),
-                         [](const testing::TestParamInfo<std::pair<std::string, std::uint32_t>>& info) {
-                           std::string n = fmt::format("{}_{}cores", info.param.first, info.param.second);
+                         [](const testing::TestParamInfo<ZooCase>& info) {
+                           std::string n = fmt::format("{}_{}cores_{}", info.param.model, info.param.cores,
+                                                       to_string(info.param.sync));
                            for (char& ch : n)
                              if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
                            return n;
