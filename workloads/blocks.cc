@@ -105,8 +105,10 @@ std::optional<BlockMode> parse_block_mode(std::string_view text) {
   return std::nullopt;
 }
 
-void cut_into_blocks(Program& program, BlockMode mode) {
+void cut_into_blocks(Program& program, BlockMode mode, std::span<const TensorId> by_store) {
   if (mode == BlockMode::tensor) return;
+  std::vector<bool> finer(program.tensors.size(), false);
+  for (const TensorId t : by_store) finer[t] = true;
   std::vector<std::vector<AccessSpan>> stores(program.tensors.size()), loads(program.tensors.size());
   for (CoreId c = 0; c < program.streams.size(); ++c)
     for (const Instruction& instruction : program.streams[c])
@@ -121,8 +123,8 @@ void cut_into_blocks(Program& program, BlockMode mode) {
   for (TensorId t = 0; t < program.tensors.size(); ++t) {
     Tensor& tensor = program.tensors[t];
     if (!is_planned(tensor.kind)) continue;
-    tensor.block_starts = stores[t].empty() ? cuts_of_input(loads[t], mode)
-                                            : cuts_of(stores[t], tensor.bytes, mode);
+    const BlockMode own = finer[t] ? BlockMode::tile : mode;
+    tensor.block_starts = stores[t].empty() ? cuts_of_input(loads[t], own) : cuts_of(stores[t], tensor.bytes, own);
     any |= !tensor.block_starts.empty();
   }
   if (!any) return;

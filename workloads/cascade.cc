@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <optional>
+#include <tuple>
 
 #include <fmt/format.h>
 
@@ -39,19 +40,33 @@ struct Reader {
   std::size_t item, input;
 };
 
-// The one input of the next step that reads step `s`'s output, when the pair can cascade.
-std::optional<std::uint32_t> cascades_into_next(const WorkPlan& work, const std::vector<std::vector<Reader>>& readers,
-                                                std::uint32_t s) {
-  if (s + 1 >= work.items.size() || work.items[s].size() != 1 || work.items[s + 1].size() != 1) return std::nullopt;
+// The longest chain a segment may span: longer chains only grow the windows of their first
+// steps, and the search is quadratic in it.
+constexpr std::uint32_t kMaxSegmentSteps = 12;
+
+// A step a segment may hold: one item cut into row bands of all channels.
+bool banded(const WorkPlan& work, std::uint32_t s) {
+  return s < work.items.size() && work.items[s].size() == 1 && in_row_bands(work.items[s][0]);
+}
+
+// The last step that reads step `s`'s output when a segment may keep it in rings (every reader
+// is a later banded step reading it row by row, within a segment's length), else nullopt.
+std::optional<std::uint32_t> last_reader_in_rings(const WorkPlan& work, const std::vector<std::vector<Reader>>& readers,
+                                                  std::uint32_t s) {
+  if (!banded(work, s)) return std::nullopt;
   const WorkItem& item = work.items[s][0];
-  const WorkItem& next = work.items[s + 1][0];
   if (!own(item.out) || work.tensors[item.out.tensor].kind != TensorKind::activation) return std::nullopt;
-  if (!in_row_bands(item) || !in_row_bands(next)) return std::nullopt;
   const auto& r = readers[item.out.tensor];
-  if (r.size() != 1 || r[0].step != s + 1) return std::nullopt;
-  const Placement& in = next.in[r[0].input];
-  if (!own(in) || !(in.shape == item.out.shape) || !reads_rows(next, r[0].input)) return std::nullopt;
-  return static_cast<std::uint32_t>(r[0].input);
+  if (r.empty()) return std::nullopt;
+  std::uint32_t last = s;
+  for (const Reader& reader : r) {
+    if (reader.step <= s || reader.step - s >= kMaxSegmentSteps || !banded(work, reader.step)) return std::nullopt;
+    const WorkItem& next = work.items[reader.step][0];
+    const Placement& in = next.in[reader.input];
+    if (!own(in) || !(in.shape == item.out.shape) || !reads_rows(next, reader.input)) return std::nullopt;
+    last = std::max(last, reader.step);
+  }
+  return last;
 }
 
 // The strip heights tried, in rows of a segment's last output: one row makes the smallest rings
@@ -158,11 +173,18 @@ void walk_segment(const WorkPlan& work, const CascadeSegment& segment, CoreId co
     std::fill(done.begin(), done.end(), 0);
     for (u64 a = h0; a < h1; a += segment.strip_rows) {
       need[steps - 1] = {a, std::min(h1, a + segment.strip_rows)};
-      for (std::uint32_t j = steps - 1; j-- > 0;) {
-        const WorkItem& next = work.items[segment.first + j + 1][0];
-        const Extent& e = next.out.shape;
-        const Box in = footprint(next, segment.reader_input[j], {n, n + 1, need[j + 1].first, need[j + 1].second, 0, e.w, 0, e.c});
-        need[j] = {in.h0, in.h1};
+      // Each earlier step: the rows its readers' pieces read (the hull over its readers).
+      for (std::uint32_t j = steps - 1; j-- > 0;) need[j] = {0, 0};
+      for (std::uint32_t r = steps; r-- > 1;) {
+        if (need[r].first >= need[r].second) continue;
+        const WorkItem& reader = work.items[segment.first + r][0];
+        const Extent& e = reader.out.shape;
+        for (const auto& [input, producer] : segment.ring_inputs[r]) {
+          const Box in = footprint(reader, input, {n, n + 1, need[r].first, need[r].second, 0, e.w, 0, e.c});
+          auto& range = need[producer];
+          range = range.first < range.second ? std::pair{std::min(range.first, in.h0), std::max(range.second, in.h1)}
+                                             : std::pair{in.h0, in.h1};
+        }
       }
       for (std::uint32_t j = 0; j < steps; ++j) {
         const u64 lo = std::max(need[j].first, done[j]), hi = need[j].second;
@@ -181,11 +203,11 @@ std::vector<std::uint64_t> ring_rows(const WorkPlan& work, const CascadeSegment&
   std::vector<u64> rows(inner, 0), computed(inner, 0);
   walk_segment(work, segment, core, [&](const CascadeWork& w) {
     const std::uint32_t j = w.step - segment.first;
-    if (j > 0) {
-      const WorkItem& item = work.items[w.step][0];
-      const Extent& e = item.out.shape;
-      const Box in = footprint(item, segment.reader_input[j - 1], {w.n, w.n + 1, w.lo, w.hi, 0, e.w, 0, e.c});
-      rows[j - 1] = std::max(rows[j - 1], computed[j - 1] - std::min(computed[j - 1], in.h0));
+    const WorkItem& item = work.items[w.step][0];
+    const Extent& e = item.out.shape;
+    for (const auto& [input, producer] : segment.ring_inputs[j]) {
+      const Box in = footprint(item, input, {w.n, w.n + 1, w.lo, w.hi, 0, e.w, 0, e.c});
+      rows[producer] = std::max(rows[producer], computed[producer] - std::min(computed[producer], in.h0));
     }
     if (j < inner) {
       computed[j] = w.hi;
@@ -197,10 +219,6 @@ std::vector<std::uint64_t> ring_rows(const WorkPlan& work, const CascadeSegment&
 
 namespace {
 
-// The longest chain a segment may span: longer chains only grow the windows of their first
-// steps, and the search is quadratic in it.
-constexpr std::uint32_t kMaxSegmentSteps = 12;
-
 // A candidate segment's cost: the bytes it keeps live at its peak (its input, its output and
 // every core's rings) and the weight bytes it reloads over running its steps one by one.
 struct SegmentCost {
@@ -208,22 +226,33 @@ struct SegmentCost {
   u64 strip_rows = 1;
 };
 
-double activation_bytes(const WorkPlan& work, const WorkItem& item, bool inputs) {
+// The bytes of the activations steps [first, last] read that none of them writes.
+double outside_bytes(const WorkPlan& work, std::uint32_t first, std::uint32_t last) {
+  std::vector<TensorId> seen;
   double bytes = 0;
-  if (inputs) {
-    for (const Placement& p : item.in)
-      if (work.tensors[p.tensor].kind != TensorKind::weight) bytes += static_cast<double>(work.tensors[p.tensor].bytes);
-  } else {
-    bytes = static_cast<double>(work.tensors[item.out.tensor].bytes);
-  }
+  for (std::uint32_t s = first; s <= last; ++s)
+    for (const Placement& p : work.items[s][0].in) {
+      if (work.tensors[p.tensor].kind == TensorKind::weight || std::find(seen.begin(), seen.end(), p.tensor) != seen.end())
+        continue;
+      bool inner = false;
+      for (std::uint32_t t = first; t < s; ++t) inner = inner || work.items[t][0].out.tensor == p.tensor;
+      if (inner) continue;
+      seen.push_back(p.tensor);
+      bytes += static_cast<double>(work.tensors[p.tensor].bytes);
+    }
   return bytes;
 }
 
-CascadeSegment make_segment(std::uint32_t first, std::uint32_t last, u64 strip_rows,
-                            const std::vector<std::optional<std::uint32_t>>& joins) {
+
+CascadeSegment make_segment(const WorkPlan& work, const std::vector<std::vector<Reader>>& readers, std::uint32_t first,
+                            std::uint32_t last, u64 strip_rows) {
   CascadeSegment segment;
   segment.first = first, segment.last = last, segment.strip_rows = strip_rows;
-  for (std::uint32_t s = first; s < last; ++s) segment.reader_input.push_back(*joins[s]);
+  segment.ring_inputs.resize(last - first + 1);
+  for (std::uint32_t s = first; s < last; ++s)
+    for (const Reader& r : readers[work.items[s][0].out.tensor])
+      segment.ring_inputs[r.step - first].push_back({static_cast<std::uint32_t>(r.input), s - first});
+  for (auto& inputs : segment.ring_inputs) std::sort(inputs.begin(), inputs.end());
   return segment;
 }
 
@@ -248,11 +277,14 @@ CascadePlan plan_cascades(WorkPlan& work, const CascadeCosts& costs, const WorkP
         auto& r = readers[work.items[s][i].in[k].tensor];
         if (r.empty() || r.back().step != s || r.back().item != i) r.push_back({s, i, k});
       }
-  std::vector<std::optional<std::uint32_t>> joins(steps);
-  for (std::uint32_t s = 0; s < steps; ++s) joins[s] = cascades_into_next(work, readers, s);
+  std::vector<std::optional<std::uint32_t>> last_reader(steps);
+  for (std::uint32_t s = 0; s < steps; ++s) last_reader[s] = last_reader_in_rings(work, readers, s);
   const auto cost_of = [&](std::uint32_t first, std::uint32_t last) -> std::optional<SegmentCost> {
-    const double ends =
-        activation_bytes(work, work.items[first][0], true) + activation_bytes(work, work.items[last][0], false);
+    // Every inner step's output must be read inside the segment only: it lives in rings.
+    for (std::uint32_t s = first; s < last; ++s)
+      if (!last_reader[s] || *last_reader[s] > last) return std::nullopt;
+    const double ends = outside_bytes(work, first, last) +
+                         static_cast<double>(work.tensors[work.items[last][0].out.tensor].bytes);
     if (first == last) return SegmentCost{ends, 0, 1};
     // Of the strip heights that keep the segment affordable and fast enough, the one with the
     // smallest rings (then the fewest reloads).
@@ -261,7 +293,7 @@ CascadePlan plan_cascades(WorkPlan& work, const CascadeCosts& costs, const WorkP
       const std::optional<double> extra = reloaded_weights(work, first, last, strip);
       if (!extra || !fast_enough(work, *layered, first, last, strip, *extra, costs)) continue;
       SegmentCost cost{ends, *extra, strip};
-      const CascadeSegment segment = make_segment(first, last, strip, joins);
+      const CascadeSegment segment = make_segment(work, readers, first, last, strip);
       for (CoreId core = 0; core < work.cores; ++core) {
         const std::vector<u64> rows = ring_rows(work, segment, core);
         for (std::uint32_t j = 0; j < rows.size(); ++j) {
@@ -276,16 +308,18 @@ CascadePlan plan_cascades(WorkPlan& work, const CascadeCosts& costs, const WorkP
   std::vector<CascadeSegment> chosen;
   for (std::uint32_t a = 0; a < steps;) {
     std::uint32_t b = a;
-    while (joins[b]) ++b;
+    while (last_reader[b] && banded(work, b + 1)) ++b;
     if (b == a) {
       ++a;
       continue;
     }
     // Chain [a, b]: split it into segments that make the smallest peak (the most live bytes of a
-    // segment), then the fewest reloaded weight bytes.
+    // segment), then the smallest area (live bytes times steps, summed over the segments: a chain
+    // of many residual blocks has one peak, and below it every split would tie), then the fewest
+    // reloaded weight bytes.
     const std::uint32_t length = b - a + 1;
     struct Best {
-      double peak = 0, extra = 0;
+      double peak = 0, area = 0, extra = 0;
       std::uint32_t from = 0;  // the segment ending here starts at a + from
       u64 strip_rows = 1;      // and has strips of this height
       bool set = false;
@@ -298,12 +332,13 @@ CascadePlan plan_cascades(WorkPlan& work, const CascadeCosts& costs, const WorkP
         const auto cost = cost_of(a + f, a + i - 1);
         if (!cost) continue;
         const double peak = std::max(best[f].peak, cost->live), extra = best[f].extra + cost->extra;
+        const double area = best[f].area + cost->live * (i - f);
         Best& b_i = best[i];
-        if (!b_i.set || peak < b_i.peak || (peak == b_i.peak && extra < b_i.extra))
-          b_i = {peak, extra, f, cost->strip_rows, true};
+        if (!b_i.set || std::tie(peak, area, extra) < std::tie(b_i.peak, b_i.area, b_i.extra))
+          b_i = {peak, area, extra, f, cost->strip_rows, true};
       }
     for (std::uint32_t i = length; i > 0; i = best[i].from)
-      if (best[i].from + 1 < i) chosen.push_back(make_segment(a + best[i].from, a + i - 1, best[i].strip_rows, joins));
+      if (best[i].from + 1 < i) chosen.push_back(make_segment(work, readers, a + best[i].from, a + i - 1, best[i].strip_rows));
     a = b + 1;
   }
   std::sort(chosen.begin(), chosen.end(), [](const auto& x, const auto& y) { return x.first < y.first; });

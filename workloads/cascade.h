@@ -24,14 +24,18 @@
 
 namespace tetris::workloads {
 
-// Steps [first, last]: each step before `last` has one item, which writes an activation that
-// only the next step's item reads, and every step is cut into row bands of all channels.
+// Steps [first, last], each one item cut into row bands of all channels. The output of every
+// step before `last` is read only by later steps of the segment (the next, or one further on: a
+// residual block's input, read by its first convolution and by its add), row by row, so it lives
+// in each core's ring; only `last` writes a whole tensor.
 struct CascadeSegment {
   std::uint32_t first = 0, last = 0;
   std::uint64_t strip_rows = 1;  // rows of the last step's output per strip
-  // Per inner step (index j - first, for j in [first, last)): the input of step j + 1's item that
-  // reads it, and each core's ring (an empty tensor placement for a core with no rows).
-  std::vector<std::uint32_t> reader_input;
+  // Per step (index step - first): the inputs of its item that read a ring, each with the inner
+  // step (index) whose output that is.
+  std::vector<std::vector<std::pair<std::uint32_t, std::uint32_t>>> ring_inputs;
+  // Per inner step (index j for step first + j < last): each core's ring (an empty tensor
+  // placement for a core with no rows).
   std::vector<std::vector<Placement>> rings;
 };
 

@@ -157,7 +157,7 @@ class CoreStreamEmitter {
       step_ = w.step;
       WorkItem item = work_.items[w.step][0];
       const u64 j = w.step - segment.first;
-      if (w.step > segment.first) item.in[segment.reader_input[j - 1]] = segment.rings[j - 1][core_];
+      for (const auto& [input, producer] : segment.ring_inputs[j]) item.in[input] = segment.rings[producer][core_];
       CoreRegion region{w.n * item.out.shape.h + w.lo, w.n * item.out.shape.h + w.hi, 0, item.out.shape.c};
       if (w.step < segment.last) {
         item.out = segment.rings[j][core_];

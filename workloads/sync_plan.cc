@@ -51,7 +51,9 @@ SyncPlan plan_sync(const WorkPlan& work, SyncMode mode, const CascadePlan& casca
       return segment ? walked[in_segment][s - segment->first][c] : item.regions[c];
     };
     const auto from_outside = [&](std::size_t i) {
-      return !segment || s == segment->first || segment->reader_input[s - segment->first - 1] != i;
+      if (!segment) return true;
+      const auto& rings = segment->ring_inputs[s - segment->first];
+      return std::none_of(rings.begin(), rings.end(), [&](const auto& r) { return r.first == i; });
     };
     // Reads first: a step never waits for its own stores.
     for (const WorkItem& item : work.items[s])
