@@ -219,8 +219,8 @@ std::vector<std::uint64_t> ring_rows(const WorkPlan& work, const CascadeSegment&
 
 namespace {
 
-// A candidate segment's cost: the bytes it keeps live at its peak (its input, its output and
-// every core's rings) and the weight bytes it reloads over running its steps one by one.
+// A candidate segment's cost: the bytes it keeps live at its peak (what it reads from outside,
+// its output and every core's rings) and the weight bytes it reloads over running its steps one by one.
 struct SegmentCost {
   double live = 0, extra = 0;
   u64 strip_rows = 1;
@@ -242,7 +242,6 @@ double outside_bytes(const WorkPlan& work, std::uint32_t first, std::uint32_t la
     }
   return bytes;
 }
-
 
 CascadeSegment make_segment(const WorkPlan& work, const std::vector<std::vector<Reader>>& readers, std::uint32_t first,
                             std::uint32_t last, u64 strip_rows) {

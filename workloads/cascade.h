@@ -7,8 +7,9 @@
 // earlier step that the strip needs and it has not computed yet, into a ring of rows of its own.
 // A core computes the halo rows its band needs itself (the rows at a band edge are computed by
 // both neighbours, each into its own ring), so no core waits for another inside a chain: the
-// chain needs a barrier only before and after it. What a ring holds at once is the window of
-// rows the next step reads for one strip, so an inner tensor costs a few rows instead of a
+// chain needs a barrier only before and after it (under p2p sync, a core waits only for the
+// writers of what the chain reads from outside). What a ring holds at once is the window of
+// rows its readers read for one strip, so an inner tensor costs a few rows instead of a
 // whole feature map; the price is the weights, reloaded for every strip, and the halo rows
 // computed twice.
 #pragma once
@@ -73,8 +74,9 @@ struct CascadeCosts {
 // Chooses the segments of a rows-partitioned work plan and gives every inner step a ring per
 // core: the inner tensor becomes the first core's ring and the other cores' rings are new
 // tensors (`NAME@coreK`). Marks the inner steps in work.joins_next (no barrier after them).
-// A chain is split into the segments that make the smallest peak of live bytes (a segment's
-// input, output and rings), among those estimated at most `costs.slowdown` slower than the
+// A chain is split into the segments that make the smallest peak of live bytes (what a segment
+// reads from outside, its output and its rings), then the smallest area (live bytes x steps),
+// among those estimated at most `costs.slowdown` slower than the
 // `layered` plan's steps (the partition asked for; `work` itself when null).
 CascadePlan plan_cascades(WorkPlan& work, const CascadeCosts& costs, const WorkPlan* layered = nullptr);
 
