@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # Schedules compared (docs/lowering.md, "Cascades"): per zoo model and core count, barrier sync
-# (or --sync p2p),
-# `tetris run` with the layer-by-layer schedule (its defaults) and with --schedule cascade: the
-# Tetris plan (MiB), its instruction-level bound, the simulated cycles, and the reductions against
+# (or p2p), `tetris run` with the layer-by-layer schedule (its defaults) and with --schedule
+# cascade: the Tetris plan (MiB), its instruction-level bound, the simulated cycles, and the reductions against
 # the layer schedule's no-reuse plan and its safe TF-BFC plan (TF-BFC on whole tensors, tensor-level
 # liveness under happens-before: the reference of docs/results.md, from a --blocks tensor run).
 # The cascade's Tetris plan is then simulated --runs times with jitter (--jitter 1): conflicts.
@@ -26,7 +25,7 @@ while [ $# -gt 0 ]; do
     --slowdown) slowdown=$2; shift 2 ;;
     --auto) schedule=auto; shift ;;
     --sync) sync=$2; shift 2 ;;
-    -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     -*) echo "schedule-table.sh: unknown option '$1'" >&2; exit 2 ;;
     *) tetris=$1; shift ;;
   esac

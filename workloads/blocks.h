@@ -24,9 +24,10 @@ std::optional<BlockMode> parse_block_mode(std::string_view text);
 // splits a store), then splits each load that crosses a boundary into loads within one block:
 // a 1-D range at the cuts; a 2-D range into runs of rows inside one block, a row across a cut
 // into 1-D pieces. The same bytes move in the same order; only instructions are added.
-// `by_store`: tensors cut as in tile mode whatever `mode` is, unless it is tensor: a cascade's
-// rings and outputs, which a core writes strip by strip between its other work, so a block per
-// core's band would hold its first strip until the band's last strip dies.
+// `by_store`: tensors cut as in tile mode whatever `mode` is, unless it is tensor: those a
+// cascade touches (its rings, outputs and inputs), which a core writes or reads strip by strip
+// between its other work, so a block per core's band would keep its first strip live until the
+// band's last strip dies.
 void cut_into_blocks(Program& program, BlockMode mode, std::span<const TensorId> by_store = {});
 
 }  // namespace tetris::workloads

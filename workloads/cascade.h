@@ -26,9 +26,9 @@
 namespace tetris::workloads {
 
 // Steps [first, last], each one item cut into row bands of all channels. The output of every
-// step before `last` is read only by later steps of the segment (the next, or one further on: a
-// residual block's input, read by its first convolution and by its add), row by row, so it lives
-// in each core's ring; only `last` writes a whole tensor.
+// step before `last` is read only by later steps of the segment, row by row (any of the next
+// steps up to a segment's length: a residual block's input is read by its first convolution and
+// by its add), so it lives in each core's ring; only `last` writes a whole tensor.
 struct CascadeSegment {
   std::uint32_t first = 0, last = 0;
   std::uint64_t strip_rows = 1;  // rows of the last step's output per strip
@@ -59,8 +59,18 @@ void walk_segment(const WorkPlan& work, const CascadeSegment& segment, CoreId co
                   const std::function<void(const CascadeWork&)>& visit);
 
 // Per inner step of `segment`, the rows of its output a core holds at once (its ring): the
-// most, over the core's strips, from the lowest row the next step reads to the highest computed.
+// most, over the core's strips, from the lowest row any of its readers reads to the highest
+// computed.
 std::vector<std::uint64_t> ring_rows(const WorkPlan& work, const CascadeSegment& segment, CoreId core);
+
+// Per step of `segment` (index step - first), the rows core `core` computes as one region (their
+// hull; empty when it computes none): all channels, and the last step's channels of the core.
+std::vector<CoreRegion> walked_regions(const WorkPlan& work, const CascadeSegment& segment, CoreId core);
+
+// Every tensor the segments touch, ascending, each once: the rings, each segment's output and
+// the activations its steps read. A core writes and reads them strip by strip between its other
+// work (blocks.h cuts them per stored tile).
+std::vector<TensorId> touched_tensors(const WorkPlan& work, const CascadePlan& cascades);
 
 // What the cycle estimates of a segment take from the machine, and how much slower than its
 // layers run one by one a segment may be estimated to be.

@@ -104,17 +104,7 @@ Program emit_program(const Model& model, const WorkPlan& work, const CascadePlan
     for (CoreId c = 0; c < work.cores; ++c) all[c] = c;
     for (std::size_t id = 0; id < steps.size(); ++id) program.barriers.emplace(static_cast<BarrierId>(id), all);
   }
-  std::vector<TensorId> by_store;
-  for (const CascadeSegment& segment : cascades.segments) {
-    by_store.push_back(work.items[segment.last][0].out.tensor);
-    for (std::uint32_t s = segment.first; s <= segment.last; ++s)
-      for (const Placement& in : work.items[s][0].in)
-        if (work.tensors[in.tensor].kind != TensorKind::weight) by_store.push_back(in.tensor);
-    for (const auto& rings : segment.rings)
-      for (const Placement& ring : rings)
-        if (ring.ring_rows > 0) by_store.push_back(ring.tensor);
-  }
-  cut_into_blocks(program, options.blocks, by_store);
+  cut_into_blocks(program, options.blocks, touched_tensors(work, cascades));
   return program;
 }
 

@@ -145,7 +145,8 @@ class CoreStreamEmitter {
   }
 
   // A cascade: each piece of this core's walk through the segment is the piece's rows of its
-  // step's item, written into this core's ring (inner steps) and read from the previous step's.
+  // step's item, written into this core's ring (inner steps) and reading the rings of the earlier
+  // steps it reads.
   // Under p2p sync a load waits for the writers of what it reads from outside the segment, as in
   // a step; the segment's stores are signalled once it is done, when the last step's are all made.
   void emit_segment(const CascadeSegment& segment) {

@@ -4,32 +4,6 @@
 
 namespace tetris::workloads {
 
-namespace {
-
-// Per segment, per step of it (index step - first), per core: the rows the core's walk computes,
-// as one region (their hull; over-approximating a read only adds a wait).
-std::vector<std::vector<std::vector<CoreRegion>>> walked_regions(const WorkPlan& work, const CascadePlan& cascades) {
-  std::vector<std::vector<std::vector<CoreRegion>>> walked;
-  for (const CascadeSegment& segment : cascades.segments) {
-    auto& steps = walked.emplace_back(segment.last - segment.first + 1, std::vector<CoreRegion>(work.cores));
-    for (CoreId c = 0; c < work.cores; ++c)
-      walk_segment(work, segment, c, [&](const CascadeWork& w) {
-        const WorkItem& item = work.items[w.step][0];
-        const std::uint64_t r0 = w.n * item.out.shape.h + w.lo, r1 = w.n * item.out.shape.h + w.hi;
-        CoreRegion& region = steps[w.step - segment.first][c];
-        if (region.empty()) {
-          const bool last = w.step == segment.last;
-          region = {r0, r1, last ? item.regions[c].c0 : 0, last ? item.regions[c].c1 : item.out.shape.c};
-        } else {
-          region.r0 = std::min(region.r0, r0), region.r1 = std::max(region.r1, r1);
-        }
-      });
-  }
-  return walked;
-}
-
-}  // namespace
-
 SyncPlan plan_sync(const WorkPlan& work, SyncMode mode, const CascadePlan& cascades) {
   const std::size_t n = work.items.size();
   const std::uint32_t cores = work.cores;
@@ -42,13 +16,18 @@ SyncPlan plan_sync(const WorkPlan& work, SyncMode mode, const CascadePlan& casca
     auto& needs = plan.needs[step][reader];
     if (std::find(needs.begin(), needs.end(), need) == needs.end()) needs.push_back(need);
   };
-  const auto walked = walked_regions(work, cascades);
+  // Per segment, per core, per step of it: the rows the core's walk computes.
+  std::vector<std::vector<std::vector<CoreRegion>>> walked;
+  for (const CascadeSegment& segment : cascades.segments) {
+    auto& cores_of = walked.emplace_back();
+    for (CoreId c = 0; c < cores; ++c) cores_of.push_back(walked_regions(work, segment, c));
+  }
   for (std::uint32_t s = 0; s < n; ++s) {
     const std::int32_t in_segment = cascades.segment_of_step.empty() ? -1 : cascades.segment_of_step[s];
     const CascadeSegment* segment = in_segment < 0 ? nullptr : &cascades.segments[in_segment];
     // The part of `item` core `c` computes, and whether input `i` comes from outside the segment.
     const auto part = [&](const WorkItem& item, CoreId c) -> const CoreRegion& {
-      return segment ? walked[in_segment][s - segment->first][c] : item.regions[c];
+      return segment ? walked[in_segment][c][s - segment->first] : item.regions[c];
     };
     const auto from_outside = [&](std::size_t i) {
       if (!segment) return true;

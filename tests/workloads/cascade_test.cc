@@ -124,8 +124,9 @@ TEST(Cascade, ALargerSlowdownCascadesAtLeastAsManySteps) {
   EXPECT_GT(inner.back(), inner.front());
 }
 
-// A residual block on 4 cores, 16 rows each. The stem's output is read by `a` and by `proj`, so
-// the chains are a -> b (its wide inner tensor in rings) and proj -> sum. Under p2p sync a core
+// A residual block on 4 cores, 16 rows each. The stem's output is read by `a` and by `proj`; the
+// search keeps it whole (a ring for it would cost more than it saves) and makes the segments
+// a -> b (its wide inner tensor in rings) and proj -> sum. Under p2p sync a core
 // waits only for the writers of what a segment reads from outside it: core 1 computes b rows
 // 16-31, so a rows 15-32, and reads stem rows 14-33 (cores 0 and 2 wrote rows 14-15 and 32-33),
 // one wait each; run layer by layer it reads stem rows 15-32 for a, and waits again for a's rows
@@ -183,19 +184,21 @@ TEST(Cascade, UnderPointToPointSyncWaitsOnlyForWhatASegmentReadsFromOutside) {
 
 void expect_sound(const Model& model, const MachineConfig& config, const LoweringOptions& options);
 
-// A ring read by two steps: stem's output is read by a (3x3) and, two steps later, by the add.
-// On one core in one-row strips, the add's row r reads b row r (computed last, so b's ring holds
-// 1 row) and stem row r; b row r reads a rows r-1..r+1, which read stem rows r-2..r+2. When the
-// add reads stem row r, stem rows up to r+2 are computed: its ring holds 3 rows, as a's does
-// (a rows up to r+1 computed when b reads from r-1). The whole chain is one segment: stem widens
-// the input fourfold, so stem alone (input + stem) would be the peak of any split.
+// A ring read by two steps: stem's output is read by a (3x3) and, three steps later, by the add.
+// On one core in one-row strips, the add's row r reads c row r (computed last, so c's ring holds
+// 1 row) and stem row r; c row r reads b rows r-1..r+1, b row r+1 reads a rows r..r+2, and a row
+// r+2 reads stem rows r+1..r+3: when the add reads stem row r, stem rows up to r+3 are computed,
+// so stem's ring holds 4 rows (3 would do for a alone); a's and b's hold 3. The whole chain is
+// one segment: stem widens the input fourfold, so stem alone (input + stem) would be the peak of
+// any split.
 const char* kTwoReaders = R"(name: two_readers
 input: {shape: [4, 32, 256]}
 layers:
   - {name: stem, op: conv, out: 16, kernel: 1, bias: false}
   - {name: a, op: conv, out: 16, kernel: 3, pad: 1, bias: false}
   - {name: b, op: conv, out: 16, kernel: 3, pad: 1, bias: false}
-  - {name: sum, op: add, inputs: [b, stem]}
+  - {name: c, op: conv, out: 16, kernel: 3, pad: 1, bias: false}
+  - {name: sum, op: add, inputs: [c, stem]}
 )";
 
 TEST(Cascade, ARingReadByTwoStepsHoldsTheRowsOfTheLaterReader) {
@@ -205,13 +208,13 @@ TEST(Cascade, ARingReadByTwoStepsHoldsTheRowsOfTheLaterReader) {
   ASSERT_EQ(plan.segments.size(), 1u);
   const CascadeSegment& s = plan.segments[0];
   EXPECT_EQ(s.first, 0u);
-  EXPECT_EQ(s.last, 3u);
+  EXPECT_EQ(s.last, 4u);
   EXPECT_EQ(s.strip_rows, 1u);
   using Inputs = std::vector<std::pair<std::uint32_t, std::uint32_t>>;
   EXPECT_EQ(s.ring_inputs[1], (Inputs{{0, 0}}));          // a reads stem
-  EXPECT_EQ(s.ring_inputs[3], (Inputs{{0, 2}, {1, 0}}));  // the add reads b and stem
-  EXPECT_EQ(ring_rows(work, s, 0), (std::vector<std::uint64_t>{3, 3, 1}));
-  EXPECT_EQ(work.tensors[s.rings[0][0].tensor].bytes, 3u * 256 * 16 * 2);
+  EXPECT_EQ(s.ring_inputs[4], (Inputs{{0, 3}, {1, 0}}));  // the add reads c and stem
+  EXPECT_EQ(ring_rows(work, s, 0), (std::vector<std::uint64_t>{4, 3, 3, 1}));
+  EXPECT_EQ(work.tensors[s.rings[0][0].tensor].bytes, 4u * 256 * 16 * 2);
   expect_sound(model, machine(1), cascade_options(1e6));
 }
 
@@ -233,6 +236,9 @@ void expect_sound(const Model& model, const MachineConfig& config, const Lowerin
 
   WorkPlan work = build_work_items(model, config, options);
   CascadePlan plan = plan_cascades(work, unbounded(config));
+  // AlexNet on 16 cores cascades nothing: its image and first activations dominate, and rings
+  // on bands of three or four rows per core would keep more live than its layers alone.
+  EXPECT_EQ(plan.segments.empty(), name == "alexnet" && config.cores == 16) << name;
   struct Ring {
     std::uint64_t rows, row_bytes;
   };
