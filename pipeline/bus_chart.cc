@@ -1,9 +1,12 @@
 #include "pipeline/bus_chart.h"
 
 #include <algorithm>
+#include <array>
 #include <iterator>
 
 #include <fmt/format.h>
+
+#include "pipeline/chart_axes.h"
 
 namespace tetris::pipeline {
 
@@ -41,21 +44,16 @@ std::string bus_busy_svg(const std::vector<std::pair<std::uint64_t, std::uint64_
                  "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n<text x=\"{2}\" y=\"18\" font-size=\"14\">",
                  width, height, left);
   for (char c : title) fmt::format_to(it, "{}", c == '<' ? "&lt;" : c == '&' ? "&amp;" : std::string(1, c));
-  fmt::format_to(it, "</text>\n<g class=\"axis address\" stroke=\"#ddd\">\n");
-  for (int pct = 0; pct <= 100; pct += 25) {
-    const double y = up + h * (1.0 - pct / 100.0);
-    fmt::format_to(it, "<line x1=\"{:.1f}\" x2=\"{:.1f}\" y1=\"{:.1f}\" y2=\"{:.1f}\"/>"
-                       "<text x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"end\" stroke=\"none\" fill=\"#333\">{}%</text>\n",
-                   left, left + w, y, y, left - 6, y + 4, pct);
-  }
-  fmt::format_to(it, "</g>\n<g class=\"axis time\" stroke=\"#999\">\n");
+  fmt::format_to(it, "</text>\n");
+  const ChartArea area{left, up, w, h};
+  std::array<std::string, 5> percent, time;
   for (int tick = 0; tick <= 4; ++tick) {
-    const double x = left + w * tick / 4.0;
-    fmt::format_to(it, "<line x1=\"{0:.1f}\" x2=\"{0:.1f}\" y1=\"{1:.1f}\" y2=\"{2:.1f}\"/>"
-                       "<text x=\"{0:.1f}\" y=\"{3:.1f}\" text-anchor=\"middle\" stroke=\"none\" fill=\"#333\">{4}</text>\n",
-                   x, up + h, up + h + 4, up + h + 16, static_cast<std::uint64_t>(static_cast<double>(cycles) * tick / 4.0));
+    percent[tick] = fmt::format("{}%", tick * 25);
+    time[tick] = fmt::to_string(static_cast<std::uint64_t>(static_cast<double>(cycles) * tick / 4.0));
   }
-  fmt::format_to(it, "</g>\n<text x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"middle\">time (cycles)</text>\n", left + w / 2,
+  append_grid_rows(out, area, "address", percent);
+  append_ticks(out, area, "time", time);
+  fmt::format_to(it, "<text x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"middle\">time (cycles)</text>\n", left + w / 2,
                  height - 6);
   fmt::format_to(it, "<text x=\"14\" y=\"{0:.1f}\" transform=\"rotate(-90 14 {0:.1f})\" text-anchor=\"middle\">"
                      "bus busy</text>\n", up + h / 2);

@@ -1,9 +1,12 @@
 #include "pipeline/schedule_chart.h"
 
 #include <algorithm>
+#include <array>
 #include <iterator>
 
 #include <fmt/format.h>
+
+#include "pipeline/chart_axes.h"
 
 namespace tetris::pipeline {
 
@@ -49,22 +52,15 @@ std::string schedules_svg(const std::vector<ScheduleTried>& schedules, std::uint
                  "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
                  "<text x=\"{2}\" y=\"18\" font-size=\"14\">Schedules tried: Tetris plan against cycles (naive plan)</text>\n",
                  width, height, left);
-  fmt::format_to(it, "<g class=\"axis plan\" stroke=\"#ddd\">\n");
+  const ChartArea area{left, up, w, h};
+  std::array<std::string, 5> plan, time;
   for (int tick = 0; tick <= 4; ++tick) {
-    const double mib = top_mib * tick / 4.0, at = up + h * (1 - tick / 4.0);
-    fmt::format_to(it, "<line x1=\"{:.1f}\" x2=\"{:.1f}\" y1=\"{:.1f}\" y2=\"{:.1f}\"/>"
-                       "<text x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"end\" stroke=\"none\" fill=\"#333\">{:.2f}</text>\n",
-                   left, left + w, at, at, left - 6, at + 4, mib);
+    plan[tick] = fmt::format("{:.2f}", top_mib * tick / 4.0);
+    time[tick] = fmt::to_string(static_cast<std::uint64_t>(left_cycles + (right_cycles - left_cycles) * tick / 4.0));
   }
-  fmt::format_to(it, "</g>\n<g class=\"axis cycles\" stroke=\"#999\">\n");
-  for (int tick = 0; tick <= 4; ++tick) {
-    const double at = left + w * tick / 4.0;
-    fmt::format_to(it, "<line x1=\"{0:.1f}\" x2=\"{0:.1f}\" y1=\"{1:.1f}\" y2=\"{2:.1f}\"/>"
-                       "<text x=\"{0:.1f}\" y=\"{3:.1f}\" text-anchor=\"middle\" stroke=\"none\" fill=\"#333\">{4}</text>\n",
-                   at, up + h, up + h + 4, up + h + 16,
-                   static_cast<std::uint64_t>(left_cycles + (right_cycles - left_cycles) * tick / 4.0));
-  }
-  fmt::format_to(it, "</g>\n<text x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"middle\">time (cycles)</text>\n", left + w / 2,
+  append_grid_rows(out, area, "plan", plan);
+  append_ticks(out, area, "cycles", time);
+  fmt::format_to(it, "<text x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"middle\">time (cycles)</text>\n", left + w / 2,
                  height - 8);
   fmt::format_to(it, "<text x=\"16\" y=\"{0:.1f}\" transform=\"rotate(-90 16 {0:.1f})\" text-anchor=\"middle\">"
                      "plan (MiB)</text>\n", up + h / 2);

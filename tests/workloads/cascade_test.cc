@@ -59,12 +59,23 @@ layers:
   - {name: pool, op: max_pool, kernel: 3, stride: 2}
 )";
 
+// The segments plan_cascades makes of a model (YAML) on one core with any slowdown allowed, and
+// the work plan it rewrote.
+struct OneCoreCascade {
+  WorkPlan work;
+  CascadePlan plan;
+};
+OneCoreCascade cascade_on_one_core(const char* yaml, const char* file) {
+  const Model model = parse_model_yaml(yaml, file, {1, 2});
+  OneCoreCascade c{build_work_items(model, machine(1), cascade_options()), {}};
+  c.plan = plan_cascades(c.work, unbounded(machine(1)));
+  return c;
+}
+
 // One core, strips of one pooled row: pooled row r reads wide rows 2r..2r+2, and when it runs,
 // wide has computed up to row 2r+2: three rows, 3 x 32 x 32 x 2 bytes.
 TEST(Cascade, AChainKeepsThreeRowsOfItsInnerTensor) {
-  const Model model = parse_model_yaml(kChain, "chain.yaml", {1, 2});
-  WorkPlan work = build_work_items(model, machine(1), cascade_options());
-  const CascadePlan plan = plan_cascades(work, unbounded(machine(1)));
+  const auto [work, plan] = cascade_on_one_core(kChain, "chain.yaml");
   ASSERT_EQ(plan.segments.size(), 1u);
   const CascadeSegment& s = plan.segments[0];
   EXPECT_EQ(s.first, 0u);
@@ -202,9 +213,7 @@ layers:
 )";
 
 TEST(Cascade, ARingReadByTwoStepsHoldsTheRowsOfTheLaterReader) {
-  const Model model = parse_model_yaml(kTwoReaders, "two_readers.yaml", {1, 2});
-  WorkPlan work = build_work_items(model, machine(1), cascade_options());
-  const CascadePlan plan = plan_cascades(work, unbounded(machine(1)));
+  const auto [work, plan] = cascade_on_one_core(kTwoReaders, "two_readers.yaml");
   ASSERT_EQ(plan.segments.size(), 1u);
   const CascadeSegment& s = plan.segments[0];
   EXPECT_EQ(s.first, 0u);
@@ -215,7 +224,7 @@ TEST(Cascade, ARingReadByTwoStepsHoldsTheRowsOfTheLaterReader) {
   EXPECT_EQ(s.ring_inputs[4], (Inputs{{0, 3}, {1, 0}}));  // the add reads c and stem
   EXPECT_EQ(ring_rows(work, s, 0), (std::vector<std::uint64_t>{4, 3, 3, 1}));
   EXPECT_EQ(work.tensors[s.rings[0][0].tensor].bytes, 4u * 256 * 16 * 2);
-  expect_sound(model, machine(1), cascade_options(1e6));
+  expect_sound(parse_model_yaml(kTwoReaders, "two_readers.yaml", {1, 2}), machine(1), cascade_options(1e6));
 }
 
 struct ZooCase {
