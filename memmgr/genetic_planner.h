@@ -18,12 +18,26 @@
 // Stops at the problem's lower bound, at the generation limit, or at the time limit. Children are
 // made by per-child random streams derived from (seed, generation, index), so the result depends on
 // the seed and not on the thread count or timing, unless the time limit cuts the search.
+//
+// plan_tetris runs a portfolio of two such searches, each with half the work budget: one on the
+// classic seeds, then (unless the first reached the bound or the time limit) one that adds the
+// lowest-first order (PlacementDecoder::lowest_first_order) to them, and keeps the better plan (the
+// first on a tie). The lowest-first order alone is no better than the classic seeds, but as genetic
+// material it lifts some problems far (AlexNet / 4 cores / p2p: 1.46 -> 1.10 x the bound); as a
+// sixth seed of the one search, the population converged into its basin on others (AlexNet /
+// 4 cores / barrier 1.02 -> 1.19), which a separate search avoids (docs/planners.md).
 #pragma once
 
 #include "memmgr/planner.h"
 
 namespace tetris::memmgr {
 
+enum class TetrisSeeds { classic, with_lowest_first };
+
+// One genetic search of the portfolio (the phases above), seeded as asked.
+PlanResult run_genetic_search(const Problem& problem, const PlannerOptions& options, TetrisSeeds seeds);
+
+// The portfolio: what the `tetris` planner runs.
 PlanResult plan_tetris(const Problem& problem, const PlannerOptions& options);
 
 }  // namespace tetris::memmgr

@@ -86,14 +86,62 @@ Offset PlacementDecoder::lowest_base(BufferId buffer, std::span<const Offset> of
   return static_cast<Offset>(candidate);
 }
 
-Offset PlacementDecoder::decode(std::span<const BufferId> order, std::span<Offset> offsets,
-                                std::size_t reuse_prefix,
-                                std::optional<std::chrono::steady_clock::time_point> deadline) {
-  interrupted_ = false;
+void PlacementDecoder::next_stamp() {
   if (++stamp_ == 0) {  // wrapped: clear the stamps once every 2^32 decodes
     std::fill(placed_stamp_.begin(), placed_stamp_.end(), 0);
     stamp_ = 1;
   }
+}
+
+std::optional<std::vector<BufferId>> PlacementDecoder::lowest_first_order(
+    std::span<Offset> offsets, std::uint64_t max_work, std::optional<std::chrono::steady_clock::time_point> deadline) {
+  next_stamp();
+  const auto buffers = problem_.buffers();
+  const std::uint64_t budget_end = work_ + max_work;
+  struct Candidate {
+    Offset base;
+    Offset size;
+    BufferId buffer;
+  };
+  // std::priority_queue pops the largest: "larger" here is a higher base, then a smaller size,
+  // then a higher id, so the top is the lowest base, the larger buffer, the lower id.
+  const auto later = [](const Candidate& a, const Candidate& b) {
+    if (a.base != b.base) return a.base > b.base;
+    if (a.size != b.size) return a.size < b.size;
+    return a.buffer > b.buffer;
+  };
+  std::vector<Candidate> heap;
+  heap.reserve(buffers.size());
+  for (BufferId b = 0; b < buffers.size(); ++b) heap.push_back({0, buffers[b].size, b});
+  std::make_heap(heap.begin(), heap.end(), later);
+  std::vector<BufferId> order;
+  order.reserve(buffers.size());
+  std::uint64_t evaluations = 0;
+  while (!heap.empty()) {
+    if (work_ > budget_end) return std::nullopt;
+    if (deadline && ++evaluations % kDeadlineStride == 0 && std::chrono::steady_clock::now() >= *deadline)
+      return std::nullopt;
+    std::pop_heap(heap.begin(), heap.end(), later);
+    Candidate& top = heap.back();
+    const Offset base = lowest_base(top.buffer, offsets);
+    if (base != top.base) {  // risen since last looked at: back in line with its new base
+      top.base = base;
+      std::push_heap(heap.begin(), heap.end(), later);
+      continue;
+    }
+    offsets[top.buffer] = base;
+    placed_stamp_[top.buffer] = stamp_;
+    order.push_back(top.buffer);
+    heap.pop_back();
+  }
+  return order;
+}
+
+Offset PlacementDecoder::decode(std::span<const BufferId> order, std::span<Offset> offsets,
+                                std::size_t reuse_prefix,
+                                std::optional<std::chrono::steady_clock::time_point> deadline) {
+  interrupted_ = false;
+  next_stamp();
   const auto buffers = problem_.buffers();
   Offset peak = 0;
   for (std::size_t i = 0; i < order.size(); ++i) {

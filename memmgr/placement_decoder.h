@@ -40,11 +40,22 @@ class PlacementDecoder {
   bool interrupted() const { return interrupted_; }
   static constexpr std::size_t kDeadlineStride = 256;
 
+  // An order built while placing: each step drops the unplaced buffer whose lowest base is the
+  // lowest of all (ties: the larger, then the lower id), so the plan grows from the bottom up the
+  // way the pieces settle, not in an order fixed beforehand. Fills `offsets` with its plan.
+  // Bases only rise as buffers land, so a heap of last-known bases re-evaluated lazily finds each
+  // next buffer exactly. Gives up (nullopt) past `max_work` conflicting pairs visited or past the
+  // deadline: a dense problem re-evaluates many buffers per step.
+  std::optional<std::vector<BufferId>> lowest_first_order(
+      std::span<Offset> offsets, std::uint64_t max_work,
+      std::optional<std::chrono::steady_clock::time_point> deadline = std::nullopt);
+
   // Conflicting buffer pairs visited by every decode so far: what a decode costs, on any machine.
   std::uint64_t work() const { return work_; }
 
  private:
   Offset lowest_base(BufferId buffer, std::span<const Offset> offsets);
+  void next_stamp();
 
   const Problem& problem_;
   std::shared_ptr<const CollisionTable> collisions_;

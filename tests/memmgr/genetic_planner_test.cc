@@ -119,6 +119,38 @@ TEST(GeneticPlanner, NeverWorseThanAnyBaseline) {
   }
 }
 
+// The portfolio: two searches with half the work each, the second seeded lowest-first too; the
+// plan is the better of the two (the first on a tie), and the counters are their sums.
+TEST(GeneticPlanner, KeepsTheBetterOfItsTwoSearches) {
+  std::mt19937_64 rng(17);
+  int second_ran = 0, second_won = 0;
+  for (int round = 0; round < 30; ++round) {
+    const Problem problem = testing::random_problem(rng, round % 2 == 0);
+    PlannerOptions options = budget(round, 2, 40);
+    options.max_work = 20000;
+    PlannerOptions half = options;
+    half.max_work = options.max_work / 2;
+    const PlanResult portfolio = plan_tetris(problem, options);
+    const PlanResult first = run_genetic_search(problem, half, TetrisSeeds::classic);
+    ASSERT_FALSE(first.time_limited);
+    EXPECT_FALSE(validate_plan(problem, portfolio.offsets, portfolio.peak).has_value()) << round;
+    if (first.peak <= problem.lower_bound()) {  // nothing left to find: the second is skipped
+      EXPECT_EQ(portfolio.offsets, first.offsets) << round;
+      EXPECT_EQ(portfolio.generations, first.generations) << round;
+      continue;
+    }
+    ++second_ran;
+    const PlanResult second = run_genetic_search(problem, half, TetrisSeeds::with_lowest_first);
+    EXPECT_EQ(portfolio.peak, std::min(first.peak, second.peak)) << round;
+    EXPECT_EQ(portfolio.offsets, second.peak < first.peak ? second.offsets : first.offsets) << round;
+    EXPECT_EQ(portfolio.generations, first.generations + second.generations) << round;
+    EXPECT_EQ(portfolio.work, first.work + second.work) << round;
+    second_won += second.peak < first.peak;
+  }
+  EXPECT_GT(second_ran, 5);
+  EXPECT_GT(second_won, 0);  // else the test could not tell which plan is kept
+}
+
 TEST(GeneticPlanner, ReportsProgressWhileSearchingAndTheResultAtTheEnd) {
   // A problem whose search runs some generations (its seeds miss the bound).
   std::mt19937_64 rng(9);
