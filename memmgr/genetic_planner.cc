@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <limits>
 #include <numeric>
 #include <optional>
 #include <random>
@@ -36,10 +37,11 @@ constexpr double kCapacityProbeShareOfTime = 0.9;  // the probe for a capacity n
 // 10^4-buffer problem: 6 s for nothing); the genetic search gets that time instead. MiniMalloc's
 // instances and the zoo's interval problems have a few hundred.
 constexpr std::size_t kExactMaxBuffers = 4096;
-// The lowest-first seed may use this fraction of the work budget (1/8), so on a dense problem of
-// 10^5 buffers, where it re-evaluates many buffers per step, it is dropped rather than let eat
-// the search.
-constexpr std::uint64_t kLowestFirstShareOfWork = 8;
+// The lowest-first order may use this fraction of the work budget (1/16). The zoo's problems need
+// at most a thirtieth of the default (ResNet-50 / 16 cores / p2p: 17.8 M pairs), the 10^4-buffer
+// synthetic problem a fiftieth; on the 10^5-buffer one it has placed 97% of the buffers at 1/8
+// (about 1 s) and is dropped, the last buffers re-evaluated over and over as the plan fills.
+constexpr std::uint64_t kLowestFirstShareOfWork = 16;
 
 struct Individual {
   std::vector<BufferId> order;
@@ -84,11 +86,12 @@ std::vector<std::vector<BufferId>> heuristic_orders(const Problem& problem) {
 
 class GeneticSearch {
  public:
-  // With `lowest_first_seed`, the order PlacementDecoder::lowest_first_order builds joins the
-  // heuristic seeds (when it fits a slice of the work budget).
+  // `extra_seed`, when given, joins the classic heuristic orders as one more seed; without the
+  // exact phase (`exact`), the search is seeds and evolution only.
   GeneticSearch(const Problem& problem, const PlannerOptions& options,
-                std::shared_ptr<const CollisionTable> collisions, bool lowest_first_seed)
-      : problem_(problem), options_(options), n_(problem.buffers().size()), lowest_first_seed_(lowest_first_seed) {
+                std::shared_ptr<const CollisionTable> collisions, std::vector<BufferId> extra_seed, bool exact)
+      : problem_(problem), options_(options), n_(problem.buffers().size()), extra_seed_(std::move(extra_seed)),
+        exact_(exact) {
     const unsigned threads = std::max(1u, options.threads);
     for (unsigned t = 0; t < threads; ++t) decoders_.emplace_back(problem, collisions);
   }
@@ -108,7 +111,7 @@ class GeneticSearch {
     };
     result.time_limited = !seed_population(deadline);
     note_fit();
-    if (problem_.is_interval_problem() && n_ <= kExactMaxBuffers && !result.time_limited) {
+    if (exact_ && problem_.is_interval_problem() && n_ <= kExactMaxBuffers && !result.time_limited) {
       exact_phase(start);
       note_fit();
     }
@@ -232,18 +235,12 @@ class GeneticSearch {
     for (auto& order : heuristic_orders(problem_)) seeds.push_back({std::move(order), {}, 0, 0});
     bool complete = keep_decoded(seeds, decode_all(seeds, std::vector<std::size_t>(seeds.size(), 0), deadline)) &&
                     !deadline_hit_;
-    population_size_ = population_for(total_work() / std::max<std::size_t>(seeds.size(), 1));
-    if (complete && lowest_first_seed_) {
-      Individual seed;
-      seed.offsets.resize(n_);
-      if (auto order = decoders_[0].lowest_first_order(seed.offsets, options_.max_work / kLowestFirstShareOfWork, deadline)) {
-        seed.order = std::move(*order);
-        // The same bases again, through decode, so the individual is exactly what a child of it
-        // would re-decode (and its peak and hash are set the usual way).
-        decode(seed, 0, decoders_[0]);
-        seeds.push_back(std::move(seed));
-      }
+    if (complete && !extra_seed_.empty()) {
+      Individual seed{extra_seed_, {}, 0, 0};
+      decode(seed, 0, decoders_[0]);
+      seeds.push_back(std::move(seed));
     }
+    population_size_ = population_for(total_work() / std::max<std::size_t>(seeds.size(), 1));
     const std::size_t heuristics = seeds.size();
     std::mt19937_64 rng(mix(options_.seed));
     std::vector<Individual> perturbed;
@@ -399,7 +396,8 @@ class GeneticSearch {
   const Problem& problem_;
   const PlannerOptions& options_;
   const std::size_t n_;
-  const bool lowest_first_seed_;
+  const std::vector<BufferId> extra_seed_;
+  const bool exact_;
   std::vector<PlacementDecoder> decoders_;
   std::vector<Individual> population_;
   std::size_t population_size_ = kPopulation;
@@ -408,45 +406,87 @@ class GeneticSearch {
 
 }  // namespace
 
-PlanResult run_genetic_search(const Problem& problem, const PlannerOptions& options, TetrisSeeds seeds) {
-  return GeneticSearch(problem, options, std::make_shared<const CollisionTable>(problem),
-                       seeds == TetrisSeeds::with_lowest_first)
+PlanResult run_genetic_search(const Problem& problem, const PlannerOptions& options, std::vector<BufferId> extra_seed,
+                              bool exact) {
+  return GeneticSearch(problem, options, std::make_shared<const CollisionTable>(problem), std::move(extra_seed), exact)
       .run();
 }
 
 PlanResult plan_tetris(const Problem& problem, const PlannerOptions& options) {
+  using Clock = std::chrono::steady_clock;
+  const auto start = Clock::now();
+  const auto elapsed = [&] { return std::chrono::duration<double>(Clock::now() - start).count(); };
+  const auto deadline = start + std::chrono::duration_cast<Clock::duration>(
+                                    std::chrono::duration<double>(options.time_limit_seconds));
   const auto collisions = std::make_shared<const CollisionTable>(problem);  // built once for both
-  PlannerOptions half = options;
-  half.max_work = options.max_work / 2;
+  // One search's options: what is left of the time limit, `work` of the budget, and progress
+  // reported as the portfolio's (generations and the best peak so far, seconds since the start).
+  std::uint64_t generations_before = 0;
+  Offset best_before = std::numeric_limits<Offset>::max();
+  double started = 0;
+  const auto search_options = [&](std::uint64_t work) {
+    PlannerOptions o = options;
+    o.time_limit_seconds = std::max(0.0, options.time_limit_seconds - elapsed());
+    o.max_work = work;
+    started = elapsed();
+    if (options.on_progress)
+      o.on_progress = [&, started](const SearchProgress& p) {
+        options.on_progress({generations_before + p.generation, std::min(best_before, p.best_peak), p.lower_bound,
+                             started + p.seconds});
+      };
+    return o;
+  };
+  // Counters and times of the whole portfolio; one last progress report that matches them.
+  const auto finish = [&](PlanResult r) {
+    r.seconds = elapsed();
+    if (options.on_progress) options.on_progress({r.generations, r.peak, problem.lower_bound(), r.seconds});
+    return r;
+  };
+  // The lowest-first order first: where it gives up (a dense problem), one search takes the
+  // whole budget, since a second search on the classic seeds alone would replay the first.
+  PlacementDecoder decoder(problem, collisions);
+  std::vector<Offset> offsets(problem.buffers().size());
+  std::optional<std::vector<BufferId>> lowest_first;
+  if (!problem.buffers().empty())
+    lowest_first = decoder.lowest_first_order(offsets, options.max_work / kLowestFirstShareOfWork, deadline);
+  const std::uint64_t spent = decoder.work();
+  const std::uint64_t left = options.max_work > spent ? options.max_work - spent : 0;
+  if (!lowest_first) {
+    PlanResult only = GeneticSearch(problem, search_options(left), collisions, {}, /*exact=*/true).run();
+    if (only.seconds_to_fit) *only.seconds_to_fit += started;
+    only.work += spent;
+    only.time_limited = only.time_limited || Clock::now() >= deadline;
+    return finish(std::move(only));
+  }
   // Each search keeps the whole generation budget: halving it too left AlexNet / 4 cores /
   // barrier at 1.11 x the bound where one search of 2000 generations reaches 1.02.
-  PlanResult first = GeneticSearch(problem, half, collisions, /*lowest_first_seed=*/false).run();
-  if (first.peak <= problem.lower_bound() || first.time_limited || problem.buffers().empty()) return first;
-  PlannerOptions rest = half;  // only the time the first search left
-  rest.time_limit_seconds = options.time_limit_seconds - first.seconds;
-  if (rest.time_limit_seconds <= 0) return first;
-  if (options.on_progress)
-    rest.on_progress = [&](const SearchProgress& p) {
-      options.on_progress({first.generations + p.generation, std::min(first.peak, p.best_peak), p.lower_bound,
-                           first.seconds + p.seconds});
-    };
-  PlanResult second = GeneticSearch(problem, rest, collisions, /*lowest_first_seed=*/true).run();
+  PlanResult first = GeneticSearch(problem, search_options(options.max_work / 2), collisions, {}, /*exact=*/true).run();
+  if (first.seconds_to_fit) *first.seconds_to_fit += started;
+  first.work += spent;
+  if (first.peak <= problem.lower_bound() || first.time_limited) return finish(std::move(first));
+  if (Clock::now() >= deadline) {
+    first.time_limited = true;  // the clock, not the budgets, skipped the second search
+    return finish(std::move(first));
+  }
+  generations_before = first.generations;
+  best_before = first.peak;
+  const std::uint64_t second_work = options.max_work / 2 > spent ? options.max_work / 2 - spent : 0;
+  // No exact phase: the first search's probes asked the same questions of the same problem.
+  PlanResult second =
+      GeneticSearch(problem, search_options(second_work), collisions, std::move(*lowest_first), /*exact=*/false).run();
+  if (second.seconds_to_fit) *second.seconds_to_fit += started;
   const std::uint64_t generations = first.generations + second.generations;
   const std::uint64_t work = first.work + second.work;
-  const double seconds = first.seconds + second.seconds;
-  const std::optional<double> fit =
-      first.seconds_to_fit ? first.seconds_to_fit
-                           : second.seconds_to_fit ? std::optional<double>(first.seconds + *second.seconds_to_fit) : std::nullopt;
+  const std::optional<double> fit = first.seconds_to_fit ? first.seconds_to_fit : second.seconds_to_fit;
   const bool time_limited = second.time_limited;
   const bool second_won = second.peak < first.peak;
   PlanResult result = second_won ? std::move(second) : std::move(first);
   result.generations = generations;
   result.work = work;
-  result.seconds = seconds;
   result.seconds_to_fit = fit;
   result.time_limited = time_limited;
   result.notes = second_won ? "won by the search seeded lowest-first" : "won by the search on the classic seeds";
-  return result;
+  return finish(std::move(result));
 }
 
 }  // namespace tetris::memmgr

@@ -1,5 +1,5 @@
-// The Tetris planner: a genetic search over placement orders, decoded by PlacementDecoder.
-// One planner in phases: heuristic seeds, evolution with peak-targeted moves, restarts on stagnation.
+// The Tetris planner: genetic searches over placement orders, decoded by PlacementDecoder.
+// A portfolio of two searches, each in phases: seeds, exact probes, evolution, restarts.
 //
 // Phase 1 (seed): the orders of the classic heuristics (size, area = size x lifespan, lifespan,
 // conflict degree, start) are decoded; the best is the search's starting point, and the rest of
@@ -15,27 +15,31 @@
 // with duplicate orders removed.
 // Phase 4 (restart): after a stretch without improvement, all but the best are replaced by
 // heavy perturbations of the best and fresh heuristic orders.
-// Stops at the problem's lower bound, at the generation limit, or at the time limit. Children are
-// made by per-child random streams derived from (seed, generation, index), so the result depends on
-// the seed and not on the thread count or timing, unless the time limit cuts the search.
+// A search stops at the problem's lower bound, at the generation limit, once its decodes have
+// spent its work budget, or at the time limit. Children are made by per-child random streams
+// derived from (seed, generation, index), so the result depends on the seed and not on the thread
+// count or timing, unless the time limit cuts the search.
 //
-// plan_tetris runs a portfolio of two such searches, each with half the work budget: one on the
-// classic seeds, then (unless the first reached the bound or the time limit) one that adds the
-// lowest-first order (PlacementDecoder::lowest_first_order) to them, and keeps the better plan (the
-// first on a tie). The lowest-first order alone is no better than the classic seeds, but as genetic
-// material it lifts some problems far (AlexNet / 4 cores / p2p: 1.46 -> 1.10 x the bound); as a
-// sixth seed of the one search, the population converged into its basin on others (AlexNet /
-// 4 cores / barrier 1.02 -> 1.19), which a separate search avoids (docs/planners.md).
+// plan_tetris runs a portfolio of two such searches, each with half the work budget and the whole
+// generation budget: one on the classic seeds, then (unless the first reached the bound or the
+// time limit) one without the exact phase that adds the lowest-first order
+// (PlacementDecoder::lowest_first_order) to them; it keeps the better plan (the first on a tie).
+// Where the lowest-first order gives up (it may spend a sixteenth of the work budget), one search
+// on the classic seeds takes the rest of the budget. The lowest-first order alone is no better
+// than the classic seeds, but as genetic material it lifts some problems far (AlexNet / 4 cores /
+// p2p: 1.46 -> 1.10 x the bound); as a sixth seed of one search, the population converged into
+// its basin on others (AlexNet / 4 cores / barrier 1.02 -> 1.19), which a separate search avoids.
 #pragma once
 
 #include "memmgr/planner.h"
 
 namespace tetris::memmgr {
 
-enum class TetrisSeeds { classic, with_lowest_first };
-
-// One genetic search of the portfolio (the phases above), seeded as asked.
-PlanResult run_genetic_search(const Problem& problem, const PlannerOptions& options, TetrisSeeds seeds);
+// One genetic search of the portfolio (the phases above; the exact phase only when `exact`), on
+// the classic seeds plus `extra_seed` when that is not empty. Public for the tests, which check
+// the portfolio against its parts.
+PlanResult run_genetic_search(const Problem& problem, const PlannerOptions& options,
+                              std::vector<BufferId> extra_seed, bool exact);
 
 // The portfolio: what the `tetris` planner runs.
 PlanResult plan_tetris(const Problem& problem, const PlannerOptions& options);

@@ -103,8 +103,9 @@ std::optional<std::vector<BufferId>> PlacementDecoder::lowest_first_order(
     Offset size;
     BufferId buffer;
   };
-  // std::priority_queue pops the largest: "larger" here is a higher base, then a smaller size,
-  // then a higher id, so the top is the lowest base, the larger buffer, the lower id.
+  // The heap functions keep the greatest under `later` on top: a candidate is "less" than another
+  // when it comes later (a higher base, then a smaller size, then a higher id), so the top is the
+  // lowest base, the larger buffer, the lower id.
   const auto later = [](const Candidate& a, const Candidate& b) {
     if (a.base != b.base) return a.base > b.base;
     if (a.size != b.size) return a.size < b.size;

@@ -31,8 +31,9 @@ inline constexpr std::uint64_t kDefaultSearchWork = std::uint64_t{1} << 29;
 struct PlannerOptions {
   std::uint64_t seed = 1;
   double time_limit_seconds = 10.0;         // the search stops here at the latest
-  std::uint64_t max_generations = 2000;     // ... or after this many (deterministic)
-  // ... or once its decodes have visited this many conflicting buffer pairs (deterministic too):
+  std::uint64_t max_generations = 2000;     // ... or after this many, per search (deterministic)
+  // ... or once its decodes have visited this many conflicting buffer pairs (deterministic too;
+  // the Tetris planner's two searches share it):
   // the budget that scales with the problem, so a big problem stops on every machine at the same
   // generation, well inside the time limit, instead of wherever the clock cuts it.
   std::uint64_t max_work = kDefaultSearchWork;
