@@ -37,11 +37,14 @@ constexpr double kCapacityProbeShareOfTime = 0.9;  // the probe for a capacity n
 // 10^4-buffer problem: 6 s for nothing); the genetic search gets that time instead. MiniMalloc's
 // instances and the zoo's interval problems have a few hundred.
 constexpr std::size_t kExactMaxBuffers = 4096;
-// The lowest-first order may use this fraction of the work budget (1/16). The zoo's problems need
-// at most a thirtieth of the default (ResNet-50 / 16 cores / p2p: 17.8 M pairs), the 10^4-buffer
-// synthetic problem a fiftieth; on the 10^5-buffer one it has placed 97% of the buffers at 1/8
-// (about 1 s) and is dropped, the last buffers re-evaluated over and over as the plan fills.
-constexpr std::uint64_t kLowestFirstShareOfWork = 16;
+// The lowest-first order may use this fraction of the work budget (1/8): the zoo's problems need
+// at most a thirtieth of the default (ResNet-50 / 16 cores / p2p: 17.8 M pairs), ResNet-50 /
+// 16 cores / p2p at batch 16 (1,653 blocks) 42 M, the 10^4-buffer synthetic problem 10 M.
+constexpr std::uint64_t kLowestFirstShareOfWork = 8;
+// Above this many buffers it is not tried: on the 10^5-buffer synthetic problem it had placed 97%
+// of the buffers when its eighth ran out (about 1 s), the last ones re-evaluated over and over as
+// the plan fills, so the search lost that second for nothing.
+constexpr std::size_t kLowestFirstMaxBuffers = 65536;
 
 struct Individual {
   std::vector<BufferId> order;
@@ -447,7 +450,7 @@ PlanResult plan_tetris(const Problem& problem, const PlannerOptions& options) {
   PlacementDecoder decoder(problem, collisions);
   std::vector<Offset> offsets(problem.buffers().size());
   std::optional<std::vector<BufferId>> lowest_first;
-  if (!problem.buffers().empty())
+  if (!problem.buffers().empty() && problem.buffers().size() <= kLowestFirstMaxBuffers)
     lowest_first = decoder.lowest_first_order(offsets, options.max_work / kLowestFirstShareOfWork, deadline);
   const std::uint64_t spent = decoder.work();
   const std::uint64_t left = options.max_work > spent ? options.max_work - spent : 0;

@@ -24,8 +24,8 @@
 // generation budget: one on the classic seeds, then (unless the first reached the bound or the
 // time limit) one without the exact phase that adds the lowest-first order
 // (PlacementDecoder::lowest_first_order) to them; it keeps the better plan (the first on a tie).
-// Where the lowest-first order gives up (it may spend a sixteenth of the work budget), one search
-// on the classic seeds takes the rest of the budget. The lowest-first order alone is no better
+// Where the lowest-first order gives up (it may spend an eighth of the work budget, and is not
+// tried above 65,536 buffers), one search on the classic seeds takes the rest of the budget. The lowest-first order alone is no better
 // than the classic seeds, but as genetic material it lifts some problems far (AlexNet / 4 cores /
 // p2p: 1.46 -> 1.10 x the bound); as a sixth seed of one search, the population converged into
 // its basin on others (AlexNet / 4 cores / barrier 1.02 -> 1.19), which a separate search avoids.

@@ -120,7 +120,7 @@ TEST(GeneticPlanner, NeverWorseThanAnyBaseline) {
   }
 }
 
-// The portfolio, rebuilt from its parts: the lowest-first order on a sixteenth of the work budget;
+// The portfolio, rebuilt from its parts: the lowest-first order on an eighth of the work budget;
 // where it gives up, one search on the classic seeds with the rest; else two searches with half
 // each, the second without the exact phase and seeded lowest-first too. The plan is the better
 // of the two (the first on a tie); generations and work are the sums.
@@ -137,7 +137,7 @@ TEST(GeneticPlanner, KeepsTheBetterOfItsTwoSearches) {
     EXPECT_GE(portfolio.seconds, 0.0);
     PlacementDecoder decoder(problem);
     std::vector<Offset> offsets(problem.buffers().size());
-    const auto lowest_first = decoder.lowest_first_order(offsets, options.max_work / 16);
+    const auto lowest_first = decoder.lowest_first_order(offsets, options.max_work / 8);
     const std::uint64_t spent = decoder.work();
     PlannerOptions part = options;
     if (!lowest_first) {
