@@ -133,15 +133,37 @@ std::uint64_t tensor_bytes(const Program& program) {
   return total;
 }
 
-// The program's cycles with the naive plan and exact timing.
-std::uint64_t naive_cycles(const Program& program, const MachineConfig& config, std::string_view label) {
-  if (has_blocks(program)) return simulate(blocks_as_tensors(program), config, std::nullopt, label, "naive").runs.front().cycles;
-  return simulate(program, config, std::nullopt, label, "naive").runs.front().cycles;
+// The program's cycles with exact timing and `plan` (the naive plan when none).
+std::uint64_t cycles_with(const Program& program, const MachineConfig& config, const std::optional<PlanFile>& plan,
+                          std::string_view label) {
+  const std::string plan_label = plan ? "tetris-instruction" : "naive";
+  if (has_blocks(program)) return simulate(blocks_as_tensors(program), config, plan, label, plan_label).runs.front().cycles;
+  return simulate(program, config, plan, label, plan_label).runs.front().cycles;
 }
+
+// A schedule's Tetris plan on its instruction-level problem, made as a run makes it (ScheduleTiming).
+memmgr::PlanResult tetris_plan(const Program& program, const MachineConfig& config, const ScheduleTiming& timing,
+                               std::string_view label, memmgr::Problem& problem) {
+  AnalysisOptions analysis = timing.analysis;
+  analysis.alignment = config.memory.alignment_bytes;
+  problem = analyse_at(Level::instruction, program, analysis, label);
+  memmgr::PlannerOptions search = timing.search;
+  search.on_progress = nullptr;  // one of several candidates: the caller says which
+  return memmgr::find_planner("tetris")->plan(problem, search);
+}
+
 
 }  // namespace
 
-Lowered lower(const ModelChoice& choice, const MachineConfig& config, const workloads::LoweringOptions& options) {
+std::uint64_t planned_cycles(const Program& program, const MachineConfig& config, const ScheduleTiming& timing,
+                             std::string_view label) {
+  memmgr::Problem problem;
+  const memmgr::PlanResult result = tetris_plan(program, config, timing, label, problem);
+  return cycles_with(program, config, memmgr::make_plan_file(problem, result, timing.search.seed), label);
+}
+
+Lowered lower(const ModelChoice& choice, const MachineConfig& config, const workloads::LoweringOptions& options,
+              const ScheduleTiming& timing) {
   if (choice.batch > 1) {
     // Instructions grow with the batch: one sample's count tells, in a fraction of a second,
     // whether the batch would pass the trace limit, before gigabytes are spent finding out.
@@ -166,12 +188,12 @@ Lowered lower(const ModelChoice& choice, const MachineConfig& config, const work
   }
   const workloads::LoweringOptions layer = with_schedule(options, workloads::Schedule::layer);
   Program chosen = workloads::lower(model, config, layer);
-  const double budget = (1 + options.cascade_slowdown) * static_cast<double>(naive_cycles(chosen, config, "auto"));
+  const double budget = (1 + options.cascade_slowdown) * static_cast<double>(planned_cycles(chosen, config, timing, "auto"));
   for (auto it = std::rbegin(kCascadeAllowances); it != std::rend(kCascadeAllowances); ++it) {
     const workloads::LoweringOptions cascade = with_schedule(options, workloads::Schedule::cascade, *it);
     Program program = workloads::lower(model, config, cascade);
     if (tensor_bytes(program) == tensor_bytes(chosen)) break;  // no chain cascades at this allowance
-    if (static_cast<double>(naive_cycles(program, config, "auto")) <= budget)
+    if (static_cast<double>(planned_cycles(program, config, timing, "auto")) <= budget)
       return {std::move(model), std::move(program), cascade, fmt::format("auto: cascade (allowance {})", *it)};
   }
   return {std::move(model), std::move(chosen), layer, "auto: layer"};
@@ -275,9 +297,7 @@ ScheduleChoice choose_schedule(const MachineConfig& config, const JobOptions& op
   std::vector<workloads::LoweringOptions> candidates{with_schedule(options.lowering, workloads::Schedule::layer)};
   for (const double allowance : kCascadeAllowances)
     candidates.push_back(with_schedule(options.lowering, workloads::Schedule::cascade, allowance));
-  const memmgr::PlannerInfo* tetris = memmgr::find_planner("tetris");
-  AnalysisOptions analysis = options.analysis;
-  analysis.alignment = config.memory.alignment_bytes;
+  const ScheduleTiming timing{options.analysis, options.search};
   struct Tried {
     std::size_t candidate;
     std::uint64_t peak, cycles;
@@ -296,8 +316,11 @@ ScheduleChoice choose_schedule(const MachineConfig& config, const JobOptions& op
     const std::uint64_t bytes = tensor_bytes(program);
     if (std::find(seen.begin(), seen.end(), bytes) != seen.end()) continue;
     seen.push_back(bytes);
-    const memmgr::Problem problem = analyse_at(Level::instruction, program, analysis, "memory budget");
-    tried.push_back({i, tetris->plan(problem, options.search).peak, naive_cycles(program, config, "memory budget")});
+    memmgr::Problem problem;
+    const memmgr::PlanResult result = tetris_plan(program, config, timing, "memory budget", problem);
+    tried.push_back({i, result.peak,
+                     cycles_with(program, config, memmgr::make_plan_file(problem, result, options.search.seed),
+                                 "memory budget")});
   }
   const Tried* best = nullptr;
   for (const Tried& t : tried)
@@ -315,7 +338,7 @@ ScheduleChoice choose_schedule(const MachineConfig& config, const JobOptions& op
   for (const Tried& t : tried)
     report.push_back({label(candidates[t.candidate]), t.peak, t.cycles, t.peak <= budget, &t == best});
   return {candidates[best->candidate],
-          fmt::format("{} (memory budget {} bytes: its plan takes {}, {} cycles with the naive plan; {} schedules "
+          fmt::format("{} (memory budget {} bytes: its plan takes {}, {} cycles with that plan; {} schedules "
                       "tried)",
                       label(candidates[best->candidate]), budget, best->peak, best->cycles, tried.size()),
           std::move(report)};
@@ -336,7 +359,9 @@ Job run_job(const MachineConfig& config, const JobOptions& options, std::string_
     return job;
   }
   tell(status, fmt::format("lowering {} onto {} cores", options.model.model, config.cores));
-  Lowered lowered = lower(options.model, config, options.lowering);
+  if (options.lowering.schedule == workloads::Schedule::automatic)
+    tell(status, "choosing the schedule: planning and simulating each candidate");
+  Lowered lowered = lower(options.model, config, options.lowering, {options.analysis, options.search});
   const Program& program = lowered.program;
 
   tell(status, "analysing liveness");

@@ -37,13 +37,29 @@ struct Lowered {
   std::string schedule{};
 };
 
+// How `--schedule auto` and `--memory-budget` time the schedules they compare: each schedule's
+// program simulated with exact timing and the Tetris plan of its instruction-level problem made
+// with these options, the plan a run of that schedule executes. On DRAM a plan's addresses
+// change the cycles (rows and banks): MobileNet-v1 / 4 cores' layer schedule runs 6.4% faster
+// with its Tetris plan than with the naive one, so a cascade within 10% on naive plans was 15.8%
+// slower with the plans a run compares.
+struct ScheduleTiming {
+  AnalysisOptions analysis;
+  memmgr::PlannerOptions search;
+};
+
+// The cycles a run of `program` reports: simulated with exact timing and its Tetris plan.
+std::uint64_t planned_cycles(const Program& program, const MachineConfig& config, const ScheduleTiming& timing,
+                             std::string_view label);
+
 // Loads the model (zoo name or file) at the machine's bytes per element and lowers it onto the
 // machine's cores. InputError for a bad model or one that does not fit the cores' buffers.
 // `--schedule auto`: the layer schedule and cascades with allowances of 1e6, 1, 0.5, 0.25, 0.1,
-// 0.05 and 0 (the estimate's slowdown, workloads/cascade.h) are simulated with the naive plan and
-// exact timing; the first cascade within `cascade_slowdown` of the layer schedule's cycles is
-// taken, else the layer schedule (so under p2p sync, where cascades are not supported yet).
-Lowered lower(const ModelChoice& choice, const MachineConfig& config, const workloads::LoweringOptions& options);
+// 0.05 and 0 (the estimate's slowdown, workloads/cascade.h) are simulated (ScheduleTiming); the
+// first cascade within `cascade_slowdown` of the layer schedule's cycles is taken, else the layer
+// schedule.
+Lowered lower(const ModelChoice& choice, const MachineConfig& config, const workloads::LoweringOptions& options,
+              const ScheduleTiming& timing = {});
 
 // ---- analyse ----
 
@@ -123,9 +139,9 @@ struct Job {
   std::optional<std::uint64_t> tetris_over_arena{};
 };
 
-// `--memory-budget`: of the layer schedule and the cascades at allowances 0 up to 1e6 (barrier
-// sync only), each lowered, planned by Tetris on its instruction-level problem and simulated with
-// the naive plan, the options of the one with the fewest cycles whose plan fits `budget` bytes,
+// `--memory-budget`: of the layer schedule and the cascades at allowances 0 up to 1e6, each
+// lowered, planned by Tetris on its instruction-level problem and simulated with that plan, the
+// options of the one with the fewest cycles whose plan fits `budget` bytes,
 // with a line saying what was chosen and why. InputError naming --memory-budget when none fits,
 // saying by how much the smallest plan misses.
 struct ScheduleChoice {

@@ -1,6 +1,6 @@
-// `--schedule auto` (pipeline::lower): the program it picks simulates within the allowed
-// slowdown of the layer schedule's, and it cascades where that is free (ResNet-18 on 4 cores);
-// under p2p sync the same, against the p2p layer schedule.
+// `--schedule auto` (pipeline::lower): the program it picks simulates, with its Tetris plan,
+// within the allowed slowdown of the layer schedule's, and it cascades where that is free
+// (ResNet-18 on 4 cores); under p2p sync the same, against the p2p layer schedule.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -11,9 +11,15 @@
 namespace tetris::pipeline {
 namespace {
 
+// Short searches: each candidate schedule is planned, and these tests run under ASan too.
+ScheduleTiming quick_timing() {
+  ScheduleTiming timing;
+  timing.search.max_generations = 50;
+  return timing;
+}
+
 std::uint64_t exact_cycles(const Program& program, const MachineConfig& config) {
-  const Program tensors = has_blocks(program) ? blocks_as_tensors(program) : program;
-  return simulate(tensors, config, std::nullopt, "test", "naive").runs.front().cycles;
+  return planned_cycles(program, config, quick_timing(), "test");
 }
 
 TEST(ScheduleChoice, AutoStaysWithinTheSlowdownOfTheLayerSchedule) {
@@ -22,7 +28,7 @@ TEST(ScheduleChoice, AutoStaysWithinTheSlowdownOfTheLayerSchedule) {
     workloads::LoweringOptions options;
     options.schedule = workloads::Schedule::automatic;
     options.cascade_slowdown = 0.05;
-    const Lowered chosen = lower(ModelChoice{model}, config, options);
+    const Lowered chosen = lower(ModelChoice{model}, config, options, quick_timing());
     workloads::LoweringOptions layer = options;
     layer.schedule = workloads::Schedule::layer;
     const Lowered layered = lower(ModelChoice{model}, config, layer);
@@ -46,7 +52,7 @@ TEST(ScheduleChoice, AutoUnderPointToPointSyncStaysWithinTheSlowdownToo) {
   options.schedule = workloads::Schedule::automatic;
   options.sync = workloads::SyncMode::p2p;
   options.cascade_slowdown = 0.05;
-  const Lowered chosen = lower(ModelChoice{"resnet18"}, config, options);
+  const Lowered chosen = lower(ModelChoice{"resnet18"}, config, options, quick_timing());
   workloads::LoweringOptions layer = options;
   layer.schedule = workloads::Schedule::layer;
   const Lowered layered = lower(ModelChoice{"resnet18"}, config, layer);
