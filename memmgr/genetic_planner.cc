@@ -240,7 +240,9 @@ class GeneticSearch {
                     !deadline_hit_;
     if (complete && !extra_seed_.empty()) {
       Individual seed{extra_seed_, {}, 0, 0};
-      decode(seed, 0, decoders_[0]);
+      decode(seed, 0, decoders_[0], deadline);
+      if (decoders_[0].interrupted()) deadline_hit_ = true;  // a valid plan, but the search ends
+      complete = !deadline_hit_;
       seeds.push_back(std::move(seed));
     }
     population_size_ = population_for(total_work() / std::max<std::size_t>(seeds.size(), 1));
@@ -397,7 +399,7 @@ class GeneticSearch {
   }
 
   const Problem& problem_;
-  const PlannerOptions& options_;
+  const PlannerOptions options_;  // a copy: plan_tetris builds each search's options in place
   const std::size_t n_;
   const std::vector<BufferId> extra_seed_;
   const bool exact_;
@@ -447,18 +449,26 @@ PlanResult plan_tetris(const Problem& problem, const PlannerOptions& options) {
   };
   // The lowest-first order first: where it gives up (a dense problem), one search takes the
   // whole budget, since a second search on the classic seeds alone would replay the first.
+  // It gets the same share of the time limit as of the work budget, so that where the clock
+  // stops it the search after it still has most of the time.
   PlacementDecoder decoder(problem, collisions);
   std::vector<Offset> offsets(problem.buffers().size());
   std::optional<std::vector<BufferId>> lowest_first;
-  if (!problem.buffers().empty() && problem.buffers().size() <= kLowestFirstMaxBuffers)
-    lowest_first = decoder.lowest_first_order(offsets, options.max_work / kLowestFirstShareOfWork, deadline);
+  const std::uint64_t lowest_first_budget = options.max_work / kLowestFirstShareOfWork;
+  const bool tried = !problem.buffers().empty() && problem.buffers().size() <= kLowestFirstMaxBuffers;
+  if (tried)
+    lowest_first = decoder.lowest_first_order(
+        offsets, lowest_first_budget,
+        start + std::chrono::duration_cast<Clock::duration>(
+                    std::chrono::duration<double>(options.time_limit_seconds / kLowestFirstShareOfWork)));
   const std::uint64_t spent = decoder.work();
   const std::uint64_t left = options.max_work > spent ? options.max_work - spent : 0;
   if (!lowest_first) {
     PlanResult only = GeneticSearch(problem, search_options(left), collisions, {}, /*exact=*/true).run();
     if (only.seconds_to_fit) *only.seconds_to_fit += started;
     only.work += spent;
-    only.time_limited = only.time_limited || Clock::now() >= deadline;
+    // Stopped by its deadline rather than its work budget: the clock chose one search over two.
+    only.time_limited = only.time_limited || (tried && spent <= lowest_first_budget);
     return finish(std::move(only));
   }
   // Each search keeps the whole generation budget: halving it too left AlexNet / 4 cores /

@@ -1,5 +1,5 @@
 // The Tetris planner: genetic searches over placement orders, decoded by PlacementDecoder.
-// A portfolio of two searches, each in phases: seeds, exact probes, evolution, restarts.
+// A portfolio of two searches, each in phases: seeds, exact probes (the first only), evolution.
 //
 // Phase 1 (seed): the orders of the classic heuristics (size, area = size x lifespan, lifespan,
 // conflict degree, start) are decoded; the best is the search's starting point, and the rest of
@@ -20,15 +20,17 @@
 // derived from (seed, generation, index), so the result depends on the seed and not on the thread
 // count or timing, unless the time limit cuts the search.
 //
-// plan_tetris runs a portfolio of two such searches, each with half the work budget and the whole
-// generation budget: one on the classic seeds, then (unless the first reached the bound or the
-// time limit) one without the exact phase that adds the lowest-first order
-// (PlacementDecoder::lowest_first_order) to them; it keeps the better plan (the first on a tie).
-// Where the lowest-first order gives up (it may spend an eighth of the work budget, and is not
-// tried above 65,536 buffers), one search on the classic seeds takes the rest of the budget. The lowest-first order alone is no better
-// than the classic seeds, but as genetic material it lifts some problems far (AlexNet / 4 cores /
-// p2p: 1.46 -> 1.10 x the bound); as a sixth seed of one search, the population converged into
-// its basin on others (AlexNet / 4 cores / barrier 1.02 -> 1.19), which a separate search avoids.
+// plan_tetris runs a portfolio of two such searches with the whole generation budget each. It
+// first builds the lowest-first order (PlacementDecoder::lowest_first_order) on at most an eighth
+// of the work budget and of the time limit (not above 65,536 buffers). Then one search on the
+// classic seeds with half the work budget, and (unless it reached the bound or the time limit)
+// one without the exact phase that adds the lowest-first order to them, on the other half less
+// what that order cost; it keeps the better plan (the first on a tie). Where the order gives
+// up, one search on the classic seeds takes the rest of the budget. The lowest-first order alone
+// is no better than the classic seeds, but as genetic material it lifts some problems far
+// (AlexNet / 4 cores / p2p: 1.46 -> 1.10 x the bound); as a sixth seed of one search, the
+// population converged into its basin on others (AlexNet / 4 cores / barrier 1.02 -> 1.19),
+// which a separate search avoids.
 #pragma once
 
 #include "memmgr/planner.h"

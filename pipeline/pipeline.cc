@@ -136,7 +136,8 @@ std::uint64_t tensor_bytes(const Program& program) {
 // The program's cycles with exact timing and `plan` (the naive plan when none).
 std::uint64_t cycles_with(const Program& program, const MachineConfig& config, const std::optional<PlanFile>& plan,
                           std::string_view label) {
-  const std::string plan_label = plan ? "tetris-instruction" : "naive";
+  // Names the candidate in any error: "auto: tetris-instruction plan".
+  const std::string plan_label = fmt::format("{}: {} plan", label, plan ? "tetris-instruction" : "naive");
   if (has_blocks(program)) return simulate(blocks_as_tensors(program), config, plan, label, plan_label).runs.front().cycles;
   return simulate(program, config, plan, label, plan_label).runs.front().cycles;
 }

@@ -96,7 +96,8 @@ void LoweringFlags::add_to(po::options_description& options) {
        "layer (each layer on all cores, one after another), cascade (chains of consecutive layers run band "
        "by band on each core, their inner tensors in rolling buffers of a few rows; the layers of a chain are cut "
        "into rows; barrier sync) or auto (the most cascading whose simulated cycles stay within "
-       "--cascade-slowdown of the layer schedule's)")
+       "--cascade-slowdown of the layer schedule's, each schedule simulated with its Tetris plan: `run`'s "
+       "search options, the defaults for `lower`)")
       ("cascade-slowdown", po::value(&cascade_slowdown)->default_value(cascade_slowdown),
        "with --schedule cascade: how much slower (0.1 = 10%) than its layers run one by one a chain may be "
        "estimated to be; with auto: how much slower the whole program may simulate; larger values trade "

@@ -12,9 +12,12 @@ namespace tetris::pipeline {
 namespace {
 
 // Short searches: each candidate schedule is planned, and these tests run under ASan too.
+// A time limit that never bites, so each plan (and so each candidate's cycles) is the same every
+// time it is made, on any machine.
 ScheduleTiming quick_timing() {
   ScheduleTiming timing;
   timing.search.max_generations = 50;
+  timing.search.time_limit_seconds = 3600;
   return timing;
 }
 
