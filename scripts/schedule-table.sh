@@ -11,11 +11,12 @@
 #                             [--slowdown S]   (--cascade-slowdown of the cascade runs; default 0.1)
 #                             [--auto]         (the cascade runs take --schedule auto instead)
 #                             [--sync p2p]     (every run; default barrier)
+#                             [--blocks MODE]  (--blocks of the cascade runs; default band, tetris run's)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 tetris=$root/build/apps/tetris/tetris
 models="alexnet vgg16 resnet18 resnet50 googlenet mobilenet-v1 mobilenet-v2 squeezenet-v1.1"
-cores="4 16" runs=20 generations=2000 slowdown=0.1 schedule=cascade sync=barrier
+cores="4 16" runs=20 generations=2000 slowdown=0.1 schedule=cascade sync=barrier blocks=band
 while [ $# -gt 0 ]; do
   case "$1" in
     --models) models=$2; shift 2 ;;
@@ -25,7 +26,8 @@ while [ $# -gt 0 ]; do
     --slowdown) slowdown=$2; shift 2 ;;
     --auto) schedule=auto; shift ;;
     --sync) sync=$2; shift 2 ;;
-    -h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --blocks) blocks=$2; shift 2 ;;
+    -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     -*) echo "schedule-table.sh: unknown option '$1'" >&2; exit 2 ;;
     *) tetris=$1; shift ;;
   esac
@@ -40,7 +42,8 @@ for m in $models; do
     base=(-m "$m" -c "cambricon-x-${c}core" --sync "$sync" --generations "$generations" -q)
     "$tetris" run "${base[@]}" -o "$work/layer-$m-$c"
     "$tetris" run "${base[@]}" --blocks tensor -o "$work/tensor-$m-$c"
-    "$tetris" run "${base[@]}" --schedule "$schedule" --cascade-slowdown "$slowdown" -o "$work/cascade-$m-$c"
+    "$tetris" run "${base[@]}" --schedule "$schedule" --cascade-slowdown "$slowdown" --blocks "$blocks" \
+      -o "$work/cascade-$m-$c"
     "$tetris" sim "$work/cascade-$m-$c/trace.trace" --plan "$work/cascade-$m-$c/plans/tetris-instruction.yaml" \
       --jitter 1 --runs "$runs" --json -q -o "$work/jitter-$m-$c.json" || true  # exit 1: conflicts, reported below
     python3 - "$work" "$m" "$c" <<'PY'
