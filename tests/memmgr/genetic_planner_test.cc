@@ -175,6 +175,31 @@ TEST(GeneticPlanner, KeepsTheBetterOfItsTwoSearches) {
   EXPECT_GT(second_won, 0);
 }
 
+// The lowest-first order has an eighth of the time limit: a limit already past stops it (600
+// buffers take more steps than the 256 between two looks at the clock), and the search after it
+// still returns a valid plan and says the clock cut it. With time to spare both searches run.
+TEST(GeneticPlanner, AClockThatStopsTheLowestFirstOrderStillPlansAndSaysSo) {
+  std::mt19937_64 rng(23);
+  std::vector<std::tuple<Offset, TimeValue, TimeValue>> buffers;
+  for (int i = 0; i < 600; ++i) {
+    const TimeValue start = static_cast<TimeValue>(rng() % 500);
+    buffers.emplace_back(1 + rng() % 64 * 16, start, start + static_cast<TimeValue>(rng() % 60));
+  }
+  const Problem problem = testing::inclusive_problem(buffers);
+  PlannerOptions hurried = budget(1, 2, 20);
+  hurried.time_limit_seconds = 0;
+  const PlanResult cut = plan_tetris(problem, hurried);
+  EXPECT_TRUE(cut.time_limited);
+  EXPECT_EQ(cut.generations, 0u);
+  EXPECT_FALSE(validate_plan(problem, cut.offsets, cut.peak).has_value());
+  const PlanResult calm = plan_tetris(problem, budget(1, 2, 20));
+  EXPECT_FALSE(calm.time_limited);
+  EXPECT_LE(calm.peak, cut.peak);
+  if (calm.peak > problem.lower_bound()) {
+    EXPECT_FALSE(calm.notes.empty());  // both searches ran
+  }
+}
+
 TEST(GeneticPlanner, ReportsProgressWhileSearchingAndTheResultAtTheEnd) {
   // A problem whose search runs some generations (its seeds miss the bound).
   std::mt19937_64 rng(9);
