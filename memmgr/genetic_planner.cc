@@ -441,6 +441,12 @@ PlanResult plan_tetris(const Problem& problem, const PlannerOptions& options) {
       };
     return o;
   };
+  // One search, its time to fit counted from the portfolio's start.
+  const auto search = [&](std::uint64_t work, std::vector<BufferId> extra_seed, bool exact) {
+    PlanResult r = GeneticSearch(problem, search_options(work), collisions, std::move(extra_seed), exact).run();
+    if (r.seconds_to_fit) *r.seconds_to_fit += started;
+    return r;
+  };
   // Counters and times of the whole portfolio; one last progress report that matches them.
   const auto finish = [&](PlanResult r) {
     r.seconds = elapsed();
@@ -464,8 +470,7 @@ PlanResult plan_tetris(const Problem& problem, const PlannerOptions& options) {
   const std::uint64_t spent = decoder.work();
   const std::uint64_t left = options.max_work > spent ? options.max_work - spent : 0;
   if (!lowest_first) {
-    PlanResult only = GeneticSearch(problem, search_options(left), collisions, {}, /*exact=*/true).run();
-    if (only.seconds_to_fit) *only.seconds_to_fit += started;
+    PlanResult only = search(left, {}, /*exact=*/true);
     only.work += spent;
     // Stopped by its deadline rather than its work budget: the clock chose one search over two.
     only.time_limited = only.time_limited || (tried && spent <= lowest_first_budget);
@@ -473,8 +478,7 @@ PlanResult plan_tetris(const Problem& problem, const PlannerOptions& options) {
   }
   // Each search keeps the whole generation budget: halving it too left AlexNet / 4 cores /
   // barrier at 1.11 x the bound where one search of 2000 generations reaches 1.02.
-  PlanResult first = GeneticSearch(problem, search_options(options.max_work / 2), collisions, {}, /*exact=*/true).run();
-  if (first.seconds_to_fit) *first.seconds_to_fit += started;
+  PlanResult first = search(options.max_work / 2, {}, /*exact=*/true);
   first.work += spent;
   if (first.peak <= problem.lower_bound() || first.time_limited) return finish(std::move(first));
   if (Clock::now() >= deadline) {
@@ -485,9 +489,7 @@ PlanResult plan_tetris(const Problem& problem, const PlannerOptions& options) {
   best_before = first.peak;
   const std::uint64_t second_work = options.max_work / 2 > spent ? options.max_work / 2 - spent : 0;
   // No exact phase: the first search's probes asked the same questions of the same problem.
-  PlanResult second =
-      GeneticSearch(problem, search_options(second_work), collisions, std::move(*lowest_first), /*exact=*/false).run();
-  if (second.seconds_to_fit) *second.seconds_to_fit += started;
+  PlanResult second = search(second_work, std::move(*lowest_first), /*exact=*/false);
   const std::uint64_t generations = first.generations + second.generations;
   const std::uint64_t work = first.work + second.work;
   const std::optional<double> fit = first.seconds_to_fit ? first.seconds_to_fit : second.seconds_to_fit;

@@ -142,25 +142,28 @@ std::uint64_t cycles_with(const Program& program, const MachineConfig& config, c
   return simulate(program, config, plan, label, plan_label).runs.front().cycles;
 }
 
-// A schedule's Tetris plan on its instruction-level problem, made as a run makes it (ScheduleTiming).
-memmgr::PlanResult tetris_plan(const Program& program, const MachineConfig& config, const ScheduleTiming& timing,
-                               std::string_view label, memmgr::Problem& problem) {
+// A schedule's Tetris plan on its instruction-level problem, made as a run makes it
+// (ScheduleTiming), and the cycles of the program simulated with it.
+struct PlannedSchedule {
+  memmgr::Offset peak;
+  std::uint64_t cycles;
+};
+PlannedSchedule plan_and_simulate(const Program& program, const MachineConfig& config, const ScheduleTiming& timing,
+                                  std::string_view label) {
   AnalysisOptions analysis = timing.analysis;
   analysis.alignment = config.memory.alignment_bytes;
-  problem = analyse_at(Level::instruction, program, analysis, label);
+  const memmgr::Problem problem = analyse_at(Level::instruction, program, analysis, label);
   memmgr::PlannerOptions search = timing.search;
   search.on_progress = nullptr;  // one of several candidates: the caller says which
-  return memmgr::find_planner("tetris")->plan(problem, search);
+  const memmgr::PlanResult result = memmgr::find_planner("tetris")->plan(problem, search);
+  return {result.peak, cycles_with(program, config, memmgr::make_plan_file(problem, result, search.seed), label)};
 }
-
 
 }  // namespace
 
 std::uint64_t planned_cycles(const Program& program, const MachineConfig& config, const ScheduleTiming& timing,
                              std::string_view label) {
-  memmgr::Problem problem;
-  const memmgr::PlanResult result = tetris_plan(program, config, timing, label, problem);
-  return cycles_with(program, config, memmgr::make_plan_file(problem, result, timing.search.seed), label);
+  return plan_and_simulate(program, config, timing, label).cycles;
 }
 
 Lowered lower(const ModelChoice& choice, const MachineConfig& config, const workloads::LoweringOptions& options,
@@ -317,11 +320,8 @@ ScheduleChoice choose_schedule(const MachineConfig& config, const JobOptions& op
     const std::uint64_t bytes = tensor_bytes(program);
     if (std::find(seen.begin(), seen.end(), bytes) != seen.end()) continue;
     seen.push_back(bytes);
-    memmgr::Problem problem;
-    const memmgr::PlanResult result = tetris_plan(program, config, timing, "memory budget", problem);
-    tried.push_back({i, result.peak,
-                     cycles_with(program, config, memmgr::make_plan_file(problem, result, options.search.seed),
-                                 "memory budget")});
+    const PlannedSchedule planned = plan_and_simulate(program, config, timing, "memory budget");
+    tried.push_back({i, planned.peak, planned.cycles});
   }
   const Tried* best = nullptr;
   for (const Tried& t : tried)
