@@ -10,6 +10,7 @@
 #include "common/input_error.h"
 
 #include "memmgr/collision_table.h"
+#include "memmgr/clique_bound.h"
 #include "memmgr/rigid_pair_bound.h"
 
 namespace tetris::memmgr {
@@ -324,14 +325,30 @@ Problem ProblemBuilder::build(std::string origin, const BoundRule& rule) {
         problem.lower_bound_source_ = sourced(fmt::format("the largest buffer, '{}'", buffer.name));
       }
   }
-  if (!rule.live_together.empty()) {
-    Offset bytes = 0;
-    for (const PieceId p : rule.live_together) bytes += problem.pieces_.at(p).size;
-    if (bytes > problem.lower_bound_) {
-      problem.lower_bound_ = bytes;
-      problem.lower_bound_source_ = sourced(rule.live_together_source);
-      problem.lower_bound_witness_ = rule.live_together;
-      std::sort(problem.lower_bound_witness_.begin(), problem.lower_bound_witness_.end());
+  // Pieces that pairwise conflict need disjoint addresses: the cut's pieces, or those alive at
+  // the peak, are such a set, and pieces that conflict pairwise without ever being alive together
+  // can outweigh it (clique_bound.h). On an interval problem the peak's pieces already weigh most.
+  std::vector<PieceId> start = rule.live_together;
+  std::string start_source = rule.live_together_source;
+  Offset start_bytes = 0;
+  for (const PieceId p : start) start_bytes += problem.pieces_.at(p).size;
+  if (start_bytes > problem.lower_bound_) {
+    problem.lower_bound_ = start_bytes;
+    problem.lower_bound_source_ = sourced(start_source);
+    problem.lower_bound_witness_ = start;
+    std::sort(problem.lower_bound_witness_.begin(), problem.lower_bound_witness_.end());
+  } else if (live_bytes_count && !problem.interval_problem_) {
+    start = pieces_at_max_live(problem.pieces_);
+    start_source = "pieces alive at the maximum";
+    start_bytes = problem.lower_bound_;
+  }
+  if (!start.empty()) {
+    Clique clique = heavier_clique(problem, start);
+    if (clique.bytes > problem.lower_bound_) {
+      problem.lower_bound_ = clique.bytes;
+      problem.lower_bound_source_ = sourced(fmt::format("{} pieces that pairwise conflict, grown from the {} ({} bytes)",
+                                                        clique.pieces.size(), start_source, start_bytes));
+      problem.lower_bound_witness_ = std::move(clique.pieces);
     }
   }
   if (rule.rigid_pairs)
