@@ -29,7 +29,8 @@ mib = lambda b: b / 2**20
 t, i = a["topology"], a["instruction"]
 higher = i['lower_bound_bytes'] if i['lower_bound_bytes'] > i['live_bytes_bound'] else None
 source = i.get('lower_bound_source', '')
-origin = ('rigid pair' if 'rigid' in source else 'worst cut' if 'consistent cut' in source else
+origin = ('rigid pair' if 'rigid' in source else 'clique' if 'pairwise conflict' in source else
+          'worst cut' if 'consistent cut' in source else
           'live bytes' if 'live bytes' in source else '?') if higher else '–'
 print(f"| {model} | {cores} | {sync} | {t['buffers']} | {i['pieces']} | {i['conflicts']} | {i['conflict_blocks']} | "
       f"{mib(t['lower_bound_bytes']):.2f} | {mib(i['live_bytes_bound']):.2f} | {f'{mib(higher):.2f}' if higher else '–'} | {origin} | "

@@ -67,6 +67,24 @@ TEST(ScheduleChoice, AutoUnderPointToPointSyncStaysWithinTheSlowdownToo) {
   EXPECT_TRUE(rings);
 }
 
+// What `run` reports for an auto run is what the choice measured: the chosen program simulated
+// with its Tetris plan, as planned_cycles times each candidate.
+TEST(ScheduleChoice, AnAutoRunReportsTheCyclesItsChoiceMeasured) {
+  const MachineConfig config = load_machine_config("cambricon-x-4core");
+  JobOptions job;
+  job.model.model = "squeezenet-v1.1";
+  job.lowering.schedule = workloads::Schedule::automatic;
+  job.lowering.cascade_slowdown = 0.05;
+  job.search = quick_timing().search;
+  const Job run = run_job(config, job, "auto");
+  EXPECT_EQ(run.lowered.options.schedule, workloads::Schedule::cascade) << run.lowered.schedule;
+  const auto row = std::find_if(run.report.rows.begin(), run.report.rows.end(),
+                                [](const PlanRow& r) { return r.planner == "tetris" && r.level == "instruction"; });
+  ASSERT_NE(row, run.report.rows.end());
+  ASSERT_TRUE(row->cycles.has_value());
+  EXPECT_EQ(*row->cycles, planned_cycles(run.lowered.program, config, {job.analysis, job.search}, "test"));
+}
+
 JobOptions budget_job() {
   JobOptions job;
   job.model.model = "resnet18";
