@@ -115,8 +115,7 @@ class GeneticSearch {
     result.time_limited = !seed_population(deadline);
     note_fit();
     if (exact_ && problem_.is_interval_problem() && n_ <= kExactMaxBuffers && !result.time_limited) {
-      exact_phase(start);
-      note_fit();
+      exact_phase(start, note_fit);
     }
     std::uint64_t generation = 0, last_improvement = 0;
     Offset best = population_.front().peak;
@@ -285,7 +284,10 @@ class GeneticSearch {
   // search with an optimal plan), then bisection between the lowest capacity not yet reached and
   // the best plan. Each probe may use half the exact phase's remaining time (the first that asks
   // for the capacity, all of it); a plan found joins the population as its placement order.
-  void exact_phase(std::chrono::steady_clock::time_point start) {
+  // `note_fit` is told after each plan a probe finds: the first that fits the capacity is the
+  // moment a user with a fixed arena has a plan, though the later probes (lower targets) go on.
+  template <class NoteFit>
+  void exact_phase(std::chrono::steady_clock::time_point start, NoteFit note_fit) {
     using Clock = std::chrono::steady_clock;
     const Deadline deadline = start + std::chrono::duration_cast<Clock::duration>(
                                           std::chrono::duration<double>(options_.time_limit_seconds * kExactShareOfTime));
@@ -324,6 +326,7 @@ class GeneticSearch {
         decode(individual, 0, decoders_[0]);
         population_.push_back(std::move(individual));
         survive({});
+        note_fit();
       } else if (target >= low && target < population_.front().peak) {
         low = target + 1;  // proved too small, or not found within budget: look higher
       }
