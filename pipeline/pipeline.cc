@@ -145,7 +145,7 @@ std::uint64_t cycles_with(const Program& program, const MachineConfig& config, c
 // A schedule's Tetris plan on its instruction-level problem, made as a run makes it
 // (ScheduleTiming), and the cycles of the program simulated with it.
 struct PlannedSchedule {
-  memmgr::Offset peak;
+  memmgr::PlanResult plan;
   std::uint64_t cycles;
 };
 PlannedSchedule plan_and_simulate(const Program& program, const MachineConfig& config, const ScheduleTiming& timing,
@@ -155,8 +155,9 @@ PlannedSchedule plan_and_simulate(const Program& program, const MachineConfig& c
   const memmgr::Problem problem = analyse_at(Level::instruction, program, analysis, label);
   memmgr::PlannerOptions search = timing.search;
   search.on_progress = nullptr;  // one of several candidates: the caller says which
-  const memmgr::PlanResult result = memmgr::find_planner("tetris")->plan(problem, search);
-  return {result.peak, cycles_with(program, config, memmgr::make_plan_file(problem, result, search.seed), label)};
+  memmgr::PlanResult result = memmgr::find_planner("tetris")->plan(problem, search);
+  const std::uint64_t cycles = cycles_with(program, config, memmgr::make_plan_file(problem, result, search.seed), label);
+  return {std::move(result), cycles};
 }
 
 }  // namespace
@@ -192,15 +193,18 @@ Lowered lower(const ModelChoice& choice, const MachineConfig& config, const work
   }
   const workloads::LoweringOptions layer = with_schedule(options, workloads::Schedule::layer);
   Program chosen = workloads::lower(model, config, layer);
-  const double budget = (1 + options.cascade_slowdown) * static_cast<double>(planned_cycles(chosen, config, timing, "auto"));
+  PlannedSchedule layered = plan_and_simulate(chosen, config, timing, "auto");
+  const double budget = (1 + options.cascade_slowdown) * static_cast<double>(layered.cycles);
   for (auto it = std::rbegin(kCascadeAllowances); it != std::rend(kCascadeAllowances); ++it) {
     const workloads::LoweringOptions cascade = with_schedule(options, workloads::Schedule::cascade, *it);
     Program program = workloads::lower(model, config, cascade);
     if (tensor_bytes(program) == tensor_bytes(chosen)) break;  // no chain cascades at this allowance
-    if (static_cast<double>(planned_cycles(program, config, timing, "auto")) <= budget)
-      return {std::move(model), std::move(program), cascade, fmt::format("auto: cascade (allowance {})", *it)};
+    PlannedSchedule planned = plan_and_simulate(program, config, timing, "auto");
+    if (static_cast<double>(planned.cycles) <= budget)
+      return {std::move(model), std::move(program), cascade, fmt::format("auto: cascade (allowance {})", *it),
+              std::move(planned.plan)};
   }
-  return {std::move(model), std::move(chosen), layer, "auto: layer"};
+  return {std::move(model), std::move(chosen), layer, "auto: layer", std::move(layered.plan)};
 }
 
 std::string_view to_string(Level level) {
@@ -241,15 +245,26 @@ memmgr::Problem load_problem(const std::string& path, Level level, const Analysi
 
 std::string Plan::name() const { return fmt::format("{}-{}", planner, to_string(level)); }
 
-Plan plan(const memmgr::Problem& problem, Level level, const memmgr::PlannerInfo& planner,
-          const memmgr::PlannerOptions& options) {
-  Plan plan{std::string(planner.name), level, planner.plan(problem, options), {}, std::nullopt};
-  plan.violation = memmgr::validate_plan(problem, plan.result.offsets);
-  plan.file = memmgr::make_plan_file(problem, plan.result, options.seed);
-  return plan;
+namespace {
+
+// A plan already made for `problem`, validated and given its file as plan() does.
+Plan planned(const memmgr::Problem& problem, Level level, const memmgr::PlannerInfo& planner, memmgr::PlanResult result,
+             std::uint64_t seed) {
+  Plan made{std::string(planner.name), level, std::move(result), {}, std::nullopt};
+  made.violation = memmgr::validate_plan(problem, made.result.offsets);
+  made.file = memmgr::make_plan_file(problem, made.result, seed);
+  return made;
 }
 
-std::vector<Plan> plan_all(const Liveness& liveness, const memmgr::PlannerOptions& options, const StatusFn& status) {
+}  // namespace
+
+Plan plan(const memmgr::Problem& problem, Level level, const memmgr::PlannerInfo& planner,
+          const memmgr::PlannerOptions& options) {
+  return planned(problem, level, planner, planner.plan(problem, options), options.seed);
+}
+
+std::vector<Plan> plan_all(const Liveness& liveness, const memmgr::PlannerOptions& options, const StatusFn& status,
+                           const memmgr::PlanResult* tetris_instruction) {
   std::vector<Plan> plans;
   for (const memmgr::PlannerInfo& planner : memmgr::planners()) {
     std::vector<Level> levels = {Level::topology};
@@ -260,7 +275,9 @@ std::vector<Plan> plan_all(const Liveness& liveness, const memmgr::PlannerOption
     for (const Level level : levels) {
       tell(status, fmt::format("planning with {} ({} level)", planner.name, to_string(level)));
       const memmgr::Problem& problem = liveness.at(level);
-      Plan made = plan(problem, level, planner, options);
+      Plan made = tetris_instruction && planner.name == "tetris" && level == Level::instruction
+                      ? planned(problem, level, planner, *tetris_instruction, options.seed)
+                      : plan(problem, level, planner, options);
       // These problems have no capacity, so any violation is the planner's fault.
       if (made.violation)
         throw std::logic_error(fmt::format("planner {} made an invalid plan: {}", planner.name,
@@ -321,7 +338,7 @@ ScheduleChoice choose_schedule(const MachineConfig& config, const JobOptions& op
     if (std::find(seen.begin(), seen.end(), bytes) != seen.end()) continue;
     seen.push_back(bytes);
     const PlannedSchedule planned = plan_and_simulate(program, config, timing, "memory budget");
-    tried.push_back({i, planned.peak, planned.cycles});
+    tried.push_back({i, planned.plan.peak, planned.cycles});
   }
   const Tried* best = nullptr;
   for (const Tried& t : tried)
@@ -390,7 +407,9 @@ Job run_job(const MachineConfig& config, const JobOptions& options, std::string_
                      fmt::format("{}'s weights alone need {} bytes, more than the {} bytes of memory.capacity_bytes",
                                  lowered.model.name, sim::weight_bytes(program, config), config.memory.capacity_bytes));
   report.arena_bytes = *arena;
-  std::vector<Plan> plans = plan_all(liveness, options.search, status);
+  // An auto run's chosen schedule was planned with these very options while it was timed.
+  const memmgr::PlanResult* known = lowered.tetris_plan ? &*lowered.tetris_plan : nullptr;
+  std::vector<Plan> plans = plan_all(liveness, options.search, status, known);
 
   Job job{std::move(lowered), std::move(liveness), {}, {}, {}, false, {}, {}, {}};
   // The simulator places, checks and reports by tensor: a block is a tensor to it.

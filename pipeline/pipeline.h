@@ -35,6 +35,10 @@ struct Lowered {
   // slowdown allowance) it chose, which `schedule` says in words for reports.
   workloads::LoweringOptions options{};
   std::string schedule{};
+  // `--schedule auto`: the chosen program's Tetris plan on its instruction-level problem, made
+  // while timing it with the ScheduleTiming's options; a run with those options uses it rather
+  // than planning the same problem again.
+  std::optional<memmgr::PlanResult> tetris_plan{};
 };
 
 // How `--schedule auto` and `--memory-budget` time the schedules they compare: each schedule's
@@ -112,8 +116,10 @@ Plan plan(const memmgr::Problem& problem, Level level, const memmgr::PlannerInfo
 // The Tetris planner on both levels (to separate what the liveness and the search each give),
 // every baseline on topology-level liveness, as their originals work; in the registry's order.
 // A plan that fails validation is a bug in its planner: std::logic_error.
+// `tetris_instruction`: that plan, already made with `options` (Lowered::tetris_plan), is taken
+// instead of planning the instruction-level problem again.
 std::vector<Plan> plan_all(const Liveness& liveness, const memmgr::PlannerOptions& options,
-                           const StatusFn& status = {});
+                           const StatusFn& status = {}, const memmgr::PlanResult* tetris_instruction = nullptr);
 
 // ---- simulate ----
 
