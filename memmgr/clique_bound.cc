@@ -17,7 +17,7 @@ class CliqueSearch {
     std::sort(best.pieces.begin(), best.pieces.end());
     best.pieces.erase(std::unique(best.pieces.begin(), best.pieces.end()), best.pieces.end());
     best.bytes = bytes_of(best.pieces);
-    if (best.pieces.empty()) return best;
+    if (best.pieces.empty() || best.pieces.size() > limits_.max_start) return best;
     // A start that is not maximal gains at once.
     if (Clique grown = extend(best.pieces); grown.bytes > best.bytes) best = std::move(grown);
     for (std::size_t round = 0; round < limits_.rounds && work_ < limits_.max_work; ++round) {
@@ -41,13 +41,14 @@ class CliqueSearch {
   }
 
   // The pieces `p` must lie apart from: its conflict runs (sorted, disjoint, never in its own
-  // buffer) and its own buffer's pieces. Remembered: the same members recur in every trade, and
-  // finding a piece's runs scans every conflict block of its buffer (the work counted).
+  // buffer) and its own buffer's pieces. Remembered: the same members recur in every trade. The
+  // work counted is the runs found, which depend on the conflicts only, not on how the problem
+  // stores them, so the bound does not either.
   const std::vector<PieceRange>& apart_runs(PieceId p) {
     auto [it, fresh] = runs_.try_emplace(p);
     if (!fresh) return it->second;
-    work_ += problem_.blocks_of(problem_.pieces()[p].buffer).size() + 1;
     std::vector<PieceRange> runs = problem_.conflict_runs(p);
+    work_ += runs.size() + 1;
     const PieceRange own = buffer_range(p);
     runs.insert(std::upper_bound(runs.begin(), runs.end(), own,
                                  [](const PieceRange& a, const PieceRange& b) { return a.begin < b.begin; }),

@@ -22,9 +22,13 @@ namespace tetris::memmgr {
 struct CliqueSearchLimits {
   std::size_t trades_per_round = 16;  // distinct outside pieces forced in per round
   std::size_t rounds = 4;             // a round that finds nothing heavier ends the search
-  // Conflict blocks scanned to find pieces' conflict runs, over the whole search: past it the
-  // search stops with the heaviest set found, so a huge problem costs bounded time.
-  std::uint64_t max_work = std::uint64_t{1} << 24;
+  // Conflict runs found (clique members' and candidates'), over the whole search: past it the
+  // search stops with the heaviest set found. The runs found are kept (16 bytes each), so this
+  // bounds time and memory; the zoo's gains need under a tenth of it.
+  std::uint64_t max_work = std::uint64_t{1} << 22;
+  // A larger start is returned as it is: the first extension alone scans all its members' runs
+  // (the pieces alive at the peak of ResNet-50 / 16 cores / p2p at batch 16: about 0.1 GB).
+  std::size_t max_start = std::size_t{1} << 14;
 };
 
 struct Clique {
