@@ -22,12 +22,14 @@ namespace tetris::memmgr {
 struct CliqueSearchLimits {
   std::size_t trades_per_round = 16;  // distinct outside pieces forced in per round
   std::size_t rounds = 4;             // a round that finds nothing heavier ends the search
-  // Conflict runs found (clique members' and candidates'), over the whole search: past it the
-  // search stops with the heaviest set found. The runs found are kept (16 bytes each), so this
-  // bounds time and memory; the zoo's gains need under a tenth of it.
+  // Conflict runs found (clique members' and candidates'), checked between trades: past it the
+  // search stops with the heaviest set found. The runs found are kept (16 bytes each). The first
+  // extension of the start is never cut, so what it costs is bounded by max_start instead; the
+  // zoo's gains need under a tenth of this.
   std::uint64_t max_work = std::uint64_t{1} << 22;
-  // A larger start is returned as it is: the first extension alone scans all its members' runs
-  // (the pieces alive at the peak of ResNet-50 / 16 cores / p2p at batch 16: about 0.1 GB).
+  // A larger start is returned as it is: the first extension alone finds all its members' runs,
+  // each scanning its buffer's conflict blocks (the pieces alive at the peak of ResNet-50 / 16
+  // cores / p2p at batch 16, `--partition rows`: 0.24 s and 126 MB for nothing).
   std::size_t max_start = std::size_t{1} << 14;
 };
 

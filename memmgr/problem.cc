@@ -41,10 +41,13 @@ std::vector<PieceRange> Problem::conflict_runs(PieceId piece) const {
     else if (contains(c.b, piece)) runs.push_back(c.a);
   }
   std::sort(runs.begin(), runs.end(), [](const PieceRange& x, const PieceRange& y) { return x.begin < y.begin; });
+  // Touching runs of one buffer join, and so do overlapping ones: a problem file may list a pair
+  // twice (once alone, once in a row of several buffers' pieces), and a piece counted in two runs
+  // would count twice wherever runs are counted (a witness's check, clique_bound.h).
   std::vector<PieceRange> merged;
   for (const PieceRange& r : runs) {
-    if (!merged.empty() && merged.back().end == r.begin && pieces_[r.begin].buffer == pieces_[merged.back().begin].buffer)
-      merged.back().end = r.end;
+    if (!merged.empty() && merged.back().end >= r.begin && pieces_[r.begin].buffer == pieces_[merged.back().begin].buffer)
+      merged.back().end = std::max(merged.back().end, r.end);
     else
       merged.push_back(r);
   }
@@ -328,6 +331,7 @@ Problem ProblemBuilder::build(std::string origin, const BoundRule& rule) {
   // Pieces that pairwise conflict need disjoint addresses: the cut's pieces, or those alive at
   // the peak, are such a set, and pieces that conflict pairwise without ever being alive together
   // can outweigh it (clique_bound.h). On an interval problem the peak's pieces already weigh most.
+  std::string witness_name = "worst consistent cut";  // what the witness is, once there is one
   std::vector<PieceId> start = rule.live_together;
   std::string start_source = rule.live_together_source;
   Offset start_bytes = 0;
@@ -349,6 +353,7 @@ Problem ProblemBuilder::build(std::string origin, const BoundRule& rule) {
       problem.lower_bound_source_ = sourced(fmt::format("{} pieces that pairwise conflict, grown from the {} ({} bytes)",
                                                         clique.pieces.size(), start_source, start_bytes));
       problem.lower_bound_witness_ = std::move(clique.pieces);
+      witness_name = "pieces that pairwise conflict";
     }
   }
   if (rule.rigid_pairs)
@@ -357,7 +362,7 @@ Problem ProblemBuilder::build(std::string origin, const BoundRule& rule) {
           "the narrowest span rigid buffers {} and {} can share{} (above the {}, {})", problem.buffers_[pair->a].name,
           problem.buffers_[pair->b].name,
           pair->apart.empty() ? "" : fmt::format(", plus {} buffers that must lie apart from both", pair->apart.size()),
-          !problem.lower_bound_witness_.empty() ? "worst consistent cut"
+          !problem.lower_bound_witness_.empty() ? witness_name
           : live_bytes_count                     ? "maximum live bytes"
                                                  : "largest buffer",
           problem.lower_bound_));

@@ -10,6 +10,7 @@
 
 #include "memmgr/genetic_planner.h"
 #include "memmgr/plan_validator.h"
+#include "memmgr/problem_io.h"
 #include "problem_builders.h"
 
 namespace tetris::memmgr {
@@ -127,6 +128,22 @@ TEST(CliqueBound, TradesTheCutsLighterPartForHeavierPiecesThatNeverMeetIt) {
   EXPECT_EQ(problem.lower_bound(), 490u);
   EXPECT_NE(problem.lower_bound_source().find("pairwise conflict"), std::string::npos) << problem.lower_bound_source();
   ASSERT_EQ(problem.lower_bound_witness().size(), expected.size());
+}
+
+// A problem file may list a conflicting pair twice, alone and in a row: the pair must still count
+// once, or a piece that conflicts with one member twice would pass for one apart from two. Here c
+// conflicts with a only; a and b are alive together. a at 0, b and c at 100 is a plan of 200 bytes.
+TEST(CliqueBound, APairListedTwiceInAFileCountsOnce) {
+  const Problem problem = read_problem(R"({"buffers": [
+      {"name": "a", "size": 100, "pieces": [[0, 100, 0, 1]]},
+      {"name": "b", "size": 100, "pieces": [[0, 100, 0, 1]]},
+      {"name": "c", "size": 100, "pieces": [[0, 100, 5, 5]]}],
+    "conflicts": [[0, 2], [0, 1, 2]]})",
+                                       "twice.json");
+  EXPECT_EQ(problem.conflict_runs(0), (std::vector<PieceRange>{{1, 2}, {2, 3}}));  // one run per buffer
+  EXPECT_EQ(problem.lower_bound(), 200u) << problem.lower_bound_source();
+  EXPECT_EQ(heavier_clique(problem, std::vector<PieceId>{0, 1}).bytes, 200u);
+  EXPECT_FALSE(validate_plan(problem, std::vector<Offset>{0, 100, 100}).has_value());
 }
 
 TEST(CliqueBound, AnEmptyStartStaysEmpty) {
