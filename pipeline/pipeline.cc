@@ -322,6 +322,7 @@ ScheduleChoice choose_schedule(const MachineConfig& config, const JobOptions& op
   struct Tried {
     std::size_t candidate;
     std::uint64_t peak, cycles;
+    memmgr::PlanResult plan;
   };
   std::vector<Tried> tried;
   std::vector<std::uint64_t> seen;  // tensor bytes of the programs tried: equal programs are skipped
@@ -337,11 +338,11 @@ ScheduleChoice choose_schedule(const MachineConfig& config, const JobOptions& op
     const std::uint64_t bytes = tensor_bytes(program);
     if (std::find(seen.begin(), seen.end(), bytes) != seen.end()) continue;
     seen.push_back(bytes);
-    const PlannedSchedule planned = plan_and_simulate(program, config, timing, "memory budget");
-    tried.push_back({i, planned.plan.peak, planned.cycles});
+    PlannedSchedule planned = plan_and_simulate(program, config, timing, "memory budget");
+    tried.push_back({i, planned.plan.peak, planned.cycles, std::move(planned.plan)});
   }
-  const Tried* best = nullptr;
-  for (const Tried& t : tried)
+  Tried* best = nullptr;
+  for (Tried& t : tried)
     if (t.peak <= budget && (!best || t.cycles < best->cycles)) best = &t;
   if (!best) {
     const Tried& smallest = *std::min_element(tried.begin(), tried.end(), [](const Tried& a, const Tried& b) {
@@ -359,8 +360,15 @@ ScheduleChoice choose_schedule(const MachineConfig& config, const JobOptions& op
           fmt::format("{} (memory budget {} bytes: its plan takes {}, {} cycles with that plan; {} schedules "
                       "tried)",
                       label(candidates[best->candidate]), budget, best->peak, best->cycles, tried.size()),
-          std::move(report)};
+          std::move(report), std::move(best->plan)};
 }
+
+namespace {
+
+Job run_job_with(const MachineConfig& config, const JobOptions& options, std::string_view trace_label,
+                 const StatusFn& status, std::optional<memmgr::PlanResult> known_plan);
+
+}  // namespace
 
 Job run_job(const MachineConfig& config, const JobOptions& options, std::string_view trace_label,
             const StatusFn& status) {
@@ -369,17 +377,26 @@ Job run_job(const MachineConfig& config, const JobOptions& options, std::string_
     chosen.memory_budget.reset();
     ScheduleChoice choice = choose_schedule(config, options, *options.memory_budget, status);
     chosen.lowering = choice.options;
-    Job job = run_job(config, chosen, trace_label, status);
+    Job job = run_job_with(config, chosen, trace_label, status, std::move(choice.plan));
     for (auto& [key, value] : job.report.provenance)
       if (key == "schedule") value = choice.why;
     job.report.schedules = std::move(choice.tried);
     job.report.memory_budget = *options.memory_budget;
     return job;
   }
+  return run_job_with(config, options, trace_label, status, std::nullopt);
+}
+
+namespace {
+
+// `known_plan`: the Tetris plan the schedule choice made of this very program with these options.
+Job run_job_with(const MachineConfig& config, const JobOptions& options, std::string_view trace_label,
+                 const StatusFn& status, std::optional<memmgr::PlanResult> known_plan) {
   tell(status, fmt::format("lowering {} onto {} cores", options.model.model, config.cores));
   if (options.lowering.schedule == workloads::Schedule::automatic)
     tell(status, "choosing the schedule: planning and simulating each candidate");
   Lowered lowered = lower(options.model, config, options.lowering, {options.analysis, options.search});
+  if (!lowered.tetris_plan) lowered.tetris_plan = std::move(known_plan);
   const Program& program = lowered.program;
 
   tell(status, "analysing liveness");
@@ -407,7 +424,8 @@ Job run_job(const MachineConfig& config, const JobOptions& options, std::string_
                      fmt::format("{}'s weights alone need {} bytes, more than the {} bytes of memory.capacity_bytes",
                                  lowered.model.name, sim::weight_bytes(program, config), config.memory.capacity_bytes));
   report.arena_bytes = *arena;
-  // An auto run's chosen schedule was planned with these very options while it was timed.
+  // A schedule choice (auto, or a memory budget) planned this program with these very options
+  // while it timed it.
   const memmgr::PlanResult* known = lowered.tetris_plan ? &*lowered.tetris_plan : nullptr;
   std::vector<Plan> plans = plan_all(liveness, options.search, status, known);
 
@@ -502,6 +520,8 @@ Job run_job(const MachineConfig& config, const JobOptions& options, std::string_
   job.report = std::move(report);
   return job;
 }
+
+}  // namespace
 
 void write_job_files(const Job& job, const MachineConfig& config, const std::filesystem::path& root) {
   std::filesystem::create_directories(root / "plans");

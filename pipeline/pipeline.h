@@ -154,6 +154,9 @@ struct ScheduleChoice {
   workloads::LoweringOptions options;
   std::string why;
   std::vector<ScheduleTried> tried;
+  // The chosen schedule's Tetris plan of its instruction-level problem, made with the job's
+  // analysis and search options: the run of that schedule takes it rather than planning again.
+  std::optional<memmgr::PlanResult> plan{};
 };
 ScheduleChoice choose_schedule(const MachineConfig& config, const JobOptions& options, std::uint64_t budget,
                                const StatusFn& status = {});
