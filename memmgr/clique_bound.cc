@@ -4,6 +4,8 @@
 #include <numeric>
 #include <unordered_map>
 
+#include "common/splitmix.h"
+
 namespace tetris::memmgr {
 namespace {
 
@@ -106,9 +108,7 @@ class CliqueSearch {
   Clique trade(const Clique& best) {
     const auto pieces = problem_.pieces();
     const std::vector<std::uint64_t> kept_bytes = apart_weights(best.pieces, [&](PieceId c) { return pieces[c].size; });
-    std::vector<std::uint64_t> token(pieces.size());
-    for (PieceId c = 0; c < pieces.size(); ++c) token[c] = mix(c);
-    const std::vector<std::uint64_t> signature = apart_weights(best.pieces, [&](PieceId c) { return token[c]; });
+    const std::vector<std::uint64_t> signature = apart_weights(best.pieces, [](PieceId c) { return splitmix64(c); });
     for (const PieceId c : best.pieces) in_set_[c] = 1;
     struct Group {
       std::uint64_t signature = 0;
@@ -148,14 +148,6 @@ class CliqueSearch {
       if (grown.bytes > heaviest.bytes) heaviest = std::move(grown);
     }
     return heaviest;
-  }
-
-  // splitmix64: a fixed pseudo-random token per piece.
-  static std::uint64_t mix(std::uint64_t x) {
-    x += 0x9e3779b97f4a7c15ull;
-    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-    x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-    return x ^ (x >> 31);
   }
 
   const Problem& problem_;

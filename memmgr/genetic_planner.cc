@@ -10,6 +10,7 @@
 #include <thread>
 #include <unordered_set>
 
+#include "common/splitmix.h"
 #include "memmgr/exact_search.h"
 #include "memmgr/placement_decoder.h"
 #include "memmgr/plan_validator.h"
@@ -59,13 +60,6 @@ std::uint64_t order_hash(const std::vector<BufferId>& order) {
   return h;
 }
 
-// splitmix64: independent, reproducible streams per (seed, generation, child).
-std::uint64_t mix(std::uint64_t x) {
-  x += 0x9e3779b97f4a7c15ull;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-  return x ^ (x >> 31);
-}
 
 std::vector<std::vector<BufferId>> heuristic_orders(const Problem& problem) {
   const auto buffers = problem.buffers();
@@ -246,7 +240,7 @@ class GeneticSearch {
     }
     population_size_ = population_for(total_work() / std::max<std::size_t>(seeds.size(), 1));
     const std::size_t heuristics = seeds.size();
-    std::mt19937_64 rng(mix(options_.seed));
+    std::mt19937_64 rng(splitmix64(options_.seed));
     std::vector<Individual> perturbed;
     std::vector<std::size_t> reuse;
     while (complete && seeds.size() + perturbed.size() < population_size_) {
@@ -345,7 +339,8 @@ class GeneticSearch {
     std::vector<Individual> children(population_size_);
     std::vector<std::size_t> reuse(population_size_, 0);
     for (std::size_t i = 0; i < population_size_; ++i) {
-      std::mt19937_64 rng(mix(mix(options_.seed) ^ mix(generation * kPopulation + i)));
+      // Independent, reproducible streams per (seed, generation, child).
+      std::mt19937_64 rng(splitmix64(splitmix64(options_.seed) ^ splitmix64(generation * kPopulation + i)));
       std::uniform_real_distribution<double> coin(0, 1);
       Individual& child = children[i];
       if (restart) {  // heavy perturbation of the best

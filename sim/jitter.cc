@@ -7,6 +7,6 @@ Cycles Jitter::extra(Cycles base, CoreId core, std::uint32_t instruction, Jitter
 }
 
 CoreJitter::CoreJitter(const Jitter& jitter, CoreId core)
-    : enabled_(jitter.enabled()), salt_(enabled_ ? mix(mix(*jitter.seed()) ^ core) : 0) {}
+    : enabled_(jitter.enabled()), salt_(enabled_ ? splitmix64(splitmix64(*jitter.seed()) ^ core) : 0) {}
 
 }  // namespace tetris::sim
