@@ -19,6 +19,9 @@ inline std::optional<std::uint64_t> checked_mul(std::uint64_t a, std::uint64_t b
   return r;
 }
 
+// a / b rounded up (b > 0), without the overflow of (a + b - 1) / b.
+constexpr std::uint64_t ceil_div(std::uint64_t a, std::uint64_t b) { return a / b + (a % b != 0); }
+
 // Rounds up to a multiple of `alignment` (> 0); nullopt on overflow.
 inline std::optional<std::uint64_t> checked_align_up(std::uint64_t value, std::uint64_t alignment) {
   const std::uint64_t rem = value % alignment;

@@ -2,12 +2,9 @@
 
 #include <algorithm>
 
+#include "common/checked_math.h"
+
 namespace tetris::sim {
-namespace {
-
-std::uint64_t ceil_div(std::uint64_t a, std::uint64_t b) { return a / b + (a % b != 0); }
-
-}  // namespace
 
 TimingModel::TimingModel(const MachineConfig& config)
     : macs_per_cycle_(config.core.pe_count * config.core.macs_per_pe_per_cycle),

@@ -4,10 +4,11 @@
 #include <cmath>
 #include <limits>
 
+#include "common/checked_math.h"
+
 namespace tetris::workloads {
 namespace {
 
-std::uint64_t ceil_div(std::uint64_t a, std::uint64_t b) { return (a + b - 1) / b; }
 
 // The largest x in [1, hi] with fits(x), or 0 when fits(1) fails; `fits` is monotone.
 template <class Fits>

@@ -21,7 +21,6 @@ constexpr std::array<std::uint32_t, 4> kNhwcOfNchw = {0, 3, 1, 2};
 constexpr std::array<std::uint32_t, 4> kNchwOfNhwc = {0, 2, 3, 1};
 
 Extent extent_of(const Shape& s) { return {s.n, s.h, s.w, s.c}; }
-u64 ceil_div(u64 a, u64 b) { return (a + b - 1) / b; }
 
 
 std::pair<u64, u64> range(const Box& b, std::uint32_t axis) {

@@ -18,19 +18,19 @@ namespace {
 using Outcome = testing_cli::CliResult;
 
 // Runs from a folder without models/ or configs/: the zoo and the configs are built in.
-Outcome tetris(const std::string& arguments) { return testing_cli::run_tetris(arguments, testing::TempDir()); }
+Outcome lower_cli(const std::string& arguments) { return testing_cli::run_tetris(arguments, testing::TempDir()); }
 
 std::string temp_path(const std::string& name) { return testing::TempDir() + std::to_string(::getpid()) + "_" + name; }
 
 TEST(LowerCli, LowersResNet50ByDefaultAndWritesACheckableTrace) {
   const std::string trace = temp_path("resnet50.trace");
-  const Outcome r = tetris("lower --out '" + trace + "'");
+  const Outcome r = lower_cli("lower --out '" + trace + "'");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("lowered resnet50 onto cambricon-x-4core (4 cores)"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("conv+batch_norm+relu"), std::string::npos);
   EXPECT_NE(r.out.find("4089184256"), std::string::npos) << r.out;  // the MAC total
   EXPECT_NE(r.out.find("trace written to"), std::string::npos);
-  const Outcome check = tetris("trace check '" + trace + "'");
+  const Outcome check = lower_cli("trace check '" + trace + "'");
   EXPECT_EQ(check.exit_code, 0) << check.err;
   EXPECT_EQ(read_trace_file(trace).cores, 4u);
 }
@@ -56,7 +56,7 @@ TEST(LowerCli, IsDeterministicAcrossProcesses) {
 
 TEST(LowerCli, OptionsReachTheTrace) {
   const std::string trace = temp_path("squeezenet.trace");
-  const Outcome r = tetris("lower squeezenet-v1.1 --config cambricon-x-16core --batch 2 --sync p2p "
+  const Outcome r = lower_cli("lower squeezenet-v1.1 --config cambricon-x-16core --batch 2 --sync p2p "
                            "--partition channels --no-fuse --json --out '" + trace + "'");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto json = nlohmann::json::parse(r.out);
@@ -75,7 +75,7 @@ TEST(LowerCli, OptionsReachTheTrace) {
 
 TEST(LowerCli, QuietPrintsNothingAndOverridesApply) {
   const std::string trace = temp_path("quiet.trace");
-  const Outcome r = tetris("lower alexnet -q -p core.element_bytes=4 --out '" + trace + "'");
+  const Outcome r = lower_cli("lower alexnet -q -p core.element_bytes=4 --out '" + trace + "'");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, "");
   EXPECT_EQ(read_trace_file(trace).element_bytes, 4u);
@@ -84,7 +84,7 @@ TEST(LowerCli, QuietPrintsNothingAndOverridesApply) {
 TEST(LowerCli, ABatchBeyondTheTraceLimitIsRefusedAtOnceNamingTheLargestThatFits) {
   // Batch 5000 once took 40 s and 4.7 GB of memory before anything refused it; the estimate
   // from one sample (the only message naming the largest batch that fits) takes 0.1 s.
-  const Outcome r = tetris("lower -m resnet50 --batch 5000 --out '" + testing::TempDir() + "never.trace'");
+  const Outcome r = lower_cli("lower -m resnet50 --batch 5000 --out '" + testing::TempDir() + "never.trace'");
   EXPECT_EQ(r.exit_code, 2) << r.err;
   EXPECT_NE(r.err.find("--batch"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("at most batch 2"), std::string::npos) << r.err;
@@ -94,11 +94,11 @@ TEST(LowerCli, ABatchBeyondTheTraceLimitIsRefusedAtOnceNamingTheLargestThatFits)
 // buffers are reused as the program says, and the checker finds no clobbered read.
 TEST(LowerCli, ACascadedProgramsPlanIsSafeUnderJitter) {
   const std::string dir = temp_path("cascade_run");
-  const Outcome run = tetris("run --model resnet18 --schedule cascade --generations 50 --quiet --out '" + dir + "'");
+  const Outcome run = lower_cli("run --model resnet18 --schedule cascade --generations 50 --quiet --out '" + dir + "'");
   ASSERT_EQ(run.exit_code, 0) << run.err;
   const nlohmann::json report = nlohmann::json::parse(read_text_file(dir + "/report.json"));
   for (const auto& plan : report["plans"]) EXPECT_EQ(plan["conflicts"], 0) << plan["planner"];
-  const Outcome sim = tetris("sim '" + dir + "/trace.trace' --plan '" + dir +
+  const Outcome sim = lower_cli("sim '" + dir + "/trace.trace' --plan '" + dir +
                              "/plans/tetris-instruction.yaml' --jitter 1 --runs 4 --json --out '" + dir + "/sim.json'");
   ASSERT_EQ(sim.exit_code, 0) << sim.err;
   const nlohmann::json result = nlohmann::json::parse(read_text_file(dir + "/sim.json"));
@@ -106,9 +106,9 @@ TEST(LowerCli, ACascadedProgramsPlanIsSafeUnderJitter) {
   EXPECT_EQ(result["runs"].size(), 4u);
   // Under p2p sync (cores wait only for the bytes they read), the instruction-level plan too.
   const std::string p2p = temp_path("cascade_p2p");
-  ASSERT_EQ(tetris("lower --model resnet18 --schedule cascade --sync p2p --out '" + p2p + ".trace'").exit_code, 0);
-  ASSERT_EQ(tetris("plan '" + p2p + ".trace' --generations 50 --quiet --out '" + p2p + ".plan.yaml'").exit_code, 0);
-  const Outcome p2p_sim = tetris("sim '" + p2p + ".trace' --plan '" + p2p + ".plan.yaml' --jitter 1 --runs 4 --json --out '" +
+  ASSERT_EQ(lower_cli("lower --model resnet18 --schedule cascade --sync p2p --out '" + p2p + ".trace'").exit_code, 0);
+  ASSERT_EQ(lower_cli("plan '" + p2p + ".trace' --generations 50 --quiet --out '" + p2p + ".plan.yaml'").exit_code, 0);
+  const Outcome p2p_sim = lower_cli("sim '" + p2p + ".trace' --plan '" + p2p + ".plan.yaml' --jitter 1 --runs 4 --json --out '" +
                                  p2p + ".sim.json'");
   ASSERT_EQ(p2p_sim.exit_code, 0) << p2p_sim.err;
   const nlohmann::json p2p_result = nlohmann::json::parse(read_text_file(p2p + ".sim.json"));
@@ -117,7 +117,7 @@ TEST(LowerCli, ACascadedProgramsPlanIsSafeUnderJitter) {
   for (const char* ext : {".trace", ".plan.yaml", ".sim.json"}) std::filesystem::remove(p2p + ext);
   std::filesystem::remove_all(dir);
   // A memory budget no schedule meets is bad input, named with what the smallest plan takes.
-  const Outcome tight = tetris("run --model resnet18 --memory-budget 1000 --generations 20 --quiet --out '" + dir + "'");
+  const Outcome tight = lower_cli("run --model resnet18 --memory-budget 1000 --generations 20 --quiet --out '" + dir + "'");
   EXPECT_EQ(tight.exit_code, 2);
   EXPECT_NE(tight.err.find("--memory-budget: no schedule fits 1000 bytes"), std::string::npos) << tight.err;
   EXPECT_FALSE(std::filesystem::exists(dir + "/report.json"));
@@ -148,7 +148,7 @@ layers:
   const std::string machine = "--config cambricon-x-1core -p memory.model=ideal -p memory.requests_in_flight=1";
   const auto cycles = [&](const std::string& schedule) -> std::uint64_t {
     const std::string trace = temp_path(schedule + ".two.trace"), json = temp_path(schedule + ".two.json");
-    const Outcome lowered = tetris("lower --model '" + model + "' " + machine + " --partition rows --schedule " + schedule +
+    const Outcome lowered = lower_cli("lower --model '" + model + "' " + machine + " --partition rows --schedule " + schedule +
                                    " --cascade-slowdown 1000000 --out '" + trace + "'");
     EXPECT_EQ(lowered.exit_code, 0) << lowered.err;
     if (schedule == "cascade") {
@@ -158,7 +158,7 @@ layers:
         if (t.name == "x@core0") ring = t.bytes;
       EXPECT_EQ(ring, 1024u);
     }
-    const Outcome sim = tetris("sim '" + trace + "' " + machine + " --json --out '" + json + "'");
+    const Outcome sim = lower_cli("sim '" + trace + "' " + machine + " --json --out '" + json + "'");
     EXPECT_EQ(sim.exit_code, 0) << sim.err;
     const std::uint64_t result = nlohmann::json::parse(read_text_file(json))["summary"]["cycles"];
     std::filesystem::remove(trace);
@@ -171,25 +171,26 @@ layers:
 }
 
 TEST(LowerCli, BadUsageExitsTwo) {
-  const Outcome no_out = tetris("lower");
+  std::filesystem::remove(testing::TempDir() + "x.trace");  // what an earlier run left would pass for ours
+  const Outcome no_out = lower_cli("lower");
   EXPECT_EQ(no_out.exit_code, 2);
   EXPECT_NE(no_out.err.find("--out"), std::string::npos) << no_out.err;
-  const Outcome sync = tetris("lower --sync sometimes --out x.trace");
+  const Outcome sync = lower_cli("lower --sync sometimes --out x.trace");
   EXPECT_EQ(sync.exit_code, 2);
   EXPECT_NE(sync.err.find("unknown sync mode 'sometimes'"), std::string::npos) << sync.err;
-  const Outcome partition = tetris("lower --partition diagonal --out x.trace");
+  const Outcome partition = lower_cli("lower --partition diagonal --out x.trace");
   EXPECT_EQ(partition.exit_code, 2);
   EXPECT_NE(partition.err.find("rows, channels or auto"), std::string::npos) << partition.err;
-  const Outcome both = tetris("lower --no-fuse --fuse-residual --out x.trace");
+  const Outcome both = lower_cli("lower --no-fuse --fuse-residual --out x.trace");
   EXPECT_EQ(both.exit_code, 2);
   EXPECT_NE(both.err.find("--fuse-residual"), std::string::npos) << both.err;
-  const Outcome schedule = tetris("lower --schedule sideways --out x.trace");
+  const Outcome schedule = lower_cli("lower --schedule sideways --out x.trace");
   EXPECT_EQ(schedule.exit_code, 2);
   EXPECT_NE(schedule.err.find("layer, cascade or auto"), std::string::npos) << schedule.err;
-  const Outcome slowdown = tetris("lower --schedule cascade --cascade-slowdown -1 --out x.trace");
+  const Outcome slowdown = lower_cli("lower --schedule cascade --cascade-slowdown -1 --out x.trace");
   EXPECT_EQ(slowdown.exit_code, 2);
   EXPECT_NE(slowdown.err.find("--cascade-slowdown"), std::string::npos) << slowdown.err;
-  const Outcome model = tetris("lower --model nosuchnet --out x.trace");
+  const Outcome model = lower_cli("lower --model nosuchnet --out x.trace");
   EXPECT_EQ(model.exit_code, 2);
   EXPECT_FALSE(std::filesystem::exists(testing::TempDir() + "x.trace"));
 }

@@ -12,7 +12,7 @@
 namespace tetris::memmgr {
 namespace {
 
-using testing::inclusive_problem;
+using fixtures::inclusive_problem;
 using Offsets = std::vector<Offset>;
 
 // tflite-micro greedy_memory_planner_test.cc, TestGreedyMedium.

@@ -43,14 +43,14 @@ TEST(BfcAllocator, DoesNotSplitBelowTwiceTheRequest) {
 
 TEST(BfcPlanner, FreesBeforeAllocationsAtTheSameTime) {
   // b starts when a ends (half-open): b reuses a's chunk.
-  const Problem problem = testing::inclusive_problem({{1024, 0, 0}, {1024, 1, 1}});
+  const Problem problem = fixtures::inclusive_problem({{1024, 0, 0}, {1024, 1, 1}});
   const PlanResult result = plan_bfc(problem, {});
   EXPECT_EQ(result.offsets, (std::vector<Offset>{0, 0}));
   EXPECT_EQ(result.peak, 1024u);
 }
 
 TEST(BfcPlanner, PeakIncludesRounding) {
-  const Problem problem = testing::inclusive_problem({{100, 0, 1}, {100, 0, 1}});
+  const Problem problem = fixtures::inclusive_problem({{100, 0, 1}, {100, 0, 1}});
   const PlanResult result = plan_bfc(problem, {});
   EXPECT_EQ(result.offsets, (std::vector<Offset>{0, 256}));
   EXPECT_EQ(result.peak, 512u);

@@ -147,7 +147,7 @@ TEST(CliqueBound, APairListedTwiceInAFileCountsOnce) {
 }
 
 TEST(CliqueBound, AnEmptyStartStaysEmpty) {
-  const Problem problem = testing::inclusive_problem({{4, 0, 2}, {4, 1, 3}});
+  const Problem problem = fixtures::inclusive_problem({{4, 0, 2}, {4, 1, 3}});
   const Clique clique = heavier_clique(problem, {});
   EXPECT_TRUE(clique.pieces.empty());
   EXPECT_EQ(clique.bytes, 0u);

@@ -13,7 +13,7 @@ namespace tetris::memmgr {
 namespace {
 
 const Problem kReadmeExample =
-    testing::inclusive_problem({{4, 0, 2}, {4, 3, 8}, {4, 0, 8}, {4, 9, 20}, {4, 0, 20}});
+    fixtures::inclusive_problem({{4, 0, 2}, {4, 3, 8}, {4, 0, 8}, {4, 9, 20}, {4, 0, 20}});
 
 TEST(ExactSearch, FindsTheOptimumOfTheMinimallocExample) {
   const ExactSearchResult result = search_fit(kReadmeExample, 12, 100000);
@@ -30,7 +30,7 @@ TEST(ExactSearch, AnswersOnRandomProblemsAreSound) {
   std::mt19937_64 rng(77);
   int fits = 0;
   for (int round = 0; round < 300; ++round) {
-    const Problem problem = testing::random_problem(rng, true, round % 3 == 0 ? 8 : 1);
+    const Problem problem = fixtures::random_problem(rng, true, round % 3 == 0 ? 8 : 1);
     // Below the lower bound nothing fits; at the no-reuse peak everything does.
     EXPECT_NE(search_fit(problem, problem.lower_bound() - 1, 20000).answer, FitAnswer::fits);
     const Offset naive = plan_naive(problem, {}).peak;

@@ -21,14 +21,14 @@ PlannerOptions budget(std::uint64_t seed, unsigned threads = 2, std::uint64_t ge
 }
 
 TEST(GeneticPlanner, ReachesTheOptimumOfTheMinimallocExample) {
-  const Problem problem = testing::inclusive_problem({{4, 0, 2}, {4, 3, 8}, {4, 0, 8}, {4, 9, 20}, {4, 0, 20}});
+  const Problem problem = fixtures::inclusive_problem({{4, 0, 2}, {4, 3, 8}, {4, 0, 8}, {4, 9, 20}, {4, 0, 20}});
   const PlanResult result = plan_tetris(problem, budget(1));
   EXPECT_EQ(result.peak, 12u);
   EXPECT_FALSE(validate_plan(problem, result.offsets, 12).has_value());
 }
 
 TEST(GeneticPlanner, StopsAtTheLowerBound) {
-  const Problem problem = testing::inclusive_problem({{10, 0, 1}, {20, 2, 3}});
+  const Problem problem = fixtures::inclusive_problem({{10, 0, 1}, {20, 2, 3}});
   const PlanResult result = plan_tetris(problem, budget(1));
   EXPECT_EQ(result.peak, 20u);
   EXPECT_EQ(result.generations, 0u);
@@ -49,7 +49,7 @@ TEST(GeneticPlanner, SaysWhenItsPlanFirstFitsTheCapacity) {
 TEST(GeneticPlanner, SameSeedSamePlanWhateverTheThreadCount) {
   std::mt19937_64 rng(3);
   for (int round = 0; round < 20; ++round) {
-    const Problem problem = testing::random_problem(rng, round % 2 == 0);
+    const Problem problem = fixtures::random_problem(rng, round % 2 == 0);
     const PlanResult one = plan_tetris(problem, budget(42, 1, 30));
     const PlanResult two = plan_tetris(problem, budget(42, 2, 30));
     const PlanResult again = plan_tetris(problem, budget(42, 2, 30));
@@ -64,7 +64,7 @@ TEST(GeneticPlanner, SameSeedSamePlanWhateverTheThreadCount) {
 TEST(GeneticPlanner, SaysWhenTheTimeLimitCutItAndStillPlans) {
   std::mt19937_64 rng(8);
   for (int round = 0; round < 10; ++round) {
-    const Problem problem = testing::random_problem(rng, round % 2 == 0);
+    const Problem problem = fixtures::random_problem(rng, round % 2 == 0);
     if (problem.buffers().size() < 2) continue;
     PlannerOptions cut = budget(1, 2, 50);
     cut.time_limit_seconds = 0;
@@ -84,7 +84,7 @@ TEST(GeneticPlanner, TheWorkBudgetStopsItDeterministically) {
   std::mt19937_64 rng(12);
   int stopped = 0;
   for (int round = 0; round < 20; ++round) {
-    const Problem problem = testing::random_problem(rng, round % 2 == 0);
+    const Problem problem = fixtures::random_problem(rng, round % 2 == 0);
     PlannerOptions one = budget(7, 1, 100000);
     const PlanResult seeds_only = plan_tetris(problem, [&] { auto o = one; o.max_generations = 0; return o; }());
     one.max_work = seeds_only.work * 3;  // the seeds and a few generations
@@ -109,7 +109,7 @@ TEST(GeneticPlanner, NeverWorseThanAnyBaseline) {
   // out: it could not fail).
   std::mt19937_64 rng(5);
   for (int round = 0; round < 40; ++round) {
-    const Problem problem = testing::random_problem(rng, true);
+    const Problem problem = fixtures::random_problem(rng, true);
     const PlanResult tetris = plan_tetris(problem, budget(round, 2, 100));
     for (const PlannerInfo& baseline : planners()) {
       if (baseline.name == "tetris" || baseline.name == "naive") continue;
@@ -128,7 +128,7 @@ TEST(GeneticPlanner, KeepsTheBetterOfItsTwoSearches) {
   std::mt19937_64 rng(17);
   int one_search = 0, second_ran = 0, second_won = 0;
   for (int round = 0; round < 40; ++round) {
-    const Problem problem = testing::random_problem(rng, round % 2 == 0);
+    const Problem problem = fixtures::random_problem(rng, round % 2 == 0);
     PlannerOptions options = budget(round, 2, 40);
     options.max_work = round % 5 == 4 ? 400 : 200000;  // some too small for the lowest-first order
     const PlanResult portfolio = plan_tetris(problem, options);
@@ -185,7 +185,7 @@ TEST(GeneticPlanner, AClockThatStopsTheLowestFirstOrderStillPlansAndSaysSo) {
     const TimeValue start = static_cast<TimeValue>(rng() % 500);
     buffers.emplace_back(1 + rng() % 64 * 16, start, start + static_cast<TimeValue>(rng() % 60));
   }
-  const Problem problem = testing::inclusive_problem(buffers);
+  const Problem problem = fixtures::inclusive_problem(buffers);
   PlannerOptions hurried = budget(1, 2, 20);
   hurried.time_limit_seconds = 0;
   const PlanResult cut = plan_tetris(problem, hurried);
@@ -204,7 +204,7 @@ TEST(GeneticPlanner, ReportsProgressWhileSearchingAndTheResultAtTheEnd) {
   // A problem whose search runs some generations (its seeds miss the bound).
   std::mt19937_64 rng(9);
   for (int attempt = 0; attempt < 50; ++attempt) {
-    const Problem problem = testing::random_problem(rng, false);
+    const Problem problem = fixtures::random_problem(rng, false);
     std::vector<SearchProgress> reports;
     PlannerOptions options = budget(1, 2, 30);
     options.on_progress = [&](const SearchProgress& progress) { reports.push_back(progress); };

@@ -14,7 +14,7 @@ namespace tetris::memmgr {
 namespace {
 
 TEST(PlacementDecoder, DropsEachBufferToTheLowestFreeBase) {
-  const Problem problem = testing::inclusive_problem({{10, 0, 1}, {20, 1, 2}, {5, 0, 2}});
+  const Problem problem = fixtures::inclusive_problem({{10, 0, 1}, {20, 1, 2}, {5, 0, 2}});
   PlacementDecoder decoder(problem);
   std::vector<Offset> offsets(3);
   const BufferId order[] = {1, 0, 2};
@@ -28,7 +28,7 @@ TEST(PlacementDecoder, DropsEachBufferToTheLowestFreeBase) {
 TEST(PlacementDecoder, APastDeadlineStacksTheRestAndStaysValid) {
   std::vector<std::tuple<Offset, std::uint64_t, std::uint64_t>> spans;
   for (std::uint64_t i = 0; i < 3 * PlacementDecoder::kDeadlineStride; ++i) spans.emplace_back(64 + i % 7, i, i + 3);
-  const Problem problem = testing::inclusive_problem(spans);
+  const Problem problem = fixtures::inclusive_problem(spans);
   std::vector<BufferId> order(problem.buffers().size());
   std::iota(order.begin(), order.end(), 0);
   PlacementDecoder decoder(problem);
@@ -77,7 +77,7 @@ TEST(PlacementDecoder, RespectsAlignment) {
 TEST(PlacementDecoder, PrefixReuseGivesTheSameResultAsAFullDecode) {
   std::mt19937_64 rng(11);
   for (int round = 0; round < 300; ++round) {
-    const Problem problem = testing::random_problem(rng, round % 2 == 0, round % 3 == 0 ? 8 : 1);
+    const Problem problem = fixtures::random_problem(rng, round % 2 == 0, round % 3 == 0 ? 8 : 1);
     const std::size_t n = problem.buffers().size();
     std::vector<BufferId> order(n);
     std::iota(order.begin(), order.end(), 0);
@@ -106,12 +106,12 @@ TEST(PlacementDecoder, EqualsBruteForcePlacementOnRandomProblems) {
   std::mt19937_64 rng(29);
   for (int round = 0; round < 300; ++round) {
     const Offset alignment = round % 3 == 0 ? 8 : 1;
-    const Problem problem = round % 4 == 3 ? testing::inclusive_problem([&] {
+    const Problem problem = round % 4 == 3 ? fixtures::inclusive_problem([&] {
       std::vector<std::tuple<Offset, TimeValue, TimeValue>> dense;  // all alive at time 5
       for (int i = 0; i < 30; ++i) dense.emplace_back(1 + rng() % 4 * 16, rng() % 5, 5 + rng() % 5);
       return dense;
     }())
-                                           : testing::random_problem(rng, round % 2 == 0, alignment);
+                                           : fixtures::random_problem(rng, round % 2 == 0, alignment);
     const std::size_t n = problem.buffers().size();
     std::vector<BufferId> order(n);
     std::iota(order.begin(), order.end(), 0);
@@ -152,7 +152,7 @@ TEST(PlacementDecoder, EqualsBruteForcePlacementOnRandomProblems) {
 TEST(PlacementDecoder, LowestFirstOrderPlacesTheLowestBufferAtEachStep) {
   std::mt19937_64 rng(31);
   for (int round = 0; round < 60; ++round) {
-    const Problem problem = testing::random_problem(rng, round % 2 == 0, round % 3 == 0 ? 8 : 1);
+    const Problem problem = fixtures::random_problem(rng, round % 2 == 0, round % 3 == 0 ? 8 : 1);
     const std::size_t n = problem.buffers().size();
     PlacementDecoder decoder(problem);
     std::vector<Offset> offsets(n, 0);
@@ -185,7 +185,7 @@ TEST(PlacementDecoder, LowestFirstOrderPlacesTheLowestBufferAtEachStep) {
 // Past its work budget it gives up instead of running on: a dense problem re-evaluates many
 // buffers per step.
 TEST(PlacementDecoder, LowestFirstOrderGivesUpPastItsBudget) {
-  const Problem problem = testing::inclusive_problem({{4, 0, 9}, {8, 0, 9}, {2, 0, 9}, {6, 0, 9}});
+  const Problem problem = fixtures::inclusive_problem({{4, 0, 9}, {8, 0, 9}, {2, 0, 9}, {6, 0, 9}});
   PlacementDecoder decoder(problem);
   std::vector<Offset> offsets(4, 0);
   EXPECT_FALSE(decoder.lowest_first_order(offsets, 3).has_value());
@@ -197,7 +197,7 @@ TEST(PlacementDecoder, LowestFirstOrderGivesUpPastItsBudget) {
 
 TEST(PlacementDecoder, OrderOfAnOptimalPlanReproducesIt) {
   // MiniMalloc's README example with its optimal solution (peak 12).
-  const Problem problem = testing::inclusive_problem({{4, 0, 2}, {4, 3, 8}, {4, 0, 8}, {4, 9, 20}, {4, 0, 20}});
+  const Problem problem = fixtures::inclusive_problem({{4, 0, 2}, {4, 3, 8}, {4, 0, 8}, {4, 9, 20}, {4, 0, 20}});
   const std::vector<Offset> optimal = {8, 8, 4, 4, 0};
   std::vector<BufferId> order = {0, 1, 2, 3, 4};
   std::stable_sort(order.begin(), order.end(), [&](BufferId a, BufferId b) { return optimal[a] < optimal[b]; });

@@ -26,7 +26,7 @@ std::vector<double> attribute_of(const std::string& svg, const std::string& elem
 }
 
 // Two 3 KiB buffers alive one after the other: a 3 KiB plan.
-Problem small_problem() { return testing::inclusive_problem({{3072, 0, 4}, {3072, 5, 9}}); }
+Problem small_problem() { return fixtures::inclusive_problem({{3072, 0, 4}, {3072, 5, 9}}); }
 
 TEST(PlanSvg, AxesHaveUnitsAndTicksAndTheLabelsSitOutsideTheData) {
   const Problem problem = small_problem();

@@ -8,14 +8,14 @@ namespace tetris::memmgr {
 namespace {
 
 TEST(PlanValidator, AcceptsDisjointConflictingBuffersAndSharedNonConflicting) {
-  const Problem problem = testing::inclusive_problem({{10, 0, 1}, {20, 1, 2}, {30, 3, 4}});
+  const Problem problem = fixtures::inclusive_problem({{10, 0, 1}, {20, 1, 2}, {30, 3, 4}});
   const Offset offsets[] = {0, 10, 0};
   EXPECT_FALSE(validate_plan(problem, offsets).has_value());
   EXPECT_EQ(plan_peak(problem, offsets), 30u);
 }
 
 TEST(PlanValidator, ReportsTheOverlappingPairAndRanges) {
-  const Problem problem = testing::inclusive_problem({{10, 0, 1}, {20, 1, 2}});
+  const Problem problem = fixtures::inclusive_problem({{10, 0, 1}, {20, 1, 2}});
   const Offset offsets[] = {0, 5};
   const auto violation = validate_plan(problem, offsets);
   ASSERT_TRUE(violation.has_value());
@@ -64,7 +64,7 @@ TEST(PlanValidator, ReportsABaseAbove2To62AsOutOfRangeNotMisaligned) {
 }
 
 TEST(PlanValidator, ReportsOverCapacityByHowMuch) {
-  const Problem problem = testing::inclusive_problem({{10, 0, 1}, {20, 0, 1}});
+  const Problem problem = fixtures::inclusive_problem({{10, 0, 1}, {20, 0, 1}});
   const Offset offsets[] = {0, 10};
   const auto violation = validate_plan(problem, offsets, 25);
   ASSERT_TRUE(violation.has_value());
@@ -74,7 +74,7 @@ TEST(PlanValidator, ReportsOverCapacityByHowMuch) {
 }
 
 TEST(PlanValidator, ReportsWrongOffsetCount) {
-  const Problem problem = testing::inclusive_problem({{10, 0, 1}, {20, 0, 1}});
+  const Problem problem = fixtures::inclusive_problem({{10, 0, 1}, {20, 0, 1}});
   const Offset offsets[] = {0};
   ASSERT_TRUE(validate_plan(problem, offsets).has_value());
   EXPECT_EQ(validate_plan(problem, offsets)->kind, ViolationKind::wrong_buffer_count);

@@ -21,7 +21,7 @@ TEST_P(EveryPlanner, PlansRandomIntervalProblemsSafely) {
   options.time_limit_seconds = 1;
   std::mt19937_64 rng(1234);
   for (int round = 0; round < rounds(); ++round) {
-    const Problem problem = testing::random_problem(rng, true, round % 4 == 0 ? 64 : 1);
+    const Problem problem = fixtures::random_problem(rng, true, round % 4 == 0 ? 64 : 1);
     const PlanResult result = planner.plan(problem, options);
     const auto violation = validate_plan(problem, result.offsets);
     ASSERT_FALSE(violation.has_value()) << "round " << round << ": " << violation->describe(problem);
@@ -38,7 +38,7 @@ TEST_P(EveryPlanner, PlansRandomMultiPieceProblemsSafely) {
   options.time_limit_seconds = 1;
   std::mt19937_64 rng(4321);
   for (int round = 0; round < rounds(); ++round) {
-    const Problem problem = testing::random_problem(rng, false, round % 4 == 0 ? 64 : 1);
+    const Problem problem = fixtures::random_problem(rng, false, round % 4 == 0 ? 64 : 1);
     const PlanResult result = planner.plan(problem, options);
     const auto violation = validate_plan(problem, result.offsets);
     ASSERT_FALSE(violation.has_value()) << "round " << round << ": " << violation->describe(problem);

@@ -10,7 +10,7 @@
 
 #include "memmgr/problem.h"
 
-namespace tetris::memmgr::testing {
+namespace tetris::memmgr::fixtures {
 
 // (size, first, last) with last inclusive, as in TFLite's and XLA's tests.
 inline Problem inclusive_problem(const std::vector<std::tuple<Offset, TimeValue, TimeValue>>& records) {
@@ -51,4 +51,4 @@ inline Problem random_problem(std::mt19937_64& rng, bool interval, Offset alignm
   return builder.build("random");
 }
 
-}  // namespace tetris::memmgr::testing
+}  // namespace tetris::memmgr::fixtures

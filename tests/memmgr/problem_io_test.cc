@@ -16,7 +16,7 @@ namespace {
 TEST(ProblemIo, JsonRoundTripKeepsPiecesConflictsAndBound) {
   std::mt19937_64 rng(8);
   for (int round = 0; round < 100; ++round) {
-    const Problem problem = testing::random_problem(rng, round % 2 == 0, 8);
+    const Problem problem = fixtures::random_problem(rng, round % 2 == 0, 8);
     const std::string text = problem_to_json(problem);
     const Problem again = read_problem(text, "p.json");
     ASSERT_EQ(again.buffers().size(), problem.buffers().size());
@@ -158,10 +158,10 @@ TEST(ProblemIo, JsonIsStreamedAndOverlappingBlocksCountEachPairOnce) {
 }
 
 TEST(ProblemIo, MinimallocCsvOnlyForIntervalProblems) {
-  const Problem interval = testing::inclusive_problem({{4, 0, 2}, {8, 1, 3}});
+  const Problem interval = fixtures::inclusive_problem({{4, 0, 2}, {8, 1, 3}});
   EXPECT_EQ(problem_to_minimalloc_csv(interval), "id,lower,upper,size\nb0,0,3,4\nb1,1,4,8\n");
   std::mt19937_64 rng(1);
-  EXPECT_THROW(problem_to_minimalloc_csv(testing::random_problem(rng, false)), std::invalid_argument);
+  EXPECT_THROW(problem_to_minimalloc_csv(fixtures::random_problem(rng, false)), std::invalid_argument);
 }
 
 TEST(ProblemIo, MalformedProblemsNameTheFile) {
@@ -178,7 +178,7 @@ TEST(ProblemIo, MalformedProblemsNameTheFile) {
 }
 
 TEST(PlanIo, YamlAndJsonPlansReadBackToTheSameOffsets) {
-  const Problem problem = testing::inclusive_problem({{10, 0, 1}, {20, 1, 2}, {30, 2, 3}});
+  const Problem problem = fixtures::inclusive_problem({{10, 0, 1}, {20, 1, 2}, {30, 2, 3}});
   const PlanResult result = find_planner("greedy-size")->plan(problem, {});
   const PlanFile file = make_plan_file(problem, result, 7);
   for (const std::string& text : {plan_to_yaml(file), plan_to_json(file)}) {
@@ -190,7 +190,7 @@ TEST(PlanIo, YamlAndJsonPlansReadBackToTheSameOffsets) {
 }
 
 TEST(PlanIo, APlanMustNameEveryBufferOnce) {
-  const Problem problem = testing::inclusive_problem({{10, 0, 1}, {20, 1, 2}});
+  const Problem problem = fixtures::inclusive_problem({{10, 0, 1}, {20, 1, 2}});
   EXPECT_THROW(offsets_for(problem, read_plan("offsets: {b0: 0}", "p"), "p"), InputError);
   EXPECT_THROW(offsets_for(problem, read_plan("offsets: {b0: 0, b1: 0, zz: 4}", "p"), "p"), InputError);
   EXPECT_THROW(read_plan("offsets: {b0: 0, b0: 4}", "p"), InputError);

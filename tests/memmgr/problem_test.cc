@@ -15,7 +15,7 @@ namespace {
 TEST(Problem, LifespanConflictsAreExactlyTheOverlappingPairs) {
   std::mt19937_64 rng(7);
   for (int round = 0; round < 200; ++round) {
-    const Problem problem = testing::random_problem(rng, true);
+    const Problem problem = fixtures::random_problem(rng, true);
     const auto pieces = problem.pieces();
     std::uint64_t pairs = 0;
     for (PieceId a = 0; a < pieces.size(); ++a) {
@@ -34,7 +34,7 @@ TEST(Problem, LifespanConflictsAreExactlyTheOverlappingPairs) {
 
 TEST(Problem, MaxLiveBytesCountsHalfOpenLifespans) {
   // [0,3) 4, [3,9) 4, [0,9) 4, [9,21) 4, [0,21) 4: never more than three live at once.
-  const Problem problem = testing::inclusive_problem({{4, 0, 2}, {4, 3, 8}, {4, 0, 8}, {4, 9, 20}, {4, 0, 20}});
+  const Problem problem = fixtures::inclusive_problem({{4, 0, 2}, {4, 3, 8}, {4, 0, 8}, {4, 9, 20}, {4, 0, 20}});
   EXPECT_EQ(problem.lower_bound(), 12u);
   EXPECT_EQ(problem.conflict_count(), 6u);
 }
@@ -42,10 +42,10 @@ TEST(Problem, MaxLiveBytesCountsHalfOpenLifespans) {
 TEST(Problem, PiecesAtMaxLiveAreTheOnesLiveAtTheFirstPeak) {
   // Sizes 4, 4, 4, 4, 4 as above (peak 12 first at time 0: pieces 0, 2 and 4), then a 9 that
   // alone with the 4s makes a later, higher peak: [10, 12) 9 beside [9, 21) and [0, 21).
-  const Problem first = testing::inclusive_problem({{4, 0, 2}, {4, 3, 8}, {4, 0, 8}, {4, 9, 20}, {4, 0, 20}});
+  const Problem first = fixtures::inclusive_problem({{4, 0, 2}, {4, 3, 8}, {4, 0, 8}, {4, 9, 20}, {4, 0, 20}});
   EXPECT_EQ(pieces_at_max_live(first.pieces()), (std::vector<PieceId>{0, 2, 4}));
   const Problem later =
-      testing::inclusive_problem({{4, 0, 2}, {4, 3, 8}, {4, 0, 8}, {4, 9, 20}, {4, 0, 20}, {9, 10, 11}});
+      fixtures::inclusive_problem({{4, 0, 2}, {4, 3, 8}, {4, 0, 8}, {4, 9, 20}, {4, 0, 20}, {9, 10, 11}});
   const std::vector<PieceId> live = pieces_at_max_live(later.pieces());
   EXPECT_EQ(live, (std::vector<PieceId>{3, 4, 5}));
   Offset bytes = 0;

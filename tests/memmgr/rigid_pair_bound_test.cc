@@ -137,7 +137,7 @@ TEST(RigidPairBound, NoValidPlanIsBelowIt) {
   options.max_generations = 30;
   options.time_limit_seconds = 0.01;  // the bound is checked, not the search
   for (int round = 0; round < 100; ++round) {
-    const Problem problem = testing::random_problem(rng, false);
+    const Problem problem = fixtures::random_problem(rng, false);
     const auto bound = rigid_pair_bound(problem, CollisionTable(problem));
     if (!bound) continue;
     for (const PlannerInfo& planner : planners()) {
@@ -155,7 +155,7 @@ TEST(RigidPairBound, AFloorPrunesButNeverChangesTheAnswer) {
   std::mt19937_64 rng(23);
   int pruned = 0;
   for (int round = 0; round < 200; ++round) {
-    const Problem problem = testing::random_problem(rng, false);
+    const Problem problem = fixtures::random_problem(rng, false);
     const CollisionTable collisions(problem);
     const auto full = rigid_pair_bound(problem, collisions);
     if (!full) continue;

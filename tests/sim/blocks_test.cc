@@ -54,8 +54,8 @@ store 3 128 128 nbout
 
 RunResult simulate_with(std::vector<std::pair<std::string, std::uint64_t>> offsets) {
   const Program program = blocks_as_tensors(read_trace(kTwoTensorsInBlocks, "blocks.trace"));
-  const MachineConfig config = testing::machine(2);
-  const AddressMap addresses = AddressMap::from_plan(program, config, testing::plan(std::move(offsets)), "p");
+  const MachineConfig config = fixtures::machine(2);
+  const AddressMap addresses = AddressMap::from_plan(program, config, fixtures::plan(std::move(offsets)), "p");
   return Simulator(program, config, addresses).run();
 }
 

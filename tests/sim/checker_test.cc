@@ -37,7 +37,7 @@ store 3 0 10 nbout
 
 TEST(AddressGrid, MergesBytesThatTheSameAccessesAndTensorsCover) {
   const Program program = read_trace(kGridTrace, "t");
-  const AddressMap addresses = AddressMap::naive(program, testing::machine(1), "t");
+  const AddressMap addresses = AddressMap::naive(program, fixtures::machine(1), "t");
   const AddressGrid grid(program, addresses);
   // in [0,100) a [128,1128) b [1152,2152) out [2176,2186) w [2240,7240). Regions by lowest
   // address: in; the gaps between tensors (nothing covers them); a's halves; b's 2-D rows
@@ -96,12 +96,12 @@ TEST(AddressGrid, RegionsAreTheClassesOfBytesCoveredAlike) {
       }
     }
     const Program program = read_trace(text, "random");
-    const MachineConfig config = testing::machine(2);
+    const MachineConfig config = fixtures::machine(2);
     // Random overlaps, like a plan; every other round spread over 512 MiB, so that the grid finds
     // its boundaries by sorting instead of in a bitmap.
     std::vector<std::pair<std::string, std::uint64_t>> bases;
     for (int t = 0; t < tensors; ++t) bases.emplace_back(fmt::format("t{}", t), 64 * draw(round % 2 ? 6 : 1 << 23));
-    const AddressMap addresses = AddressMap::from_plan(program, config, testing::plan(bases), "p");
+    const AddressMap addresses = AddressMap::from_plan(program, config, fixtures::plan(bases), "p");
     const AddressGrid grid(program, addresses);
 
     // Every item (tensor range or access) as the set of addresses it covers.
@@ -149,7 +149,7 @@ TEST(AddressGrid, RegionsAreTheClassesOfBytesCoveredAlike) {
 
 TEST(ShadowMemory, ReadsVisitRunsOfOneOwner) {
   const Program program = read_trace(kGridTrace, "t");
-  const AddressMap addresses = AddressMap::naive(program, testing::machine(1), "t");
+  const AddressMap addresses = AddressMap::naive(program, fixtures::machine(1), "t");
   const AddressGrid grid(program, addresses);
   ShadowMemory m(grid);
   const auto a = grid.tensor_regions(1), second_half = grid.spans(0, 3)[0];  // a's halves are regions 2, 3
@@ -163,7 +163,7 @@ TEST(ShadowMemory, ReadsVisitRunsOfOneOwner) {
 
 TEST(LivenessTracker, PeakCountsBytesBetweenFirstWriteAndLastAccess) {
   const Program program = read_trace(kGridTrace, "t");
-  const AddressMap addresses = AddressMap::naive(program, testing::machine(1), "t");
+  const AddressMap addresses = AddressMap::naive(program, fixtures::machine(1), "t");
   const AddressGrid grid(program, addresses);
   LivenessTracker live(program, grid);
   auto whole = [&](TensorId t) { return std::make_pair(grid.tensor_regions(t).first, grid.tensor_regions(t).last); };
@@ -203,8 +203,8 @@ core 1
 store 1 0 128 nbout
 )",
                                      "t");
-  const MachineConfig config = testing::machine(2);
-  const AddressMap addresses = AddressMap::from_plan(program, config, testing::plan({{"x", 0}, {"y", 64}}), "p");
+  const MachineConfig config = fixtures::machine(2);
+  const AddressMap addresses = AddressMap::from_plan(program, config, fixtures::plan({{"x", 0}, {"y", 64}}), "p");
   const AddressGrid grid(program, addresses);
   AccessMonitor monitor(program, grid);
   monitor.record(access(grid, 10, 0, 0, 0, 0, false), 2);  // x read until 10, known at 2
@@ -237,8 +237,8 @@ core 1
 store 1 0 256 nbout
 )",
                                      "t");
-  const MachineConfig config = testing::machine(2);
-  const AddressMap addresses = AddressMap::from_plan(program, config, testing::plan({{"x", 0}, {"y", 0}}), "p");
+  const MachineConfig config = fixtures::machine(2);
+  const AddressMap addresses = AddressMap::from_plan(program, config, fixtures::plan({{"x", 0}, {"y", 0}}), "p");
   const AddressGrid grid(program, addresses);
   AccessMonitor monitor(program, grid);
   monitor.record(access(grid, 10, 10, 1, 0, 1, true), 10);  // store issued at 10
@@ -257,7 +257,7 @@ store 0 0 64 nbout
 load2d 0 0 32 128 2 nbin
 )",
                                      "t");
-  const MachineConfig config = testing::machine(1);
+  const MachineConfig config = fixtures::machine(1);
   const AddressMap addresses = AddressMap::naive(program, config, "t");
   const AddressGrid grid(program, addresses);
   AccessMonitor monitor(program, grid);

@@ -40,7 +40,7 @@ struct CoreFixture {
   FakePorts ports;
 
   static MachineConfig with_depth(std::uint64_t depth) {
-    MachineConfig config = testing::machine(1);
+    MachineConfig config = fixtures::machine(1);
     config.memory.requests_in_flight = depth;
     return config;
   }

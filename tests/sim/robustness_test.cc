@@ -18,10 +18,10 @@
 namespace tetris::sim {
 namespace {
 
-using testing::dram_machine;
-using testing::machine;
-using testing::plan;
-using testing::Simulation;
+using fixtures::dram_machine;
+using fixtures::machine;
+using fixtures::plan;
+using fixtures::Simulation;
 
 // Core 0 makes x and tells core 1, then streams x back in four tiles, computing 250 cycles on
 // each (a tile's load waits for the compute two tiles back: NBin is double-buffered). Core 1

@@ -11,7 +11,7 @@
 #include "sim/address_map.h"
 #include "sim/simulator.h"
 
-namespace tetris::sim::testing {
+namespace tetris::sim::fixtures {
 
 // A machine with `cores` cores and the given memory figures; sync latencies as given.
 inline MachineConfig machine(std::uint64_t cores, std::uint64_t bandwidth = 64, std::uint64_t latency = 100,
@@ -56,4 +56,4 @@ struct Simulation {
   RunResult run(const Jitter& jitter = Jitter()) const { return Simulator(program, config, addresses).run(jitter); }
 };
 
-}  // namespace tetris::sim::testing
+}  // namespace tetris::sim::fixtures

@@ -11,10 +11,10 @@
 namespace tetris::sim {
 namespace {
 
-using testing::dram_machine;
-using testing::machine;
-using testing::plan;
-using testing::Simulation;
+using fixtures::dram_machine;
+using fixtures::machine;
+using fixtures::plan;
+using fixtures::Simulation;
 
 const std::string kHeader1 = "tetris-trace 1\ncores 1\nelement_bytes 2\n";
 const std::string kHeader2 = "tetris-trace 1\ncores 2\nelement_bytes 2\n";

@@ -24,7 +24,7 @@ barrier 0 all
 
 TEST(SyncUnit, BarrierReleasesEveryoneAfterTheLastArrivalPlusLatency) {
   const Program program = read_trace(kTrace, "t");
-  const TimingModel timing(testing::machine(3, 64, 100, 20, 10));
+  const TimingModel timing(fixtures::machine(3, 64, 100, 20, 10));
   SyncUnit sync(program, timing);
   EXPECT_TRUE(sync.arrive(0, 0, 5).empty());
   EXPECT_TRUE(sync.arrive(0, 2, 30).empty());
@@ -36,14 +36,14 @@ TEST(SyncUnit, BarrierReleasesEveryoneAfterTheLastArrivalPlusLatency) {
 
 TEST(SyncUnit, WaitAfterTheSignalCompletesWhenTheSignalIsVisible) {
   const Program program = read_trace(kTrace, "t");
-  SyncUnit sync(program, TimingModel(testing::machine(3, 64, 100, 20, 10)));
+  SyncUnit sync(program, TimingModel(fixtures::machine(3, 64, 100, 20, 10)));
   EXPECT_FALSE(sync.signal(5, 100).has_value());
   EXPECT_EQ(sync.wait(5, 1, 104), 110u);  // visible 10 cycles after the signal
 }
 
 TEST(SyncUnit, LateSignalGrantsTheWaitingCore) {
   const Program program = read_trace(kTrace, "t");
-  SyncUnit sync(program, TimingModel(testing::machine(3, 64, 100, 20, 10)));
+  SyncUnit sync(program, TimingModel(fixtures::machine(3, 64, 100, 20, 10)));
   EXPECT_FALSE(sync.wait(5, 1, 10).has_value());
   EXPECT_EQ(sync.describe_semaphore(5), "this is wait #1 on semaphore 5, which core 0 has signalled 0 times");
   const auto grant = sync.signal(5, 200);
@@ -54,7 +54,7 @@ TEST(SyncUnit, LateSignalGrantsTheWaitingCore) {
 
 TEST(SyncUnit, TheKthWaitConsumesTheKthSignal) {
   const Program program = read_trace(kTrace, "t");
-  SyncUnit sync(program, TimingModel(testing::machine(3, 64, 100, 20, 10)));
+  SyncUnit sync(program, TimingModel(fixtures::machine(3, 64, 100, 20, 10)));
   sync.signal(5, 10);
   sync.signal(5, 50);
   EXPECT_EQ(sync.wait(5, 1, 0), 20u);

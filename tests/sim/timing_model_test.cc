@@ -9,7 +9,7 @@ namespace tetris::sim {
 namespace {
 
 TEST(TimingModel, ComputeRatesComeFromThePeArray) {
-  const TimingModel timing(testing::machine(1));  // 16 PEs x 16 MACs, 16 element ops per PE
+  const TimingModel timing(fixtures::machine(1));  // 16 PEs x 16 MACs, 16 element ops per PE
   EXPECT_EQ(timing.compute_cycles(ComputeOp::conv, 256), 1u);
   EXPECT_EQ(timing.compute_cycles(ComputeOp::fc, 257), 2u);
   EXPECT_EQ(timing.compute_cycles(ComputeOp::activation, 2048), 8u);
@@ -17,7 +17,7 @@ TEST(TimingModel, ComputeRatesComeFromThePeArray) {
 }
 
 TEST(TimingModel, BeatsRoundUp) {
-  const TimingModel timing(testing::machine(1, 32));
+  const TimingModel timing(fixtures::machine(1, 32));
   EXPECT_EQ(timing.beats(4096), 128u);
   EXPECT_EQ(timing.beats(4097), 129u);
   EXPECT_EQ(timing.beats(1), 1u);

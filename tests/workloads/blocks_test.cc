@@ -17,7 +17,7 @@
 namespace tetris::workloads {
 namespace {
 
-using testing::kTwoConvs;
+using fixtures::kTwoConvs;
 
 std::uint64_t bytes_loaded(const Program& p) {
   std::uint64_t bytes = 0;

@@ -24,7 +24,7 @@ namespace {
 using test_support::find_buffer_overflow;
 using test_support::find_race;
 
-MachineConfig machine(std::uint32_t cores) { return load_machine_config(fmt::format("cambricon-x-{}core", cores)); }
+MachineConfig shipped_machine(std::uint32_t cores) { return load_machine_config(fmt::format("cambricon-x-{}core", cores)); }
 
 LoweringOptions cascade_options(double slowdown = 0.10) {
   LoweringOptions options;
@@ -67,8 +67,8 @@ struct OneCoreCascade {
 };
 OneCoreCascade cascade_on_one_core(const char* yaml, const char* file) {
   const Model model = parse_model_yaml(yaml, file, {1, 2});
-  OneCoreCascade c{build_work_items(model, machine(1), cascade_options()), {}};
-  c.plan = plan_cascades(c.work, unbounded(machine(1)));
+  OneCoreCascade c{build_work_items(model, shipped_machine(1), cascade_options()), {}};
+  c.plan = plan_cascades(c.work, unbounded(shipped_machine(1)));
   return c;
 }
 
@@ -104,7 +104,7 @@ TEST(Cascade, AChainKeepsThreeRowsOfItsInnerTensor) {
 // reads, by none). No barrier separates the two layers.
 TEST(Cascade, NeighboursComputeTheHaloRowsEachInItsOwnRing) {
   const Model model = parse_model_yaml(kChain, "chain.yaml", {1, 2});
-  const MachineConfig config = machine(4);
+  const MachineConfig config = shipped_machine(4);
   const Program layered = lower(model, config, {true, SyncMode::barrier, PartitionMode::rows});
   const Program cascaded = lower(model, config, cascade_options(1e6));
   ASSERT_NO_THROW(validate_program(cascaded, "cascaded"));
@@ -121,7 +121,7 @@ TEST(Cascade, NeighboursComputeTheHaloRowsEachInItsOwnRing) {
 // The slowdown a segment may cost is the trade of cycles for memory: on MobileNet-v2 / 16 cores
 // each larger allowance cascades at least as many steps, and an unbounded one more than none.
 TEST(Cascade, ALargerSlowdownCascadesAtLeastAsManySteps) {
-  const MachineConfig config = machine(16);
+  const MachineConfig config = shipped_machine(16);
   const Model model = load_model("mobilenet-v2", {1, 2});
   std::vector<std::size_t> inner;
   for (const double slowdown : {0.0, 0.1, 0.5, 1e6}) {
@@ -176,13 +176,13 @@ TEST(Cascade, UnderPointToPointSyncWaitsOnlyForWhatASegmentReadsFromOutside) {
   const Model model = parse_model_yaml(kResidual, "residual.yaml", {1, 2});
   LoweringOptions options = cascade_options(1e6);
   options.sync = SyncMode::p2p;
-  const Program cascaded = lower(model, machine(4), options);
+  const Program cascaded = lower(model, shipped_machine(4), options);
   std::size_t rings = 0;
   for (const Tensor& t : cascaded.tensors) rings += t.name.starts_with("a@core");
   ASSERT_EQ(rings, 4u);
   LoweringOptions layer = options;
   layer.schedule = Schedule::layer;
-  const Program layered = lower(model, machine(4), layer);
+  const Program layered = lower(model, shipped_machine(4), layer);
   const auto from = [](CoreId writer) { return static_cast<SemaphoreId>(writer * 4 + 1); };
   EXPECT_EQ(waits_of(cascaded, 1), (std::map<SemaphoreId, int>{{from(0), 1}, {from(2), 1}}));
   EXPECT_EQ(waits_of(layered, 1), (std::map<SemaphoreId, int>{{from(0), 2}, {from(2), 2}}));
@@ -224,7 +224,7 @@ TEST(Cascade, ARingReadByTwoStepsHoldsTheRowsOfTheLaterReader) {
   EXPECT_EQ(s.ring_inputs[4], (Inputs{{0, 3}, {1, 0}}));  // the add reads c and stem
   EXPECT_EQ(ring_rows(work, s, 0), (std::vector<std::uint64_t>{4, 3, 3, 1}));
   EXPECT_EQ(work.tensors[s.rings[0][0].tensor].bytes, 4u * 256 * 16 * 2);
-  expect_sound(parse_model_yaml(kTwoReaders, "two_readers.yaml", {1, 2}), machine(1), cascade_options(1e6));
+  expect_sound(parse_model_yaml(kTwoReaders, "two_readers.yaml", {1, 2}), shipped_machine(1), cascade_options(1e6));
 }
 
 struct ZooCase {
@@ -305,7 +305,7 @@ void expect_sound(const Model& model, const MachineConfig& config, const Lowerin
 
 TEST_P(ZooCascade, IsSound) {
   const auto& [name, cores, sync] = GetParam();
-  const MachineConfig config = machine(cores);
+  const MachineConfig config = shipped_machine(cores);
   LoweringOptions options = cascade_options(1e6);  // as many segments as memory wants
   options.sync = sync;
   expect_sound(load_model(name, {1, config.core.element_bytes}), config, options);
@@ -336,7 +336,7 @@ INSTANTIATE_TEST_SUITE_P(AllZooCnns, ZooCascade, testing::ValuesIn(zoo_cnns()),
 TEST(Cascade, EveryZooCnnCascadesOnFourCores) {
   for (const auto& c : zoo_cnns()) {
     if (c.cores != 4 || c.sync != SyncMode::barrier) continue;
-    const MachineConfig config = machine(4);
+    const MachineConfig config = shipped_machine(4);
     WorkPlan work = build_work_items(load_model(c.model, {1, config.core.element_bytes}), config, cascade_options());
     EXPECT_FALSE(plan_cascades(work, unbounded(config)).segments.empty()) << c.model;
   }

@@ -17,7 +17,7 @@ std::string temp_file(const std::string& name, const std::string& text) {
   return path;
 }
 
-std::string error_of(const std::string& path_or_name) {
+std::string load_error(const std::string& path_or_name) {
   try {
     load_model(path_or_name, {});
   } catch (const InputError& e) {
@@ -41,12 +41,12 @@ TEST(ModelLoader, AFileOnDiskIsReadAsItsExtensionSays) {
   EXPECT_EQ(model.source, yaml);
   EXPECT_EQ(model.tensors[0].bytes, 2u * 4 * 8 * 8);
   const std::string text = temp_file("model.txt", "input: {shape: [4]}\n");
-  EXPECT_NE(error_of(text).find(text + ": unknown model format: expected a .yaml or .onnx file"),
+  EXPECT_NE(load_error(text).find(text + ": unknown model format: expected a .yaml or .onnx file"),
             std::string::npos);
 }
 
 TEST(ModelLoader, AnUnknownNameListsTheBuiltIns) {
-  const std::string message = error_of("resnet51");
+  const std::string message = load_error("resnet51");
   EXPECT_NE(message.find("resnet51: no such model file, and not a built-in model"), std::string::npos)
       << message;
   EXPECT_NE(message.find("mobilenet-v2"), std::string::npos) << message;

@@ -92,7 +92,7 @@ layers:
 }
 
 // Parses `text` expecting an InputError; returns its message.
-std::string error_of(const std::string& text, ModelOptions options = {}) {
+std::string yaml_error(const std::string& text, ModelOptions options = {}) {
   try {
     parse_model_yaml(text, "bad.yaml", options);
   } catch (const InputError& e) {
@@ -108,7 +108,7 @@ std::string with_layers(const std::string& layers) { return kHeader + layers; }
 
 #define EXPECT_ERROR(text, ...)                                                                        \
   do {                                                                                                 \
-    const std::string message = error_of(text);                                                        \
+    const std::string message = yaml_error(text);                                                        \
     for (const char* part : {__VA_ARGS__})                                                             \
       EXPECT_NE(message.find(part), std::string::npos) << "expected '" << part << "' in: " << message; \
   } while (false)
@@ -262,8 +262,8 @@ TEST(ModelYamlErrors, SizesThatOverflowAreRefused) {
 
 TEST(ModelYamlErrors, OptionsOutOfRange) {
   const std::string ok = with_layers("  - {name: r, op: relu}\n");
-  EXPECT_NE(error_of(ok, {0, 2}).find("--batch: the batch must be between 1"), std::string::npos);
-  EXPECT_NE(error_of(ok, {1, 3}).find("--element-bytes: bytes per element must be 1, 2, 4 or 8"),
+  EXPECT_NE(yaml_error(ok, {0, 2}).find("--batch: the batch must be between 1"), std::string::npos);
+  EXPECT_NE(yaml_error(ok, {1, 3}).find("--element-bytes: bytes per element must be 1, 2, 4 or 8"),
             std::string::npos);
 }
 

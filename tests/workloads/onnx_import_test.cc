@@ -26,7 +26,7 @@ const std::string kLight = std::string(TETRIS_SHARED_DIR) + "/models/onnx-light/
 
 using onnx_test::OnnxGraph;
 
-std::string error_of(const std::string& path, ModelOptions options = {1, 4}) {
+std::string onnx_error(const std::string& path, ModelOptions options = {1, 4}) {
   try {
     import_onnx_file(path, options);
   } catch (const InputError& e) {
@@ -201,7 +201,7 @@ TEST(OnnxImport, ClassicCnnConstructsMapToLayers) {
 TEST(OnnxImportErrors, TruncatedFile) {
   const std::string bytes = classic_graph().bytes();
   const std::string path = OnnxGraph::write("truncated.onnx", bytes.substr(0, bytes.size() / 2));
-  const std::string message = error_of(path);
+  const std::string message = onnx_error(path);
   EXPECT_NE(message.find(path + ": not an ONNX model: the protobuf does not parse"), std::string::npos)
       << message;
 }
@@ -209,11 +209,11 @@ TEST(OnnxImportErrors, TruncatedFile) {
 TEST(OnnxImportErrors, NotProtobuf) {
   const std::string path =
       OnnxGraph::write("text.onnx", "name: resnet\nlayers:\n  - {name: conv1, op: conv}\n");
-  EXPECT_NE(error_of(path).find(path + ": not an ONNX model"), std::string::npos) << error_of(path);
+  EXPECT_NE(onnx_error(path).find(path + ": not an ONNX model"), std::string::npos) << onnx_error(path);
   const std::string empty = OnnxGraph::write("empty.onnx", "");
-  EXPECT_NE(error_of(empty).find(empty + ": not an ONNX model: it has no graph"), std::string::npos)
-      << error_of(empty);
-  EXPECT_NE(error_of("/nonexistent/model.onnx").find("/nonexistent/model.onnx"), std::string::npos);
+  EXPECT_NE(onnx_error(empty).find(empty + ": not an ONNX model: it has no graph"), std::string::npos)
+      << onnx_error(empty);
+  EXPECT_NE(onnx_error("/nonexistent/model.onnx").find("/nonexistent/model.onnx"), std::string::npos);
 }
 
 // Pruned weights are measured from the file's zeros: the nonzero share, and the busiest of each
@@ -243,8 +243,8 @@ TEST(OnnxImportErrors, UnsupportedOperatorNamesTheNodeItsOpAndTheFile) {
   g.node("Cos", {"r"}, {"e"}, "cos1");
   g.output("e");
   const std::string path = g.save("cos.onnx");
-  EXPECT_NE(error_of(path).find(path + ": node 'cos1' (Cos): unsupported operator"), std::string::npos)
-      << error_of(path);
+  EXPECT_NE(onnx_error(path).find(path + ": node 'cos1' (Cos): unsupported operator"), std::string::npos)
+      << onnx_error(path);
 }
 
 // Operators are looked up in a sorted table: names before, between and after its rows, a prefix of
@@ -256,8 +256,8 @@ TEST(OnnxImportErrors, UnsupportedOperatorsAroundTheTableRows) {
     g.node(op, {"x"}, {"y"});
     g.output("y");
     const std::string path = g.save(op + ".onnx");
-    EXPECT_NE(error_of(path).find(path + ": node '#0' (" + op + "): unsupported operator"), std::string::npos)
-        << error_of(path);
+    EXPECT_NE(onnx_error(path).find(path + ": node '#0' (" + op + "): unsupported operator"), std::string::npos)
+        << onnx_error(path);
   }
 }
 
@@ -268,10 +268,10 @@ TEST(OnnxImportErrors, UnsupportedUsesOfSupportedOperators) {
   OnnxGraph::attr(g.node("Transpose", {"x"}, {"t"}, "to_cnhw"), "perm", {1, 0, 2, 3});
   g.output("t");
   const std::string batch_moves = g.save("transpose.onnx");
-  EXPECT_NE(error_of(batch_moves)
+  EXPECT_NE(onnx_error(batch_moves)
                 .find("node 'to_cnhw' (Transpose): perm [1, 0, 2, 3] must keep the batch axis first"),
             std::string::npos)
-      << error_of(batch_moves);
+      << onnx_error(batch_moves);
 
   OnnxGraph h(11);
   h.input("x", {1, 4, 8});
@@ -279,11 +279,11 @@ TEST(OnnxImportErrors, UnsupportedUsesOfSupportedOperators) {
   h.node("MatMul", {"x", "y"}, {"z"}, "attention");
   h.output("z");
   const std::string two_activations = h.save("matmul.onnx");
-  EXPECT_NE(error_of(two_activations)
+  EXPECT_NE(onnx_error(two_activations)
                 .find("node 'attention' (MatMul): a product of two activations needs rank 4 ([batch, heads, rows, "
                       "columns]), 'x' has rank 3"),
             std::string::npos)
-      << error_of(two_activations);
+      << onnx_error(two_activations);
 }
 
 TEST(OnnxImportErrors, SymbolicSampleDimensions) {
@@ -292,8 +292,8 @@ TEST(OnnxImportErrors, SymbolicSampleDimensions) {
   g.node("Relu", {"x"}, {"r"});
   g.output("r");
   const std::string path = g.save("symbolic.onnx");
-  EXPECT_NE(error_of(path).find("graph input 'x' has a symbolic or empty dimension 2"), std::string::npos)
-      << error_of(path);
+  EXPECT_NE(onnx_error(path).find("graph input 'x' has a symbolic or empty dimension 2"), std::string::npos)
+      << onnx_error(path);
 }
 
 TEST(OnnxImportErrors, ShapesThatDoNotFit) {
@@ -303,7 +303,7 @@ TEST(OnnxImportErrors, ShapesThatDoNotFit) {
   OnnxGraph::attr(g.node("Conv", {"x", "w"}, {"c"}, "conv1"), "kernel_shape", {3, 3});
   g.output("c");
   const std::string path = g.save("channels.onnx");
-  const std::string message = error_of(path);
+  const std::string message = onnx_error(path);
   EXPECT_NE(
       message.find(path +
                    ": layer 'conv1' (conv): weight 'w' has 288 elements, but the layer needs 216 (8x3x3x3)"),
@@ -320,7 +320,7 @@ TEST(OnnxImportErrors, ZeroStridesAndKernelsNameTheNodeInsteadOfCrashingShapeInf
     auto& conv = g.node("Conv", {"x", "w"}, {"c"}, "conv1");
     OnnxGraph::attr(conv, attribute, {0, 1});
     g.output("c");
-    const std::string message = error_of(g.save(std::string("zero_") + attribute + ".onnx"));
+    const std::string message = onnx_error(g.save(std::string("zero_") + attribute + ".onnx"));
     EXPECT_NE(message.find(fmt::format("node 'conv1' (Conv): attribute '{}' must be positive, got 0", attribute)),
               std::string::npos)
         << message;
@@ -334,7 +334,7 @@ TEST(OnnxImportErrors, NodesOutOfOrder) {
   g.node("Relu", {"x"}, {"a"}, "first");
   g.output("b");
   const std::string path = g.save("order.onnx");
-  const std::string message = error_of(path);
+  const std::string message = onnx_error(path);
   EXPECT_NE(message.find(path + ": node 'second' (Relu): reads 'a', which no earlier node produces"),
             std::string::npos)
       << message;

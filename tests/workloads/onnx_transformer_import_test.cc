@@ -17,9 +17,9 @@ namespace {
 
 using onnx_test::OnnxGraph;
 
-const std::string kTransformers = std::string(TETRIS_SHARED_DIR) + "/models/transformers/";
+const std::string kTransformerDir = std::string(TETRIS_SHARED_DIR) + "/models/transformers/";
 
-std::string error_of(const std::string& path) {
+std::string transformer_error(const std::string& path) {
   try {
     import_onnx_file(path, {1, 4});
   } catch (const InputError& e) {
@@ -73,7 +73,7 @@ ReadmeFigures readme_figures(const Model& model) {
 // The README's figures for a tool that folds the Gathers of constants into weights (as tetris
 // does): totals lower by exactly those constants, the same max live.
 TEST(TransformerImport, SharedGraphsMatchTheReadmesActivationFigures) {
-  if (!std::filesystem::is_directory(kTransformers)) GTEST_SKIP() << kTransformers << " is absent";
+  if (!std::filesystem::is_directory(kTransformerDir)) GTEST_SKIP() << kTransformerDir << " is absent";
   struct Case {
     const char* file;
     std::uint64_t total, max_live, macs;
@@ -92,7 +92,7 @@ TEST(TransformerImport, SharedGraphsMatchTheReadmesActivationFigures) {
   for (const Case& c : {Case{"bert-tiny.onnx", 7997952, 851968, bert_macs},
                         Case{"gpt2-tiny.onnx", 5243392, 557056, gpt_macs}}) {
     SCOPED_TRACE(c.file);
-    const Model model = import_onnx_file(kTransformers + c.file, {1, 4});
+    const Model model = import_onnx_file(kTransformerDir + c.file, {1, 4});
     const ReadmeFigures f = readme_figures(model);
     EXPECT_EQ(f.total, c.total);
     EXPECT_EQ(f.max_live, c.max_live);
@@ -355,7 +355,7 @@ TEST(TransformerImportErrors, UnsupportedUsesNameTheNode) {
     OnnxGraph g(17);
     c.build(g);
     const std::string path = g.save(c.name + ".onnx");
-    const std::string message = error_of(path);
+    const std::string message = transformer_error(path);
     EXPECT_NE(message.find(path + ": " + c.expected), std::string::npos) << message;
   }
 }

@@ -12,7 +12,7 @@ OpResult infer(Op op, const LayerParams& params, std::vector<Shape> inputs) {
   return infer_op(op, params, inputs);
 }
 
-std::string error_of(Op op, const LayerParams& params, std::vector<Shape> inputs) {
+std::string shape_error(Op op, const LayerParams& params, std::vector<Shape> inputs) {
   try {
     infer_op(op, params, inputs);
   } catch (const OpError& e) {
@@ -66,13 +66,13 @@ TEST(OpShapes, DilationAndAsymmetricPadding) {
 }
 
 TEST(OpShapes, ConvRefusesChannelsThatDoNotDivideIntoGroups) {
-  EXPECT_NE(error_of(Op::conv, conv(64, 3, 1, 1, 3), {{1, 64, 8, 8}})
+  EXPECT_NE(shape_error(Op::conv, conv(64, 3, 1, 1, 3), {{1, 64, 8, 8}})
                 .find("64 channels do not divide into 3 groups"),
             std::string::npos);
-  EXPECT_NE(error_of(Op::conv, conv(10, 3, 1, 1, 4), {{1, 64, 8, 8}}).find("10 output channels"),
+  EXPECT_NE(shape_error(Op::conv, conv(10, 3, 1, 1, 4), {{1, 64, 8, 8}}).find("10 output channels"),
             std::string::npos);
-  EXPECT_NE(error_of(Op::conv, conv(8, 7), {{1, 3, 5, 5}}).find("window spans 7 along H"), std::string::npos);
-  EXPECT_NE(error_of(Op::conv, conv(8, 0), {{1, 3, 5, 5}}).find("'kernel' must be at least 1"),
+  EXPECT_NE(shape_error(Op::conv, conv(8, 7), {{1, 3, 5, 5}}).find("window spans 7 along H"), std::string::npos);
+  EXPECT_NE(shape_error(Op::conv, conv(8, 0), {{1, 3, 5, 5}}).find("'kernel' must be at least 1"),
             std::string::npos);
 }
 
@@ -120,10 +120,10 @@ TEST(OpShapes, AddAndMulBroadcastDimensionsOfOne) {
   EXPECT_EQ(sum.element_ops, 2ull * 64 * 64);
   // Squeeze-and-excitation: a per-channel gate times the feature map.
   EXPECT_EQ(infer(Op::mul, {}, {{1, 64, 8, 8}, {1, 64, 1, 1}}).output, (Shape{1, 64, 8, 8}));
-  const std::string error = error_of(Op::add, {}, {{1, 64, 56, 56}, {1, 128, 28, 28}});
+  const std::string error = shape_error(Op::add, {}, {{1, 64, 56, 56}, {1, 128, 28, 28}});
   EXPECT_NE(error.find("input 1 is 1x64x56x56 but another input has C = 128"), std::string::npos) << error;
   EXPECT_NE(error.find("must match or be 1"), std::string::npos) << error;
-  EXPECT_NE(error_of(Op::add, {}, {{1, 64, 8, 8}}).find("at least 2 inputs"), std::string::npos);
+  EXPECT_NE(shape_error(Op::add, {}, {{1, 64, 8, 8}}).find("at least 2 inputs"), std::string::npos);
 }
 
 TEST(OpShapes, ConcatJoinsAlongAnyAxisAndChecksTheOthers) {
@@ -131,10 +131,10 @@ TEST(OpShapes, ConcatJoinsAlongAnyAxisAndChecksTheOthers) {
   EXPECT_EQ(r.output, (Shape{1, 224, 28, 28}));
   EXPECT_EQ(r.element_ops, 0u);
   EXPECT_EQ(infer(Op::concat, AxisParams{2}, {{1, 8, 3, 5}, {1, 8, 4, 5}}).output, (Shape{1, 8, 7, 5}));
-  const std::string error = error_of(Op::concat, AxisParams{1}, {{1, 64, 28, 28}, {1, 64, 27, 27}});
+  const std::string error = shape_error(Op::concat, AxisParams{1}, {{1, 64, 28, 28}, {1, 64, 27, 27}});
   EXPECT_NE(error.find("input 2 is 1x64x27x27 but input 1 is 1x64x28x28"), std::string::npos) << error;
   EXPECT_NE(error.find("needs equal H"), std::string::npos) << error;
-  EXPECT_NE(error_of(Op::concat, AxisParams{4}, {{1, 1, 1, 1}}).find("'axis' must be 0 to 3"),
+  EXPECT_NE(shape_error(Op::concat, AxisParams{4}, {{1, 1, 1, 1}}).find("'axis' must be 0 to 3"),
             std::string::npos);
 }
 
@@ -145,9 +145,9 @@ TEST(OpShapes, FlattenReshapeAndTransposeKeepTheElementCount) {
   // A rank-5 view folds its trailing dimensions into W.
   EXPECT_EQ(infer(Op::reshape, ReshapeParams{{3, 80, 28, 28}}, {{1, 240, 28, 28}}).output,
             (Shape{1, 3, 80, 784}));
-  EXPECT_NE(error_of(Op::reshape, ReshapeParams{{100}}, {{1, 3, 4, 4}}).find("cannot reshape 48"),
+  EXPECT_NE(shape_error(Op::reshape, ReshapeParams{{100}}, {{1, 3, 4, 4}}).find("cannot reshape 48"),
             std::string::npos);
-  EXPECT_NE(error_of(Op::reshape, ReshapeParams{{-1, -1}}, {{1, 3, 4, 4}}).find("only once"),
+  EXPECT_NE(shape_error(Op::reshape, ReshapeParams{{-1, -1}}, {{1, 3, 4, 4}}).find("only once"),
             std::string::npos);
 
   const OpResult nhwc = infer(Op::transpose, TransposeParams{{0, 2, 3, 1}, {}}, {{1, 3, 4, 5}});
@@ -158,16 +158,16 @@ TEST(OpShapes, FlattenReshapeAndTransposeKeepTheElementCount) {
       infer(Op::transpose, TransposeParams{{0, 2, 1, 3, 4}, {3, 80, 28, 28}}, {{1, 3, 80, 784}});
   EXPECT_EQ(shuffle.output, (Shape{1, 80, 3, 784}));
   EXPECT_NE(
-      error_of(Op::transpose, TransposeParams{{1, 0, 2, 3}, {}}, {{1, 3, 4, 5}}).find("batch axis first"),
+      shape_error(Op::transpose, TransposeParams{{1, 0, 2, 3}, {}}, {{1, 3, 4, 5}}).find("batch axis first"),
       std::string::npos);
-  EXPECT_NE(error_of(Op::transpose, TransposeParams{{0, 1, 1, 3}, {}}, {{1, 3, 4, 5}}).find("permutation"),
+  EXPECT_NE(shape_error(Op::transpose, TransposeParams{{0, 1, 1, 3}, {}}, {{1, 3, 4, 5}}).find("permutation"),
             std::string::npos);
 }
 
 TEST(OpShapes, CountsThatOverflowAreRefused) {
   const std::uint64_t huge = std::uint64_t{1} << 40;
   const std::string error =
-      error_of(Op::fully_connected, FullyConnectedParams{huge, false}, {{huge, 1, 1, 1}});
+      shape_error(Op::fully_connected, FullyConnectedParams{huge, false}, {{huge, 1, 1, 1}});
   EXPECT_NE(error.find("overflows 64 bits"), std::string::npos) << error;
 }
 

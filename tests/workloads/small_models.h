@@ -1,7 +1,7 @@
 // Small hand-written models the lowering stage tests share.
 #pragma once
 
-namespace tetris::workloads::testing {
+namespace tetris::workloads::fixtures {
 
 // Two 3x3 convolutions (padding 1) on a 16 x 32 x 32 input with a ReLU between them, which
 // fusion folds into the first: two steps, and under a rows partition each band reads one halo
@@ -14,4 +14,4 @@ layers:
   - {name: b, op: conv, out: 8, kernel: 3, pad: 1}
 )";
 
-}  // namespace tetris::workloads::testing
+}  // namespace tetris::workloads::fixtures

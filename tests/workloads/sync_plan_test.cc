@@ -14,7 +14,7 @@
 namespace tetris::workloads {
 namespace {
 
-using testing::kTwoConvs;
+using fixtures::kTwoConvs;
 
 TEST(SyncPlan, BarrierSyncNeedsNoPointToPointSync) {
   const Model model = parse_model_yaml(kTwoConvs, "two.yaml", {1, 2});

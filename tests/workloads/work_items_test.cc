@@ -17,7 +17,7 @@
 namespace tetris::workloads {
 namespace {
 
-using testing::kTwoConvs;
+using fixtures::kTwoConvs;
 
 TEST(WorkItems, RegionsCoverEachOutputExactlyOnce) {
   for (const std::uint32_t cores : {1u, 4u, 16u})
