@@ -68,6 +68,8 @@ Problem read_minimalloc_csv(std::string_view text, std::string_view file_label, 
   std::map<Column, std::size_t> columns;
   std::size_t field_count = 0;
   ProblemBuilder builder;
+  builder.set_overflow_remedy(
+      "its buffers overlap in time too often to hold every pair; plan it in parts (fewer buffers alive at once)");
   std::size_t pos = 0;
   bool header_done = false;
   std::map<std::string, std::uint64_t, std::less<>> ids;

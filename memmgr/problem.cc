@@ -235,10 +235,8 @@ Problem ProblemBuilder::build(std::string origin, const BoundRule& rule) {
   names_.clear();
   if (records > record_limit_)
     throw InputError({problem.origin_},
-                     fmt::format("{} or more conflict blocks and runs, more than the {} {}: use fewer pieces per tensor "
-                                 "(--max-pieces), coarser blocks (--blocks), a smaller batch, or a coarser level "
-                                 "(--level tensor or topology)",
-                                 records, record_limit_, record_limit_reason_));
+                     fmt::format("{} or more conflict blocks and runs, more than the {} {}: {}", records, record_limit_,
+                                 record_limit_reason_, overflow_remedy_));
   record_limit_ = kMaxConflictRecords;
   record_limit_reason_ = "(2^25) a problem may hold";
   auto& blocks = problem.blocks_;

@@ -203,6 +203,8 @@ class ProblemBuilder {
   // A lower limit than kMaxConflictRecords, e.g. from a memory budget; `reason` completes "more
   // than the N ..." in the refusal.
   void set_record_limit(std::uint64_t limit, std::string reason);
+  // What the refusal tells the user to change; by default the options of an analysed trace.
+  void set_overflow_remedy(std::string remedy) { overflow_remedy_ = std::move(remedy); }
   void set_capacity(std::optional<Offset> capacity) { problem_.capacity_ = capacity; }
 
   // Sorts and deduplicates the conflicts and computes the lower bound by `rule`: the most live
@@ -224,6 +226,9 @@ class ProblemBuilder {
   std::uint64_t overflow_ = 0;  // runs not held because the limit was passed
   std::uint64_t record_limit_ = kMaxConflictRecords;
   std::string record_limit_reason_ = "(2^25) a problem may hold";
+  std::string overflow_remedy_ =
+      "use fewer pieces per tensor (--max-pieces), coarser blocks (--blocks), a smaller batch, or a coarser level "
+      "(--level tensor or topology)";
   bool lifespan_conflicts_ = false;
   bool explicit_edges_ = false;
   std::unordered_set<std::string> names_;

@@ -108,6 +108,7 @@ Problem build_problem(RawProblem raw, const std::string& name) {
   };
   try {
     ProblemBuilder builder;
+    builder.set_overflow_remedy("write the problem with fewer conflicts (coarser pieces or blocks), or plan it in parts");
     for (std::size_t i = 0; i < raw.buffers.size(); ++i) {
       RawProblem::Buffer& buffer = raw.buffers[i];
       if (!std::has_single_bit(buffer.alignment) || buffer.alignment > kMaxAlignment)
