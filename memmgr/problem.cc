@@ -181,9 +181,10 @@ bool for_each_overlapping_pair(std::span<const Piece> pieces, Visit visit) {
 }  // namespace
 
 void ProblemBuilder::add_lifespan_conflicts() {
+  // Each pair once, in the row of its lower piece: build() keeps only a row's later pieces, so
+  // the other half would be staged, sorted and dropped (and count against the record limit).
   for_each_overlapping_pair(problem_.pieces_, [&](PieceId q, PieceId p) {
-    stage(q, {p, p + 1});
-    stage(p, {q, q + 1});
+    stage(std::min(p, q), {std::max(p, q), std::max(p, q) + 1});
     return conflict_records() <= record_limit_;
   });
   lifespan_conflicts_ = true;

@@ -11,7 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 model=resnet50 config=cambricon-x-16core sync=p2p batches="1 2 4 8 16 32" svg="" simulate=1 pieces=() blocks=band
-partition=rows
+partition=auto
 while [ $# -gt 0 ]; do
   case "$1" in
     --model) model=$2; shift 2 ;;
