@@ -11,7 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 model=resnet50 config=cambricon-x-16core sync=p2p batches="1 2 4 8 16 32" svg="" simulate=1 pieces=() blocks=band
-partition=auto
+partition=auto  # the lowering's default
 while [ $# -gt 0 ]; do
   case "$1" in
     --model) model=$2; shift 2 ;;
@@ -44,7 +44,14 @@ for b in $batches; do
   trace="$work/b$b.trace"
   measure lower "$tetris" lower -m "$model" -c "$config" --batch "$b" --sync "$sync" --blocks "$blocks" --partition "$partition" --out "$trace" --quiet
   read -r lower_s lower_kb <"$work/lower.time"
-  measure plan "$tetris" plan "$trace" "${pieces[@]}" --out "$work/plan.yaml" --quiet
+  # A problem too big for its limits is refused (exit 2): the row says so, with the time and memory
+  # spent up to the refusal, and larger batches are not tried.
+  if ! /usr/bin/time -f "%e %M" -o "$work/plan.time" "$tetris" plan "$trace" "${pieces[@]}" --out "$work/plan.yaml" \
+       --quiet >"$work/plan.log" 2>&1; then
+    read -r plan_s plan_kb < <(tail -1 "$work/plan.time")  # after time's "Command exited ..." line
+    echo "| $b | refused after ${plan_s} s and $((plan_kb / 1024)) MB: $(grep -o 'error: .*' "$work/plan.log" | head -1 | cut -c8- | sed 's/|/\\|/g') |"
+    break
+  fi
   read -r plan_s plan_kb <"$work/plan.time"
   "$tetris" analyze "$trace" "${pieces[@]}" --level instruction --json >"$work/analyze.json"
   sim_s=- sim_mb=-
