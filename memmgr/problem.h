@@ -227,8 +227,8 @@ class ProblemBuilder {
   std::uint64_t record_limit_ = kMaxConflictRecords;
   std::string record_limit_reason_ = "(2^25) a problem may hold";
   std::string overflow_remedy_ =
-      "use fewer pieces per tensor (--max-pieces), coarser blocks (--blocks), a smaller batch, or a coarser level "
-      "(--level tensor or topology)";
+      "lower with --partition rows (channel groups cut tensors into many small blocks), coarser blocks (--blocks), "
+      "fewer pieces per tensor (--max-pieces), a smaller batch, or a coarser level (--level tensor or topology)";
   bool lifespan_conflicts_ = false;
   bool explicit_edges_ = false;
   std::unordered_set<std::string> names_;
