@@ -301,15 +301,21 @@ void add_conflict_blocks(ProblemBuilder& builder, std::span<const Lifetime> life
   };
   const auto a_side = [](auto& block) -> auto& { return block.a; };
   const auto b_side = [](auto& block) -> auto& { return block.b; };
+  // A pair cut short by the record limit keeps its blocks unjoined: joined, they could fall back
+  // under the limit, and a problem missing the rest of the pair's conflicts would be built.
+  bool truncated = false;
   const auto flush = [&] {
-    if (found.size() > 1)
+    if (found.size() > 1 && !truncated)
       while (join(a_side, b_side) | join(b_side, a_side)) {
       }
     for (const ConflictBlock& block : found) builder.add_disjoint_conflict_block(block.a, block.b);
     found.clear();
   };
   auto emit = [&](PieceRange a, PieceRange b) { found.push_back({a, b}); };
-  auto stop = [&] { return builder.conflict_records() + found.size() > builder.record_limit(); };
+  auto stop = [&] {
+    truncated = truncated || builder.conflict_records() + found.size() > builder.record_limit();
+    return truncated;
+  };
   std::vector<std::uint32_t> active;  // indices into windows
   for (std::uint32_t i = 0; i < windows.size(); ++i) {
     std::erase_if(active, [&](std::uint32_t j) { return windows[j].last < windows[i].settled; });

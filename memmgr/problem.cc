@@ -240,6 +240,7 @@ Problem ProblemBuilder::build(std::string origin, const BoundRule& rule) {
                                  record_limit_reason_, overflow_remedy_));
   record_limit_ = kMaxConflictRecords;
   record_limit_reason_ = "(2^25) a problem may hold";
+  overflow_remedy_ = kTraceOverflowRemedy;
   auto& blocks = problem.blocks_;
   blocks = std::move(blocks_);
   blocks_ = {};

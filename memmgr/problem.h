@@ -6,6 +6,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <unordered_set>
 #include <vector>
 
@@ -205,6 +206,13 @@ class ProblemBuilder {
   void set_record_limit(std::uint64_t limit, std::string reason);
   // What the refusal tells the user to change; by default the options of an analysed trace.
   void set_overflow_remedy(std::string remedy) { overflow_remedy_ = std::move(remedy); }
+  static constexpr std::string_view kTraceOverflowRemedy =
+      "lower with --partition rows (channel groups cut tensors into many small blocks), coarser blocks (--blocks), "
+      "fewer pieces per tensor (--max-pieces), a smaller batch, or a coarser level (--level tensor or topology)";
+  // The tensor and topology levels: one piece per block, so only the blocks and the batch count.
+  static constexpr std::string_view kBlockOverflowRemedy =
+      "lower with --partition rows (channel groups cut tensors into many small blocks), coarser blocks (--blocks), "
+      "or a smaller batch";
   void set_capacity(std::optional<Offset> capacity) { problem_.capacity_ = capacity; }
 
   // Sorts and deduplicates the conflicts and computes the lower bound by `rule`: the most live
@@ -226,9 +234,7 @@ class ProblemBuilder {
   std::uint64_t overflow_ = 0;  // runs not held because the limit was passed
   std::uint64_t record_limit_ = kMaxConflictRecords;
   std::string record_limit_reason_ = "(2^25) a problem may hold";
-  std::string overflow_remedy_ =
-      "lower with --partition rows (channel groups cut tensors into many small blocks), coarser blocks (--blocks), "
-      "fewer pieces per tensor (--max-pieces), a smaller batch, or a coarser level (--level tensor or topology)";
+  std::string overflow_remedy_{kTraceOverflowRemedy};
   bool lifespan_conflicts_ = false;
   bool explicit_edges_ = false;
   std::unordered_set<std::string> names_;

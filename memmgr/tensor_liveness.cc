@@ -55,6 +55,7 @@ Problem tensor_liveness(const Program& program, const HappensBefore& hb, std::ui
 
   const TimeValue end = hb.total_instructions();
   ProblemBuilder builder;
+  builder.set_overflow_remedy(std::string(ProblemBuilder::kBlockOverflowRemedy));
   for (TensorId t = 0; t < program.tensors.size(); ++t) {
     const Tensor& tensor = program.tensors[t];
     if (!is_planned(tensor.kind)) continue;

@@ -73,6 +73,7 @@ Problem topology_liveness(const Program& program, std::uint64_t alignment, std::
   }
   const auto layers = static_cast<TimeValue>(std::max<std::size_t>(program.layers.size(), 1));
   ProblemBuilder builder;
+  builder.set_overflow_remedy(std::string(ProblemBuilder::kBlockOverflowRemedy));
   for (TensorId t = 0; t < n; ++t) {
     const Tensor& tensor = program.tensors[t];
     if (!is_planned(tensor.kind)) continue;

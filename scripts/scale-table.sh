@@ -46,11 +46,16 @@ for b in $batches; do
   read -r lower_s lower_kb <"$work/lower.time"
   # A problem too big for its limits is refused (exit 2): the row says so, with the time and memory
   # spent up to the refusal, and larger batches are not tried.
-  if ! /usr/bin/time -f "%e %M" -o "$work/plan.time" "$tetris" plan "$trace" "${pieces[@]}" --out "$work/plan.yaml" \
-       --quiet >"$work/plan.log" 2>&1; then
+  rc=0
+  /usr/bin/time -f "%e %M" -o "$work/plan.time" "$tetris" plan "$trace" "${pieces[@]}" --out "$work/plan.yaml" \
+    --quiet >"$work/plan.log" 2>&1 || rc=$?
+  if [ "$rc" = 2 ]; then
     read -r plan_s plan_kb < <(tail -1 "$work/plan.time")  # after time's "Command exited ..." line
-    echo "| $b | refused after ${plan_s} s and $((plan_kb / 1024)) MB: $(grep -o 'error: .*' "$work/plan.log" | head -1 | cut -c8- | sed 's/|/\\|/g') |"
+    reason=$(grep -o 'error: .*' "$work/plan.log" | head -1 | cut -c8- | sed 's/|/\\|/g' || true)
+    echo "| $b | refused after ${plan_s} s and $((plan_kb / 1024)) MB: ${reason:-(no message)} |"
     break
+  elif [ "$rc" != 0 ]; then
+    echo "scale-table.sh: plan failed (exit $rc):" >&2; tail -3 "$work/plan.log" >&2; exit 1
   fi
   read -r plan_s plan_kb <"$work/plan.time"
   "$tetris" analyze "$trace" "${pieces[@]}" --level instruction --json >"$work/analyze.json"
@@ -78,6 +83,7 @@ PY
   rows+=("$b $(awk "BEGIN {print $lower_s + $plan_s}") $(( (lower_kb > plan_kb ? lower_kb : plan_kb) / 1024 ))")
 done
 [ -z "$svg" ] && exit 0
+[ ${#rows[@]} -gt 0 ] || { echo "scale-table.sh: no batch planned, no chart" >&2; exit 0; }
 python3 - "$svg" "$model" "$config" "$sync" "${rows[@]}" <<'PY'
 import sys
 svg, model, config, sync = sys.argv[1:5]
