@@ -86,6 +86,37 @@ TEST(Blocks, EveryModeMovesTheSameBytesAndStaysSound) {
       }
 }
 
+TEST(Blocks, ChannelGroupsAtABigBatchCutBandsWhereANewCoreStartsWriting) {
+  // ResNet-50 on 16 cores at batch 8: the auto partition gives res2's convolutions channel
+  // groups, whose cores take turns along each image row. Cut at every turn, res2a_branch2c_bn
+  // had 896 blocks and the analysis 2 GB; past 256 cuts a tensor is cut where a core not yet
+  // writing the block starts, or where a block already holds 1/32 of the tensor.
+  const MachineConfig config = load_machine_config("cambricon-x-16core");
+  const Model model = load_model("resnet50", {8, 2});
+  const Program band = lowered(model, config, SyncMode::p2p, BlockMode::band);
+  const Program tile = lowered(model, config, SyncMode::p2p, BlockMode::tile);
+  ASSERT_NO_THROW(validate_program(band, "blocks"));
+  EXPECT_EQ(bytes_loaded(band), bytes_loaded(lowered(model, config, SyncMode::p2p, BlockMode::tensor)));
+  EXPECT_EQ(test_support::find_store_error(band), std::nullopt);
+  EXPECT_EQ(test_support::find_race(band), std::nullopt);
+  const auto named = [](const Program& p, std::string_view name) {
+    return *std::find_if(p.tensors.begin(), p.tensors.end(), [&](const Tensor& t) { return t.name == name; });
+  };
+  const Tensor& coarse = named(band, "res2a_branch2c_bn");
+  EXPECT_GT(coarse.block_count(), 8u);    // still cut: by row band, and within a band in parts
+  EXPECT_LT(coarse.block_count(), 256u);  // no longer at every turn of the cores
+  // Every coarse cut is a tile cut: no store is split, and a block is whole tiles.
+  const Tensor& fine = named(tile, "res2a_branch2c_bn");
+  for (const std::uint64_t cut : coarse.block_starts)
+    EXPECT_TRUE(std::binary_search(fine.block_starts.begin(), fine.block_starts.end(), cut)) << cut;
+  // A tensor whose band cuts stay below the limit keeps them (rows partition: a block per core).
+  LoweringOptions rows;
+  rows.sync = SyncMode::p2p;
+  rows.blocks = BlockMode::band;
+  rows.partition = PartitionMode::rows;
+  EXPECT_EQ(named(lower(model, config, rows), "res2a_branch2c_bn").block_count(), 16u);
+}
+
 TEST(Blocks, ModesParseAndPrint) {
   for (const BlockMode mode : {BlockMode::tensor, BlockMode::band, BlockMode::tile})
     EXPECT_EQ(parse_block_mode(to_string(mode)), mode);
