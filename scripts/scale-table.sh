@@ -31,9 +31,14 @@ tetris=build/apps/tetris/tetris
 [ -x "$tetris" ] || scripts/build.sh >/dev/null
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-measure() {  # measure NAME COMMAND...: runs it, leaves "seconds kilobytes" in $work/NAME.time
-  /usr/bin/time -f "%e %M" -o "$work/$1.time" "${@:2}" >"$work/$1.log" 2>&1 ||
-    { echo "scale-table.sh: $1 failed:" >&2; tail -3 "$work/$1.log" >&2; exit 1; }
+# measure NAME COMMAND...: runs it, leaves "seconds kilobytes" as the last line of $work/NAME.time.
+# Returns 2 when the command refused its input (exit 2); any other failure ends the script.
+measure() {
+  local rc=0
+  /usr/bin/time -f "%e %M" -o "$work/$1.time" "${@:2}" >"$work/$1.log" 2>&1 || rc=$?
+  [ "$rc" = 0 ] || [ "$rc" = 2 ] ||
+    { echo "scale-table.sh: $1 failed (exit $rc):" >&2; tail -3 "$work/$1.log" >&2; exit 1; }
+  return "$rc"
 }
 echo "\`scripts/scale-table.sh --model $model --config $config --sync $sync --blocks $blocks --partition $partition ${pieces[*]}\` on $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git rev-parse --short HEAD), $(nproc) cores, load $(cut -d' ' -f1 /proc/loadavg) at the start"
 echo
@@ -46,16 +51,11 @@ for b in $batches; do
   read -r lower_s lower_kb <"$work/lower.time"
   # A problem too big for its limits is refused (exit 2): the row says so, with the time and memory
   # spent up to the refusal, and larger batches are not tried.
-  rc=0
-  /usr/bin/time -f "%e %M" -o "$work/plan.time" "$tetris" plan "$trace" "${pieces[@]}" --out "$work/plan.yaml" \
-    --quiet >"$work/plan.log" 2>&1 || rc=$?
-  if [ "$rc" = 2 ]; then
+  if ! measure plan "$tetris" plan "$trace" "${pieces[@]}" --out "$work/plan.yaml" --quiet; then
     read -r plan_s plan_kb < <(tail -1 "$work/plan.time")  # after time's "Command exited ..." line
     reason=$(grep -o 'error: .*' "$work/plan.log" | head -1 | cut -c8- | sed 's/|/\\|/g' || true)
     echo "| $b | refused after ${plan_s} s and $((plan_kb / 1024)) MB: ${reason:-(no message)} |"
     break
-  elif [ "$rc" != 0 ]; then
-    echo "scale-table.sh: plan failed (exit $rc):" >&2; tail -3 "$work/plan.log" >&2; exit 1
   fi
   read -r plan_s plan_kb <"$work/plan.time"
   "$tetris" analyze "$trace" "${pieces[@]}" --level instruction --json >"$work/analyze.json"

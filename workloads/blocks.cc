@@ -50,10 +50,11 @@ std::vector<std::uint64_t> cuts_of(std::vector<AccessSpan>& stores, std::uint64_
     const bool big = s.begin - block_begin >= std::max<std::uint64_t>(1, bytes / 32);
     if (apart(i, reach) && (new_writer || (band_cut && big)) && (coarse.empty() || coarse.back() < s.begin)) {
       coarse.push_back(s.begin);
-      writers.clear();
+      writers.assign(1, s.core);
       block_begin = s.begin;
+    } else if (new_writer) {
+      writers.push_back(s.core);
     }
-    if (std::find(writers.begin(), writers.end(), s.core) == writers.end()) writers.push_back(s.core);
     reach = std::max(reach, s.end);
   }
   return coarse;
