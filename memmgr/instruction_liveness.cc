@@ -35,13 +35,24 @@ struct Access {
 //                 happen before w (kNever: never written).
 // Then every access of A happens before every write of B exactly when last_A[c] <= frontier_B[c]
 // for every core c.
-struct Lifetime {
-  std::vector<std::uint32_t> last, frontier;
+// Its positions in the interleaving (HappensBefore::position).
+struct Positions {
   std::uint64_t first_position = std::numeric_limits<std::uint64_t>::max();  // first write
   std::uint64_t last_position = 0;                                            // last access
   std::uint64_t settled = std::numeric_limits<std::uint64_t>::max();  // every position below it ≺ all writes
   std::optional<InstructionRef> first_write;                          // the write at first_position
   bool accessed = false;
+
+  void merge(const Positions& o) {
+    if (o.first_position < first_position) first_write = o.first_write;
+    first_position = std::min(first_position, o.first_position);
+    last_position = std::max(last_position, o.last_position);
+    settled = std::min(settled, o.settled);
+    accessed |= o.accessed;
+  }
+};
+struct Lifetime : Positions {
+  std::vector<std::uint32_t> last, frontier;
 
   explicit Lifetime(std::uint32_t cores) : last(cores, 0), frontier(cores, kNever) {}
   bool same_order(const Lifetime& o) const { return last == o.last && frontier == o.frontier; }
@@ -50,19 +61,41 @@ struct Lifetime {
       last[c] = std::max(last[c], o.last[c]);
       frontier[c] = std::min(frontier[c], o.frontier[c]);
     }
-    if (o.first_position < first_position) first_write = o.first_write;
-    first_position = std::min(first_position, o.first_position);
-    last_position = std::max(last_position, o.last_position);
-    settled = std::min(settled, o.settled);
-    accessed |= o.accessed;
+    Positions::merge(o);
   }
 };
 
-bool ordered(const Lifetime& a, const Lifetime& b) {
-  for (std::size_t c = 0; c < a.last.size(); ++c)
-    if (a.last[c] > b.frontier[c]) return false;
-  return true;
-}
+// The lifetimes of all pieces, with their per-core counts in one array: two vectors a piece took
+// 358 MB for the 1.16 M pieces of ResNet-50 / 16 cores / p2p at batch 64, this 195 MB.
+class PieceLifetimes {
+ public:
+  explicit PieceLifetimes(std::uint32_t cores) : cores_(cores) {}
+  // What one piece holds here (also in the analysis's memory estimate).
+  static std::uint64_t bytes_per_piece(std::uint32_t cores) { return sizeof(Positions) + 8 * std::uint64_t{cores}; }
+
+  void push_back(const Lifetime& life) {
+    positions_.push_back(life);
+    counts_.insert(counts_.end(), life.last.begin(), life.last.end());
+    counts_.insert(counts_.end(), life.frontier.begin(), life.frontier.end());
+  }
+  std::size_t size() const { return positions_.size(); }
+  std::uint32_t cores() const { return cores_; }
+  const Positions& operator[](PieceId p) const { return positions_[p]; }
+  const std::uint32_t* last(PieceId p) const { return counts_.data() + 2 * std::size_t{cores_} * p; }
+  const std::uint32_t* frontier(PieceId p) const { return last(p) + cores_; }
+  // Every access of a happens before every write of b.
+  bool ordered(PieceId a, PieceId b) const {
+    const std::uint32_t *x = last(a), *y = frontier(b);
+    for (std::uint32_t c = 0; c < cores_; ++c)
+      if (x[c] > y[c]) return false;
+    return true;
+  }
+
+ private:
+  std::uint32_t cores_;
+  std::vector<Positions> positions_;
+  std::vector<std::uint32_t> counts_;  // per piece: last, then frontier, cores_ each
+};
 
 struct Segment {
   std::uint64_t begin, end;
@@ -136,33 +169,38 @@ std::vector<Segment> merge_into(std::vector<Segment> segments, std::size_t limit
 // meets a band of another tensor), so the comparisons follow the blocks found, not the pairs.
 class LifetimeTree {
  public:
-  LifetimeTree(std::span<const Lifetime> lifetimes, std::uint32_t cores) : lifetimes_(lifetimes), cores_(cores) {}
+  explicit LifetimeTree(const PieceLifetimes& lifetimes) : lifetimes_(lifetimes), cores_(lifetimes.cores()) {}
+
+  // What a piece costs here, at most (also in the analysis's memory estimate): a leaf, and an
+  // inner node with its four per-core bounds (a leaf's are the piece's own counts).
+  static std::uint64_t bytes_per_piece(std::uint32_t cores) { return 2 * sizeof(Node) + 16 * std::uint64_t{cores}; }
+  // Room for trees over `pieces` pieces in all, taken at once: grown node by node, the bounds
+  // would at their peak hold up to three times their final size while they move (1.7 GB against
+  // 0.6 GB on ResNet-50 / 16 cores / p2p at batch 64, before leaves kept no bounds of their own).
+  void reserve(std::size_t pieces) {
+    nodes_.reserve(2 * pieces);
+    bounds_.reserve(pieces * 4 * std::size_t{cores_});
+  }
 
   // A tree over pieces [begin, end) (one buffer's); returns its root.
   std::uint32_t build(PieceId begin, PieceId end) {
     const auto node = static_cast<std::uint32_t>(nodes_.size());
-    nodes_.push_back({begin, end, kNone, kNone});
-    bounds_.resize(bounds_.size() + 4 * std::size_t{cores_});
-    std::uint32_t* b = bounds(node);
-    if (end - begin == 1) {
-      const Lifetime& life = lifetimes_[begin];
-      for (std::uint32_t c = 0; c < cores_; ++c) {
-        b[c] = b[cores_ + c] = life.last[c];
-        b[2 * cores_ + c] = b[3 * cores_ + c] = life.frontier[c];
-      }
-      return node;
-    }
+    nodes_.push_back({begin, end, kNone, kNone, kNone});
+    if (end - begin == 1) return node;
     const PieceId mid = begin + (end - begin) / 2;
     const std::uint32_t left = build(begin, mid), right = build(mid, end);
-    nodes_[node].left = left;
-    nodes_[node].right = right;
-    b = bounds(node);
-    const std::uint32_t *l = bounds(left), *r = bounds(right);
+    Node& inner = nodes_[node];
+    inner.left = left;
+    inner.right = right;
+    inner.bounds = static_cast<std::uint32_t>(bounds_.size() / (4 * std::size_t{cores_}));
+    bounds_.resize(bounds_.size() + 4 * std::size_t{cores_});
+    std::uint32_t* b = bounds_.data() + std::size_t{inner.bounds} * 4 * cores_;
+    const Bounds l = bounds(left), r = bounds(right);
     for (std::uint32_t c = 0; c < cores_; ++c) {
-      b[c] = std::min(l[c], r[c]);                                      // least last
-      b[cores_ + c] = std::max(l[cores_ + c], r[cores_ + c]);           // greatest last
-      b[2 * cores_ + c] = std::min(l[2 * cores_ + c], r[2 * cores_ + c]);  // least frontier
-      b[3 * cores_ + c] = std::max(l[3 * cores_ + c], r[3 * cores_ + c]);  // greatest frontier
+      b[c] = std::min(l.least_last[c], r.least_last[c]);
+      b[cores_ + c] = std::max(l.greatest_last[c], r.greatest_last[c]);
+      b[2 * cores_ + c] = std::min(l.least_frontier[c], r.least_frontier[c]);
+      b[3 * cores_ + c] = std::max(l.greatest_frontier[c], r.greatest_frontier[c]);
     }
     return node;
   }
@@ -192,32 +230,44 @@ class LifetimeTree {
   struct Node {
     PieceId begin, end;
     std::uint32_t left, right;
+    std::uint32_t bounds;  // inner nodes: index of its four bounds in bounds_
   };
-  const std::uint32_t* bounds(std::uint32_t node) const { return bounds_.data() + std::size_t{node} * 4 * cores_; }
-  std::uint32_t* bounds(std::uint32_t node) { return bounds_.data() + std::size_t{node} * 4 * cores_; }
+  // Per core, over the pieces under a node.
+  struct Bounds {
+    const std::uint32_t *least_last, *greatest_last, *least_frontier, *greatest_frontier;
+  };
+  Bounds bounds(std::uint32_t node) const {
+    const Node& n = nodes_[node];
+    if (n.left == kNone) {
+      const std::uint32_t *last = lifetimes_.last(n.begin), *frontier = lifetimes_.frontier(n.begin);
+      return {last, last, frontier, frontier};
+    }
+    const std::uint32_t* b = bounds_.data() + std::size_t{n.bounds} * 4 * cores_;
+    return {b, b + cores_, b + 2 * cores_, b + 3 * cores_};
+  }
   // Every piece under a happens before every piece under b (ordered() for all pairs).
   bool precedes(std::uint32_t a, std::uint32_t b) const {
-    const std::uint32_t *x = bounds(a), *y = bounds(b);
+    const std::uint32_t *x = bounds(a).greatest_last, *y = bounds(b).least_frontier;
     for (std::uint32_t c = 0; c < cores_; ++c)
-      if (x[cores_ + c] > y[2 * cores_ + c]) return false;
+      if (x[c] > y[c]) return false;
     return true;
   }
   // No piece under a happens before any piece under b (!ordered() for all pairs).
   bool unordered(std::uint32_t a, std::uint32_t b) const {
-    const std::uint32_t *x = bounds(a), *y = bounds(b);
+    const std::uint32_t *x = bounds(a).least_last, *y = bounds(b).greatest_frontier;
     for (std::uint32_t c = 0; c < cores_; ++c)
-      if (x[c] > y[3 * cores_ + c]) return true;
+      if (x[c] > y[c]) return true;
     return false;
   }
 
-  std::span<const Lifetime> lifetimes_;
+  const PieceLifetimes& lifetimes_;
   std::uint32_t cores_;
   std::vector<Node> nodes_;
   std::vector<std::uint32_t> bounds_;  // per node: least last, greatest last, least and greatest frontier
 };
 
 // Every two pieces whose windows overlap, decided one by one by the per-core counts.
-void add_conflicts_pairwise(ProblemBuilder& builder, std::span<const Lifetime> lifetimes,
+void add_conflicts_pairwise(ProblemBuilder& builder, const PieceLifetimes& lifetimes,
                             std::span<const BufferId> piece_buffer) {
   const std::size_t piece_count = lifetimes.size();
   std::vector<PieceId> order;
@@ -228,13 +278,13 @@ void add_conflicts_pairwise(ProblemBuilder& builder, std::span<const Lifetime> l
   });
   std::vector<PieceId> active, partners;
   for (PieceId p : order) {
-    const Lifetime& lp = lifetimes[p];
+    const Positions& lp = lifetimes[p];
     std::erase_if(active, [&](PieceId q) { return lifetimes[q].last_position < lp.settled; });
     const BufferId bp = piece_buffer[p];
     partners.clear();
     for (PieceId q : active) {
       if (piece_buffer[q] == bp) continue;
-      if (!ordered(lp, lifetimes[q]) && !ordered(lifetimes[q], lp)) partners.push_back(q);
+      if (!lifetimes.ordered(p, q) && !lifetimes.ordered(q, p)) partners.push_back(q);
     }
     // `active` is kept in id order, so partners come sorted and go over as runs of consecutive
     // ids: a piece meets whole stretches of another tensor.
@@ -250,14 +300,15 @@ void add_conflicts_pairwise(ProblemBuilder& builder, std::span<const Lifetime> l
 }
 
 // The same conflicts by stretches: buffers whose windows overlap are compared tree against tree.
-void add_conflict_blocks(ProblemBuilder& builder, std::span<const Lifetime> lifetimes,
-                         std::span<const BufferId> piece_buffer, std::uint32_t cores) {
+void add_conflict_blocks(ProblemBuilder& builder, const PieceLifetimes& lifetimes,
+                         std::span<const BufferId> piece_buffer) {
   struct Window {
     std::uint64_t settled = std::numeric_limits<std::uint64_t>::max(), last = 0;
     std::uint32_t root = 0;
   };
   std::vector<Window> windows;
-  LifetimeTree tree(lifetimes, cores);
+  LifetimeTree tree(lifetimes);
+  tree.reserve(lifetimes.size());
   for (PieceId p = 0; p < lifetimes.size();) {
     PieceId end = p;
     Window w;
@@ -332,21 +383,22 @@ void add_conflict_blocks(ProblemBuilder& builder, std::span<const Lifetime> life
 // the start for inputs) until its last access on one core, taken the latest in the interleaving
 // among those its write happens before (after the end for outputs). Pieces nobody reads after
 // their write are left out, which only lowers the bound.
-std::optional<CutBound> worst_cut(const HappensBefore& hb, std::span<const Lifetime> lifetimes, std::span<const Offset> sizes) {
+std::optional<CutBound> worst_cut(const HappensBefore& hb, const PieceLifetimes& lifetimes, std::span<const Offset> sizes) {
   std::vector<CutPiece> pieces;
   std::vector<PieceId> id;
   for (PieceId p = 0; p < lifetimes.size(); ++p) {
-    const Lifetime& life = lifetimes[p];
+    const Positions& life = lifetimes[p];
     if (!life.accessed) continue;
-    const bool input = !life.first_write && std::all_of(life.frontier.begin(), life.frontier.end(), [](std::uint32_t f) { return f == 0; });
+    const std::uint32_t *last = lifetimes.last(p), *frontier = lifetimes.frontier(p);
+    const bool input = !life.first_write && std::all_of(frontier, frontier + lifetimes.cores(), [](std::uint32_t f) { return f == 0; });
     if (!life.first_write && !input) continue;  // read, never written: no moment to count from
     CutPiece piece{.size = sizes[p], .write = life.first_write, .until = std::nullopt};
     bool output = false;
     std::optional<InstructionRef> until;
-    for (CoreId c = 0; c < life.last.size(); ++c) {
-      if (life.last[c] == kNever) output = true;
-      if (life.last[c] == 0 || life.last[c] == kNever) continue;
-      const InstructionRef a{c, life.last[c] - 1};
+    for (CoreId c = 0; c < lifetimes.cores(); ++c) {
+      if (last[c] == kNever) output = true;
+      if (last[c] == 0 || last[c] == kNever) continue;
+      const InstructionRef a{c, last[c] - 1};
       if (piece.write && !hb.before(*piece.write, a)) continue;
       if (!until || hb.position(a) > hb.position(*until)) until = a;
     }
@@ -385,13 +437,53 @@ Problem instruction_liveness(const Program& program, const HappensBefore& hb,
     }
   }
 
+  // The memory budget, checked as pieces are found (before the cut bound's graph, the trees and
+  // the conflicts, which hold the most, are built): what is held already (the program with its
+  // happens-before, one position and one epoch per instruction, and the accesses not yet turned
+  // into pieces) and what each piece will hold (its lifetime, its piece here and in the problem,
+  // its part of the trees) must fit. The cut bound runs before the conflict search, so that their
+  // peaks do not add up.
+  struct Budget {
+    std::uint64_t bytes = 0, instructions = 0, program = 0, per_piece = 0, tree_per_piece = 0;
+    std::string named;
+    std::uint64_t held(std::size_t pieces, std::size_t accesses) const {
+      return program + (per_piece + tree_per_piece) * pieces + sizeof(Access) * accesses;
+    }
+  } budget;
+  budget.bytes = options.max_memory_bytes ? options.max_memory_bytes : default_memory_budget();
+  budget.named = fmt::format("--max-memory {}{}", describe_bytes(budget.bytes),
+                             options.max_memory_bytes ? "" : " (half of this machine's memory)");
+  for (const auto& stream : program.streams) budget.instructions += stream.size();
+  // The process itself (code, libraries, the SystemC kernel: 13 MiB) and room for what grows
+  // between two checks (a tensor's accesses, segments, and vectors that double) count with it.
+  constexpr std::uint64_t kProcessBytes = std::uint64_t{32} << 20;
+  budget.program = kProcessBytes + budget.instructions * (sizeof(Instruction) + 12);
+  budget.per_piece = PieceLifetimes::bytes_per_piece(cores) + 2 * sizeof(Piece) + sizeof(BufferId) + sizeof(Offset);
+  budget.tree_per_piece = LifetimeTree::bytes_per_piece(cores);
+  std::size_t accesses_left = 0;
+  for (const auto& list : accesses) accesses_left += list.size();
+
   ProblemBuilder builder;
-  std::vector<Lifetime> lifetimes;     // per piece, in piece order
+  PieceLifetimes lifetimes(cores);     // per piece, in piece order
   std::vector<BufferId> piece_buffer;  // per piece
   std::vector<Offset> piece_size;      // per piece
   std::vector<PieceId> unread_inputs;  // pieces of inputs that no instruction reads
   std::vector<PieceRange> input_buffers;  // the pieces of each input block
   const std::size_t segment_limit = kMaxSegmentsPerTensor;
+  const auto check_budget = [&](std::size_t accesses) {
+    const std::uint64_t held = budget.held(lifetimes.size(), accesses);
+    if (held < budget.bytes) return;
+    throw InputError({"--max-memory"},
+                     fmt::format("the instruction-level liveness of {} would hold more than {} ({} for the process and "
+                                 "its {} instructions, {} for {}{} pieces on {} cores{}): use a smaller batch, fewer "
+                                 "pieces per tensor (--max-pieces), or a coarser level (--level tensor or topology)",
+                                 origin, budget.named, describe_bytes(budget.program), budget.instructions,
+                                 describe_bytes((budget.per_piece + budget.tree_per_piece) * lifetimes.size()),
+                                 accesses == 0 ? "its " : "its first ", lifetimes.size(), cores,
+                                 accesses == 0 ? "" : fmt::format(", {} for the accesses left",
+                                                                  describe_bytes(sizeof(Access) * accesses))));
+  };
+  check_budget(accesses_left);
   // One buffer per block [begin, end) of a tensor, from the accesses inside it (none crosses).
   auto add_block = [&](const Tensor& tensor, std::uint32_t block, std::span<const Access> list) {
     const std::uint64_t block_begin = tensor.block_begin(block), block_end = tensor.block_end(block);
@@ -473,7 +565,7 @@ Problem instruction_liveness(const Program& program, const HappensBefore& hb,
       if (tensor.kind == TensorKind::input &&
           std::all_of(piece.life.last.begin(), piece.life.last.end(), [](std::uint32_t l) { return l == 0; }))
         unread_inputs.push_back(static_cast<PieceId>(lifetimes.size()));
-      lifetimes.push_back(std::move(piece.life));
+      lifetimes.push_back(piece.life);
       piece_buffer.push_back(b);
     }
   };
@@ -500,6 +592,9 @@ Problem instruction_liveness(const Program& program, const HappensBefore& hb,
       add_block(tensor, k, std::span<const Access>(list).subspan(start[k], start[k + 1] - start[k]));
       if (tensor.kind == TensorKind::input) input_buffers.push_back({first, static_cast<PieceId>(lifetimes.size())});
     }
+    accesses_left -= list.size();
+    std::vector<Access>().swap(list);  // done with: the conflict search below holds the most
+    check_budget(accesses_left);
   }
   // The host writes every input byte before the program starts, all at once, so an input byte
   // nobody reads (a row a strided window skips) still holds its address then, with every other
@@ -511,26 +606,38 @@ Problem instruction_liveness(const Program& program, const HappensBefore& hb,
     for (const PieceRange& other : input_buffers)
       if (piece_buffer[other.begin] != piece_buffer[piece]) builder.add_conflicts(piece, other);
 
-  // The memory budget: what each piece holds here (its lifetime's two per-core counts, two tree
-  // nodes of four per-core bounds, its piece and bookkeeping) must fit, and what is left bounds
-  // the conflict records (a block, its two index entries and two collision intervals).
+  // Pieces whose lifespans (positions in one interleaving) overlap are unordered, so they conflict.
+  BoundRule rule{.lifespans_conflict = true, .rigid_pairs = true, .level = "instruction level",
+                 .live_bytes = "maximum live bytes over an interleaving consistent with happens-before",
+                 .live_together = {}, .live_together_source = {}};
+  check_budget(0);
+  const std::uint64_t held = budget.program + budget.per_piece * lifetimes.size();
+  if (budget.instructions <= kMaxCutBoundInstructions) {
+    const std::uint64_t graph = kCutGraphBytesPerInstruction * budget.instructions +
+                                (sizeof(CutPiece) + sizeof(PieceId)) * lifetimes.size();
+    if (held + graph >= budget.bytes)
+      throw InputError({"--max-memory"},
+                       fmt::format("the instruction-level liveness of {} would hold more than {}: {} for the process, "
+                                   "its {} instructions and {} pieces on {} cores, and {} for the graph of its worst "
+                                   "consistent cut: use a smaller batch, fewer pieces per tensor (--max-pieces), or "
+                                   "a coarser level (--level tensor or topology)",
+                                   origin, budget.named, describe_bytes(held), budget.instructions,
+                                   lifetimes.size(), cores, describe_bytes(graph)));
+  }
+  if (const auto cut = worst_cut(hb, lifetimes, piece_size)) {
+    rule.live_together.assign(cut->counted.begin(), cut->counted.end());
+    rule.live_together_source = fmt::format(
+        "maximum live bytes over every consistent cut (all executions the synchronisation allows), at {}",
+        describe_cut(cut->cut));
+  }
+  // What is left of the budget bounds the conflict records (a block while found, then sorted,
+  // its two index entries and two collision intervals).
   {
     constexpr std::uint64_t kBytesPerRecord = 80;
-    const std::uint64_t budget = options.max_memory_bytes ? options.max_memory_bytes : default_memory_budget();
-    const std::uint64_t per_piece = 8 * std::uint64_t{cores} + 2 * (16 + 16 * std::uint64_t{cores}) + 96;
-    const std::uint64_t piece_bytes = per_piece * lifetimes.size();
-    const std::string named_budget =
-        fmt::format("--max-memory {}{}", describe_bytes(budget), options.max_memory_bytes ? "" : " (half of this machine's memory)");
-    if (piece_bytes >= budget)
-      throw InputError({"--max-memory"},
-                       fmt::format("the instruction-level liveness of {} holds about {} for its {} pieces on {} cores, "
-                                   "more than {}: use a smaller batch, fewer pieces per tensor (--max-pieces), or a "
-                                   "coarser level (--level tensor or topology)",
-                                   origin, describe_bytes(piece_bytes), lifetimes.size(), cores, named_budget));
-    const std::uint64_t records = (budget - piece_bytes) / kBytesPerRecord;
+    const std::uint64_t records = (budget.bytes - budget.held(lifetimes.size(), 0)) / kBytesPerRecord;
     if (records < kMaxConflictRecords)
-      builder.set_record_limit(records, fmt::format("that {} leaves after the pieces ({} bytes each)", named_budget,
-                                                    kBytesPerRecord));
+      builder.set_record_limit(records, fmt::format("that {} leaves after the program and the pieces ({} bytes each)",
+                                                    budget.named, kBytesPerRecord));
   }
   // Candidate pairs: a piece can only conflict with pieces whose window [settled, last access]
   // overlaps its own; outside it, one's accesses all precede the other's writes (every position
@@ -538,17 +645,7 @@ Problem instruction_liveness(const Program& program, const HappensBefore& hb,
   if (options.conflict_search == InstructionLivenessOptions::ConflictSearch::pairwise)
     add_conflicts_pairwise(builder, lifetimes, piece_buffer);
   else
-    add_conflict_blocks(builder, lifetimes, piece_buffer, cores);
-  // Pieces whose lifespans (positions in one interleaving) overlap are unordered, so they conflict.
-  BoundRule rule{.lifespans_conflict = true, .rigid_pairs = true, .level = "instruction level",
-                 .live_bytes = "maximum live bytes over an interleaving consistent with happens-before",
-                 .live_together = {}, .live_together_source = {}};
-  if (const auto cut = worst_cut(hb, lifetimes, piece_size)) {
-    rule.live_together.assign(cut->counted.begin(), cut->counted.end());
-    rule.live_together_source = fmt::format(
-        "maximum live bytes over every consistent cut (all executions the synchronisation allows), at {}",
-        describe_cut(cut->cut));
-  }
+    add_conflict_blocks(builder, lifetimes, piece_buffer);
   return builder.build(fmt::format("instruction-level liveness of {}", origin), rule);
 }
 

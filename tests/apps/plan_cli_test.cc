@@ -86,7 +86,8 @@ TEST(AnalyzeCli, TooManyConflictBlocksAreRefusedNamingTheLimitNotExhaustingMemor
 }
 
 TEST(AnalyzeCli, AMemoryBudgetTooSmallStopsTheAnalysisNamingItAndWhatToReduce) {
-  // 64 x 400 pieces on one core hold about 5 MiB before any conflict is found.
+  // 64 x 400 pieces on one core hold about 9 MiB with their program before any conflict is found
+  // (and the process is counted as 32 MiB).
   const std::string trace = many_pieces_trace("_budget.trace", false);
   for (const std::string& command : {"analyze '" + trace + "'", "plan '" + trace + "'"}) {
     const CliResult small = plan_cli(command + " --max-memory 1MiB");
@@ -94,10 +95,16 @@ TEST(AnalyzeCli, AMemoryBudgetTooSmallStopsTheAnalysisNamingItAndWhatToReduce) {
     EXPECT_NE(small.err.find("--max-memory 1.0 MiB"), std::string::npos) << small.err;
     EXPECT_NE(small.err.find("--max-pieces"), std::string::npos) << small.err;
   }
+  // Room for the pieces but not for the graph of the worst-cut bound (about 8 MiB here), which is
+  // built after them: it is refused before the graph is built.
+  const CliResult cut = plan_cli("analyze '" + trace + "' --max-memory 44MiB");
+  EXPECT_EQ(cut.exit_code, 2) << cut.err;
+  EXPECT_NE(cut.err.find("for the graph of its worst consistent cut"), std::string::npos) << cut.err;
+  EXPECT_NE(cut.err.find("--max-pieces"), std::string::npos) << cut.err;
   // Room for the pieces but not for the checkerboard's conflicts: the limit says what it comes from.
-  const CliResult conflicts = plan_cli("analyze '" + many_pieces_trace("_budget_checkerboard.trace", true) + "' --max-memory 8MiB");
+  const CliResult conflicts = plan_cli("analyze '" + many_pieces_trace("_budget_checkerboard.trace", true) + "' --max-memory 56MiB");
   EXPECT_EQ(conflicts.exit_code, 2) << conflicts.err;
-  EXPECT_NE(conflicts.err.find("that --max-memory 8.0 MiB leaves"), std::string::npos) << conflicts.err;
+  EXPECT_NE(conflicts.err.find("that --max-memory 56.0 MiB leaves"), std::string::npos) << conflicts.err;
   EXPECT_EQ(plan_cli("analyze '" + trace + "' --max-memory 64MiB").exit_code, 0);
   const CliResult bad = plan_cli("analyze '" + trace + "' --max-memory lots");
   EXPECT_EQ(bad.exit_code, 2);
