@@ -92,6 +92,10 @@ Liveness analyse(const Program& program, const AnalysisOptions& options, std::st
 memmgr::Problem analyse_at(Level level, const Program& program, const AnalysisOptions& options,
                            std::string_view origin);
 
+// Refuses (InputError naming the file and --max-memory) a trace whose reading alone would hold
+// more than the analysis's memory budget: the text, then about three times its size as a program.
+void check_trace_fits(const std::string& path, const AnalysisOptions& options);
+
 // A problem from a file: a MiniMalloc CSV, a problem (.yaml/.json), or else a trace analysed at
 // `level`. InputError naming the file or option on bad input.
 memmgr::Problem load_problem(const std::string& path, Level level, const AnalysisOptions& options);

@@ -3,7 +3,7 @@
 # a model, then plans its trace (instruction-level analysis plus the Tetris search) under each
 # budget, and prints a markdown table of the outcome (planned, or refused with exit 2 and the
 # stage that refused), wall time, peak resident memory (/usr/bin/time) and peak / budget.
-# Reading the trace is not under the budget (the analysis starts by counting what it holds).
+# Before reading the trace, its size is checked against the budget too.
 # Usage: scripts/memory-budget-table.sh [--model M] [--config C] [--sync S] [--batches "16 32 64"]
 #                                       [--budgets "512MiB 1GiB 2GiB"]
 set -euo pipefail
@@ -46,7 +46,9 @@ for b in $batches; do
     read -r seconds kb < <(tail -1 "$work/plan.time")  # after time's "Command exited ..." line
     case "$rc" in
       0) outcome="planned" ;;
-      2) if grep -q "would hold more than" "$work/plan.log"; then outcome="refused: pieces"
+      2) if grep -q "reading this" "$work/plan.log"; then outcome="refused: the trace, before reading it"
+         elif grep -q "graph of its worst consistent cut" "$work/plan.log"; then outcome="refused: the worst-cut graph"
+         elif grep -q "would hold more than" "$work/plan.log"; then outcome="refused: pieces"
          elif grep -q "conflict blocks and runs" "$work/plan.log"; then outcome="refused: conflicts"
          else outcome="refused: $(grep -o 'error: .*' "$work/plan.log" | head -1 | cut -c8-60)"; fi ;;
       *) echo "memory-budget-table.sh: plan of batch $b under $budget failed (exit $rc):" >&2

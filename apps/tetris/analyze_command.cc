@@ -44,6 +44,7 @@ int analyze(std::span<const std::string> args) {
   if (!chosen_level) throw InputError({"--level"}, fmt::format("unknown level '{}' (instruction, topology or tensor)", level));
   ProgressLine progress(output.quiet || output.json);
   progress.update(fmt::format("reading {}", file));
+  pipeline::check_trace_fits(file, analysis);
   const Program program = read_trace_file(file);
   progress.update(fmt::format("analysing {}: happens-before, then liveness at every level", file));
   const auto start = std::chrono::steady_clock::now();

@@ -90,10 +90,15 @@ TEST(AnalyzeCli, AMemoryBudgetTooSmallStopsTheAnalysisNamingItAndWhatToReduce) {
   // (and the process is counted as 32 MiB).
   const std::string trace = many_pieces_trace("_budget.trace", false);
   for (const std::string& command : {"analyze '" + trace + "'", "plan '" + trace + "'"}) {
-    const CliResult small = plan_cli(command + " --max-memory 1MiB");
+    const CliResult small = plan_cli(command + " --max-memory 40MiB");
     EXPECT_EQ(small.exit_code, 2) << command << ": " << small.err;
-    EXPECT_NE(small.err.find("--max-memory 1.0 MiB"), std::string::npos) << small.err;
+    EXPECT_NE(small.err.find("--max-memory 40.0 MiB"), std::string::npos) << small.err;
     EXPECT_NE(small.err.find("--max-pieces"), std::string::npos) << small.err;
+    // Too little even to read the trace (1 MB of text): refused before reading it.
+    const CliResult tiny = plan_cli(command + " --max-memory 1MiB");
+    EXPECT_EQ(tiny.exit_code, 2) << command << ": " << tiny.err;
+    EXPECT_NE(tiny.err.find("reading this"), std::string::npos) << tiny.err;
+    EXPECT_NE(tiny.err.find("--max-memory 1.0 MiB"), std::string::npos) << tiny.err;
   }
   // Room for the pieces but not for the graph of the worst-cut bound (about 8 MiB here), which is
   // built after them: it is refused before the graph is built.
