@@ -635,9 +635,11 @@ Problem instruction_liveness(const Program& program, const HappensBefore& hb,
   {
     constexpr std::uint64_t kBytesPerRecord = 80;
     const std::uint64_t records = (budget.bytes - budget.held(lifetimes.size(), 0)) / kBytesPerRecord;
-    if (records < kMaxConflictRecords)
+    if (records < options.max_conflict_records)
       builder.set_record_limit(records, fmt::format("that {} leaves after the program and the pieces ({} bytes each)",
                                                     budget.named, kBytesPerRecord));
+    else if (options.max_conflict_records != kMaxConflictRecords)
+      builder.set_record_limit(options.max_conflict_records, "the analysis was given");
   }
   // Candidate pairs: a piece can only conflict with pieces whose window [settled, last access]
   // overlaps its own; outside it, one's accesses all precede the other's writes (every position

@@ -35,6 +35,10 @@ struct InstructionLivenessOptions {
   // conflict blocks are counted against it as they are made; past it the analysis stops with an
   // InputError naming --max-memory and what to reduce.
   std::uint64_t max_memory_bytes = 0;
+  // The most conflict records (blocks and runs) the problem may hold, the budget permitting. Past
+  // the default, kMaxConflictRecords, problems are more than the search handles well; the
+  // pairwise reference needs more on the biggest zoo problems (tests/pipeline).
+  std::uint64_t max_conflict_records = kMaxConflictRecords;
 };
 
 // Lower bound: the largest of three valid bounds. (1) The maximum, over the interleaving
