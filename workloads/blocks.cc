@@ -61,15 +61,17 @@ std::vector<std::uint64_t> cuts_of(std::vector<AccessSpan>& stores, std::uint64_
 }
 
 // Cuts of a tensor no store writes (a graph input) from its loads: the host writes it whole, so
-// only its readers decide when its bytes die. In band mode a cut where each reading core's range
-// ends: under rows partition one block per reader's band, which can be reused once that core has
-// read it while the others still read theirs. A halo row read by two cores goes with the lower
-// band, whose top dies last anyway (a cut at the higher band's start would make that band's
-// bottom live longest). In tile mode also a cut at each load's end, a block per tile of input.
-// Cores that all read everything (channels partition) give no cut. Loads are split at the cuts.
-std::vector<std::uint64_t> cuts_of_input(const std::vector<AccessSpan>& loads, BlockMode mode) {
+// only its readers decide when its bytes die. By reader: a cut where each reading core's range
+// ends, so under rows partition one block per reader's band, which can be reused once that core
+// has read it while the others still read theirs; a halo row read by two cores goes with the lower
+// band, whose top dies last anyway (a cut at the higher band's start would make that band's bottom
+// live longest). Cores that all read everything (channels partition) give no cut. By load (and
+// always in tile mode): a cut at each load's end, so the input dies tile by tile; in band mode at
+// most kMaxBandBlocks blocks, evenly spread, since every two input blocks conflict until one is
+// read. Loads are split at the cuts.
+std::vector<std::uint64_t> cuts_of_input(const std::vector<AccessSpan>& loads, BlockMode mode, InputCuts input_cuts) {
   std::vector<std::uint64_t> cuts;
-  if (mode == BlockMode::tile) {
+  if (mode == BlockMode::tile || input_cuts == InputCuts::by_load) {
     for (const AccessSpan& l : loads) cuts.push_back(l.end);
   } else {
     std::vector<std::uint64_t> last;  // per core, where its reads end
@@ -86,6 +88,12 @@ std::vector<std::uint64_t> cuts_of_input(const std::vector<AccessSpan>& loads, B
   std::sort(cuts.begin(), cuts.end());
   cuts.erase(std::unique(cuts.begin(), cuts.end()), cuts.end());
   std::erase_if(cuts, [&](std::uint64_t cut) { return cut == 0 || cut >= reach; });
+  if (mode == BlockMode::band && cuts.size() >= kMaxBandBlocks) {
+    std::vector<std::uint64_t> kept;
+    for (std::size_t k = 1; k < kMaxBandBlocks; ++k) kept.push_back(cuts[k * cuts.size() / kMaxBandBlocks]);
+    kept.erase(std::unique(kept.begin(), kept.end()), kept.end());
+    cuts = std::move(kept);
+  }
   return cuts;
 }
 
@@ -136,7 +144,7 @@ std::optional<BlockMode> parse_block_mode(std::string_view text) {
   return std::nullopt;
 }
 
-void cut_into_blocks(Program& program, BlockMode mode, std::span<const TensorId> by_store) {
+void cut_into_blocks(Program& program, BlockMode mode, std::span<const TensorId> by_store, InputCuts input_cuts) {
   if (mode == BlockMode::tensor) return;
   std::vector<bool> finer(program.tensors.size(), false);
   for (const TensorId t : by_store) finer[t] = true;
@@ -155,7 +163,7 @@ void cut_into_blocks(Program& program, BlockMode mode, std::span<const TensorId>
     Tensor& tensor = program.tensors[t];
     if (!is_planned(tensor.kind)) continue;
     const BlockMode own = finer[t] ? BlockMode::tile : mode;
-    tensor.block_starts = stores[t].empty() ? cuts_of_input(loads[t], own) : cuts_of(stores[t], tensor.bytes, own);
+    tensor.block_starts = stores[t].empty() ? cuts_of_input(loads[t], own, input_cuts) : cuts_of(stores[t], tensor.bytes, own);
     any |= !tensor.block_starts.empty();
   }
   if (!any) return;

@@ -28,6 +28,12 @@ std::optional<BlockMode> parse_block_mode(std::string_view text);
 // cascade touches (its rings, outputs and inputs), which a core writes or reads strip by strip
 // between its other work, so a block per core's band would keep its first strip live until the
 // band's last strip dies.
-void cut_into_blocks(Program& program, BlockMode mode, std::span<const TensorId> by_store = {});
+// `input_cuts`: how band mode cuts a graph input (a tensor no store writes), blocks.cc.
+enum class InputCuts : std::uint8_t {
+  by_reader,  // where each reading core's range ends (none when every core reads it all)
+  by_load,    // where each load ends: the input dies tile by tile
+};
+void cut_into_blocks(Program& program, BlockMode mode, std::span<const TensorId> by_store = {},
+                     InputCuts input_cuts = InputCuts::by_reader);
 
 }  // namespace tetris::workloads

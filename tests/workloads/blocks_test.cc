@@ -37,22 +37,57 @@ Program lowered(const Model& model, const MachineConfig& config, SyncMode sync, 
 TEST(Blocks, BandsCutWhereTheStoringCoreChanges) {
   const MachineConfig config = load_machine_config("cambricon-x-4core");
   const Model model = parse_model_yaml(kTwoConvs, "two.yaml", {1, 2});
-  const Program p = lowered(model, config, SyncMode::barrier, BlockMode::band);
-  // conv a's output (16 x 32 x 32, channels-last, 2 bytes): four bands of 8 rows.
-  const std::uint64_t row = 32 * 16 * 2;
-  const auto a = std::find_if(p.tensors.begin(), p.tensors.end(), [](const Tensor& t) { return t.name == "r"; });
-  ASSERT_NE(a, p.tensors.end());
-  EXPECT_EQ(a->block_starts, (std::vector<std::uint64_t>{8 * row, 16 * row, 24 * row}));
-  // The input is stored by nobody: it is cut where each reader's rows end. Core c reads input
-  // rows 8c - 1 .. 8c + 8 (3 x 3, pad 1), so the halo row 8c + 8 goes with the lower band.
-  EXPECT_EQ(p.tensors[0].block_starts, (std::vector<std::uint64_t>{9 * row, 17 * row, 25 * row}));
+  for (const SyncMode sync : {SyncMode::barrier, SyncMode::p2p}) {
+    const Program p = lowered(model, config, sync, BlockMode::band);
+    // conv a's output (16 x 32 x 32, channels-last, 2 bytes): four bands of 8 rows.
+    const std::uint64_t row = 32 * 16 * 2;
+    const auto a = std::find_if(p.tensors.begin(), p.tensors.end(), [](const Tensor& t) { return t.name == "r"; });
+    ASSERT_NE(a, p.tensors.end());
+    EXPECT_EQ(a->block_starts, (std::vector<std::uint64_t>{8 * row, 16 * row, 24 * row}));
+    if (sync == SyncMode::p2p) {
+      // The input is stored by nobody: under p2p it is cut where each reader's rows end. Core c
+      // reads input rows 8c - 1 .. 8c + 8 (3 x 3, pad 1), so the halo row 8c + 8 goes with the
+      // lower band.
+      EXPECT_EQ(p.tensors[0].block_starts, (std::vector<std::uint64_t>{9 * row, 17 * row, 25 * row}));
+    }
+  }
 }
 
-TEST(Blocks, AnInputReadWholeByEveryCoreStaysOneBlock) {
+// Under barrier sync a graph input is cut where each of its loads ends (in the rigid program),
+// so it dies tile by tile: the readers' cuts and more.
+TEST(Blocks, UnderBarrierSyncAnInputIsCutWhereEachOfItsLoadsEnds) {
+  const MachineConfig config = load_machine_config("cambricon-x-4core");
+  const Model model = parse_model_yaml(kTwoConvs, "two.yaml", {1, 2});
+  for (const PartitionMode partition : {PartitionMode::rows, PartitionMode::channels}) {
+    SCOPED_TRACE(partition == PartitionMode::rows ? "rows" : "channels");
+    LoweringOptions options;
+    options.partition = partition;
+    options.blocks = BlockMode::tensor;
+    const Program rigid = lower(model, config, options);
+    std::vector<std::uint64_t> ends;
+    std::uint64_t reach = 0;
+    for (const auto& stream : rigid.streams)
+      for (const Instruction& i : stream)
+        if (const auto* l = std::get_if<Load>(&i.op); l && l->tensor == 0)
+          ends.push_back(l->range.end()), reach = std::max(reach, l->range.end());
+    std::sort(ends.begin(), ends.end());
+    ends.erase(std::unique(ends.begin(), ends.end()), ends.end());
+    std::erase_if(ends, [&](std::uint64_t end) { return end >= reach; });
+    ASSERT_LT(ends.size(), 256u);  // below the band limit: every end is a cut
+    options.blocks = BlockMode::band;
+    const Program p = lower(model, config, options);
+    EXPECT_EQ(p.tensors[0].block_starts, ends);
+    EXPECT_GT(p.tensors[0].block_count(), 4u);
+    ASSERT_NO_THROW(validate_program(p, "blocks"));
+  }
+}
+
+TEST(Blocks, AnInputReadWholeByEveryCoreStaysOneBlockUnderP2p) {
   const MachineConfig config = load_machine_config("cambricon-x-4core");
   const Model model = parse_model_yaml(kTwoConvs, "two.yaml", {1, 2});
   LoweringOptions options;
   options.blocks = BlockMode::band;
+  options.sync = SyncMode::p2p;
   options.partition = PartitionMode::channels;  // every core reads the whole input
   const Program p = lower(model, config, options);
   EXPECT_EQ(p.tensors[0].block_count(), 1u);
