@@ -14,6 +14,10 @@ std::uint64_t physical_memory_bytes();
 // Half of physical memory (the rest is the system's, the simulator's and a browser's), or 8 GiB
 // when physical memory cannot be read.
 std::uint64_t default_memory_budget();
+// What a budget counts for the process itself before any work: code, libraries and the SystemC
+// kernel (13 MiB measured), and room for what grows between two checks of an estimate (a
+// tensor's accesses and segments; a vector that moves holds its old and new copies at once).
+inline constexpr std::uint64_t kProcessMemoryBytes = std::uint64_t{32} << 20;
 
 // "123", "64KiB", "512MiB", "2GiB", "1TiB" (also KB/MB/GB as powers of 1000, K/M/G as 1024s), in
 // bytes; nullopt when the text is not a size or does not fit 64 bits.

@@ -454,10 +454,9 @@ Problem instruction_liveness(const Program& program, const HappensBefore& hb,
   budget.named = fmt::format("--max-memory {}{}", describe_bytes(budget.bytes),
                              options.max_memory_bytes ? "" : " (half of this machine's memory)");
   for (const auto& stream : program.streams) budget.instructions += stream.size();
-  // The process itself (code, libraries, the SystemC kernel: 13 MiB) and room for what grows
-  // between two checks (a tensor's accesses, segments, and vectors that double) count with it.
-  constexpr std::uint64_t kProcessBytes = std::uint64_t{32} << 20;
-  budget.program = kProcessBytes + budget.instructions * (sizeof(Instruction) + 12);
+  // The process itself counts with it (kProcessMemoryBytes), and so do the vector clocks.
+  budget.program = kProcessMemoryBytes + budget.instructions * (sizeof(Instruction) + 12) +
+                   hb.epoch_count() * std::uint64_t{hb.cores()} * sizeof(std::uint32_t);
   budget.per_piece = PieceLifetimes::bytes_per_piece(cores) + 2 * sizeof(Piece) + sizeof(BufferId) + sizeof(Offset);
   budget.tree_per_piece = LifetimeTree::bytes_per_piece(cores);
   std::size_t accesses_left = 0;
@@ -634,7 +633,8 @@ Problem instruction_liveness(const Program& program, const HappensBefore& hb,
   // its two index entries and two collision intervals).
   {
     constexpr std::uint64_t kBytesPerRecord = 80;
-    const std::uint64_t records = (budget.bytes - budget.held(lifetimes.size(), 0)) / kBytesPerRecord;
+    const std::uint64_t held_now = budget.held(lifetimes.size(), 0);  // below the budget: checked above
+    const std::uint64_t records = (budget.bytes - std::min(held_now, budget.bytes)) / kBytesPerRecord;
     if (records < options.max_conflict_records)
       builder.set_record_limit(records, fmt::format("that {} leaves after the program and the pieces ({} bytes each)",
                                                     budget.named, kBytesPerRecord));

@@ -67,8 +67,8 @@ std::vector<std::uint64_t> cuts_of(std::vector<AccessSpan>& stores, std::uint64_
 // band, whose top dies last anyway (a cut at the higher band's start would make that band's bottom
 // live longest). Cores that all read everything (channels partition) give no cut. By load (and
 // always in tile mode): a cut at each load's end, so the input dies tile by tile; in band mode at
-// most kMaxBandBlocks blocks, evenly spread, since every two input blocks conflict until one is
-// read. Loads are split at the cuts.
+// most kMaxBandBlocks blocks, every k-th of the load ends kept, since every two input blocks
+// conflict until one is read. Loads are split at the cuts.
 std::vector<std::uint64_t> cuts_of_input(const std::vector<AccessSpan>& loads, BlockMode mode, InputCuts input_cuts) {
   std::vector<std::uint64_t> cuts;
   if (mode == BlockMode::tile || input_cuts == InputCuts::by_load) {

@@ -50,6 +50,9 @@ TEST(ConflictSearch, BlocksEqualPiecePairsOnEveryZooProblem) {
         // stage more runs than a problem may hold by default (2^25): the very cost the blocks
         // remove. The reference may hold more.
         options.max_conflict_records = std::uint64_t{1} << 28;
+        // A budget that leaves those records whatever this machine's memory (they take about
+        // 1.2 GB here: the budget is an estimate's ceiling, not an allocation).
+        options.max_memory_bytes = options.max_conflict_records * 96;
         const memmgr::Problem pairwise = memmgr::instruction_liveness(program, hb, options, model);
         expect_same_problem(blocks, pairwise, cell);
         ++compared;

@@ -82,6 +82,35 @@ TEST(Blocks, UnderBarrierSyncAnInputIsCutWhereEachOfItsLoadsEnds) {
   }
 }
 
+// Past 256 blocks band mode keeps every k-th load end of an input: 255 cuts, all load ends.
+TEST(Blocks, AnInputWithManyLoadsKeepsEveryKthLoadEndUpTo256Blocks) {
+  const MachineConfig config = load_machine_config("cambricon-x-16core");
+  const Model model = load_model("resnet18", {8, 2});
+  LoweringOptions options;
+  options.blocks = BlockMode::tensor;
+  const Program rigid = lower(model, config, options);
+  const auto input = static_cast<TensorId>(std::find_if(rigid.tensors.begin(), rigid.tensors.end(),
+                                                         [](const Tensor& t) { return t.kind == TensorKind::input; }) -
+                                            rigid.tensors.begin());
+  ASSERT_LT(input, rigid.tensors.size());
+  std::vector<std::uint64_t> ends;
+  std::uint64_t reach = 0;
+  for (const auto& stream : rigid.streams)
+    for (const Instruction& i : stream)
+      if (const auto* l = std::get_if<Load>(&i.op); l && l->tensor == input)
+        ends.push_back(l->range.end()), reach = std::max(reach, l->range.end());
+  std::sort(ends.begin(), ends.end());
+  ends.erase(std::unique(ends.begin(), ends.end()), ends.end());
+  std::erase_if(ends, [&](std::uint64_t end) { return end >= reach; });
+  ASSERT_GE(ends.size(), 256u);  // past the limit
+  options.blocks = BlockMode::band;
+  const Program p = lower(model, config, options);
+  const std::vector<std::uint64_t>& cuts = p.tensors[input].block_starts;
+  ASSERT_EQ(cuts.size(), 255u);
+  for (std::size_t k = 1; k < 256; ++k) EXPECT_EQ(cuts[k - 1], ends[k * ends.size() / 256]) << k;
+  ASSERT_NO_THROW(validate_program(p, "blocks"));
+}
+
 TEST(Blocks, AnInputReadWholeByEveryCoreStaysOneBlockUnderP2p) {
   const MachineConfig config = load_machine_config("cambricon-x-4core");
   const Model model = parse_model_yaml(kTwoConvs, "two.yaml", {1, 2});
