@@ -315,11 +315,14 @@ TEST(RunTransformers, TetrisPlansSurviveJitter) {
 // give the same report but for when they ran, how long planning took and the --out path. The
 // clock is only a safety net, so it is set where it cannot bite: under ASan the search of AlexNet's
 // band problem (1.3 s in Release) took past the default 10 s and stopped at a different generation.
+// 200 generations keep the test short under ASan; the budget is as deterministic as the default.
 TEST(RunDefaults, TwoIdenticalRunsGiveTheSameReport) {
   const std::string a = testing::TempDir() + "tetris_same_a_" + std::to_string(::getpid());
   const std::string b = testing::TempDir() + "tetris_same_b_" + std::to_string(::getpid());
   for (const std::string& dir : {a, b})
-    ASSERT_EQ(shell(std::string("'") + TETRIS_BINARY + "' run -m alexnet -q --time-limit 600 -o '" + dir + "'"), 0);
+    ASSERT_EQ(shell(std::string("'") + TETRIS_BINARY + "' run -m alexnet -q --time-limit 600 --generations 200 -o '" +
+                    dir + "'"),
+              0);
   auto strip = [](nlohmann::json report) {
     for (const char* key : {"command", "date"}) report["provenance"].erase(key);
     for (auto& plan : report["plans"]) plan.erase("plan_seconds");
