@@ -20,6 +20,12 @@ std::uint64_t default_memory_budget() {
   return physical ? physical / 2 : std::uint64_t{8} << 30;
 }
 
+MemoryBudget memory_budget(std::uint64_t max_memory_bytes) {
+  const std::uint64_t bytes = max_memory_bytes ? max_memory_bytes : default_memory_budget();
+  return {bytes, fmt::format("--max-memory {}{}", describe_bytes(bytes),
+                             max_memory_bytes ? "" : " (half of this machine's memory)")};
+}
+
 std::optional<std::uint64_t> parse_byte_size(std::string_view text) {
   std::size_t i = 0;
   std::uint64_t value = 0;

@@ -14,6 +14,13 @@ std::uint64_t physical_memory_bytes();
 // Half of physical memory (the rest is the system's, the simulator's and a browser's), or 8 GiB
 // when physical memory cannot be read.
 std::uint64_t default_memory_budget();
+// The budget --max-memory gave (0: the default) and how messages name it: "--max-memory 1.0 GiB",
+// with " (half of this machine's memory)" when it is the default.
+struct MemoryBudget {
+  std::uint64_t bytes = 0;
+  std::string named;
+};
+MemoryBudget memory_budget(std::uint64_t max_memory_bytes);
 // What a budget counts for the process itself before any work: code, libraries and the SystemC
 // kernel (13 MiB measured), and room for what grows between two checks of an estimate (a
 // tensor's accesses and segments; a vector that moves holds its old and new copies at once).

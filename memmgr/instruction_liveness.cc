@@ -443,17 +443,13 @@ Problem instruction_liveness(const Program& program, const HappensBefore& hb,
   // into pieces) and what each piece will hold (its lifetime, its piece here and in the problem,
   // its part of the trees) must fit. The cut bound runs before the conflict search, so that their
   // peaks do not add up.
-  struct Budget {
-    std::uint64_t bytes = 0, instructions = 0, program = 0, per_piece = 0, tree_per_piece = 0;
-    std::string named;
+  struct Budget : MemoryBudget {
+    std::uint64_t instructions = 0, program = 0, per_piece = 0, tree_per_piece = 0;
     std::uint64_t held(std::size_t pieces, std::size_t accesses) const {
       return program + (per_piece + tree_per_piece) * pieces + sizeof(Access) * accesses;
     }
-  } budget;
-  budget.bytes = options.max_memory_bytes ? options.max_memory_bytes : default_memory_budget();
-  budget.named = fmt::format("--max-memory {}{}", describe_bytes(budget.bytes),
-                             options.max_memory_bytes ? "" : " (half of this machine's memory)");
-  for (const auto& stream : program.streams) budget.instructions += stream.size();
+  } budget{memory_budget(options.max_memory_bytes)};
+  budget.instructions = hb.total_instructions();
   // The process itself counts with it (kProcessMemoryBytes), and so do the vector clocks.
   budget.program = kProcessMemoryBytes + budget.instructions * (sizeof(Instruction) + 12) +
                    hb.epoch_count() * std::uint64_t{hb.cores()} * sizeof(std::uint32_t);

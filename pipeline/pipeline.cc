@@ -244,14 +244,13 @@ void check_trace_fits(const std::string& path, const AnalysisOptions& options) {
   // budget cannot hold is refused before it is read, as the analysis would be.
   std::error_code error;
   const std::uintmax_t text_bytes = std::filesystem::file_size(path, error);
-  const std::uint64_t budget = options.max_memory_bytes ? options.max_memory_bytes : default_memory_budget();
+  const MemoryBudget budget = memory_budget(options.max_memory_bytes);
   std::optional<std::uint64_t> held = checked_mul(text_bytes, 4);
   if (held) held = checked_add(*held, kProcessMemoryBytes);
-  if (!error && (!held || *held >= budget))
-    throw InputError({path}, fmt::format("reading this {}-byte trace would hold about {}, more than --max-memory {}{}: "
-                                         "lower it with a smaller batch or fewer cores, or give it more memory",
-                                         text_bytes, held ? describe_bytes(*held) : "too much",
-                                         describe_bytes(budget), options.max_memory_bytes ? "" : " (half of this machine's memory)"));
+  if (!error && (!held || *held >= budget.bytes))
+    throw InputError({path}, fmt::format("reading this {}-byte trace would hold about {}, more than {}: lower it with a "
+                                         "smaller batch or fewer cores, or give it more memory",
+                                         text_bytes, held ? describe_bytes(*held) : "too much", budget.named));
 }
 
 memmgr::Problem load_problem(const std::string& path, Level level, const AnalysisOptions& options) {
