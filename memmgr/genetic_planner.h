@@ -23,9 +23,10 @@
 // plan_tetris runs a portfolio of two such searches with the whole generation budget each. It
 // first builds the lowest-first order (PlacementDecoder::lowest_first_order) on at most an eighth
 // of the work budget and of the time limit (not above 65,536 buffers). Then one search on the
-// classic seeds with half the work budget, and (unless it reached the bound or the time limit)
-// one without the exact phase that adds the lowest-first order to them, on the other half less
-// what that order cost; it keeps the better plan (the first on a tie). Where the order gives
+// classic seeds with half the work budget, whose evolution may use half of the time then left,
+// and (unless it reached the bound or the time limit) one without the exact phase that adds the
+// lowest-first order to them, on the other half less what that order cost and the rest of the
+// time; it keeps the better plan (the first on a tie). Where the order gives
 // up, one search on the classic seeds takes the rest of the budget. The lowest-first order alone
 // is no better than the classic seeds, but as genetic material it lifts some problems far
 // (AlexNet / 4 cores / p2p: 1.46 -> 1.10 x the bound); as a sixth seed of one search, the

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
+
 #include "memmgr/minimalloc_csv.h"
 #include "memmgr/placement_decoder.h"
 #include "memmgr/plan_validator.h"
@@ -198,6 +200,28 @@ TEST(GeneticPlanner, AClockThatStopsTheLowestFirstOrderStillPlansAndSaysSo) {
   if (calm.peak > problem.lower_bound()) {
     EXPECT_FALSE(calm.notes.empty());  // both searches ran
   }
+}
+
+// Where the clock, not the work, ends the portfolio, the first search's evolution stops halfway
+// through the time left, so the second search still runs: before, the first took the whole
+// limit, and a longer limit with an unbounded budget gave a worse plan than the default.
+TEST(GeneticPlanner, WhenTheClockEndsTheSearchBothSearchesGetTime) {
+  std::mt19937_64 rng(29);
+  std::vector<std::tuple<Offset, TimeValue, TimeValue>> buffers;
+  for (int i = 0; i < 600; ++i) {
+    const TimeValue start = static_cast<TimeValue>(rng() % 500);
+    buffers.emplace_back(1 + rng() % 64 * 16, start, start + static_cast<TimeValue>(rng() % 60));
+  }
+  const Problem problem = fixtures::inclusive_problem(buffers);
+  PlannerOptions options = budget(1, 2, std::numeric_limits<std::uint64_t>::max());
+  options.max_work = std::numeric_limits<std::uint64_t>::max();
+  options.time_limit_seconds = 1.0;
+  const PlanResult result = plan_tetris(problem, options);
+  ASSERT_GT(result.peak, problem.lower_bound()) << "the search must still have something to find";
+  EXPECT_TRUE(result.time_limited);
+  EXPECT_FALSE(result.notes.empty());  // the second search ran and was compared
+  EXPECT_LT(result.seconds, 1.5);
+  EXPECT_FALSE(validate_plan(problem, result.offsets, result.peak).has_value());
 }
 
 TEST(GeneticPlanner, ReportsProgressWhileSearchingAndTheResultAtTheEnd) {
