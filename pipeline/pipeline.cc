@@ -169,8 +169,32 @@ std::uint64_t planned_cycles(const Program& program, const MachineConfig& config
   return plan_and_simulate(program, config, timing, label).cycles;
 }
 
-Lowered lower(const ModelChoice& choice, const MachineConfig& config, const workloads::LoweringOptions& options,
-              const ScheduleTiming& timing) {
+BlockChoice resolve_blocks(const ModelChoice& choice, const MachineConfig& config,
+                           const workloads::LoweringOptions& options, const AnalysisOptions& analysis) {
+  if (options.blocks != workloads::BlockMode::automatic)
+    return {options.blocks, std::string(workloads::to_string(options.blocks))};
+  const workloads::Model one = workloads::load_model(
+      choice.model, {1, config.core.element_bytes, choice.sequence, choice.weight_density});
+  workloads::LoweringOptions candidate = options;
+  if (candidate.schedule == workloads::Schedule::automatic) candidate.schedule = workloads::Schedule::layer;
+  AnalysisOptions at = analysis;
+  at.alignment = config.memory.alignment_bytes;
+  const auto bound = [&](workloads::BlockMode mode) {
+    candidate.blocks = mode;
+    return analyse_at(Level::instruction, workloads::lower(one, config, candidate), at, "--blocks auto").lower_bound();
+  };
+  const std::uint64_t band = bound(workloads::BlockMode::band);
+  const std::uint64_t mixed = bound(workloads::BlockMode::mixed);
+  const bool take_mixed = static_cast<double>(mixed) <= (1 - kMixedBlocksGain) * static_cast<double>(band);
+  return {take_mixed ? workloads::BlockMode::mixed : workloads::BlockMode::band,
+          fmt::format("auto: {} (live-bytes bound of one sample: {} B in bands, {} B mixed)", take_mixed ? "mixed" : "band",
+                      band, mixed)};
+}
+
+namespace {
+
+Lowered lower_resolved(const ModelChoice& choice, const MachineConfig& config,
+                       const workloads::LoweringOptions& options, const ScheduleTiming& timing) {
   if (choice.batch > 1) {
     // Instructions grow with the batch: one sample's count tells, in a fraction of a second,
     // whether the batch would pass the trace limit, before gigabytes are spent finding out.
@@ -207,6 +231,18 @@ Lowered lower(const ModelChoice& choice, const MachineConfig& config, const work
               std::move(planned.plan)};
   }
   return {std::move(model), std::move(chosen), layer, "auto: layer", std::move(layered.plan)};
+}
+
+}  // namespace
+
+Lowered lower(const ModelChoice& choice, const MachineConfig& config, const workloads::LoweringOptions& options,
+              const ScheduleTiming& timing) {
+  BlockChoice blocks = resolve_blocks(choice, config, options, timing.analysis);
+  workloads::LoweringOptions resolved = options;
+  resolved.blocks = blocks.mode;
+  Lowered lowered = lower_resolved(choice, config, resolved, timing);
+  lowered.blocks = std::move(blocks.label);
+  return lowered;
 }
 
 std::string_view to_string(Level level) {
@@ -348,8 +384,10 @@ ScheduleChoice choose_schedule(const MachineConfig& config, const JobOptions& op
     return o.schedule == workloads::Schedule::layer ? std::string("layer")
                                                     : fmt::format("cascade (allowance {})", o.cascade_slowdown);
   };
-  // The model is loaded (and the batch checked) once, by the first lowering.
+  // The model is loaded (and the batch checked) once, by the first lowering, which also resolves
+  // `--blocks auto` for all of them.
   Lowered first = lower(options.model, config, candidates[0]);
+  for (workloads::LoweringOptions& candidate : candidates) candidate.blocks = first.options.blocks;
   for (std::size_t i = 0; i < candidates.size(); ++i) {
     tell(status, fmt::format("memory budget: trying schedule {}", label(candidates[i])));
     const Program program = i == 0 ? std::move(first.program) : workloads::lower(first.model, config, candidates[i]);
@@ -432,8 +470,10 @@ Job run_job_with(const MachineConfig& config, const JobOptions& options, std::st
                    .seed = options.search.seed,
                    .arena_bytes = 0, .rows = {},
                    .provenance = provenance(config, options, lowered.model), .bus_svg = {}, .schedules = {}, .memory_budget = 0};
-  for (auto& [key, value] : report.provenance)
+  for (auto& [key, value] : report.provenance) {
     if (key == "schedule") value = lowered.schedule;
+    if (key == "blocks") value = lowered.blocks;
+  }
   report.peak_tensors = peak_tensors(liveness.instruction);
   // Weights that leave no room for any activation: no plan can fit, so no plan is made.
   const std::optional<std::uint64_t> arena = sim::arena_capacity(program, config);

@@ -39,6 +39,8 @@ struct Lowered {
   // while timing it with the ScheduleTiming's options; a run with those options uses it rather
   // than planning the same problem again.
   std::optional<memmgr::PlanResult> tetris_plan{};
+  // The block mode in words for reports: `--blocks auto` as resolve_blocks chose, else its name.
+  std::string blocks{};
 };
 
 // How `--schedule auto` and `--memory-budget` time the schedules they compare: each schedule's
@@ -61,9 +63,24 @@ std::uint64_t planned_cycles(const Program& program, const MachineConfig& config
 // `--schedule auto`: the layer schedule and cascades with allowances of 1e6, 1, 0.5, 0.25, 0.1,
 // 0.05 and 0 (the estimate's slowdown, workloads/cascade.h) are simulated (ScheduleTiming); the
 // first cascade within `cascade_slowdown` of the layer schedule's cycles is taken, else the layer
-// schedule.
+// schedule. `--blocks auto` is resolved first (resolve_blocks).
 Lowered lower(const ModelChoice& choice, const MachineConfig& config, const workloads::LoweringOptions& options,
               const ScheduleTiming& timing = {});
+
+// `--blocks auto`: the model at batch 1 (the cuts repeat per sample) lowered with bands and with
+// mixed blocks (the layer schedule when the schedule is auto), and mixed taken when its
+// instruction-level bound is at least kMixedBlocksGain lower. Tiles cost loads (up to 42% more
+// instructions, +8.8% cycles on MobileNet-v1), so they are taken only where they lower the bound
+// the plan chases: VGG-16 by 41%, none on ResNet-50 under barrier sync (docs/lowering.md,
+// "Blocks"). `analysis` times nothing; its budget bounds the two analyses. Returns the mode
+// chosen and its label for reports.
+inline constexpr double kMixedBlocksGain = 0.03;
+struct BlockChoice {
+  workloads::BlockMode mode;
+  std::string label;
+};
+BlockChoice resolve_blocks(const ModelChoice& choice, const MachineConfig& config,
+                           const workloads::LoweringOptions& options, const AnalysisOptions& analysis);
 
 // ---- analyse ----
 

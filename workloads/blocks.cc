@@ -1,6 +1,7 @@
 #include "workloads/blocks.h"
 
 #include <algorithm>
+#include <stdexcept>
 #include <vector>
 
 namespace tetris::workloads {
@@ -134,20 +135,33 @@ std::string_view to_string(BlockMode mode) {
     case BlockMode::tensor: return "tensor";
     case BlockMode::band: return "band";
     case BlockMode::tile: return "tile";
+    case BlockMode::mixed: return "mixed";
+    case BlockMode::automatic: return "auto";
   }
   return "tensor";
 }
 
 std::optional<BlockMode> parse_block_mode(std::string_view text) {
-  for (const BlockMode mode : {BlockMode::tensor, BlockMode::band, BlockMode::tile})
+  for (const BlockMode mode :
+       {BlockMode::tensor, BlockMode::band, BlockMode::tile, BlockMode::mixed, BlockMode::automatic})
     if (text == to_string(mode)) return mode;
   return std::nullopt;
 }
 
 void cut_into_blocks(Program& program, BlockMode mode, std::span<const TensorId> by_store, InputCuts input_cuts) {
+  if (mode == BlockMode::automatic)
+    throw std::logic_error("block mode auto reached the lowering: pipeline::lower resolves it to band or mixed");
   if (mode == BlockMode::tensor) return;
   std::vector<bool> finer(program.tensors.size(), false);
   for (const TensorId t : by_store) finer[t] = true;
+  if (mode == BlockMode::mixed) {
+    std::uint64_t largest = 0;
+    for (const Tensor& t : program.tensors)
+      if (t.kind == TensorKind::activation) largest = std::max(largest, t.bytes);
+    for (TensorId t = 0; t < program.tensors.size(); ++t)
+      if (program.tensors[t].kind == TensorKind::activation && 2 * program.tensors[t].bytes >= largest) finer[t] = true;
+  }
+  const BlockMode coarse = mode == BlockMode::tile ? BlockMode::tile : BlockMode::band;
   std::vector<std::vector<AccessSpan>> stores(program.tensors.size()), loads(program.tensors.size());
   for (CoreId c = 0; c < program.streams.size(); ++c)
     for (const Instruction& instruction : program.streams[c])
@@ -162,7 +176,7 @@ void cut_into_blocks(Program& program, BlockMode mode, std::span<const TensorId>
   for (TensorId t = 0; t < program.tensors.size(); ++t) {
     Tensor& tensor = program.tensors[t];
     if (!is_planned(tensor.kind)) continue;
-    const BlockMode own = finer[t] ? BlockMode::tile : mode;
+    const BlockMode own = finer[t] ? BlockMode::tile : coarse;
     tensor.block_starts = stores[t].empty() ? cuts_of_input(loads[t], own, input_cuts) : cuts_of(stores[t], tensor.bytes, own);
     any |= !tensor.block_starts.empty();
   }

@@ -66,9 +66,9 @@ std::string format_lowering_table(const LoweringSummary& s) {
   auto out = std::back_inserter(buffer);
   const LoweringLabels& l = s.labels;
   fmt::format_to(out, "lowered {} onto {} ({} cores): batch {}, {}-byte elements, sync {}, partition {}, fusion {}, "
-                 "schedule {}\n\n",
+                 "schedule {}, blocks {}\n\n",
                  l.model, l.config, s.cores, l.batch, s.element_bytes, l.sync, l.partition,
-                 !l.fused ? "off" : l.fused_residual ? "on+residual" : "on", l.schedule);
+                 !l.fused ? "off" : l.fused_residual ? "on+residual" : "on", l.schedule, l.blocks);
   std::size_t name_width = 5, op_width = 2;
   for (const auto& layer : s.layers)
     name_width = std::max(name_width, layer.name.size()), op_width = std::max(op_width, layer.op.size());
@@ -107,6 +107,7 @@ std::string lowering_to_json(const LoweringSummary& s) {
   json["fused"] = s.labels.fused;
   json["fused_residual"] = s.labels.fused_residual;
   json["schedule"] = s.labels.schedule;
+  json["blocks"] = s.labels.blocks;
   auto& layers = json["layers"] = nlohmann::ordered_json::array();
   for (const LayerLoweringSummary& l : s.layers)
     layers.push_back({{"name", l.name},

@@ -24,6 +24,7 @@ struct LoweringLabels {
   bool fused = true;
   bool fused_residual = false;  // convolutions absorb residual adds too
   std::string schedule = "layer";
+  std::string blocks = "band";
 };
 
 struct LoweringSummary {

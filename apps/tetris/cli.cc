@@ -103,8 +103,9 @@ void LoweringFlags::add_to(po::options_description& options) {
        "estimated to be; with auto: how much slower the whole program may simulate; larger values trade "
        "cycles for memory")
       ("blocks", po::value(&blocks)->default_value(blocks),
-       "tensor (each tensor placed whole), band (a block per storing core's band) or tile (a block per stored "
-       "tile): blocks are placed independently, so bands and tiles free their memory when they die");
+       "tensor (each tensor placed whole), band (a block per storing core's band), tile (a block per stored "
+       "tile), mixed (bands, the big activations in tiles) or auto (mixed where it lowers the live-bytes bound "
+       "by 3%, else band): blocks are placed independently, so bands and tiles free their memory when they die");
 }
 
 workloads::LoweringOptions LoweringFlags::parse() const {
@@ -127,7 +128,7 @@ workloads::LoweringOptions LoweringFlags::parse() const {
     throw InputError({"--partition"}, fmt::format("unknown partition '{}' (rows, channels or auto)", partition));
   options.partition = *partition_mode;
   const auto block_mode = workloads::parse_block_mode(blocks);
-  if (!block_mode) throw InputError({"--blocks"}, fmt::format("unknown block mode '{}' (tensor, band or tile)", blocks));
+  if (!block_mode) throw InputError({"--blocks"}, fmt::format("unknown block mode '{}' (tensor, band, tile, mixed or auto)", blocks));
   options.blocks = *block_mode;
   return options;
 }

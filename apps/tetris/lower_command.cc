@@ -56,7 +56,7 @@ int lower(std::span<const std::string> args) {
   const workloads::LoweringSummary summary = workloads::summarize_lowering(
       lowered.program, {lowered.model.name, config.name, std::string(to_string(lowering.sync)),
                         std::string(to_string(lowering.partition)), choice.batch, lowering.fuse,
-                        lowering.fuse_residual, lowered.schedule});
+                        lowering.fuse_residual, lowered.schedule, lowered.blocks});
   const std::string text =
       output.json ? workloads::lowering_to_json(summary) : workloads::format_lowering_table(summary) +
                                                                fmt::format("trace written to {}\n", output.out);

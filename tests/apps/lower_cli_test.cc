@@ -65,12 +65,24 @@ TEST(LowerCli, OptionsReachTheTrace) {
   EXPECT_EQ(json["sync"], "p2p");
   EXPECT_EQ(json["partition"], "channels");
   EXPECT_EQ(json["fused"], false);
+  EXPECT_EQ(json["blocks"], "band");
   EXPECT_EQ(json["totals"]["barriers"], 0);
   EXPECT_GT(json["totals"]["waits"].get<int>(), 0);
   EXPECT_EQ(json["layers"][1]["name"], "relu_conv1");  // not folded
   const Program p = read_trace_file(trace);
   EXPECT_EQ(p.cores, 16u);
   EXPECT_EQ(p.layers.size(), json["layers"].size());
+}
+
+// `--blocks auto` says what it chose and why: GoogLeNet's tiles lower its bound by 15%.
+TEST(LowerCli, AutoBlocksSayWhichModeTheyChoseAndTheBoundsThatDecided) {
+  const std::string trace = temp_path("googlenet.trace");
+  const Outcome r = lower_cli("lower googlenet --blocks auto --out '" + trace + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("blocks auto: mixed (live-bytes bound of one sample: "), std::string::npos) << r.out;
+  const Outcome bad = lower_cli("lower googlenet --blocks some --out '" + trace + "'");
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("tensor, band, tile, mixed or auto"), std::string::npos) << bad.err;
 }
 
 TEST(LowerCli, QuietPrintsNothingAndOverridesApply) {

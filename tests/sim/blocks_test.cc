@@ -94,8 +94,8 @@ void expect_zoo_runs_clean(workloads::BlockMode mode) {
           pipeline::analyse_at(pipeline::Level::instruction, lowered.program, analysis, model);
       memmgr::PlannerOptions search;
       search.max_generations = 20;
-      const bool tiles = mode == workloads::BlockMode::tile;
-      if (tiles) search.max_work = std::uint64_t{1} << 24;  // tile problems are big; any safe plan will do
+      const bool tiles = mode == workloads::BlockMode::tile || mode == workloads::BlockMode::mixed;
+      if (tiles) search.max_work = std::uint64_t{1} << 24;  // problems with tiles are big; any safe plan will do
       const pipeline::Plan plan = pipeline::plan(problem, pipeline::Level::instruction,
                                                  *memmgr::find_planner("tetris"), search);
       ASSERT_FALSE(plan.violation.has_value());
@@ -117,6 +117,11 @@ TEST(BlockPlans, EveryZooModelInBandsRunsCleanUnderJitterWithItsTetrisPlan) {
 // overwrote the input block placed on it.
 TEST(BlockPlans, EveryZooModelInTilesRunsCleanUnderJitterWithItsTetrisPlan) {
   expect_zoo_runs_clean(workloads::BlockMode::tile);
+}
+
+// Mixed: bands, the big activations in tiles, in one program.
+TEST(BlockPlans, EveryZooModelInMixedBlocksRunsCleanUnderJitterWithItsTetrisPlan) {
+  expect_zoo_runs_clean(workloads::BlockMode::mixed);
 }
 
 }  // namespace

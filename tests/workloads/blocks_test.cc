@@ -131,7 +131,7 @@ TEST(Blocks, EveryModeMovesTheSameBytesAndStaysSound) {
         const Program rigid = lowered(model, config, sync, BlockMode::tensor);
         EXPECT_FALSE(has_blocks(rigid));
         std::size_t previous_blocks = 0;
-        for (const BlockMode mode : {BlockMode::band, BlockMode::tile}) {
+        for (const BlockMode mode : {BlockMode::band, BlockMode::mixed, BlockMode::tile}) {
           const Program p = lowered(model, config, sync, mode);
           SCOPED_TRACE(fmt::format("{} {} cores {} {}", name, cores, to_string(sync), to_string(mode)));
           ASSERT_NO_THROW(validate_program(p, "blocks"));  // no access crosses a block
@@ -142,7 +142,7 @@ TEST(Blocks, EveryModeMovesTheSameBytesAndStaysSound) {
           EXPECT_EQ(test_support::find_buffer_overflow(p, config.core), std::nullopt);
           std::size_t blocks = 0;
           for (const Tensor& t : p.tensors) blocks += t.block_count();
-          EXPECT_GE(blocks, previous_blocks);  // tile cuts at least where band does
+          EXPECT_GE(blocks, previous_blocks);  // mixed cuts at least where band does, tile where mixed does
           previous_blocks = blocks;
           // Written and read back, the blocks survive (trace format 2).
           EXPECT_EQ(write_trace(read_trace(write_trace(p), "again")), write_trace(p));
@@ -182,9 +182,42 @@ TEST(Blocks, ChannelGroupsAtABigBatchCutBandsWhereANewCoreStartsWriting) {
 }
 
 TEST(Blocks, ModesParseAndPrint) {
-  for (const BlockMode mode : {BlockMode::tensor, BlockMode::band, BlockMode::tile})
+  for (const BlockMode mode : {BlockMode::tensor, BlockMode::band, BlockMode::tile, BlockMode::mixed, BlockMode::automatic})
     EXPECT_EQ(parse_block_mode(to_string(mode)), mode);
+  EXPECT_EQ(parse_block_mode("auto"), BlockMode::automatic);
   EXPECT_EQ(parse_block_mode("bands"), std::nullopt);
+}
+
+// Mixed: an activation of at least half the largest activation's bytes is cut as tile mode cuts
+// it, every other tensor (inputs too) as band mode does.
+TEST(Blocks, MixedCutsTheBigActivationsAsTilesAndTheRestAsBands) {
+  for (const char* name : {"vgg16", "mobilenet-v1"})
+    for (const SyncMode sync : {SyncMode::barrier, SyncMode::p2p}) {
+      SCOPED_TRACE(fmt::format("{} {}", name, to_string(sync)));
+      const MachineConfig config = load_machine_config("cambricon-x-4core");
+      const Model model = load_model(name, {1, 2});
+      const Program band = lowered(model, config, sync, BlockMode::band);
+      const Program tile = lowered(model, config, sync, BlockMode::tile);
+      const Program mixed = lowered(model, config, sync, BlockMode::mixed);
+      std::uint64_t largest = 0;
+      for (const Tensor& t : mixed.tensors)
+        if (t.kind == TensorKind::activation) largest = std::max(largest, t.bytes);
+      int big = 0, small = 0;
+      for (std::size_t t = 0; t < mixed.tensors.size(); ++t) {
+        const bool is_big = mixed.tensors[t].kind == TensorKind::activation && 2 * mixed.tensors[t].bytes >= largest;
+        EXPECT_EQ(mixed.tensors[t].block_starts, (is_big ? tile : band).tensors[t].block_starts) << mixed.tensors[t].name;
+        (is_big ? big : small) += 1;
+      }
+      EXPECT_GT(big, 1);
+      EXPECT_GT(small, big);
+    }
+}
+
+// `auto` is for pipeline::lower to resolve (it analyses candidates): the lowering refuses it.
+TEST(Blocks, AutoIsResolvedBeforeTheLowering) {
+  const MachineConfig config = load_machine_config("cambricon-x-4core");
+  const Model model = parse_model_yaml(kTwoConvs, "two.yaml", {1, 2});
+  EXPECT_THROW(lowered(model, config, SyncMode::barrier, BlockMode::automatic), std::logic_error);
 }
 
 }  // namespace
