@@ -15,8 +15,8 @@ enum class BlockMode : std::uint8_t {
   tensor,  // one block per tensor: the tensor is placed rigidly (the paper's reading)
   band,    // a cut wherever the storing core changes: one block per core's band under rows partition
   tile,    // a cut before every store that no other store overlaps: about one block per stored tile
-  // Bands, but the big activations (at least half the bytes of the largest) in tiles: the
-  // tensors that decide a peak die tile by tile, at a fraction of tile mode's extra loads.
+  // Bands, but the big activations (at least a quarter of the bytes of the largest) in tiles:
+  // the tensors that decide a peak die tile by tile, at a fraction of tile mode's extra loads.
   mixed,
   // band or mixed, whichever gives the lower live-bytes bound: pipeline::lower decides
   // (pipeline/pipeline.h) and lowers with the one it chose; the lowering itself never sees it.
