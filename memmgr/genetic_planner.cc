@@ -491,7 +491,7 @@ PlanResult plan_tetris(const Problem& problem, const PlannerOptions& options) {
   // The first search's evolution gets half of the time left then: where the clock, not the work,
   // ends the searches (a long --time-limit with a big --max-work, or a slow machine), a first
   // search that evolved to the limit left the second no time, so more time gave a worse plan
-  // (ResNet-50 / 4 cores / p2p: 1.124 x the bound by default, 1.147 with 60 s and an unbounded
+  // (ResNet-50 / 4 cores / p2p: 1.124 x the bound by default, 1.147 with 30 s and an unbounded
   // budget). Its seeds and exact probes keep their shares of the whole limit, and a first search
   // that stops on its work leaves the second all the rest.
   PlanResult first = search(options.max_work / 2, {}, /*exact=*/true, /*evolution_share=*/0.5);

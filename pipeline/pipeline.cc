@@ -386,7 +386,7 @@ ScheduleChoice choose_schedule(const MachineConfig& config, const JobOptions& op
   };
   // The model is loaded (and the batch checked) once, by the first lowering, which also resolves
   // `--blocks auto` for all of them.
-  Lowered first = lower(options.model, config, candidates[0]);
+  Lowered first = lower(options.model, config, candidates[0], timing);
   for (workloads::LoweringOptions& candidate : candidates) candidate.blocks = first.options.blocks;
   for (std::size_t i = 0; i < candidates.size(); ++i) {
     tell(status, fmt::format("memory budget: trying schedule {}", label(candidates[i])));
@@ -416,7 +416,7 @@ ScheduleChoice choose_schedule(const MachineConfig& config, const JobOptions& op
           fmt::format("{} (memory budget {} bytes: its plan takes {}, {} cycles with that plan; {} schedules "
                       "tried)",
                       label(candidates[best->candidate]), budget, best->peak, best->cycles, tried.size()),
-          std::move(report), std::move(best->plan)};
+          std::move(report), std::move(best->plan), std::move(first.blocks)};
 }
 
 namespace {
@@ -434,8 +434,10 @@ Job run_job(const MachineConfig& config, const JobOptions& options, std::string_
     ScheduleChoice choice = choose_schedule(config, options, *options.memory_budget, status);
     chosen.lowering = choice.options;
     Job job = run_job_with(config, chosen, trace_label, status, std::move(choice.plan));
-    for (auto& [key, value] : job.report.provenance)
+    for (auto& [key, value] : job.report.provenance) {
       if (key == "schedule") value = choice.why;
+      if (key == "blocks") value = choice.blocks;
+    }
     job.report.schedules = std::move(choice.tried);
     job.report.memory_budget = *options.memory_budget;
     return job;

@@ -69,7 +69,7 @@ Lowered lower(const ModelChoice& choice, const MachineConfig& config, const work
 
 // `--blocks auto`: the model at batch 1 (the cuts repeat per sample) lowered with bands and with
 // mixed blocks (the layer schedule when the schedule is auto), and mixed taken when its
-// instruction-level bound is at least kMixedBlocksGain lower. Tiles cost loads (up to 42% more
+// instruction-level bound is at least kMixedBlocksGain lower. Tiles cost loads (up to 68% more
 // instructions, +8.8% cycles on MobileNet-v1), so they are taken only where they lower the bound
 // the plan chases: VGG-16 by 41%, none on ResNet-50 under barrier sync (docs/lowering.md,
 // "Blocks"). `analysis` times nothing; its budget bounds the two analyses. Returns the mode
@@ -178,6 +178,8 @@ struct ScheduleChoice {
   // The chosen schedule's Tetris plan of its instruction-level problem, made with the job's
   // analysis and search options: the run of that schedule takes it rather than planning again.
   std::optional<memmgr::PlanResult> plan{};
+  // `--blocks auto` as the first lowering resolved it for every candidate (Lowered::blocks).
+  std::string blocks{};
 };
 ScheduleChoice choose_schedule(const MachineConfig& config, const JobOptions& options, std::uint64_t budget,
                                const StatusFn& status = {});

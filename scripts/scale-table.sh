@@ -6,7 +6,7 @@
 # memory of lower + plan against batch as an SVG chart (docs/scale.svg holds one).
 # --max-pieces N is passed to the analysis (what the pieces cap costs, and buys).
 # Usage: scripts/scale-table.sh [--model M] [--config C] [--sync S] [--batches "1 2 4"] [--max-pieces N]
-#                               [--blocks tensor|band|tile] [--partition rows|channels|auto] [--no-sim]
+#                               [--blocks tensor|band|tile|mixed|auto] [--partition rows|channels|auto] [--no-sim]
 #                               [--svg FILE]
 set -euo pipefail
 cd "$(dirname "$0")/.."

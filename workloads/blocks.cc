@@ -27,7 +27,7 @@ constexpr std::size_t kMaxBandBlocks = 256;
 // Mixed mode tiles the activations of at least 1/kMixedTiledShare of the largest one's bytes. With
 // a half, a VGG-16 tensor of a third stayed in bands and the 4-core plan at 1.13 x its bound
 // (7.14 MiB; 1.12 after a 30 s search); with a quarter, 6.36 MiB at 1.007 x, and every barrier
-// cell of the zoo within 1.016 x (docs/lowering.md, "Blocks").
+// plan of `--blocks auto` on the zoo within 1.016 x (docs/lowering.md, "Blocks").
 constexpr std::uint64_t kMixedTiledShare = 4;
 
 std::vector<std::uint64_t> cuts_of(std::vector<AccessSpan>& stores, std::uint64_t bytes, BlockMode mode) {

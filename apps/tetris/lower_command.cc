@@ -37,7 +37,8 @@ int lower(std::span<const std::string> args) {
   positional.add("model", 1);
   if (!parse("lower",
              "[--model NAME|FILE] [--config C] [-p KEY=VALUE] [--batch N] [--sync barrier|p2p] "
-             "[--partition rows|channels|auto] [--no-fuse | --fuse-residual] [--schedule layer|cascade|auto] --out FILE.trace [--json] [--quiet]",
+             "[--partition rows|channels|auto] [--no-fuse | --fuse-residual] [--schedule layer|cascade|auto] "
+             "[--blocks tensor|band|tile|mixed|auto] --out FILE.trace [--json] [--quiet]",
              args, options, positional))
     return kExitOk;
   if (output.out.empty()) throw InputError({"--out"}, "the trace needs a file: --out FILE.trace");

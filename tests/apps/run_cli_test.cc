@@ -368,15 +368,17 @@ TEST_F(RunCli, HtmlReportRendersInHeadlessChromium) {
 }
 
 // With --memory-budget the report draws the schedules it tried: the page renders in headless
-// Chromium with the chart's two axes, their units, the budget line and the chosen point.
+// Chromium with the chart's two axes, their units, the budget line and the chosen point. With
+// --blocks auto the report says what the schedule choice resolved it to, as a plain run does.
 TEST(RunCliMemoryBudget, TheSchedulesChartRendersInHeadlessChromium) {
   const std::string dir = testing::TempDir() + "tetris_budget_" + std::to_string(::getpid());
   std::filesystem::remove_all(dir);
   ASSERT_EQ(shell(std::string("'") + TETRIS_BINARY + "' run -q --model resnet18 --generations 20 --memory-budget 1300000 "
-                  "--out '" + dir + "'"), 0);
+                  "--blocks auto --out '" + dir + "'"), 0);
   const auto report = nlohmann::json::parse(read_text_file(dir + "/report.json"));
   ASSERT_GE(report["schedules"].size(), 2u);
   EXPECT_EQ(report["memory_budget"], 1300000);
+  EXPECT_TRUE(report["provenance"]["blocks"].get<std::string>().starts_with("auto: band (")) << report["provenance"];
   if (shell("command -v chromium >/dev/null") != 0) GTEST_SKIP() << "chromium is not installed";
   const std::string log = dir + "/console.log";
   const std::string page = rendered_dom(dir + "/report.html", dir, log);

@@ -215,12 +215,15 @@ TEST(GeneticPlanner, WhenTheClockEndsTheSearchBothSearchesGetTime) {
   const Problem problem = fixtures::inclusive_problem(buffers);
   PlannerOptions options = budget(1, 2, std::numeric_limits<std::uint64_t>::max());
   options.max_work = std::numeric_limits<std::uint64_t>::max();
-  options.time_limit_seconds = 1.0;
+  // Seconds, not less: the lowest-first order has an eighth of them, and the second search what
+  // the first leaves, even on a loaded machine under the sanitizers.
+  options.time_limit_seconds = 3.0;
   const PlanResult result = plan_tetris(problem, options);
-  ASSERT_GT(result.peak, problem.lower_bound()) << "the search must still have something to find";
+  // A machine fast enough to reach the bound would make the first search's plan the answer.
+  if (result.peak <= problem.lower_bound()) GTEST_SKIP() << "the search reached the bound: nothing left to split";
   EXPECT_TRUE(result.time_limited);
   EXPECT_FALSE(result.notes.empty());  // the second search ran and was compared
-  EXPECT_LT(result.seconds, 1.5);
+  EXPECT_LT(result.seconds, 4.0);
   EXPECT_FALSE(validate_plan(problem, result.offsets, result.peak).has_value());
 }
 
