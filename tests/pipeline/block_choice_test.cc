@@ -2,7 +2,6 @@
 // one sample by kMixedBlocksGain, else bands; and pipeline::lower lowers with the mode it chose.
 #include <gtest/gtest.h>
 
-#include <fmt/format.h>
 
 #include "common/machine_config.h"
 #include "common/trace_io.h"
@@ -25,28 +24,27 @@ std::uint64_t bound_of(const char* model, const MachineConfig& config, workloads
 TEST(BlockChoice, MixedWhereItLowersTheBoundEnoughElseBands) {
   const MachineConfig config = load_machine_config("cambricon-x-4core");
   int mixed_taken = 0, bands_kept = 0;
-  for (const char* model : {"googlenet", "resnet18"})
-    for (const workloads::SyncMode sync : {workloads::SyncMode::barrier, workloads::SyncMode::p2p}) {
-      SCOPED_TRACE(fmt::format("{} {}", model, workloads::to_string(sync)));
-      workloads::LoweringOptions options;
-      options.sync = sync;
-      options.blocks = workloads::BlockMode::automatic;
-      const BlockChoice choice = resolve_blocks(ModelChoice{model}, config, options, {});
-      const double band = static_cast<double>(bound_of(model, config, options, workloads::BlockMode::band));
-      const double mixed = static_cast<double>(bound_of(model, config, options, workloads::BlockMode::mixed));
-      const bool take = mixed <= (1 - kMixedBlocksGain) * band;
-      EXPECT_EQ(choice.mode, take ? workloads::BlockMode::mixed : workloads::BlockMode::band);
-      EXPECT_TRUE(choice.label.starts_with(take ? "auto: mixed" : "auto: band")) << choice.label;
-      (take ? mixed_taken : bands_kept) += 1;
-      // The program lowered is the chosen mode's, and says so.
-      const Lowered lowered = lower(ModelChoice{model}, config, options);
-      EXPECT_EQ(lowered.options.blocks, choice.mode);
-      EXPECT_EQ(lowered.blocks, choice.label);
-      workloads::LoweringOptions chosen = options;
-      chosen.blocks = choice.mode;
-      EXPECT_EQ(write_trace(lowered.program),
-                write_trace(workloads::lower(workloads::load_model(model, {1, 2}), config, chosen)));
-    }
+  // Barrier sync only: p2p takes the same path, and under the sanitizers each model costs seconds.
+  for (const char* model : {"googlenet", "resnet18"}) {
+    SCOPED_TRACE(model);
+    workloads::LoweringOptions options;
+    options.blocks = workloads::BlockMode::automatic;
+    const BlockChoice choice = resolve_blocks(ModelChoice{model}, config, options, {});
+    const double band = static_cast<double>(bound_of(model, config, options, workloads::BlockMode::band));
+    const double mixed = static_cast<double>(bound_of(model, config, options, workloads::BlockMode::mixed));
+    const bool take = mixed <= (1 - kMixedBlocksGain) * band;
+    EXPECT_EQ(choice.mode, take ? workloads::BlockMode::mixed : workloads::BlockMode::band);
+    EXPECT_TRUE(choice.label.starts_with(take ? "auto: mixed" : "auto: band")) << choice.label;
+    (take ? mixed_taken : bands_kept) += 1;
+    // The program lowered is the chosen mode's, and says so.
+    const Lowered lowered = lower(ModelChoice{model}, config, options);
+    EXPECT_EQ(lowered.options.blocks, choice.mode);
+    EXPECT_EQ(lowered.blocks, choice.label);
+    workloads::LoweringOptions chosen = options;
+    chosen.blocks = choice.mode;
+    EXPECT_EQ(write_trace(lowered.program),
+              write_trace(workloads::lower(workloads::load_model(model, {1, 2}), config, chosen)));
+  }
   // GoogLeNet's tiles lower its bound by 15% (docs/lowering.md); ResNet-18 on 4 cores gains nothing
   // from them. Both outcomes are exercised.
   EXPECT_GT(mixed_taken, 0);
