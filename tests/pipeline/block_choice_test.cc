@@ -2,7 +2,6 @@
 // one sample by kMixedBlocksGain, else bands; and pipeline::lower lowers with the mode it chose.
 #include <gtest/gtest.h>
 
-
 #include "common/machine_config.h"
 #include "common/trace_io.h"
 #include "pipeline/pipeline.h"
