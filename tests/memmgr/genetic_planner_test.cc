@@ -177,17 +177,23 @@ TEST(GeneticPlanner, KeepsTheBetterOfItsTwoSearches) {
   EXPECT_GT(second_won, 0);
 }
 
-// The lowest-first order has an eighth of the time limit: a limit already past stops it (600
-// buffers take more steps than the 256 between two looks at the clock), and the search after it
-// still returns a valid plan and says the clock cut it. With time to spare both searches run.
-TEST(GeneticPlanner, AClockThatStopsTheLowestFirstOrderStillPlansAndSaysSo) {
-  std::mt19937_64 rng(23);
+// 600 buffers of up to 1 KiB, each live up to 60 of 560 steps: dense enough that neither search
+// reaches the bound at once.
+Problem six_hundred_intervals(std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
   std::vector<std::tuple<Offset, TimeValue, TimeValue>> buffers;
   for (int i = 0; i < 600; ++i) {
     const TimeValue start = static_cast<TimeValue>(rng() % 500);
     buffers.emplace_back(1 + rng() % 64 * 16, start, start + static_cast<TimeValue>(rng() % 60));
   }
-  const Problem problem = fixtures::inclusive_problem(buffers);
+  return fixtures::inclusive_problem(buffers);
+}
+
+// The lowest-first order has an eighth of the time limit: a limit already past stops it (600
+// buffers take more steps than the 256 between two looks at the clock), and the search after it
+// still returns a valid plan and says the clock cut it. With time to spare both searches run.
+TEST(GeneticPlanner, AClockThatStopsTheLowestFirstOrderStillPlansAndSaysSo) {
+  const Problem problem = six_hundred_intervals(23);
   PlannerOptions hurried = budget(1, 2, 20);
   hurried.time_limit_seconds = 0;
   const PlanResult cut = plan_tetris(problem, hurried);
@@ -206,13 +212,7 @@ TEST(GeneticPlanner, AClockThatStopsTheLowestFirstOrderStillPlansAndSaysSo) {
 // through the time left, so the second search still runs: before, the first took the whole
 // limit, and a longer limit with an unbounded budget gave a worse plan than the default.
 TEST(GeneticPlanner, WhenTheClockEndsTheSearchBothSearchesGetTime) {
-  std::mt19937_64 rng(29);
-  std::vector<std::tuple<Offset, TimeValue, TimeValue>> buffers;
-  for (int i = 0; i < 600; ++i) {
-    const TimeValue start = static_cast<TimeValue>(rng() % 500);
-    buffers.emplace_back(1 + rng() % 64 * 16, start, start + static_cast<TimeValue>(rng() % 60));
-  }
-  const Problem problem = fixtures::inclusive_problem(buffers);
+  const Problem problem = six_hundred_intervals(29);
   PlannerOptions options = budget(1, 2, std::numeric_limits<std::uint64_t>::max());
   options.max_work = std::numeric_limits<std::uint64_t>::max();
   // Seconds, not less: the lowest-first order has an eighth of them, and the second search what
