@@ -14,7 +14,7 @@ namespace {
 // in it) and the bytes still to place in it.
 class FitSearch {
  public:
-  FitSearch(const Problem& problem, Offset capacity, Preorder preorder, std::uint64_t budget, Deadline deadline)
+  FitSearch(const Problem& problem, Offset capacity, Preorder preorder, ExactBudget budget, Deadline deadline)
       : buffers_(problem.buffers()), capacity_(capacity), preorder_(preorder), budget_(budget), deadline_(deadline) {
     std::vector<TimeValue> cuts;
     for (const Buffer& b : buffers_) {
@@ -60,6 +60,7 @@ class FitSearch {
       begin = s + 1;
     }
     result.nodes = nodes_;
+    result.steps = steps_;
     if (found) {
       result.answer = FitAnswer::fits;
       result.offsets = solution_;
@@ -68,7 +69,7 @@ class FitSearch {
       std::stable_sort(result.order.begin(), result.order.end(),
                        [&](BufferId a, BufferId b) { return solution_[a] < solution_[b]; });
     } else {
-      result.answer = nodes_ >= budget_ ? FitAnswer::unknown : FitAnswer::does_not_fit;
+      result.answer = spent() ? FitAnswer::unknown : FitAnswer::does_not_fit;
     }
     return result;
   }
@@ -132,9 +133,10 @@ class FitSearch {
   }
 
   bool dfs(const Part& part, Offset last_offset, std::uint32_t last_rank) {
-    if (++nodes_ >= budget_) return false;
+    steps_ += part.buffers.size() + (part.hi - part.lo);
+    if (++nodes_ >= budget_.nodes || spent()) return false;
     if ((nodes_ & 1023) == 0 && std::chrono::steady_clock::now() >= deadline_) {
-      budget_ = nodes_;  // out of time: unwind as if the budget were spent
+      budget_.nodes = nodes_;  // out of time: unwind as if the budget were spent
       return false;
     }
     struct Candidate {
@@ -166,7 +168,7 @@ class FitSearch {
       const bool found = check(part, c.offset) && descend(part, c);
       unplace(c.buffer, offset_mark, floor_mark);
       if (found) return true;
-      if (nodes_ >= budget_ || hatless) return false;
+      if (spent() || hatless) return false;
     }
     return false;
   }
@@ -215,6 +217,7 @@ class FitSearch {
         if (section_stamp_[s] != stamp_) section_stamp_[s] = stamp_, affected_.push_back(s);
     }
     for (std::uint32_t s : affected_) {
+      steps_ += sections_of_[s].size();
       Offset lowest = ~Offset{0};
       for (BufferId u : sections_of_[s])
         if (!placed_[u]) lowest = std::min(lowest, min_offset_[u]);
@@ -224,6 +227,8 @@ class FitSearch {
       }
     }
   }
+
+  bool spent() const { return nodes_ >= budget_.nodes || steps_ >= budget_.steps; }
 
   void unplace(BufferId b, std::size_t offset_mark, std::size_t floor_mark) {
     while (floor_changes_.size() > floor_mark) {
@@ -241,9 +246,9 @@ class FitSearch {
   std::span<const Buffer> buffers_;
   Offset capacity_;
   Preorder preorder_;
-  std::uint64_t budget_;
+  ExactBudget budget_;
   Deadline deadline_;
-  std::uint64_t nodes_ = 0;
+  std::uint64_t nodes_ = 0, steps_ = 0;
   std::vector<std::uint32_t> rank_;
   std::vector<std::vector<BufferId>> overlaps_;
   std::vector<std::uint32_t> first_, last_;
@@ -263,27 +268,28 @@ class FitSearch {
 }  // namespace
 
 ExactSearchResult fit_under_capacity(const Problem& problem, Offset capacity, Preorder preorder,
-                                     std::uint64_t node_budget, Deadline deadline) {
-  return FitSearch(problem, capacity, preorder, node_budget, deadline).run();
+                                     ExactBudget budget, Deadline deadline) {
+  return FitSearch(problem, capacity, preorder, budget, deadline).run();
 }
 
-ExactSearchResult search_fit(const Problem& problem, Offset capacity, std::uint64_t node_budget, Deadline deadline) {
+ExactSearchResult search_fit(const Problem& problem, Offset capacity, ExactBudget budget, Deadline deadline) {
   ExactSearchResult last;
-  std::uint64_t spent = 0;
+  std::uint64_t nodes = 0, steps = 0;
+  const auto spent = [&] { return nodes >= budget.nodes || steps >= budget.steps; };
   // Round robin with doubling node limits: a preorder that is lucky finishes early, and no
   // preorder can sink the whole budget into one hopeless subtree.
-  for (std::uint64_t limit = 2 * std::max<std::uint64_t>(problem.buffers().size(), 1); spent < node_budget; limit *= 2) {
+  for (std::uint64_t limit = 2 * std::max<std::uint64_t>(problem.buffers().size(), 1); !spent(); limit *= 2) {
     for (Preorder preorder : {Preorder::wat, Preorder::taw, Preorder::twa}) {
-      const std::uint64_t budget = std::min(limit, node_budget - spent);
-      last = fit_under_capacity(problem, capacity, preorder, budget, deadline);
-      spent += last.nodes;
-      if (last.answer != FitAnswer::unknown || spent >= node_budget || std::chrono::steady_clock::now() >= deadline) {
-        last.nodes = spent;
-        return last;
-      }
+      last = fit_under_capacity(problem, capacity, preorder,
+                                {std::min(limit, budget.nodes - nodes), budget.steps - steps}, deadline);
+      nodes += last.nodes;
+      steps += last.steps;
+      if (last.answer != FitAnswer::unknown || spent() || std::chrono::steady_clock::now() >= deadline) break;
     }
+    if (last.answer != FitAnswer::unknown || spent() || std::chrono::steady_clock::now() >= deadline) break;
   }
-  last.nodes = spent;
+  last.nodes = nodes;
+  last.steps = steps;
   return last;
 }
 

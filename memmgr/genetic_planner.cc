@@ -31,6 +31,12 @@ constexpr std::uint64_t kStagnationGenerations = 150;
 constexpr int kExactProbes = 6;
 constexpr std::uint64_t kExactNodesPerBuffer = 2000;  // per probe; MiniMalloc's hard cases need ~500
 constexpr std::uint64_t kExactNodesPerProbeCap = 2000000;
+// Steps (memmgr/exact_search.h) a probe may spend, about 2 s on the reference machine; the probe
+// for a capacity nothing fits yet may spend four times as much. MiniMalloc's A-F reach their
+// capacity within 7e8 steps in all; a 494-buffer topology-level cascade problem spent 2e10 on
+// one probe's node budget.
+constexpr std::uint64_t kExactStepsPerProbe = 250000000;
+constexpr std::uint64_t kExactStepsForCapacity = 4000000000;
 constexpr double kExactShareOfTime = 0.6;
 constexpr double kCapacityProbeShareOfTime = 0.9;  // the probe for a capacity nothing fits yet
 // A node of the branch and bound scans the unplaced buffers of its part, so on a problem of many
@@ -323,7 +329,8 @@ class GeneticSearch {
                                          options_.time_limit_seconds * kCapacityProbeShareOfTime))
                            : Clock::now() + (deadline - Clock::now()) / 2;
       const std::uint64_t nodes = std::min(kExactNodesPerProbeCap, kExactNodesPerBuffer * std::max<std::uint64_t>(n_, 5));
-      const ExactSearchResult found = search_fit(problem_, target, nodes, probe_deadline);
+      const ExactSearchResult found = search_fit(
+          problem_, target, {nodes, fits_nothing_yet ? kExactStepsForCapacity : kExactStepsPerProbe}, probe_deadline);
       if (found.answer == FitAnswer::fits) {
         Individual individual{found.order, {}, 0, 0};
         decode(individual, 0, decoders_[0]);
