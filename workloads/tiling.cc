@@ -64,7 +64,8 @@ TileBudget TileBudget::of(const MachineConfig& config) {
           config.core.element_bytes,
           static_cast<double>(config.memory.latency_cycles),
           static_cast<double>(std::max<std::uint64_t>(1, config.peak_bandwidth_bytes_per_cycle())),
-          std::max<std::uint64_t>(1, config.memory.alignment_bytes)};
+          std::max<std::uint64_t>(1, config.memory.alignment_bytes),
+          static_cast<double>(std::max<std::uint32_t>(1, config.cores))};
 }
 
 RangeCost range_cost(const Extent& full, std::uint64_t n, std::uint64_t h, std::uint64_t w, std::uint64_t c,
@@ -136,6 +137,7 @@ std::optional<ConvTiling> choose_conv_tiling(const ConvGeometry& g, const TileBu
                                              std::uint64_t rows_per_core, std::uint64_t channels_per_core) {
   const std::uint64_t eb = b.element_bytes, icg = g.in_per_group(), ocg = g.out_per_group(), k2 = g.kernel_area();
   std::optional<ConvTiling> best;
+  double best_cost = std::numeric_limits<double>::infinity();
   for (const std::uint64_t toc_wanted : chunk_sizes(channels_per_core)) {
     // A chunk either stays inside one group or spans whole groups (depthwise: always).
     const bool spans = g.groups > 1 && toc_wanted >= ocg;
@@ -189,10 +191,13 @@ std::optional<ConvTiling> choose_conv_tiling(const ConvGeometry& g, const TileBu
       const double instructions = in_loads * in_tile.instructions + w_loads * w_tile.instructions + computes +
                                   outputs_moved * out_tile.instructions;
       const double traffic = in_loads * in_tile.bytes + w_loads * w_tile.bytes + outputs_moved * out_tile.bytes;
-      const double cost = traffic / b.bytes_per_cycle + b.latency_cycles * instructions;
-      if (!best || cost < best->memory_cycles)
+      const double serial = traffic / b.bytes_per_cycle + b.latency_cycles * instructions;
+      const double cost = std::max(serial, b.bus_sharers * traffic / b.bytes_per_cycle);
+      if (!best || cost < best_cost) {
+        best_cost = cost;
         best = ConvTiling{s.rows, s.cols, s.samples, toc, spans ? icg : tic, whole, static_cast<std::uint64_t>(strip),
-                          traffic, cost};
+                          traffic, serial};
+      }
     }
   }
   return best;
@@ -219,7 +224,9 @@ std::optional<PointwiseTiling> choose_pointwise_tiling(const PointwiseShape& p, 
     const RangeCost out = p.reduces_spatially ? range_cost({p.out.n, 1, 1, p.out.c}, s.samples, 1, 1, tc, b)
                                               : range_cost(p.out, s.samples, s.rows, s.cols, tc, b);
     const double per_tile = in.cost.instructions + out.instructions + (p.param_rows > 0 ? 2 : 1);
-    const double cost = tiles * ((in.cost.bytes + out.bytes) / b.bytes_per_cycle + b.latency_cycles * per_tile);
+    const double bytes = tiles * (in.cost.bytes + out.bytes);
+    const double cost =
+        std::max(bytes / b.bytes_per_cycle + tiles * b.latency_cycles * per_tile, b.bus_sharers * bytes / b.bytes_per_cycle);
     if (cost < best_cost) {
       best_cost = cost;
       best = PointwiseTiling{s.rows, s.cols, s.samples, tc};

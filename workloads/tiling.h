@@ -21,6 +21,9 @@ struct TileBudget {
   double latency_cycles = 100;   // charged per load or store instruction
   double bytes_per_cycle = 64;   // charged per byte moved
   std::uint64_t burst_bytes = 64;  // a row of a range moves at least this much (memory.alignment_bytes)
+  // Cores whose bytes share the bus while this one moves its own: a tile shape is chosen on the
+  // larger of the core's serial memory time and its share of the bus.
+  double bus_sharers = 1;
 
   static TileBudget of(const MachineConfig& config);
 };

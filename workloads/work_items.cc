@@ -99,10 +99,12 @@ std::optional<PartitionChoice> choose_partition(const ConvGeometry& g, const Til
     if (cores % groups != 0) continue;
     std::vector<CoreRegion> regions = partition_grid(g.out, cores, groups);
     const auto [rows, channels] = largest_part(regions);
-    const std::optional<ConvTiling> tiling = choose_conv_tiling(g, budget, rows, channels);
-    if (!tiling) continue;
     const double active = static_cast<double>(
         std::count_if(regions.begin(), regions.end(), [](const CoreRegion& r) { return !r.empty(); }));
+    TileBudget shared = budget;
+    shared.bus_sharers = std::max(1.0, active);
+    const std::optional<ConvTiling> tiling = choose_conv_tiling(g, shared, rows, channels);
+    if (!tiling) continue;
     const double macs = static_cast<double>(rows) * static_cast<double>(g.out.w) * static_cast<double>(channels) *
                         static_cast<double>(g.in_per_group() * g.kernel_area());
     // The bus is shared: all cores' bytes pass through it; each core also waits for its own

@@ -76,6 +76,26 @@ TEST(Tiling, ConvolutionTilesFitTheBuffers) {
   expect_fits(fc, *f, kCambriconX);
 }
 
+// MobileNet-v1's conv2_dw on one of 4 cores. Alone on the bus, a core's latency per instruction
+// outweighs the bursts it wastes, and narrow channel slices (strided rows of a few channels, each
+// moving a whole burst) win; with the 4 cores streaming at once, the bytes do, and the tile
+// takes all the channels of fewer pixels, contiguous.
+TEST(Tiling, CoresSharingTheBusTakeTilesThatMoveFewerBytes) {
+  ConvGeometry dw;
+  dw.in = dw.out = {1, 112, 112, 32};
+  dw.kernel_h = dw.kernel_w = 3, dw.pad_top = dw.pad_left = 1;
+  dw.groups = 32, dw.param_rows = 4;
+  TileBudget alone = kCambriconX, shared = kCambriconX;
+  shared.bus_sharers = 4;
+  const auto a = choose_conv_tiling(dw, alone, 28, 32);
+  const auto s = choose_conv_tiling(dw, shared, 28, 32);
+  ASSERT_TRUE(a && s);
+  expect_fits(dw, *s, shared);
+  EXPECT_LT(a->out_channels, 32u);
+  EXPECT_EQ(s->out_channels, 32u);
+  EXPECT_LT(s->traffic_bytes, a->traffic_bytes);
+}
+
 TEST(Tiling, NothingFitsWhenOneWindowIsLargerThanNbin) {
   ConvGeometry g;
   g.in = {1, 64, 64, 1}, g.out = {1, 58, 58, 1};
