@@ -277,7 +277,8 @@ ExactSearchResult search_fit(const Problem& problem, Offset capacity, ExactBudge
   std::uint64_t nodes = 0, steps = 0;
   const auto spent = [&] { return nodes >= budget.nodes || steps >= budget.steps; };
   // Round robin with doubling node limits: a preorder that is lucky finishes early, and no
-  // preorder can sink the whole budget into one hopeless subtree.
+  // preorder can sink the whole node budget into one hopeless subtree. Steps are not shared out
+  // by round: the step budget is a bound on time, not a search strategy.
   for (std::uint64_t limit = 2 * std::max<std::uint64_t>(problem.buffers().size(), 1); !spent(); limit *= 2) {
     for (Preorder preorder : {Preorder::wat, Preorder::taw, Preorder::twa}) {
       last = fit_under_capacity(problem, capacity, preorder,

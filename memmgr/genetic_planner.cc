@@ -31,10 +31,10 @@ constexpr std::uint64_t kStagnationGenerations = 150;
 constexpr int kExactProbes = 6;
 constexpr std::uint64_t kExactNodesPerBuffer = 2000;  // per probe; MiniMalloc's hard cases need ~500
 constexpr std::uint64_t kExactNodesPerProbeCap = 2000000;
-// Steps (memmgr/exact_search.h) a probe may spend, about 2 s on the reference machine; the probe
-// for a capacity nothing fits yet may spend four times as much. MiniMalloc's A-F reach their
-// capacity within 7e8 steps in all; a 494-buffer topology-level cascade problem spent 2e10 on
-// one probe's node budget.
+// Steps (memmgr/exact_search.h) a probe may spend: 0.5-1.2 s on the reference machine. The probe
+// for a capacity nothing fits yet may spend 16 times as much (and 90% of the time limit): each
+// of MiniMalloc's A-F fits its capacity in that first probe, within 8.5e8 steps. A 494-buffer
+// topology-level cascade problem spent 3e10 steps (70 s) on one probe's node budget.
 constexpr std::uint64_t kExactStepsPerProbe = 250000000;
 constexpr std::uint64_t kExactStepsForCapacity = 4000000000;
 constexpr double kExactShareOfTime = 0.6;

@@ -1,5 +1,5 @@
 // Tile sizes: the largest tiles whose input, weight and output slices fit NBin, SB and NBout,
-// chosen by an estimate of the core's serial memory time (docs/lowering.md, "Tiling").
+// chosen by an estimate of a core's memory time on a shared bus (docs/lowering.md, "Tiling").
 // Plain arithmetic over shapes, so each rule can be tested without lowering a model.
 #pragma once
 
@@ -22,7 +22,8 @@ struct TileBudget {
   double bytes_per_cycle = 64;   // charged per byte moved
   std::uint64_t burst_bytes = 64;  // a row of a range moves at least this much (memory.alignment_bytes)
   // Cores whose bytes share the bus while this one moves its own: a tile shape is chosen on the
-  // larger of the core's serial memory time and its share of the bus.
+  // larger of the core's serial memory time and its share of the bus. `of` takes every core of
+  // the config; choose_partition, the cores with a part of the layer.
   double bus_sharers = 1;
 
   static TileBudget of(const MachineConfig& config);

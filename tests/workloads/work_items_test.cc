@@ -80,6 +80,27 @@ TEST(WorkItems, AutoPartitionSplitsWeightHeavyLayersByChannelsAndKeepsRowsOtherw
   EXPECT_EQ(light->regions[15].r1, 224u);
 }
 
+// The tile of each candidate grid is chosen with the cores that have a part sharing the bus, even
+// when the caller's budget says one core: MobileNet-v1's conv2_dw on 4 cores takes whole-channel
+// tiles (docs/lowering.md, "Tiling"), where a core alone would take strided channel slices.
+TEST(WorkItems, AutoPartitionChoosesTilesWithTheCoresSharingTheBus) {
+  const MachineConfig config = load_machine_config("cambricon-x-4core");
+  TileBudget alone = TileBudget::of(config);
+  alone.bus_sharers = 1;
+  const double macs = static_cast<double>(config.core.pe_count * config.core.macs_per_pe_per_cycle);
+  ConvGeometry dw;
+  dw.in = dw.out = {1, 112, 112, 32};
+  dw.kernel_h = dw.kernel_w = 3, dw.pad_top = dw.pad_left = 1;
+  dw.groups = 32, dw.param_rows = 4;
+  const auto choice = choose_partition(dw, alone, 4, macs);
+  ASSERT_TRUE(choice);
+  EXPECT_EQ(choice->groups, 1u);
+  EXPECT_EQ(choice->tiling.out_channels, 32u);
+  const auto by_itself = choose_conv_tiling(dw, alone, 28, 32);
+  ASSERT_TRUE(by_itself);
+  EXPECT_LT(by_itself->out_channels, 32u);
+}
+
 // ResNet-50 on 16 cores: the automatic partition moves fewer bytes than rows and than channels
 // (every core loads every weight under rows; every core reads the whole input under channels).
 TEST(WorkItems, AutoPartitionMovesFewerBytesThanEitherEndOnResNet50) {
