@@ -68,6 +68,14 @@ TileBudget TileBudget::of(const MachineConfig& config) {
           static_cast<double>(std::max<std::uint32_t>(1, config.cores))};
 }
 
+namespace {
+// A tile shape's memory time: its core's serial time, or its share of a bus every sharer streams
+// on at once, whichever is longer.
+double memory_time(double serial_cycles, double bytes, const TileBudget& b) {
+  return std::max(serial_cycles, b.bus_sharers * bytes / b.bytes_per_cycle);
+}
+}  // namespace
+
 RangeCost range_cost(const Extent& full, std::uint64_t n, std::uint64_t h, std::uint64_t w, std::uint64_t c,
                      const TileBudget& b) {
   // As append_ranges: whole dimensions merge into the row, the next one gives the rows, the
@@ -192,7 +200,7 @@ std::optional<ConvTiling> choose_conv_tiling(const ConvGeometry& g, const TileBu
                                   outputs_moved * out_tile.instructions;
       const double traffic = in_loads * in_tile.bytes + w_loads * w_tile.bytes + outputs_moved * out_tile.bytes;
       const double serial = traffic / b.bytes_per_cycle + b.latency_cycles * instructions;
-      const double cost = std::max(serial, b.bus_sharers * traffic / b.bytes_per_cycle);
+      const double cost = memory_time(serial, traffic, b);
       if (!best || cost < best_cost) {
         best_cost = cost;
         best = ConvTiling{s.rows, s.cols, s.samples, toc, spans ? icg : tic, whole, static_cast<std::uint64_t>(strip),
@@ -225,8 +233,7 @@ std::optional<PointwiseTiling> choose_pointwise_tiling(const PointwiseShape& p, 
                                               : range_cost(p.out, s.samples, s.rows, s.cols, tc, b);
     const double per_tile = in.cost.instructions + out.instructions + (p.param_rows > 0 ? 2 : 1);
     const double bytes = tiles * (in.cost.bytes + out.bytes);
-    const double cost =
-        std::max(bytes / b.bytes_per_cycle + tiles * b.latency_cycles * per_tile, b.bus_sharers * bytes / b.bytes_per_cycle);
+    const double cost = memory_time(bytes / b.bytes_per_cycle + tiles * b.latency_cycles * per_tile, bytes, b);
     if (cost < best_cost) {
       best_cost = cost;
       best = PointwiseTiling{s.rows, s.cols, s.samples, tc};
