@@ -170,25 +170,31 @@ std::uint64_t planned_cycles(const Program& program, const MachineConfig& config
 }
 
 BlockChoice resolve_blocks(const ModelChoice& choice, const MachineConfig& config,
-                           const workloads::LoweringOptions& options, const AnalysisOptions& analysis) {
+                           const workloads::LoweringOptions& options, const ScheduleTiming& timing) {
   if (options.blocks != workloads::BlockMode::automatic)
     return {options.blocks, std::string(workloads::to_string(options.blocks))};
   const workloads::Model one = workloads::load_model(
       choice.model, {1, config.core.element_bytes, choice.sequence, choice.weight_density});
   workloads::LoweringOptions candidate = options;
   if (candidate.schedule == workloads::Schedule::automatic) candidate.schedule = workloads::Schedule::layer;
-  AnalysisOptions at = analysis;
-  at.alignment = config.memory.alignment_bytes;
-  const auto bound = [&](workloads::BlockMode mode) {
+  AnalysisOptions analysis = timing.analysis;
+  analysis.alignment = config.memory.alignment_bytes;
+  memmgr::PlannerOptions search = timing.search;
+  search.on_progress = nullptr;  // one of two candidates: the caller says which
+  const auto planned = [&](workloads::BlockMode mode) {
     candidate.blocks = mode;
-    return analyse_at(Level::instruction, workloads::lower(one, config, candidate), at, "--blocks auto").lower_bound();
+    const memmgr::Problem problem =
+        analyse_at(Level::instruction, workloads::lower(one, config, candidate), analysis, "--blocks auto");
+    return memmgr::find_planner("tetris")->plan(problem, search);
   };
-  const std::uint64_t band = bound(workloads::BlockMode::band);
-  const std::uint64_t mixed = bound(workloads::BlockMode::mixed);
-  const bool take_mixed = static_cast<double>(mixed) <= (1 - kMixedBlocksGain) * static_cast<double>(band);
-  return {take_mixed ? workloads::BlockMode::mixed : workloads::BlockMode::band,
-          fmt::format("auto: {} (live-bytes bound of one sample: {} B in bands, {} B mixed)", take_mixed ? "mixed" : "band",
-                      band, mixed)};
+  memmgr::PlanResult band = planned(workloads::BlockMode::band);
+  memmgr::PlanResult mixed = planned(workloads::BlockMode::mixed);
+  const bool take_mixed =
+      static_cast<double>(mixed.peak) <= (1 - kMixedBlocksGain) * static_cast<double>(band.peak);
+  std::string label = fmt::format("auto: {} (Tetris plan of one sample: {} B in bands, {} B mixed)",
+                                  take_mixed ? "mixed" : "band", band.peak, mixed.peak);
+  return {take_mixed ? workloads::BlockMode::mixed : workloads::BlockMode::band, std::move(label),
+          std::move(take_mixed ? mixed : band)};
 }
 
 namespace {
@@ -237,11 +243,14 @@ Lowered lower_resolved(const ModelChoice& choice, const MachineConfig& config,
 
 Lowered lower(const ModelChoice& choice, const MachineConfig& config, const workloads::LoweringOptions& options,
               const ScheduleTiming& timing) {
-  BlockChoice blocks = resolve_blocks(choice, config, options, timing.analysis);
+  BlockChoice blocks = resolve_blocks(choice, config, options, timing);
   workloads::LoweringOptions resolved = options;
   resolved.blocks = blocks.mode;
   Lowered lowered = lower_resolved(choice, config, resolved, timing);
   lowered.blocks = std::move(blocks.label);
+  // At batch 1 under a fixed schedule the block choice planned this very program.
+  if (!lowered.tetris_plan && blocks.plan && choice.batch == 1 && options.schedule != workloads::Schedule::automatic)
+    lowered.tetris_plan = std::move(blocks.plan);
   return lowered;
 }
 
@@ -451,6 +460,8 @@ namespace {
 Job run_job_with(const MachineConfig& config, const JobOptions& options, std::string_view trace_label,
                  const StatusFn& status, std::optional<memmgr::PlanResult> known_plan) {
   tell(status, fmt::format("lowering {} onto {} cores", options.model.model, config.cores));
+  if (options.lowering.blocks == workloads::BlockMode::automatic)
+    tell(status, "choosing the blocks: planning bands and mixed blocks of one sample");
   if (options.lowering.schedule == workloads::Schedule::automatic)
     tell(status, "choosing the schedule: planning and simulating each candidate");
   Lowered lowered = lower(options.model, config, options.lowering, {options.analysis, options.search});

@@ -35,9 +35,9 @@ struct Lowered {
   // slowdown allowance) it chose, which `schedule` says in words for reports.
   workloads::LoweringOptions options{};
   std::string schedule{};
-  // `--schedule auto`: the chosen program's Tetris plan on its instruction-level problem, made
-  // while timing it with the ScheduleTiming's options; a run with those options uses it rather
-  // than planning the same problem again.
+  // `--schedule auto` (or `--blocks auto` at batch 1): the chosen program's Tetris plan on its
+  // instruction-level problem, made while choosing with the ScheduleTiming's options; a run with
+  // those options uses it rather than planning the same problem again.
   std::optional<memmgr::PlanResult> tetris_plan{};
   // The block mode in words for reports: `--blocks auto` as resolve_blocks chose, else its name.
   std::string blocks{};
@@ -68,19 +68,23 @@ Lowered lower(const ModelChoice& choice, const MachineConfig& config, const work
               const ScheduleTiming& timing = {});
 
 // `--blocks auto`: the model at batch 1 (the cuts repeat per sample) lowered with bands and with
-// mixed blocks (the layer schedule when the schedule is auto), and mixed taken when its
-// instruction-level bound is at least kMixedBlocksGain lower. Tiles cost loads (up to 68% more
-// instructions, +8.8% cycles on MobileNet-v1), so they are taken only where they lower the bound
-// the plan chases: VGG-16 by 41%, none on ResNet-50 under barrier sync (docs/lowering.md,
-// "Blocks"). `analysis` times nothing; its budget bounds the two analyses. Returns the mode
-// chosen and its label for reports.
+// mixed blocks (the layer schedule when the schedule is auto), each planned by Tetris on its
+// instruction-level problem with `timing`'s options, and mixed taken when its plan is at least
+// kMixedBlocksGain smaller. Tiles cost loads (up to 68% more instructions, +8.8% cycles on
+// MobileNet-v1), so they are taken only where the plan gains. Plans, not live-bytes bounds, decide:
+// bands are rigid where mixed tiles are not, so at an equal bound (MobileNet-v2 / 16 cores, 2.46 MB
+// both) bands planned 9% above it and mixed 0.2% (docs/lowering.md, "Blocks"). Returns the mode
+// chosen, its label for reports, and the chosen mode's plan of one sample.
 inline constexpr double kMixedBlocksGain = 0.03;
 struct BlockChoice {
   workloads::BlockMode mode;
   std::string label;
+  // `--blocks auto` only: the Tetris plan of the chosen mode's program at batch 1, which is the
+  // program a batch-1 run of a fixed schedule lowers; such a run takes it rather than plan again.
+  std::optional<memmgr::PlanResult> plan{};
 };
 BlockChoice resolve_blocks(const ModelChoice& choice, const MachineConfig& config,
-                           const workloads::LoweringOptions& options, const AnalysisOptions& analysis);
+                           const workloads::LoweringOptions& options, const ScheduleTiming& timing);
 
 // ---- analyse ----
 

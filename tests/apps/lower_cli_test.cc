@@ -74,12 +74,12 @@ TEST(LowerCli, OptionsReachTheTrace) {
   EXPECT_EQ(p.layers.size(), json["layers"].size());
 }
 
-// `--blocks auto` says what it chose and why: GoogLeNet's tiles lower its bound by 15%.
-TEST(LowerCli, AutoBlocksSayWhichModeTheyChoseAndTheBoundsThatDecided) {
+// `--blocks auto` says what it chose and why: GoogLeNet's tiles make its plan 15% smaller.
+TEST(LowerCli, AutoBlocksSayWhichModeTheyChoseAndThePlansThatDecided) {
   const std::string trace = temp_path("googlenet.trace");
   const Outcome r = lower_cli("lower googlenet --blocks auto --out '" + trace + "'");
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(r.out.find("blocks auto: mixed (live-bytes bound of one sample: "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("blocks auto: mixed (Tetris plan of one sample: "), std::string::npos) << r.out;
   const Outcome bad = lower_cli("lower googlenet --blocks some --out '" + trace + "'");
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_NE(bad.err.find("tensor, band, tile, mixed or auto"), std::string::npos) << bad.err;

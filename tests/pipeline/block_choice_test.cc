@@ -1,26 +1,37 @@
-// `--blocks auto` (pipeline::resolve_blocks): mixed blocks where they lower the live-bytes bound of
-// one sample by kMixedBlocksGain, else bands; and pipeline::lower lowers with the mode it chose.
+// `--blocks auto` (pipeline::resolve_blocks): mixed blocks where their Tetris plan of one sample is
+// kMixedBlocksGain smaller than the bands', else bands; pipeline::lower lowers with the mode it
+// chose, and a batch-1 run takes the plan the choice made.
 #include <gtest/gtest.h>
 
 #include "common/machine_config.h"
 #include "common/trace_io.h"
 #include "pipeline/pipeline.h"
 #include "workloads/lowering.h"
+#include "memmgr/planner.h"
 #include "workloads/model_loader.h"
 
 namespace tetris::pipeline {
 namespace {
 
-std::uint64_t bound_of(const char* model, const MachineConfig& config, workloads::LoweringOptions options,
-                       workloads::BlockMode mode) {
+// A short search keeps the test fast under the sanitizers; the rule is the same at any length.
+ScheduleTiming short_search() {
+  ScheduleTiming timing;
+  timing.search.max_generations = 20;
+  timing.search.time_limit_seconds = 600;  // the generations stop it, so the plans are deterministic
+  return timing;
+}
+
+memmgr::PlanResult plan_of(const char* model, const MachineConfig& config, workloads::LoweringOptions options,
+                           workloads::BlockMode mode) {
   options.blocks = mode;
   AnalysisOptions analysis;
   analysis.alignment = config.memory.alignment_bytes;
   const Program program = workloads::lower(workloads::load_model(model, {1, config.core.element_bytes}), config, options);
-  return analyse_at(Level::instruction, program, analysis, model).lower_bound();
+  return memmgr::find_planner("tetris")->plan(analyse_at(Level::instruction, program, analysis, model),
+                                              short_search().search);
 }
 
-TEST(BlockChoice, MixedWhereItLowersTheBoundEnoughElseBands) {
+TEST(BlockChoice, MixedWhereItsPlanIsSmallerEnoughElseBands) {
   const MachineConfig config = load_machine_config("cambricon-x-4core");
   int mixed_taken = 0, bands_kept = 0;
   // Barrier sync only: p2p takes the same path, and under the sanitizers each model costs seconds.
@@ -28,23 +39,26 @@ TEST(BlockChoice, MixedWhereItLowersTheBoundEnoughElseBands) {
     SCOPED_TRACE(model);
     workloads::LoweringOptions options;
     options.blocks = workloads::BlockMode::automatic;
-    const BlockChoice choice = resolve_blocks(ModelChoice{model}, config, options, {});
-    const double band = static_cast<double>(bound_of(model, config, options, workloads::BlockMode::band));
-    const double mixed = static_cast<double>(bound_of(model, config, options, workloads::BlockMode::mixed));
-    const bool take = mixed <= (1 - kMixedBlocksGain) * band;
-    EXPECT_EQ(choice.mode, take ? workloads::BlockMode::mixed : workloads::BlockMode::band);
-    EXPECT_TRUE(choice.label.starts_with(take ? "auto: mixed" : "auto: band")) << choice.label;
+    const memmgr::PlanResult band = plan_of(model, config, options, workloads::BlockMode::band);
+    const memmgr::PlanResult mixed = plan_of(model, config, options, workloads::BlockMode::mixed);
+    const bool take = static_cast<double>(mixed.peak) <= (1 - kMixedBlocksGain) * static_cast<double>(band.peak);
+    // The program lowered is the chosen mode's, and says so; at batch 1 it comes with its plan.
+    const Lowered lowered = lower(ModelChoice{model}, config, options, short_search());
+    EXPECT_EQ(lowered.options.blocks, take ? workloads::BlockMode::mixed : workloads::BlockMode::band);
+    EXPECT_TRUE(lowered.blocks.starts_with(take ? "auto: mixed" : "auto: band")) << lowered.blocks;
+    ASSERT_TRUE(lowered.tetris_plan.has_value());
+    EXPECT_EQ(lowered.tetris_plan->offsets, (take ? mixed : band).offsets);
     (take ? mixed_taken : bands_kept) += 1;
-    // The program lowered is the chosen mode's, and says so.
-    const Lowered lowered = lower(ModelChoice{model}, config, options);
-    EXPECT_EQ(lowered.options.blocks, choice.mode);
-    EXPECT_EQ(lowered.blocks, choice.label);
     workloads::LoweringOptions chosen = options;
-    chosen.blocks = choice.mode;
+    chosen.blocks = lowered.options.blocks;
     EXPECT_EQ(write_trace(lowered.program),
               write_trace(workloads::lower(workloads::load_model(model, {1, 2}), config, chosen)));
   }
-  // GoogLeNet's tiles lower its bound by 15% (docs/lowering.md); ResNet-18 on 4 cores gains nothing
+  // At batch 2 the choice is still one sample's, but its plan is not the batch's.
+  workloads::LoweringOptions options;
+  options.blocks = workloads::BlockMode::automatic;
+  EXPECT_FALSE(lower(ModelChoice{"resnet18", 2}, config, options, short_search()).tetris_plan.has_value());
+  // GoogLeNet's tiles lower its plan by 15% (docs/lowering.md); ResNet-18 on 4 cores gains nothing
   // from them. Both outcomes are exercised.
   EXPECT_GT(mixed_taken, 0);
   EXPECT_GT(bands_kept, 0);
@@ -57,6 +71,7 @@ TEST(BlockChoice, AnExplicitModeIsKept) {
     workloads::LoweringOptions options;
     options.blocks = mode;
     const BlockChoice choice = resolve_blocks(ModelChoice{"alexnet"}, config, options, {});
+    EXPECT_FALSE(choice.plan.has_value());
     EXPECT_EQ(choice.mode, mode);
     EXPECT_EQ(choice.label, workloads::to_string(mode));
   }
