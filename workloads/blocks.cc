@@ -30,6 +30,17 @@ constexpr std::size_t kMaxBandBlocks = 256;
 // plan of `--blocks auto` on the zoo within 1.016 x (docs/lowering.md, "Blocks").
 constexpr std::uint64_t kMixedTiledShare = 4;
 
+// Loads a band cut may make of one, on average over a tensor's loads, before a tensor read across
+// its bands is kept whole under barrier sync (ReadAcross::keep_whole). Past 2 a load is a core's
+// rows and halos on both sides, or a channel slice through every band: under barrier sync the
+// neighbours read those bands concurrently in one phase, so they die at its end, cut or not.
+// Against 4 (and against no limit), the zoo's barrier cells: ResNet-18 / 16 cores +3.0% (+6.6%)
+// -> +0.5% cycles over whole tensors, MobileNet-v1 / 16 +5.1% -> +0.3% and 1.83 -> 1.73 MiB;
+// no plan more than 0.01 MiB larger. Under p2p sync a limit of 4 already cost memory (GoogLeNet /
+// 16 cores in bands 1.98 -> 2.16 MiB, MobileNet-v1 / 4 1.93 -> 2.11), so p2p keeps the cuts
+// (docs/lowering.md, "Loads read across bands").
+constexpr std::size_t kMaxBandSplit = 2;
+
 std::vector<std::uint64_t> cuts_of(std::vector<AccessSpan>& stores, std::uint64_t bytes, BlockMode mode) {
   std::sort(stores.begin(), stores.end(),
             [](const AccessSpan& a, const AccessSpan& b) { return a.begin != b.begin ? a.begin < b.begin : a.end < b.end; });
@@ -154,7 +165,8 @@ std::optional<BlockMode> parse_block_mode(std::string_view text) {
   return std::nullopt;
 }
 
-void cut_into_blocks(Program& program, BlockMode mode, std::span<const TensorId> by_store, InputCuts input_cuts) {
+void cut_into_blocks(Program& program, BlockMode mode, std::span<const TensorId> by_store, InputCuts input_cuts,
+                     ReadAcross read_across) {
   if (mode == BlockMode::automatic)
     throw std::logic_error("block mode auto reached the lowering: pipeline::lower resolves it to band or mixed");
   if (mode == BlockMode::tensor) return;
@@ -179,12 +191,29 @@ void cut_into_blocks(Program& program, BlockMode mode, std::span<const TensorId>
     for (const Instruction& instruction : program.streams[c])
       if (const auto* load = std::get_if<Load>(&instruction.op); load && stores[load->tensor].empty())
         loads[load->tensor].push_back({load->range.offset, load->range.end(), c});
+  // Loads of each stored tensor, to count what its cuts would split them into.
+  std::vector<std::vector<TensorRange>> read_ranges(program.tensors.size());
+  if (read_across == ReadAcross::keep_whole && (mode == BlockMode::band || mode == BlockMode::mixed))
+    for (const auto& stream : program.streams)
+      for (const Instruction& instruction : stream)
+        if (const auto* load = std::get_if<Load>(&instruction.op); load && !stores[load->tensor].empty())
+          read_ranges[load->tensor].push_back(load->range);
+  std::vector<TensorRange> pieces;
   bool any = false;
   for (TensorId t = 0; t < program.tensors.size(); ++t) {
     Tensor& tensor = program.tensors[t];
     if (!is_planned(tensor.kind)) continue;
     const BlockMode own = finer[t] ? BlockMode::tile : coarse;
     tensor.block_starts = stores[t].empty() ? cuts_of_input(loads[t], own, input_cuts) : cuts_of(stores[t], tensor.bytes, own);
+    // Bands that the loads read across (halos on both sides, channel slices through every row)
+    // die in one barrier phase, and cut they would split each load into a request per band: past
+    // kMaxBandSplit pieces a load the tensor stays whole (ResNet-18 / 16 cores: res5a_branch2a
+    // read its 14-row input in channel slices, 14 loads for one, +39% cycles on the DRAM).
+    if (own == BlockMode::band && !tensor.block_starts.empty() && !read_ranges[t].empty()) {
+      pieces.clear();
+      for (const TensorRange& r : read_ranges[t]) split_range(tensor, r, pieces);
+      if (pieces.size() > kMaxBandSplit * read_ranges[t].size()) tensor.block_starts.clear();
+    }
     any |= !tensor.block_starts.empty();
   }
   if (!any) return;

@@ -39,7 +39,14 @@ enum class InputCuts : std::uint8_t {
   by_reader,  // where each reading core's range ends (none when every core reads it all)
   by_load,    // where each load ends: the input dies tile by tile
 };
+// `read_across`: what band mode does with a stored tensor whose loads read across its bands
+// (halo rows on both sides, channel slices through every row), so that cutting would split its
+// loads into more than two pieces each on average (kMaxBandSplit, blocks.cc).
+enum class ReadAcross : std::uint8_t {
+  cut,         // cut it anyway: under p2p sync its bands die as the cores that read them move on
+  keep_whole,  // under barrier sync its bands die in the same phase: the cuts would only add loads
+};
 void cut_into_blocks(Program& program, BlockMode mode, std::span<const TensorId> by_store = {},
-                     InputCuts input_cuts = InputCuts::by_reader);
+                     InputCuts input_cuts = InputCuts::by_reader, ReadAcross read_across = ReadAcross::cut);
 
 }  // namespace tetris::workloads

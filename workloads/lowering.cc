@@ -109,7 +109,8 @@ Program emit_program(const Model& model, const WorkPlan& work, const CascadePlan
   // the search stuck on some (AlexNet / 4 cores 1.054 -> 1.383 x), so p2p keeps the readers' cuts
   // (docs/lowering.md, "Blocks").
   cut_into_blocks(program, options.blocks, touched_tensors(work, cascades),
-                  options.sync == SyncMode::barrier ? InputCuts::by_load : InputCuts::by_reader);
+                  options.sync == SyncMode::barrier ? InputCuts::by_load : InputCuts::by_reader,
+                  options.sync == SyncMode::barrier ? ReadAcross::keep_whole : ReadAcross::cut);
   return program;
 }
 
