@@ -189,10 +189,12 @@ BlockChoice resolve_blocks(const ModelChoice& choice, const MachineConfig& confi
   };
   memmgr::PlanResult band = planned(workloads::BlockMode::band);
   memmgr::PlanResult mixed = planned(workloads::BlockMode::mixed);
-  const bool take_mixed =
-      static_cast<double>(mixed.peak) <= (1 - kMixedBlocksGain) * static_cast<double>(band.peak);
-  std::string label = fmt::format("auto: {} (Tetris plan of one sample: {} B in bands, {} B mixed)",
-                                  take_mixed ? "mixed" : "band", band.peak, mixed.peak);
+  const bool take_mixed = mixed.peak < band.peak &&
+                          static_cast<double>(mixed.peak) <= (1 - kMixedBlocksGain) * static_cast<double>(band.peak);
+  // A search the time limit cut ended where the machine's speed left it: the choice says so.
+  std::string label = fmt::format("auto: {} (Tetris plan of one sample: {} B in bands, {} B mixed{})",
+                                  take_mixed ? "mixed" : "band", band.peak, mixed.peak,
+                                  band.time_limited || mixed.time_limited ? "; a search cut by its time limit" : "");
   return {take_mixed ? workloads::BlockMode::mixed : workloads::BlockMode::band, std::move(label),
           std::move(take_mixed ? mixed : band)};
 }

@@ -35,15 +35,16 @@ struct Lowered {
   // slowdown allowance) it chose, which `schedule` says in words for reports.
   workloads::LoweringOptions options{};
   std::string schedule{};
-  // `--schedule auto` (or `--blocks auto` at batch 1): the chosen program's Tetris plan on its
-  // instruction-level problem, made while choosing with the ScheduleTiming's options; a run with
-  // those options uses it rather than planning the same problem again.
+  // `--schedule auto`, or `--blocks auto` at batch 1 under a fixed schedule: the chosen program's
+  // Tetris plan on its instruction-level problem, made while choosing with the ScheduleTiming's
+  // options; a run with those options uses it rather than planning the same problem again.
   std::optional<memmgr::PlanResult> tetris_plan{};
   // The block mode in words for reports: `--blocks auto` as resolve_blocks chose, else its name.
   std::string blocks{};
 };
 
-// How `--schedule auto` and `--memory-budget` time the schedules they compare: each schedule's
+// How `--schedule auto` and `--memory-budget` time the schedules they compare (and with which
+// search `--blocks auto` plans its two candidates): each schedule's
 // program simulated with exact timing and the Tetris plan of its instruction-level problem made
 // with these options, the plan a run of that schedule executes. On DRAM a plan's addresses
 // change the cycles (rows and banks): MobileNet-v1 / 4 cores' layer schedule runs 6.4% faster
@@ -70,8 +71,8 @@ Lowered lower(const ModelChoice& choice, const MachineConfig& config, const work
 // `--blocks auto`: the model at batch 1 (the cuts repeat per sample) lowered with bands and with
 // mixed blocks (the layer schedule when the schedule is auto), each planned by Tetris on its
 // instruction-level problem with `timing`'s options, and mixed taken when its plan is at least
-// kMixedBlocksGain smaller. Tiles cost loads (up to 68% more instructions, +8.8% cycles on
-// MobileNet-v1), so they are taken only where the plan gains. Plans, not live-bytes bounds, decide:
+// kMixedBlocksGain smaller. Tiles cost loads (up to 92% more instructions than whole tensors on
+// the zoo, ResNet-18 / 4 cores; docs/lowering.md), so they are taken only where the plan gains. Plans, not live-bytes bounds, decide:
 // bands are rigid where mixed tiles are not, so at an equal bound (MobileNet-v2 / 16 cores, 2.46 MB
 // both) bands planned 9% above it and mixed 0.2% (docs/lowering.md, "Blocks"). Returns the mode
 // chosen, its label for reports, and the chosen mode's plan of one sample.

@@ -26,8 +26,8 @@ constexpr std::size_t kMaxBandBlocks = 256;
 
 // Mixed mode tiles the activations of at least 1/kMixedTiledShare of the largest one's bytes. With
 // a half, a VGG-16 tensor of a third stayed in bands and the 4-core plan at 1.13 x its bound
-// (7.14 MiB; 1.12 after a 30 s search); with a quarter, 6.36 MiB at 1.007 x, and every barrier
-// plan of `--blocks auto` on the zoo within 1.016 x (docs/lowering.md, "Blocks").
+// (7.14 MiB; 1.12 after a 30 s search); with a quarter, 6.36 MiB at 1.007 x (commit 2a5a2a6: every
+// barrier plan of `--blocks auto` on the zoo then within 1.016 x; docs/lowering.md, "Blocks").
 constexpr std::uint64_t kMixedTiledShare = 4;
 
 // Loads a band cut may make of one, on average over a tensor's loads, before a tensor read across
@@ -191,30 +191,38 @@ void cut_into_blocks(Program& program, BlockMode mode, std::span<const TensorId>
     for (const Instruction& instruction : program.streams[c])
       if (const auto* load = std::get_if<Load>(&instruction.op); load && stores[load->tensor].empty())
         loads[load->tensor].push_back({load->range.offset, load->range.end(), c});
-  // Loads of each stored tensor, to count what its cuts would split them into.
-  std::vector<std::vector<TensorRange>> read_ranges(program.tensors.size());
-  if (read_across == ReadAcross::keep_whole && (mode == BlockMode::band || mode == BlockMode::mixed))
-    for (const auto& stream : program.streams)
-      for (const Instruction& instruction : stream)
-        if (const auto* load = std::get_if<Load>(&instruction.op); load && !stores[load->tensor].empty())
-          read_ranges[load->tensor].push_back(load->range);
-  std::vector<TensorRange> pieces;
   bool any = false;
   for (TensorId t = 0; t < program.tensors.size(); ++t) {
     Tensor& tensor = program.tensors[t];
     if (!is_planned(tensor.kind)) continue;
     const BlockMode own = finer[t] ? BlockMode::tile : coarse;
     tensor.block_starts = stores[t].empty() ? cuts_of_input(loads[t], own, input_cuts) : cuts_of(stores[t], tensor.bytes, own);
-    // Bands that the loads read across (halos on both sides, channel slices through every row)
-    // die in one barrier phase, and cut they would split each load into a request per band: past
-    // kMaxBandSplit pieces a load the tensor stays whole (ResNet-18 / 16 cores: res5a_branch2a
-    // read its 14-row input in channel slices, 14 loads for one, +39% cycles on the DRAM).
-    if (own == BlockMode::band && !tensor.block_starts.empty() && !read_ranges[t].empty()) {
-      pieces.clear();
-      for (const TensorRange& r : read_ranges[t]) split_range(tensor, r, pieces);
-      if (pieces.size() > kMaxBandSplit * read_ranges[t].size()) tensor.block_starts.clear();
-    }
     any |= !tensor.block_starts.empty();
+  }
+  if (read_across == ReadAcross::keep_whole && coarse == BlockMode::band && any) {
+    // Bands that the loads read across (halo rows on both sides, channel slices through every
+    // row) die in one barrier phase, and cut they would split each load into a request per band:
+    // past kMaxBandSplit pieces a load on average over its loads, a stored tensor cut in bands
+    // stays whole (ResNet-18 / 16 cores: res5a_branch2a read its 14-row input in channel slices,
+    // 14 loads for one, +39% cycles on the DRAM). Counted load by load: nothing grows with them.
+    std::vector<std::uint64_t> load_count(program.tensors.size(), 0), piece_count(program.tensors.size(), 0);
+    std::vector<TensorRange> pieces;
+    for (const auto& stream : program.streams)
+      for (const Instruction& instruction : stream) {
+        const auto* load = std::get_if<Load>(&instruction.op);
+        if (!load || finer[load->tensor] || stores[load->tensor].empty() ||
+            program.tensors[load->tensor].block_starts.empty())
+          continue;
+        pieces.clear();
+        split_range(program.tensors[load->tensor], load->range, pieces);
+        load_count[load->tensor] += 1;
+        piece_count[load->tensor] += pieces.size();
+      }
+    any = false;
+    for (TensorId t = 0; t < program.tensors.size(); ++t) {
+      if (load_count[t] > 0 && piece_count[t] > kMaxBandSplit * load_count[t]) program.tensors[t].block_starts.clear();
+      any |= !program.tensors[t].block_starts.empty();
+    }
   }
   if (!any) return;
   std::vector<TensorRange> parts;

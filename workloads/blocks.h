@@ -18,8 +18,9 @@ enum class BlockMode : std::uint8_t {
   // Bands, but the big activations (at least a quarter of the bytes of the largest) in tiles:
   // the tensors that decide a peak die tile by tile, at a fraction of tile mode's extra loads.
   mixed,
-  // band or mixed, whichever gives the lower live-bytes bound: pipeline::lower decides
-  // (pipeline/pipeline.h) and lowers with the one it chose; the lowering itself never sees it.
+  // band or mixed, whichever the Tetris planner packs smaller: pipeline::lower decides
+  // (pipeline/pipeline.h, resolve_blocks) and lowers with the one it chose; the lowering itself
+  // never sees it.
   automatic,
 };
 
@@ -39,9 +40,10 @@ enum class InputCuts : std::uint8_t {
   by_reader,  // where each reading core's range ends (none when every core reads it all)
   by_load,    // where each load ends: the input dies tile by tile
 };
-// `read_across`: what band mode does with a stored tensor whose loads read across its bands
-// (halo rows on both sides, channel slices through every row), so that cutting would split its
-// loads into more than two pieces each on average (kMaxBandSplit, blocks.cc).
+// `read_across`: what band mode (and mixed mode's bands) does with a stored tensor whose loads
+// read across its bands (halo rows on both sides, channel slices through every row), so that
+// cutting would split its loads into more than two pieces each on average (kMaxBandSplit,
+// blocks.cc).
 enum class ReadAcross : std::uint8_t {
   cut,         // cut it anyway: under p2p sync its bands die as the cores that read them move on
   keep_whole,  // under barrier sync its bands die in the same phase: the cuts would only add loads

@@ -21,7 +21,7 @@ ScheduleTiming short_search() {
   return timing;
 }
 
-memmgr::PlanResult plan_of(const char* model, const MachineConfig& config, workloads::LoweringOptions options,
+memmgr::PlanResult plan_of(const std::string& model, const MachineConfig& config, workloads::LoweringOptions options,
                            workloads::BlockMode mode) {
   options.blocks = mode;
   AnalysisOptions analysis;
@@ -33,9 +33,8 @@ memmgr::PlanResult plan_of(const char* model, const MachineConfig& config, workl
 
 TEST(BlockChoice, MixedWhereItsPlanIsSmallerEnoughElseBands) {
   const MachineConfig config = load_machine_config("cambricon-x-4core");
-  int mixed_taken = 0, bands_kept = 0;
   // Barrier sync only: p2p takes the same path, and under the sanitizers each model costs seconds.
-  for (const char* model : {"googlenet", "resnet18"}) {
+  for (const std::string model : {"googlenet", "resnet18"}) {
     SCOPED_TRACE(model);
     workloads::LoweringOptions options;
     options.blocks = workloads::BlockMode::automatic;
@@ -48,7 +47,9 @@ TEST(BlockChoice, MixedWhereItsPlanIsSmallerEnoughElseBands) {
     EXPECT_TRUE(lowered.blocks.starts_with(take ? "auto: mixed" : "auto: band")) << lowered.blocks;
     ASSERT_TRUE(lowered.tetris_plan.has_value());
     EXPECT_EQ(lowered.tetris_plan->offsets, (take ? mixed : band).offsets);
-    (take ? mixed_taken : bands_kept) += 1;
+    // GoogLeNet's tiles make its plan 15% smaller (docs/lowering.md); ResNet-18 on 4 cores gains
+    // nothing from them. Both outcomes are exercised.
+    EXPECT_EQ(take, model == "googlenet");
     workloads::LoweringOptions chosen = options;
     chosen.blocks = lowered.options.blocks;
     EXPECT_EQ(write_trace(lowered.program),
@@ -58,10 +59,6 @@ TEST(BlockChoice, MixedWhereItsPlanIsSmallerEnoughElseBands) {
   workloads::LoweringOptions options;
   options.blocks = workloads::BlockMode::automatic;
   EXPECT_FALSE(lower(ModelChoice{"resnet18", 2}, config, options, short_search()).tetris_plan.has_value());
-  // GoogLeNet's tiles lower its plan by 15% (docs/lowering.md); ResNet-18 on 4 cores gains nothing
-  // from them. Both outcomes are exercised.
-  EXPECT_GT(mixed_taken, 0);
-  EXPECT_GT(bands_kept, 0);
 }
 
 TEST(BlockChoice, AnExplicitModeIsKept) {

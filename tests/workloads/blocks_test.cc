@@ -34,15 +34,16 @@ Program lowered(const Model& model, const MachineConfig& config, SyncMode sync, 
   return lower(model, config, options);
 }
 
-// Eight cores store a 16-row activation in bands of 2 rows. Read by each core's own band, it keeps
-// its cuts. Read with a halo row on both sides (a 3 x 3 window: 3 pieces a load inside, 2 at the
+// Eight cores store a 16-row activation in bands of 2 rows. Read by each core's own band, or with
+// a halo row below it (2 pieces a load, 1 on the last core: at most kMaxBandSplit), it keeps its
+// cuts. Read with a halo row on both sides (a 3 x 3 window: 3 pieces a load inside, 2 at the
 // edges), or in channel slices that each take every row (16 channels, a slice of 2 per core: 8
 // pieces a load), cutting would split its loads past kMaxBandSplit (2) on average. Under barrier
 // sync (ReadAcross::keep_whole) such a tensor stays whole; under p2p (ReadAcross::cut) it is cut.
 TEST(Blocks, UnderBarrierSyncATensorReadAcrossItsBandsStaysWhole) {
   constexpr CoreId kCores = 8;
   const std::uint64_t row = 16 * 2;  // 16 channels of 2 bytes
-  enum class Read { by_band, with_halos, across };
+  enum class Read { by_band, halo_below, with_halos, across };
   const auto program = [&](Read read) {
     Program p;
     p.cores = kCores;
@@ -56,9 +57,10 @@ TEST(Blocks, UnderBarrierSyncATensorReadAcrossItsBandsStaysWhole) {
       s.push_back({Store{0, TensorRange::contiguous(2 * c * row, 2 * row), OnChipBuffer::nbout}, LayerId{0}});
       s.push_back({Barrier{0}, std::nullopt});
       const std::uint64_t first = c == 0 ? 0 : 2 * c - 1, last = std::min<std::uint64_t>(16, 2 * c + 3);
-      const TensorRange range = read == Read::across    ? TensorRange{2 * c * 2, 2 * 2, row, 16}  // channels 2c, 2c + 1
-                                : read == Read::by_band ? TensorRange::contiguous(2 * c * row, 2 * row)
-                                                        : TensorRange::contiguous(first * row, (last - first) * row);
+      const TensorRange range = read == Read::across       ? TensorRange{2 * c * 2, 2 * 2, row, 16}  // channels 2c, 2c + 1
+                                : read == Read::by_band    ? TensorRange::contiguous(2 * c * row, 2 * row)
+                                : read == Read::halo_below ? TensorRange::contiguous(2 * c * row, (std::min<std::uint64_t>(16, 2 * c + 3) - 2 * c) * row)
+                                                           : TensorRange::contiguous(first * row, (last - first) * row);
       s.push_back({Load{0, range, OnChipBuffer::nbin}, LayerId{1}});
       s.push_back({Store{1, TensorRange::contiguous(2 * c * row, 2 * row), OnChipBuffer::nbout}, LayerId{1}});
     }
@@ -72,17 +74,24 @@ TEST(Blocks, UnderBarrierSyncATensorReadAcrossItsBandsStaysWhole) {
       for (const Instruction& i : stream) n += std::holds_alternative<Load>(i.op);
     return n;
   };
-  for (const Read read : {Read::by_band, Read::with_halos, Read::across}) {
-    SCOPED_TRACE(read == Read::by_band ? "by band" : read == Read::with_halos ? "with halos" : "across");
+  for (const Read read : {Read::by_band, Read::halo_below, Read::with_halos, Read::across}) {
+    const bool stays_cut = read == Read::by_band || read == Read::halo_below;
+    SCOPED_TRACE(read == Read::by_band      ? "by band"
+                 : read == Read::halo_below ? "halo below"
+                 : read == Read::with_halos ? "with halos"
+                                            : "across");
     Program barrier = program(read), p2p = program(read);
     cut_into_blocks(barrier, BlockMode::band, {}, InputCuts::by_load, ReadAcross::keep_whole);
     cut_into_blocks(p2p, BlockMode::band, {}, InputCuts::by_reader, ReadAcross::cut);
     EXPECT_EQ(p2p.tensors[0].block_starts, bands);
-    EXPECT_EQ(barrier.tensors[0].block_starts, read == Read::by_band ? bands : std::vector<std::uint64_t>{});
+    EXPECT_EQ(barrier.tensors[0].block_starts, stays_cut ? bands : std::vector<std::uint64_t>{});
     // Cut, each load became one per band it reads; whole, it stayed one.
-    const std::size_t cut_loads = read == Read::by_band ? kCores : read == Read::with_halos ? 2 * 2 + 3 * (kCores - 2) : kCores * kCores;
+    const std::size_t cut_loads = read == Read::by_band      ? kCores
+                                  : read == Read::halo_below ? 2 * (kCores - 1) + 1
+                                  : read == Read::with_halos ? 2 * 2 + 3 * (kCores - 2)
+                                                             : kCores * kCores;
     EXPECT_EQ(loads(p2p), cut_loads);
-    EXPECT_EQ(loads(barrier), kCores);
+    EXPECT_EQ(loads(barrier), stays_cut ? cut_loads : kCores);
     EXPECT_EQ(bytes_loaded(barrier), bytes_loaded(p2p));
   }
 }
