@@ -31,6 +31,10 @@ int lower(std::span<const std::string> args) {
       ("batch,b", po::value(&choice.batch)->default_value(choice.batch), "samples per inference");
   add_model_shape_options(options, choice.sequence, choice.weight_density);
   flags.add_to(options);
+  // `--schedule auto` and `--blocks auto` plan their candidates: with these flags, the choice is the
+  // one `tetris run` makes with the same ones.
+  memmgr::PlannerOptions search;
+  add_search_options(options, search);
   config_options.add_to(options);
   output.add_to(options, "write the trace to this file (required)");
   po::positional_options_description positional;
@@ -38,7 +42,8 @@ int lower(std::span<const std::string> args) {
   if (!parse("lower",
              "[--model NAME|FILE] [--config C] [-p KEY=VALUE] [--batch N] [--sync barrier|p2p] "
              "[--partition rows|channels|auto] [--no-fuse | --fuse-residual] [--schedule layer|cascade|auto] "
-             "[--blocks tensor|band|tile|mixed|auto] --out FILE.trace [--json] [--quiet]",
+             "[--blocks tensor|band|tile|mixed|auto] [--seed N] [--generations N] [--time-limit S] [--max-work N] "
+             "[--threads N] --out FILE.trace [--json] [--quiet]",
              args, options, positional))
     return kExitOk;
   if (output.out.empty()) throw InputError({"--out"}, "the trace needs a file: --out FILE.trace");
@@ -47,7 +52,7 @@ int lower(std::span<const std::string> args) {
   // A big batch takes seconds to lower and write: say which step it is in, on a terminal.
   ProgressLine progress(output.quiet);
   progress.update(fmt::format("lowering {} onto {} cores (batch {})", choice.model, config.cores, choice.batch));
-  const pipeline::Lowered lowered = pipeline::lower(choice, config, lowering);
+  const pipeline::Lowered lowered = pipeline::lower(choice, config, lowering, {{}, search});
   progress.update("checking the program");
   validate_program(lowered.program, output.out);
   progress.update(fmt::format("writing {}", output.out));

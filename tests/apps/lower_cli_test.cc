@@ -4,8 +4,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cinttypes>
+#include <cstdio>
 #include <cstdlib>
+#include <utility>
 #include <filesystem>
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "common/file_io.h"
@@ -74,12 +78,26 @@ TEST(LowerCli, OptionsReachTheTrace) {
   EXPECT_EQ(p.layers.size(), json["layers"].size());
 }
 
-// `--blocks auto` says what it chose and why: GoogLeNet's tiles make its plan 15% smaller.
+// `--blocks auto` says what it chose and why: GoogLeNet's tiles make its plan 15% smaller. The
+// plans it compares are made with the search flags given, as `tetris plan` makes them of each
+// mode's trace.
 TEST(LowerCli, AutoBlocksSayWhichModeTheyChoseAndThePlansThatDecided) {
   const std::string trace = temp_path("googlenet.trace");
-  const Outcome r = lower_cli("lower googlenet --blocks auto --out '" + trace + "'");
+  const Outcome r = lower_cli("lower googlenet --blocks auto --generations 20 --out '" + trace + "'");
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(r.out.find("blocks auto: mixed (Tetris plan of one sample: "), std::string::npos) << r.out;
+  const std::string said = "blocks auto: mixed (Tetris plan of one sample: ";
+  const std::size_t at = r.out.find(said);
+  ASSERT_NE(at, std::string::npos) << r.out;
+  std::uint64_t band = 0, mixed = 0;
+  ASSERT_EQ(std::sscanf(r.out.c_str() + at + said.size(), "%" SCNu64 " B in bands, %" SCNu64 " B mixed", &band, &mixed), 2) << r.out;
+  for (const auto& [mode, peak] : {std::pair{"band", band}, std::pair{"mixed", mixed}}) {
+    const std::string one = temp_path(std::string("googlenet_") + mode + ".trace");
+    ASSERT_EQ(lower_cli(std::string("lower googlenet -q --blocks ") + mode + " --out '" + one + "'").exit_code, 0);
+    const Outcome planned = lower_cli("plan '" + one + "' --generations 20");
+    ASSERT_EQ(planned.exit_code, 0) << planned.err;
+    EXPECT_NE(planned.out.find(fmt::format("peak {} bytes", peak)), std::string::npos) << mode << ": " << planned.out;
+  }
+  EXPECT_LT(mixed, band);
   const Outcome bad = lower_cli("lower googlenet --blocks some --out '" + trace + "'");
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_NE(bad.err.find("tensor, band, tile, mixed or auto"), std::string::npos) << bad.err;
