@@ -144,22 +144,34 @@ std::uint64_t cycles_with(const Program& program, const MachineConfig& config, c
   return simulate(program, config, plan, label, plan_label).runs.front().cycles;
 }
 
-// A schedule's Tetris plan on its instruction-level problem, made as a run makes it
-// (ScheduleTiming), and the cycles of the program simulated with it.
+// A candidate program's instruction-level problem and its Tetris plan, made as a run makes them
+// (ScheduleTiming), without progress: one of several candidates, the caller says which.
+struct CandidatePlan {
+  memmgr::Problem problem;
+  memmgr::PlanResult plan;
+};
+CandidatePlan plan_candidate(const Program& program, const MachineConfig& config, const ScheduleTiming& timing,
+                             std::string_view label) {
+  AnalysisOptions analysis = timing.analysis;
+  analysis.alignment = config.memory.alignment_bytes;
+  memmgr::Problem problem = analyse_at(Level::instruction, program, analysis, label);
+  memmgr::PlannerOptions search = timing.search;
+  search.on_progress = nullptr;
+  memmgr::PlanResult plan = memmgr::find_planner("tetris")->plan(problem, search);
+  return {std::move(problem), std::move(plan)};
+}
+
+// A schedule's Tetris plan (plan_candidate) and the cycles of the program simulated with it.
 struct PlannedSchedule {
   memmgr::PlanResult plan;
   std::uint64_t cycles;
 };
 PlannedSchedule plan_and_simulate(const Program& program, const MachineConfig& config, const ScheduleTiming& timing,
                                   std::string_view label) {
-  AnalysisOptions analysis = timing.analysis;
-  analysis.alignment = config.memory.alignment_bytes;
-  const memmgr::Problem problem = analyse_at(Level::instruction, program, analysis, label);
-  memmgr::PlannerOptions search = timing.search;
-  search.on_progress = nullptr;  // one of several candidates: the caller says which
-  memmgr::PlanResult result = memmgr::find_planner("tetris")->plan(problem, search);
-  const std::uint64_t cycles = cycles_with(program, config, memmgr::make_plan_file(problem, result, search.seed), label);
-  return {std::move(result), cycles};
+  CandidatePlan candidate = plan_candidate(program, config, timing, label);
+  const std::uint64_t cycles = cycles_with(
+      program, config, memmgr::make_plan_file(candidate.problem, candidate.plan, timing.search.seed), label);
+  return {std::move(candidate.plan), cycles};
 }
 
 }  // namespace
@@ -177,15 +189,9 @@ BlockChoice resolve_blocks(const ModelChoice& choice, const MachineConfig& confi
       choice.model, {1, config.core.element_bytes, choice.sequence, choice.weight_density});
   workloads::LoweringOptions candidate = options;
   if (candidate.schedule == workloads::Schedule::automatic) candidate.schedule = workloads::Schedule::layer;
-  AnalysisOptions analysis = timing.analysis;
-  analysis.alignment = config.memory.alignment_bytes;
-  memmgr::PlannerOptions search = timing.search;
-  search.on_progress = nullptr;  // one of two candidates: the caller says which
   const auto planned = [&](workloads::BlockMode mode) {
     candidate.blocks = mode;
-    const memmgr::Problem problem =
-        analyse_at(Level::instruction, workloads::lower(one, config, candidate), analysis, "--blocks auto");
-    return memmgr::find_planner("tetris")->plan(problem, search);
+    return plan_candidate(workloads::lower(one, config, candidate), config, timing, "--blocks auto").plan;
   };
   memmgr::PlanResult band = planned(workloads::BlockMode::band);
   memmgr::PlanResult mixed = planned(workloads::BlockMode::mixed);

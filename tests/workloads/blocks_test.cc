@@ -59,7 +59,7 @@ TEST(Blocks, UnderBarrierSyncATensorReadAcrossItsBandsStaysWhole) {
       const std::uint64_t first = c == 0 ? 0 : 2 * c - 1, last = std::min<std::uint64_t>(16, 2 * c + 3);
       const TensorRange range = read == Read::across       ? TensorRange{2 * c * 2, 2 * 2, row, 16}  // channels 2c, 2c + 1
                                 : read == Read::by_band    ? TensorRange::contiguous(2 * c * row, 2 * row)
-                                : read == Read::halo_below ? TensorRange::contiguous(2 * c * row, (std::min<std::uint64_t>(16, 2 * c + 3) - 2 * c) * row)
+                                : read == Read::halo_below ? TensorRange::contiguous(2 * c * row, (last - 2 * c) * row)
                                                            : TensorRange::contiguous(first * row, (last - first) * row);
       s.push_back({Load{0, range, OnChipBuffer::nbin}, LayerId{1}});
       s.push_back({Store{1, TensorRange::contiguous(2 * c * row, 2 * row), OnChipBuffer::nbout}, LayerId{1}});
