@@ -49,11 +49,12 @@ constexpr std::uint64_t DEFAULT_SEMAPHORE_LATENCY_CYCLES = 10;
 constexpr std::uint64_t kMaxBytes = 1ull << 48;
 
 constexpr std::array<std::string_view, 2> kMemoryModels = {"ideal", "dram"};
+constexpr std::array<std::string_view, 2> kOffOn = {"off", "on"};
 constexpr std::uint64_t kMaxTck = 1ull << 24;
 
 // The dram section's defaults: one DDR4-2400 part, JEDEC_4Gb_DDR4-2400_8bit_A as DRAMSys ships it
 // (github.com/tukl-msd/DRAMSys, configs/memspec), in tCK.
-const std::array<ConfigField, 43> kFields = {{
+const std::array<ConfigField, 44> kFields = {{
     {"cores", DEFAULT_CORES, 1, kMaxCores, "number of identical cores sharing the memory",
      &MachineConfig::cores},
     {"core.clock_mhz", DEFAULT_CLOCK_MHZ, 1, 100000, "core clock (paper: 1 GHz)", nullptr,
@@ -100,6 +101,11 @@ const std::array<ConfigField, 43> kFields = {{
      "channels of the dram section after latency_cycles, with banks, row buffers, refresh and "
      "turnaround (docs/simulator.md)",
      nullptr, nullptr, &MemoryConfig::model, nullptr, nullptr, kMemoryModels},
+    {"memory.multicast", 0, 0, kOffOn.size() - 1,
+     "on: the memory reads a multicast load group (trace mload) once, when its last core issues, and "
+     "delivers it to all its cores together, and lowering groups identical loads into such groups; off "
+     "(Cambricon-X: no inter-core multicast): each is a plain load (docs/simulator.md)",
+     nullptr, nullptr, &MemoryConfig::multicast, nullptr, nullptr, kOffOn},
     {"sync.barrier_latency_cycles", DEFAULT_BARRIER_LATENCY_CYCLES, 0, 1ull << 20,
      "from the last arrival to release (assumption)", nullptr, nullptr, nullptr,
      &SyncConfig::barrier_latency_cycles},

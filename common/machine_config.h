@@ -34,6 +34,7 @@ struct MemoryConfig {
   std::uint64_t alignment_bytes;
   std::uint64_t requests_in_flight;  // per load unit and per store unit of a core
   std::uint64_t model;               // a MemoryModel: what stands behind the latency
+  std::uint64_t multicast;           // 1: a multicast load group is read once for all its cores
 
   bool operator==(const MemoryConfig&) const = default;
 };
@@ -96,6 +97,7 @@ struct MachineConfig {
   }
   std::uint64_t macs_per_cycle() const { return cores * core.pe_count * core.macs_per_pe_per_cycle; }
   bool dram_memory() const { return memory.model == static_cast<std::uint64_t>(MemoryModel::dram); }
+  bool multicasts() const { return memory.multicast != 0; }
   // The most bytes the memory can move per core cycle: the ideal bus's bandwidth, or the DRAM
   // channels' data buses at full speed, rounded up (a roofline built on it stays a lower bound).
   std::uint64_t peak_bandwidth_bytes_per_cycle() const;

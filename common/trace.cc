@@ -87,6 +87,7 @@ Program blocks_as_tensors(const Program& program) {
   out.element_bytes = program.element_bytes;
   out.layers = program.layers;
   out.barriers = program.barriers;
+  out.multicasts = program.multicasts;
   std::vector<TensorId> first(program.tensors.size());  // the new id of each tensor's block 0
   for (TensorId t = 0; t < program.tensors.size(); ++t) {
     const Tensor& tensor = program.tensors[t];
@@ -168,6 +169,16 @@ void validate_program(const Program& program, std::string_view file) {
                                             core, program.cores));
   }
 
+  for (const auto& [id, participants] : program.multicasts) {
+    if (participants.size() < 2)
+      throw InputError(whole, fmt::format("multicast {} has {} participant{}; a multicast needs at least 2", id,
+                                          participants.size(), participants.size() == 1 ? "" : "s"));
+    for (CoreId core : participants)
+      if (core >= program.cores)
+        throw InputError(whole, fmt::format("multicast {} names core {}, but there are {} cores", id, core,
+                                            program.cores));
+  }
+
   struct SemaphoreUse {
     std::optional<CoreId> signaller, waiter;
     std::uint64_t signals = 0;
@@ -176,6 +187,8 @@ void validate_program(const Program& program, std::string_view file) {
   };
   std::map<SemaphoreId, SemaphoreUse> semaphores;
   std::map<std::pair<BarrierId, CoreId>, std::uint32_t> barrier_visits;
+  std::map<std::pair<MulticastId, CoreId>, std::uint32_t> multicast_visits;
+  std::map<MulticastId, const Load*> multicast_first;  // the load every other copy must equal
   const Locator locate{file};
 
   for (CoreId core = 0; core < program.cores; ++core) {
@@ -191,6 +204,25 @@ void validate_program(const Program& program, std::string_view file) {
             using T = std::decay_t<decltype(op)>;
             if constexpr (std::is_same_v<T, Load>) {
               check_range(program, op.tensor, op.range, "load", context, where);
+              if (op.multicast) {
+                const MulticastId id = *op.multicast;
+                const auto it = program.multicasts.find(id);
+                if (it == program.multicasts.end())
+                  throw InputError(where, fmt::format("{}multicast {} has no participant list", context, id));
+                if (std::find(it->second.begin(), it->second.end(), core) == it->second.end())
+                  throw InputError(where, fmt::format("{}core {} is not a participant of multicast {}", context,
+                                                      core, id));
+                if (++multicast_visits[{id, core}] > 1)
+                  throw InputError(where, fmt::format("{}multicast {} is loaded twice by core {}", context, id, core));
+                const auto [first, inserted] = multicast_first.try_emplace(id, &op);
+                const Load& a = *first->second;
+                if (!inserted && (a.tensor != op.tensor || a.range.offset != op.range.offset ||
+                                  a.range.row_bytes != op.range.row_bytes || a.range.row_stride != op.range.row_stride ||
+                                  a.range.rows != op.range.rows || a.buffer != op.buffer))
+                  throw InputError(where, fmt::format("{}multicast {} loads another range or buffer than its first "
+                                                      "participant: every copy of a multicast is the same load",
+                                                      context, id));
+              }
             } else if constexpr (std::is_same_v<T, Store>) {
               check_range(program, op.tensor, op.range, "store", context, where);
             } else if constexpr (std::is_same_v<T, Barrier>) {
@@ -235,6 +267,11 @@ void validate_program(const Program& program, std::string_view file) {
       if (!barrier_visits.count({id, core}))
         throw InputError(whole, fmt::format("core {} never reaches barrier {}, which names it as a "
                                             "participant",
+                                            core, id));
+  for (const auto& [id, participants] : program.multicasts)
+    for (CoreId core : participants)
+      if (!multicast_visits.count({id, core}))
+        throw InputError(whole, fmt::format("core {} never loads multicast {}, which names it as a participant",
                                             core, id));
   for (const auto& [id, use] : semaphores) {
     if (use.waits.size() <= use.signals) continue;

@@ -17,9 +17,11 @@ using LayerId = std::uint32_t;
 using CoreId = std::uint32_t;
 using BarrierId = std::uint32_t;
 using SemaphoreId = std::uint32_t;
+using MulticastId = std::uint32_t;
 
-// Version 2 adds tensor blocks; a trace without blocks is written as version 1, and both read.
-inline constexpr std::uint32_t kTraceFormatVersion = 2;
+// Version 2 adds tensor blocks, version 3 multicast loads; a trace is written in the lowest
+// version that holds it, and every version reads.
+inline constexpr std::uint32_t kTraceFormatVersion = 3;
 // Tensors above 256 TiB are refused so that sums over a program's tensors cannot wrap.
 inline constexpr std::uint64_t kMaxTensorBytes = std::uint64_t{1} << 48;
 
@@ -75,10 +77,16 @@ struct TensorRange {
   std::uint64_t end() const { return offset + (rows - 1) * row_stride + row_bytes; }
 };
 
+// A load with a multicast id is one of a group: every participant (Program::multicasts) runs a
+// load of that id exactly once, of the same range into the same buffer. A memory that multicasts
+// (memory.multicast: on) reads the range once, when the last participant issues, and delivers it
+// to all together; elsewhere each is a plain load. It orders nothing: liveness treats each copy
+// as the plain load it also is.
 struct Load {
   TensorId tensor;
   TensorRange range;
   OnChipBuffer buffer;
+  std::optional<MulticastId> multicast = std::nullopt;
 };
 struct Store {
   TensorId tensor;
@@ -116,6 +124,7 @@ struct Program {
   std::vector<Layer> layers;
   std::vector<Tensor> tensors;
   std::map<BarrierId, std::vector<CoreId>> barriers;  // participants, ascending
+  std::map<MulticastId, std::vector<CoreId>> multicasts;  // participants, ascending
   std::vector<std::vector<Instruction>> streams;      // one per core
 };
 
@@ -133,7 +142,7 @@ std::optional<OnChipBuffer> parse_on_chip_buffer(std::string_view text);
 std::optional<ComputeOp> parse_compute_op(std::string_view text);
 
 // Checks everything a trace promises beyond its syntax: tensor references and ranges, core
-// indices, barrier participation, semaphore pairing (every wait has its signal). Throws
+// indices, barrier and multicast participation, semaphore pairing (every wait has its signal). Throws
 // InputError naming `file` and the instruction's line.
 void validate_program(const Program& program, std::string_view file);
 

@@ -19,7 +19,7 @@
 namespace tetris {
 namespace {
 
-constexpr std::size_t kMaxTokens = 8;
+constexpr std::size_t kMaxTokens = 9;  // mload2d
 
 class TraceParser {
  public:
@@ -209,11 +209,25 @@ class TraceParser {
     current_layer_.reset();
   }
 
-  TensorRange range_1d() const {
-    return TensorRange::contiguous(number(2, "offset"), number(3, "bytes"));
+  // `at`: the field of the offset.
+  TensorRange range_1d(std::size_t at = 2) const {
+    return TensorRange::contiguous(number(at, "offset"), number(at + 1, "bytes"));
   }
-  TensorRange range_2d() const {
-    return {number(2, "offset"), number(3, "row bytes"), number(4, "row stride"), number(5, "rows")};
+  TensorRange range_2d(std::size_t at = 2) const {
+    return {number(at, "offset"), number(at + 1, "row bytes"), number(at + 2, "row stride"), number(at + 3, "rows")};
+  }
+
+  // mload ID PARTICIPANTS TENSOR ...: the participants must agree on every line of the id.
+  MulticastId multicast() {
+    if (version_ < 3) fail(fmt::format("'{}' needs trace format version 3 (this trace is version {})", tokens_[0],
+                                       version_));
+    const MulticastId id = this->id(1, "multicast id");
+    auto cores = participants(tokens_[2]);
+    const auto [it, inserted] = program_.multicasts.try_emplace(id, cores);
+    if (!inserted && it->second != cores)
+      fail(fmt::format("multicast {} lists other participants than on line {}", id, multicast_lines_[id]));
+    if (inserted) multicast_lines_[id] = line_;
+    return id;
   }
 
   std::vector<CoreId> participants(std::string_view list) const {
@@ -234,7 +248,7 @@ class TraceParser {
         if (text.empty() || ec != std::errc() || ptr != text.data() + text.size())
           fail(fmt::format("bad participant list '{}': expected 'all' or cores like 0,2-3", list));
         if (v >= program_.cores)
-          fail(fmt::format("bad core index {} in barrier participants: the trace has {} cores", v, program_.cores));
+          fail(fmt::format("bad core index {} in participants: the trace has {} cores", v, program_.cores));
         return v;
       };
       const auto first = core(item.substr(0, dash));
@@ -284,6 +298,14 @@ class TraceParser {
     } else if (directive == "load2d") {
       expect_fields(7, "load2d TENSOR OFFSET ROW_BYTES ROW_STRIDE ROWS BUFFER");
       emit(Load{id(1, "tensor id"), range_2d(), buffer(6)});
+    } else if (directive == "mload") {
+      expect_fields(7, "mload ID PARTICIPANTS TENSOR OFFSET BYTES BUFFER");
+      const MulticastId group = multicast();
+      emit(Load{id(3, "tensor id"), range_1d(4), buffer(6), group});
+    } else if (directive == "mload2d") {
+      expect_fields(9, "mload2d ID PARTICIPANTS TENSOR OFFSET ROW_BYTES ROW_STRIDE ROWS BUFFER");
+      const MulticastId group = multicast();
+      emit(Load{id(3, "tensor id"), range_2d(4), buffer(8), group});
     } else if (directive == "store2d") {
       expect_fields(7, "store2d TENSOR OFFSET ROW_BYTES ROW_STRIDE ROWS BUFFER");
       emit(Store{id(1, "tensor id"), range_2d(), buffer(6)});
@@ -312,9 +334,9 @@ class TraceParser {
       expect_fields(2, "wait SEMAPHORE");
       emit(Wait{id(1, "semaphore id")});
     } else {
-      fail(fmt::format("unknown instruction '{}' (expected layer, load, load2d, store, store2d, "
+      fail(fmt::format("unknown instruction '{}' (expected layer, load, load2d, {}store, store2d, "
                        "compute, barrier, signal, wait or core)",
-                       directive));
+                       directive, version_ >= 3 ? "mload, mload2d, " : ""));
     }
   }
 
@@ -331,6 +353,7 @@ class TraceParser {
   std::unordered_map<std::string, LayerId> layer_ids_;
   std::unordered_set<std::string> tensor_names_;
   std::unordered_map<BarrierId, std::uint64_t> barrier_lines_;
+  std::unordered_map<MulticastId, std::uint64_t> multicast_lines_;
   std::vector<bool> cores_started_;
   std::optional<CoreId> current_core_;
   std::optional<LayerId> current_layer_;

@@ -24,13 +24,15 @@ std::string participant_list(const std::vector<CoreId>& cores, std::uint32_t cor
   return out;
 }
 
+// `prefix`: what comes between the verb and the tensor (a multicast's id and participants).
 template <typename Out>
-void write_access(Out out, std::string_view verb, TensorId tensor, const TensorRange& r, OnChipBuffer b) {
+void write_access(Out out, std::string_view verb, std::string_view prefix, TensorId tensor, const TensorRange& r,
+                  OnChipBuffer b) {
   if (r.is_2d())
-    fmt::format_to(out, "{}2d {} {} {} {} {} {}\n", verb, tensor, r.offset, r.row_bytes, r.row_stride,
+    fmt::format_to(out, "{}2d {}{} {} {} {} {} {}\n", verb, prefix, tensor, r.offset, r.row_bytes, r.row_stride,
                    r.rows, to_string(b));
   else
-    fmt::format_to(out, "{} {} {} {} {}\n", verb, tensor, r.offset, r.row_bytes, to_string(b));
+    fmt::format_to(out, "{} {}{} {} {} {}\n", verb, prefix, tensor, r.offset, r.row_bytes, to_string(b));
 }
 
 }  // namespace
@@ -38,11 +40,12 @@ void write_access(Out out, std::string_view verb, TensorId tensor, const TensorR
 std::string write_trace(const Program& program) {
   fmt::memory_buffer buffer;
   auto out = std::back_inserter(buffer);
-  // Version 1 while no tensor has blocks, so such traces read in older tools too.
+  // The lowest version that holds the trace, so older tools read what they can.
   const bool blocks = std::any_of(program.tensors.begin(), program.tensors.end(),
                                   [](const Tensor& t) { return !t.block_starts.empty(); });
-  fmt::format_to(out, "tetris-trace {}\ncores {}\nelement_bytes {}\n", blocks ? kTraceFormatVersion : 1,
-                 program.cores, program.element_bytes);
+  const std::uint32_t version = !program.multicasts.empty() ? 3 : blocks ? 2 : 1;
+  fmt::format_to(out, "tetris-trace {}\ncores {}\nelement_bytes {}\n", version, program.cores,
+                 program.element_bytes);
   if (!program.layers.empty()) fmt::format_to(out, "\n# layer ID NAME OP\n");
   for (std::size_t i = 0; i < program.layers.size(); ++i)
     fmt::format_to(out, "layer {} {} {}\n", i, program.layers[i].name, program.layers[i].op);
@@ -66,8 +69,17 @@ std::string write_trace(const Program& program) {
       std::visit(
           [&](const auto& op) {
             using T = std::decay_t<decltype(op)>;
-            if constexpr (std::is_same_v<T, Load>) write_access(out, "load", op.tensor, op.range, op.buffer);
-            else if constexpr (std::is_same_v<T, Store>) write_access(out, "store", op.tensor, op.range, op.buffer);
+            if constexpr (std::is_same_v<T, Load>) {
+              if (op.multicast)
+                write_access(out, "mload",
+                             fmt::format("{} {} ", *op.multicast,
+                                         participant_list(program.multicasts.at(*op.multicast), program.cores)),
+                             op.tensor, op.range, op.buffer);
+              else
+                write_access(out, "load", "", op.tensor, op.range, op.buffer);
+            } else if constexpr (std::is_same_v<T, Store>) {
+              write_access(out, "store", "", op.tensor, op.range, op.buffer);
+            }
             else if constexpr (std::is_same_v<T, Compute>) fmt::format_to(out, "compute {} {}\n", to_string(op.op), op.work);
             else if constexpr (std::is_same_v<T, Barrier>)
               fmt::format_to(out, "barrier {} {}\n", op.id, participant_list(program.barriers.at(op.id), program.cores));

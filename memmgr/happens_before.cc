@@ -37,7 +37,8 @@ HappensBefore HappensBefore::analyze(const Program& program, std::string_view fi
   std::map<SemaphoreId, std::vector<std::vector<std::uint32_t>>> signalled;  // clocks at each signal
   std::map<SemaphoreId, std::size_t> consumed;
   std::map<BarrierId, std::vector<CoreId>> arrived;
-  std::vector<bool> waiting_at_barrier(cores, false);
+  std::vector<bool> waiting_at_barrier(cores, false);  // or at a multicast load
+  std::map<MulticastId, std::vector<CoreId>> multicast_arrived;
 
   auto retire = [&](CoreId c) {
     hb.position_[c][next[c]] = hb.total_++;
@@ -93,6 +94,17 @@ HappensBefore HappensBefore::analyze(const Program& program, std::string_view fi
           retire(p);
         }
       }
+    } else if (const auto* load = std::get_if<Load>(&instruction.op); load && load->multicast) {
+      // A rendezvous of load units: it can complete only once every participant issued it. It
+      // adds no order (each copy is treated as the plain load it also is), only the wait.
+      auto& here = multicast_arrived[*load->multicast];
+      here.push_back(c);
+      waiting_at_barrier[c] = true;
+      if (here.size() == program.multicasts.at(*load->multicast).size())
+        for (CoreId p : here) {
+          waiting_at_barrier[p] = false;
+          retire(p);
+        }
     } else {
       retire(c);
     }
@@ -101,10 +113,12 @@ HappensBefore HappensBefore::analyze(const Program& program, std::string_view fi
   for (CoreId c = 0; c < cores; ++c) {
     if (next[c] >= program.streams[c].size()) continue;
     const Instruction& at = program.streams[c][next[c]];
+    const auto* load = std::get_if<Load>(&at.op);
     std::string what = std::holds_alternative<Barrier>(at.op)
                            ? fmt::format("barrier {}", std::get<Barrier>(at.op).id)
-                           : std::holds_alternative<Wait>(at.op) ? fmt::format("wait {}", std::get<Wait>(at.op).semaphore)
-                                                                 : "an instruction";
+                       : std::holds_alternative<Wait>(at.op) ? fmt::format("wait {}", std::get<Wait>(at.op).semaphore)
+                       : load && load->multicast         ? fmt::format("multicast load {}", *load->multicast)
+                                                         : "an instruction";
     blocked += fmt::format("{}core {} at instruction {}{} ({})", blocked.empty() ? "" : "; ", c, next[c],
                            at.line ? fmt::format(" (line {})", at.line) : std::string(), what);
   }

@@ -3,6 +3,8 @@
 // payload's address and length are the range's address hull.
 #pragma once
 
+#include <optional>
+
 #include <tlm>
 
 #include "common/trace.h"
@@ -21,6 +23,7 @@ class AccessExtension : public tlm::tlm_extension<AccessExtension> {
   Cycles issued = 0;
   TensorId tensor = 0;
   std::uint32_t first_span = 0, end_span = 0;  // its AddressGrid spans
+  std::optional<MulticastId> multicast;  // a load the memory reads once for all of its group
 
   tlm::tlm_extension_base* clone() const override { return new AccessExtension(*this); }
   void copy_from(const tlm::tlm_extension_base& other) override {

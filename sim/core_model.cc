@@ -8,6 +8,7 @@ CoreProgram::CoreProgram(const Program& program, CoreId core, const AddressMap& 
                          const TimingModel& timing, const AddressGrid& grid)
     : stream(program.streams[core]), layer_count(program.layers.size()), requests_in_flight(timing.requests_in_flight()) {
   std::uint32_t stores_before_last_compute = 0;
+  const bool multicasts = timing.multicasts() && !program.multicasts.empty();
   for (std::uint32_t i = 0; i < stream.size(); ++i) {
     const auto loads_before = static_cast<std::uint32_t>(loads.size());
     const auto computes_before = static_cast<std::uint32_t>(computes.size());
@@ -24,6 +25,7 @@ CoreProgram::CoreProgram(const Program& program, CoreId core, const AddressMap& 
       const TensorId tensor = load ? load->tensor : std::get<Store>(op).tensor;
       const TensorRange& range = load ? load->range : std::get<Store>(op).range;
       const auto [first_span, end_span] = grid.span_indices(core, i);
+      if (load && multicasts) load_multicasts.push_back(load->multicast);
       (load ? loads : stores)
           .push_back({i, layer, syncs_before, loads_before, computes_before, stores_before, range.bytes(),
                       addresses.base(tensor) + range.offset, addresses.base(tensor) + range.end(), tensor, first_span,

@@ -106,6 +106,9 @@ class CoreProgram {
   std::size_t layer_count;
   std::uint32_t requests_in_flight = 1;  // per transfer unit
   std::vector<Transfer> loads, stores;  // per unit, in program order
+  // Per load, its multicast group, when the memory multicasts and the program has groups (else
+  // empty: every load is plain). Beside `loads`, which keep one cache line each.
+  std::vector<std::optional<MulticastId>> load_multicasts;
   std::vector<Compute> computes;
   std::vector<Sync> syncs;
 };

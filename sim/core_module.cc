@@ -12,6 +12,7 @@ CoreModule::CoreModule(sc_core::sc_module_name name, CoreId id, const CoreProgra
       socket("socket"),
       sync("sync"),
       model_(id, core_program, jitter),
+      program_(core_program),
       depth_(std::max<std::uint32_t>(1, core_program.requests_in_flight)),
       payloads_(2 * depth_),
       extensions_(2 * depth_) {
@@ -82,6 +83,9 @@ void CoreModule::start_transfer(CoreId core, TransferKind kind, std::uint32_t sl
   ext.tensor = entry.tensor;
   ext.first_span = entry.first_span;
   ext.end_span = entry.end_span;
+  ext.multicast.reset();
+  if (kind == TransferKind::load && !program_.load_multicasts.empty())
+    ext.multicast = program_.load_multicasts[static_cast<std::size_t>(&entry - program_.loads.data())];
   const std::uint64_t begin = entry.hull_begin, end = entry.hull_end;
   tlm::tlm_generic_payload& payload = payloads_[at];
   payload.set_command(kind == TransferKind::load ? tlm::TLM_READ_COMMAND : tlm::TLM_WRITE_COMMAND);

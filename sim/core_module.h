@@ -55,6 +55,7 @@ class CoreModule : public sc_core::sc_module, private CorePorts, public SyncList
   void wait(CoreId core, SemaphoreId semaphore, Cycles now) override { sync->wait(core, semaphore, now); }
 
   CoreModel model_;
+  const CoreProgram& program_;
   sc_core::sc_event wake_;
   bool stepping_ = false;
   bool poked_ = false;

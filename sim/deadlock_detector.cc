@@ -13,7 +13,9 @@ std::string describe_instruction(const Instruction& instruction) {
         if constexpr (std::is_same_v<T, Signal>) return fmt::format("signal {}", op.semaphore);
         if constexpr (std::is_same_v<T, Wait>) return fmt::format("wait {}", op.semaphore);
         if constexpr (std::is_same_v<T, Compute>) return fmt::format("compute {} {}", to_string(op.op), op.work);
-        if constexpr (std::is_same_v<T, Load>) return fmt::format("load {}", op.tensor);
+        if constexpr (std::is_same_v<T, Load>)
+          return op.multicast ? fmt::format("mload {} of tensor {}", *op.multicast, op.tensor)
+                              : fmt::format("load {}", op.tensor);
         if constexpr (std::is_same_v<T, Store>) return fmt::format("store {}", op.tensor);
       },
       instruction.op);
@@ -48,6 +50,10 @@ std::optional<DeadlockReport> DeadlockDetector::check(const Program& program,
         b.waiting_for = sync.describe_barrier(barrier->id);
       } else if (const auto* wait = std::get_if<Wait>(&instruction.op)) {
         b.waiting_for = sync.describe_semaphore(wait->semaphore);
+      } else if (const auto* load = std::get_if<Load>(&instruction.op); load && load->multicast) {
+        std::string cores;
+        for (const CoreId c : program.multicasts.at(*load->multicast)) cores += fmt::format("{}{}", cores.empty() ? "" : ",", c);
+        b.waiting_for = fmt::format("multicast {} is read once all of cores {} issue it", *load->multicast, cores);
       } else {
         b.waiting_for = "an earlier instruction that cannot complete";
       }

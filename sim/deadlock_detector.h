@@ -1,8 +1,8 @@
 // Deadlock: the simulation ran out of events while some core had not finished its stream.
 //
-// Cores only ever block in a barrier or a wait (memory and compute always finish), so when no
-// event is left, every unfinished core is stuck in one, behind a signal or a barrier arrival that
-// can no longer come. The report names each blocked core's position: the instruction, its trace
+// Cores only ever block in a barrier, a wait or a multicast load (memory and compute always
+// finish), so when no event is left, every unfinished core is stuck in one, behind a signal, a
+// barrier arrival or a group member's load that can no longer come. The report names each blocked core's position: the instruction, its trace
 // line and what it waits for.
 #pragma once
 

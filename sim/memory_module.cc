@@ -1,5 +1,7 @@
 #include "sim/memory_module.h"
 
+#include <algorithm>
+
 #include "sim/access_extension.h"
 #include "sim/sim_time.h"
 
@@ -7,7 +9,8 @@ namespace tetris::sim {
 
 MemoryModule::MemoryModule(sc_core::sc_module_name name, std::size_t cores, const TimingModel& timing,
                            const Jitter& jitter, AccessMonitor& monitor, Cycles quantum,
-                           const std::optional<DramConfig>& dram, std::uint64_t clock_mhz)
+                           const std::optional<DramConfig>& dram, std::uint64_t clock_mhz,
+                           const std::map<MulticastId, std::vector<CoreId>>* multicasts)
     : sc_core::sc_module(name),
       socket("socket"),
       timing_(timing),
@@ -16,6 +19,7 @@ MemoryModule::MemoryModule(sc_core::sc_module_name name, std::size_t cores, cons
                    : std::variant<MemoryArbiter, DramController>()),
       depth_(timing.requests_in_flight()),
       in_flight_(2 * cores * depth_),
+      multicasts_(multicasts),
       listeners_(cores, nullptr),
       waits_(cores, kNever),
       horizon_(timing.memory_latency()),
@@ -38,6 +42,32 @@ tlm::tlm_sync_enum MemoryModule::nb_transport_fw(int id, tlm::tlm_generic_payloa
   const std::uint64_t tag =
       (2 * static_cast<std::uint64_t>(id) + (ext.kind == TransferKind::load ? 0 : 1)) * depth_ + ext.slot;
   in_flight_[tag] = {&payload, &ext};
+  if (ext.kind == TransferKind::store)
+    monitor_.record({now, now, ext.core, ext.index, ext.tensor, ext.first_span, ext.end_span, true}, kernel_now);
+  if (ext.multicast && multicasts_) {
+    Gathering& group = gathering_[*ext.multicast];
+    group.tags.push_back(tag);
+    group.issued = std::max(group.issued, now);
+    if (group.tags.size() == multicasts_->at(*ext.multicast).size()) {
+      // Served under the least tag: the arbiter's order does not depend on who came last.
+      std::sort(group.tags.begin(), group.tags.end());
+      const std::uint64_t leader = group.tags.front();
+      const Cycles issued = group.issued;
+      multicast_bytes_ += (group.tags.size() - 1) * ext.bytes;
+      groups_[leader] = std::move(group.tags);
+      gathering_.erase(*ext.multicast);
+      issue(leader, issued, kernel_now);
+    }
+  } else {
+    issue(tag, now, kernel_now);
+  }
+  phase = tlm::END_REQ;
+  return tlm::TLM_UPDATED;
+}
+
+void MemoryModule::issue(std::uint64_t tag, Cycles now, Cycles kernel_now) {
+  const tlm::tlm_generic_payload& payload = *in_flight_[tag].payload;
+  const AccessExtension& ext = *in_flight_[tag].access;
   const Cycles latency = timing_.memory_latency() +
                          jitter_[ext.core].extra(timing_.memory_latency(), ext.index, JitterTarget::memory_latency);
   Cycles earliest;  // its completion, at the earliest
@@ -60,11 +90,7 @@ tlm::tlm_sync_enum MemoryModule::nb_transport_fw(int id, tlm::tlm_generic_payloa
     dram.add(tag, tag, now + latency, access);
     earliest = dram.earliest_completion(now + latency);
   }
-  if (ext.kind == TransferKind::store)
-    monitor_.record({now, now, ext.core, ext.index, ext.tensor, ext.first_span, ext.end_span, true}, kernel_now);
   wake_for(earliest, kernel_now);
-  phase = tlm::END_REQ;
-  return tlm::TLM_UPDATED;
 }
 
 void MemoryModule::controller() {
@@ -99,16 +125,15 @@ void MemoryModule::settle(Cycles until, Cycles now) {
   done_.clear();
   std::visit([&](auto& memory) { memory.advance(until, done_); }, memory_);
   for (const MemoryArbiter::Completion& completion : done_) {
-    tlm::tlm_generic_payload& payload = *in_flight_[completion.tag].payload;
-    const AccessExtension& ext = *in_flight_[completion.tag].access;
-    in_flight_[completion.tag] = {};
-    if (ext.kind == TransferKind::load)
-      monitor_.record({completion.at, ext.issued, ext.core, ext.index, ext.tensor, ext.first_span, ext.end_span, false},
-                      now);
-    payload.set_response_status(tlm::TLM_OK_RESPONSE);
-    tlm::tlm_phase phase = tlm::BEGIN_RESP;
-    sc_core::sc_time delay = cycles_to_time(completion.at - now);
-    socket[static_cast<int>(completion.tag / (2 * depth_))]->nb_transport_bw(payload, phase, delay);
+    const auto group = groups_.empty() ? groups_.end() : groups_.find(completion.tag);
+    if (group == groups_.end()) {
+      answer(completion.tag, completion.at, now);
+      continue;
+    }
+    // Answering runs cores on, which may issue requests that change groups_.
+    const std::vector<std::uint64_t> members = std::move(group->second);
+    groups_.erase(group);
+    for (const std::uint64_t tag : members) answer(tag, completion.at, now);
   }
   // A core run on may release another (a barrier, a semaphore): scan until none is left inside.
   for (bool ran = true; ran;) {
@@ -119,6 +144,18 @@ void MemoryModule::settle(Cycles until, Cycles now) {
         ran = true;
       }
   }
+}
+
+void MemoryModule::answer(std::uint64_t tag, Cycles at, Cycles now) {
+  tlm::tlm_generic_payload& payload = *in_flight_[tag].payload;
+  const AccessExtension& ext = *in_flight_[tag].access;
+  in_flight_[tag] = {};
+  if (ext.kind == TransferKind::load)
+    monitor_.record({at, ext.issued, ext.core, ext.index, ext.tensor, ext.first_span, ext.end_span, false}, now);
+  payload.set_response_status(tlm::TLM_OK_RESPONSE);
+  tlm::tlm_phase phase = tlm::BEGIN_RESP;
+  sc_core::sc_time delay = cycles_to_time(at - now);
+  socket[static_cast<int>(tag / (2 * depth_))]->nb_transport_bw(payload, phase, delay);
 }
 
 Cycles MemoryModule::busy_cycles() const {

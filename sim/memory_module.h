@@ -13,11 +13,17 @@
 // reach the memory before t + latency either: the controller settles on from there, within one
 // quantum of the kernel's time (TLM-2.0 temporal decoupling), and sleeps until the next thing.
 // Any quantum gives the same results; only the speed differs.
+//
+// A multicast load (memory.multicast: on) is held until every member of its group has issued
+// it; then it is one request, issued at the last member's time, and its completion answers every
+// member. Each member is still a read of its own for the checker.
 #pragma once
 
 #include <systemc>
 #include <tlm>
 #include <tlm_utils/multi_passthrough_target_socket.h>
+#include <map>
+#include <unordered_map>
 #include <variant>
 #include <vector>
 
@@ -46,9 +52,12 @@ class MemoryModule : public sc_core::sc_module {
   // Cores bind their sockets in core order: socket index == core id.
   // `quantum`: how far past the kernel's time the controller settles in one activation, in cycles.
   // `dram`: the memory is DRAM (memory.model: dram) with these parameters; none: the ideal bus.
+  // `multicasts`: the program's multicast groups, read once each (none: the memory does not
+  // multicast, and a multicast load is a plain one).
   MemoryModule(sc_core::sc_module_name name, std::size_t cores, const TimingModel& timing, const Jitter& jitter,
                AccessMonitor& monitor, Cycles quantum, const std::optional<DramConfig>& dram = std::nullopt,
-               std::uint64_t clock_mhz = 1000);
+               std::uint64_t clock_mhz = 1000,
+               const std::map<MulticastId, std::vector<CoreId>>* multicasts = nullptr);
 
   // Cycles the memory's data bus moved data (averaged over DRAM channels).
   Cycles busy_cycles() const;
@@ -56,6 +65,9 @@ class MemoryModule : public sc_core::sc_module {
   void record_busy();
   // The DRAM's counts; none on the ideal bus.
   std::optional<DramStats> dram_stats() const;
+  // Bytes multicast groups delivered beyond one copy each: what the cores loaded and the memory
+  // did not read.
+  std::uint64_t multicast_bytes() const { return multicast_bytes_; }
 
   // Core `core` is told of settled windows that reach the time it waits for, which it keeps in
   // the slot returned (kNever: it waits for nothing the memory settles).
@@ -72,6 +84,9 @@ class MemoryModule : public sc_core::sc_module {
   Cycles earliest_event() const;  // the earliest a core acts or a completion comes (kNever: none)
   tlm::tlm_sync_enum nb_transport_fw(int id, tlm::tlm_generic_payload& payload, tlm::tlm_phase& phase,
                                      sc_core::sc_time& delay);
+  // Hands the request in flight under `tag`, issued at `issued`, to the bus or the DRAM.
+  void issue(std::uint64_t tag, Cycles issued, Cycles kernel_now);
+  void answer(std::uint64_t tag, Cycles at, Cycles now);  // its completion, to its core
 
   const TimingModel& timing_;
   std::vector<CoreJitter> jitter_;  // per core
@@ -84,6 +99,15 @@ class MemoryModule : public sc_core::sc_module {
   std::uint32_t depth_;              // requests in flight per transfer unit
   std::vector<InFlight> in_flight_;  // by tag: (2 x socket index + unit) x depth + slot
   std::vector<MemoryArbiter::Completion> done_;
+  const std::map<MulticastId, std::vector<CoreId>>* multicasts_;
+  struct Gathering {
+    std::vector<std::uint64_t> tags;  // the members issued so far
+    Cycles issued = 0;                // the latest of their issue times
+  };
+  std::unordered_map<MulticastId, Gathering> gathering_;  // groups some member has issued
+  // The requests the memory serves for a group, by the tag it is served under: every member's tag.
+  std::unordered_map<std::uint64_t, std::vector<std::uint64_t>> groups_;
+  std::uint64_t multicast_bytes_ = 0;
   std::vector<SettleListener*> listeners_;  // per core
   std::vector<Cycles> waits_;               // per core: one array, scanned at every wake
   sc_core::sc_event wake_;

@@ -52,19 +52,21 @@ void append_rows(std::vector<Touch>& out, TensorId tensor, const TensorRange& r)
 
 }  // namespace
 
-std::vector<LayerWork> layer_work(const Program& program) {
+std::vector<LayerWork> layer_work(const Program& program, bool multicasts) {
   std::vector<LayerWork> work(program.layers.size());
   // The instructions are bucketed by layer first (8 bytes each), then each layer's rows are
   // gathered, counted and dropped in turn: only one layer's rows are ever held (at batch 16 all
   // of them took gigabytes).
   std::vector<std::uint64_t> start(work.size() + 1, 0);
-  for (const auto& stream : program.streams)
-    for (const Instruction& instruction : stream) {
+  for (CoreId core = 0; core < program.streams.size(); ++core)
+    for (const Instruction& instruction : program.streams[core]) {
       if (!instruction.layer) continue;
       LayerWork& w = work[*instruction.layer];
       ++start[*instruction.layer + 1];
       if (const auto* load = std::get_if<Load>(&instruction.op)) {
-        w.bytes += load->range.bytes();
+        // A group's bytes count with its first participant only.
+        if (!multicasts || !load->multicast || program.multicasts.at(*load->multicast).front() == core)
+          w.bytes += load->range.bytes();
       } else if (const auto* store = std::get_if<Store>(&instruction.op)) {
         w.bytes += store->range.bytes();
       } else if (const auto* compute = std::get_if<Compute>(&instruction.op)) {

@@ -28,8 +28,9 @@ struct LayerWork {
   bool has_work() const { return macs || element_ops || bytes; }
 };
 
-// Per layer of the program (instructions outside any layer are not counted).
-std::vector<LayerWork> layer_work(const Program& program);
+// Per layer of the program (instructions outside any layer are not counted). `multicasts`: the
+// memory reads a multicast group's range once (memory.multicast: on), so it counts once.
+std::vector<LayerWork> layer_work(const Program& program, bool multicasts = false);
 
 double roofline_cycles(const LayerWork& work, const MachineConfig& config);
 // The same with compulsory_bytes in place of bytes.

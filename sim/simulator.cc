@@ -57,7 +57,7 @@ Simulator::Simulator(const Program& program, const MachineConfig& config, const 
       quantum_(quantum),
       grid_(program, addresses),
       sync_(program, timing_),
-      work_(layer_work(program)) {
+      work_(layer_work(program, config.multicasts())) {
   if (program.cores > config.cores)
     throw InputError({config.source}, fmt::format("the trace has {} cores, the machine only {} (cores: {})",
                                                   program.cores, config.cores, config.cores));
@@ -75,7 +75,7 @@ RunResult Simulator::run(const Jitter& jitter, bool record_timeline) const {
     FreshSimContext context;
     MemoryModule memory("memory", program_.cores, timing, jitter, monitor, quantum_,
                         config_.dram_memory() ? std::optional<DramConfig>(config_.dram) : std::nullopt,
-                        config_.core.clock_mhz);
+                        config_.core.clock_mhz, config_.multicasts() ? &program_.multicasts : nullptr);
     SyncModule sync("sync", sync_unit, program_.cores);
     std::vector<std::unique_ptr<CoreModule>> cores;
     for (CoreId c = 0; c < program_.cores; ++c) {
@@ -128,6 +128,9 @@ RunResult Simulator::run(const Jitter& jitter, bool record_timeline) const {
       }
     }
     attribute_own_cycles(result.layers);
+    // What the memory read: a multicast group's bytes once, though every member loaded them.
+    result.bytes_read -= memory.multicast_bytes();
+    result.multicast_bytes = memory.multicast_bytes();
     result.memory_busy_cycles = memory.busy_cycles();
     result.dram = memory.dram_stats();
     if (record_timeline) {

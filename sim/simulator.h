@@ -52,7 +52,8 @@ struct RunResult {
   std::optional<std::uint64_t> seed;  // the jitter seed; none: exact timing
   Cycles cycles = 0;                  // when the last core finished (or, deadlocked, the last event)
   std::uint64_t instructions = 0;
-  std::uint64_t bytes_read = 0;
+  std::uint64_t bytes_read = 0;  // by the memory: a multicast group's bytes count once
+  std::uint64_t multicast_bytes = 0;  // bytes multicast groups delivered beyond one copy each
   std::uint64_t bytes_written = 0;
   Cycles memory_busy_cycles = 0;  // cycles the bus moved a beat (DRAM: averaged over the channels)
   std::uint64_t bandwidth_bytes_per_cycle = 0;  // the memory's peak

@@ -17,7 +17,7 @@ const Statistic<RunResult> kRunStatistics[] = {
      [](const RunResult& r) -> StatValue { return ratio(double(r.cycles), double(r.clock_mhz)); }},
     {"instructions", "instructions", "instructions executed by all cores",
      [](const RunResult& r) -> StatValue { return r.instructions; }},
-    {"bytes_read", "bytes", "bytes loaded from the shared memory",
+    {"bytes_read", "bytes", "bytes loaded from the shared memory (a multicast group's once, memory.multicast: on)",
      [](const RunResult& r) -> StatValue { return r.bytes_read; }},
     {"bytes_written", "bytes", "bytes stored to the shared memory",
      [](const RunResult& r) -> StatValue { return r.bytes_written; }},

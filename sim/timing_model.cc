@@ -13,7 +13,8 @@ TimingModel::TimingModel(const MachineConfig& config)
       memory_latency_(config.memory.latency_cycles),
       barrier_latency_(config.sync.barrier_latency_cycles),
       semaphore_latency_(config.sync.semaphore_latency_cycles),
-      requests_in_flight_(static_cast<std::uint32_t>(std::max<std::uint64_t>(1, config.memory.requests_in_flight))) {}
+      requests_in_flight_(static_cast<std::uint32_t>(std::max<std::uint64_t>(1, config.memory.requests_in_flight))),
+      multicasts_(config.multicasts()) {}
 
 Cycles TimingModel::compute_cycles(ComputeOp op, std::uint64_t work) const {
   return ceil_div(work, is_mac_op(op) ? macs_per_cycle_ : vector_per_cycle_);

@@ -27,6 +27,8 @@ class TimingModel {
   std::uint64_t vector_ops_per_cycle() const { return vector_per_cycle_; }  // one core
   // Requests a core's load unit (and its store unit) may have in flight.
   std::uint32_t requests_in_flight() const { return requests_in_flight_; }
+  // The memory reads a multicast group once for all its cores (memory.multicast: on).
+  bool multicasts() const { return multicasts_; }
 
   static bool is_mac_op(ComputeOp op) { return op == ComputeOp::conv || op == ComputeOp::fc; }
 
@@ -38,6 +40,7 @@ class TimingModel {
   Cycles barrier_latency_;
   Cycles semaphore_latency_;
   std::uint32_t requests_in_flight_;
+  bool multicasts_;
 };
 
 }  // namespace tetris::sim

@@ -6,11 +6,12 @@
 
 #include "common/input_error.h"
 #include "workloads/cascade.h"
+#include "workloads/multicast_groups.h"
 #include "workloads/stream_emitter.h"
 #include "workloads/sync_plan.h"
 #include "workloads/work_items.h"
 
-// Three stages (and blocks, blocks.h) with plain values between them: work items (work_items.h), the p2p sync plan
+// Three stages (and blocks, blocks.h, and multicast groups, multicast_groups.h) with plain values between them: work items (work_items.h), the p2p sync plan
 // (sync_plan.h), and one stream per core (stream_emitter.h).
 namespace tetris::workloads {
 
@@ -58,9 +59,9 @@ std::optional<PartitionMode> parse_partition_mode(std::string_view text) {
   return std::nullopt;
 }
 
-Program lower(const Model& model, const MachineConfig& config, const LoweringOptions& options) {
-  if (config.cores == 0 || config.cores > 65536)
-    throw InputError({config.source}, fmt::format("cannot lower onto {} cores", config.cores));
+namespace {
+
+Program lower_streams(const Model& model, const MachineConfig& config, const LoweringOptions& options) {
   if (options.schedule == Schedule::layer) return emit_program(model, build_work_items(model, config, options), {}, options);
   // Cascades walk row bands of all channels: the chains are found among the layers cut into
   // rows; the layers left outside every chain keep the partition asked for (the tensors are the
@@ -76,6 +77,18 @@ Program lower(const Model& model, const MachineConfig& config, const LoweringOpt
   for (std::uint32_t s = 0; s < work.items.size(); ++s)
     if (cascades.segment_of_step[s] < 0) work.items[s] = std::move(own.items[s]);
   return emit_program(model, work, cascades, options);
+}
+
+}  // namespace
+
+Program lower(const Model& model, const MachineConfig& config, const LoweringOptions& options) {
+  if (config.cores == 0 || config.cores > 65536)
+    throw InputError({config.source}, fmt::format("cannot lower onto {} cores", config.cores));
+  Program program = lower_streams(model, config, options);
+  // Only a memory that multicasts reads a group once; elsewhere groups would only tie the cores
+  // together.
+  if (config.multicasts()) group_multicast_loads(program);
+  return program;
 }
 
 Program emit_program(const Model& model, const WorkPlan& work, const CascadePlan& cascades,

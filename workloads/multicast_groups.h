@@ -1,0 +1,26 @@
+// Lowering's last stage on a machine that multicasts (memory.multicast: on): the loads several
+// cores make of the same bytes in the same layer become multicast groups, read once for all.
+#pragma once
+
+#include <cstdint>
+
+#include "common/trace.h"
+
+namespace tetris::workloads {
+
+struct MulticastSummary {
+  std::uint64_t groups = 0;          // multicast groups made
+  std::uint64_t loads = 0;           // loads in them
+  std::uint64_t dropped_groups = 0;  // candidates left plain, as their order would deadlock
+};
+
+// Groups each core's k-th load of one (layer, tensor, range, buffer) with the other cores' k-th
+// load of it. A group is a rendezvous: each member waits until all have issued it, so groups must
+// be met in one order every stream agrees with (and with the barriers and semaphores). The
+// program's synchronisation is run symbolically with the groups; while it is stuck, the group one
+// core waits at is left plain, until it completes. What is left can never deadlock.
+// The program must have no multicast loads yet and must complete (validate_program and
+// HappensBefore::analyze accept it); throws std::logic_error when it does not.
+MulticastSummary group_multicast_loads(Program& program);
+
+}  // namespace tetris::workloads
