@@ -194,6 +194,18 @@ TEST(MachineConfig, MemoryModelIsAWordAndDramKeysReadBack) {
   EXPECT_NE(to_json(config).find("\"model\": \"dram\""), std::string::npos);
 }
 
+TEST(MachineConfig, MulticastIsOffUnlessAConfigTurnsItOn) {
+  EXPECT_FALSE(load_machine_config("cambricon-x-16core").multicasts());
+  EXPECT_FALSE(parse_machine_config("cores: 2\n", "m.yaml").multicasts());
+  const ConfigOverride on[] = {parse_override("memory.multicast=on")};
+  const MachineConfig config = load_machine_config("cambricon-x-16core", on);
+  EXPECT_TRUE(config.multicasts());
+  EXPECT_NE(to_yaml(config).find("multicast: on"), std::string::npos);
+  EXPECT_EQ(parse_machine_config(to_yaml(config), config.source), config);
+  expect_input_error([] { parse_machine_config("memory:\n  multicast: yes\n", "m.yaml"); },
+                     {"m.yaml:2:", "memory.multicast", "off, on", "yes"});
+}
+
 TEST(MachineConfig, BadMemoryModelAndDramGeometryNameTheKey) {
   expect_input_error([] { parse_machine_config("memory:\n  model: hbm\n", "m.yaml"); },
                      {"m.yaml:2:", "memory.model", "ideal, dram", "hbm"});

@@ -77,6 +77,62 @@ TEST(TraceIo, AnAccessAcrossABlockBoundaryIsRefusedNamingTheLine) {
   }
 }
 
+// Multicast loads: written as version 3 only when there are any, read back the same; each copy
+// must be the same load, and every participant must load the id exactly once.
+TEST(TraceIo, MulticastLoadsRoundTripAsVersionThree) {
+  const std::string v3 = "tetris-trace 3\ncores 3\nelement_bytes 2\n\n# tensor ID NAME BYTES KIND PRODUCER\n"
+                         "tensor 0 w 4096 weight -\n\ncore 0\nmload 0 0-1 0 0 1024 sb\nmload2d 1 0,2 0 0 64 128 4 sb\n"
+                         "\ncore 1\nmload 0 0-1 0 0 1024 sb\nload 0 1024 1024 sb\n\ncore 2\nmload2d 1 0,2 0 0 64 128 4 sb\n";
+  const Program p = read_trace(v3, "v3");
+  EXPECT_EQ(p.multicasts.at(0), (std::vector<CoreId>{0, 1}));
+  EXPECT_EQ(p.multicasts.at(1), (std::vector<CoreId>{0, 2}));
+  EXPECT_EQ(std::get<Load>(p.streams[0][1].op).multicast, MulticastId{1});
+  EXPECT_EQ(std::get<Load>(p.streams[0][1].op).range.rows, 4u);
+  EXPECT_EQ(std::get<Load>(p.streams[1][1].op).multicast, std::nullopt);
+  EXPECT_EQ(write_trace(p), v3);
+  // Without groups the same program is version 1 again.
+  Program plain = p;
+  plain.multicasts.clear();
+  for (auto& stream : plain.streams)
+    for (Instruction& i : stream) std::get<Load>(i.op).multicast.reset();
+  EXPECT_EQ(write_trace(plain).substr(0, 15), "tetris-trace 1\n");
+}
+
+TEST(TraceIo, MalformedMulticastLoadsAreRefusedNamingTheLine) {
+  const std::string head = "tetris-trace 3\ncores 3\nelement_bytes 2\ntensor 0 w 4096 weight -\n";  // lines 1-4
+  struct Case {
+    std::string body;
+    std::uint64_t line;
+    std::string fragment;
+  };
+  const Case cases[] = {
+      {"core 0\nmload 0 0-1 0 0 64 sb\ncore 1\nmload 0 0-2 0 0 64 sb\n", 8, "other participants than on line 6"},
+      {"core 0\nmload 0 0-1 0 0 64 sb\ncore 1\nmload 0 0-1 0 64 64 sb\n", 8, "another range or buffer"},
+      {"core 0\nmload 0 0-1 0 0 64 sb\ncore 1\nmload 0 0-1 0 0 64 nbin\n", 8, "another range or buffer"},
+      {"core 2\nmload 0 0-1 0 0 64 sb\n", 6, "core 2 is not a participant of multicast 0"},
+      {"core 0\nmload 0 0-1 0 0 64 sb\nmload 0 0-1 0 0 64 sb\ncore 1\nmload 0 0-1 0 0 64 sb\n", 7,
+       "loaded twice by core 0"},
+      {"core 0\nmload 0 0-1 0 0 64 sb\n", 0, "core 1 never loads multicast 0"},
+      {"core 0\nmload 0 0 0 0 64 sb\n", 0, "1 participant; a multicast needs at least 2"},
+  };
+  for (const Case& c : cases) {
+    try {
+      read_trace(head + c.body, "m.trace");
+      ADD_FAILURE() << "accepted: " << c.body;
+    } catch (const InputError& e) {
+      EXPECT_EQ(e.where().line, c.line) << e.what();
+      EXPECT_NE(std::string(e.what()).find(c.fragment), std::string::npos) << e.what();
+    }
+  }
+  // Version 2 has no multicast loads.
+  try {
+    read_trace("tetris-trace 2\ncores 2\nelement_bytes 2\ntensor 0 w 64 weight -\ncore 0\nmload 0 all 0 0 64 sb\n", "v2");
+    ADD_FAILURE() << "accepted an mload in version 2";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("needs trace format version 3"), std::string::npos) << e.what();
+  }
+}
+
 TEST(TraceIo, SummaryCountsInstructionsAndTensors) {
   const TraceSummary summary = summarize(read_trace_file(kExample));
   ASSERT_EQ(summary.per_core.size(), 2u);

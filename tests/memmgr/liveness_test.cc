@@ -86,6 +86,29 @@ TEST(HappensBefore, DeadlockIsReportedWithEveryBlockedCore) {
   }
 }
 
+// A multicast load waits for every participant but orders nothing: crossed groups deadlock,
+// and a group met in one order adds no happens-before edge.
+TEST(HappensBefore, MulticastLoadsAreRendezvousWithoutOrder) {
+  const std::string head = "tetris-trace 3\ncores 2\nelement_bytes 2\ntensor 0 w 128 weight -\n";  // lines 1-4
+  try {
+    HappensBefore::analyze(read_trace(head + "core 0\nmload 0 all 0 0 64 sb\nmload 1 all 0 64 64 sb\n"
+                                             "core 1\nmload 1 all 0 64 64 sb\nmload 0 all 0 0 64 sb\n",
+                                      "crossed.trace"),
+                           "crossed.trace");
+    FAIL() << "no deadlock reported";
+  } catch (const InputError& e) {
+    const std::string message = e.what();
+    EXPECT_NE(message.find("core 0 at instruction 0 (line 6) (multicast load 0)"), std::string::npos) << message;
+    EXPECT_NE(message.find("core 1 at instruction 0 (line 9) (multicast load 1)"), std::string::npos) << message;
+  }
+  const Program ok = read_trace(head + "core 0\nmload 0 all 0 0 64 sb\ncompute conv 64\n"
+                                       "core 1\ncompute conv 64\nmload 0 all 0 0 64 sb\n",
+                                "ok.trace");
+  const HappensBefore hb = HappensBefore::analyze(ok, "ok.trace");
+  EXPECT_FALSE(hb.before({1, 0}, {0, 1}));  // core 1's compute before its mload: no order with core 0
+  EXPECT_FALSE(hb.before({0, 0}, {1, 1}));
+}
+
 TEST(Liveness, ElementwiseOutputTakesItsInputsBytesTileByTile) {
   const Program program = trace("eltwise_in_place.trace");
   const Problem topology = topology_liveness(program, 1, "eltwise");

@@ -246,6 +246,68 @@ TEST(Simulator, DeadlockIsReportedWithEachBlockedCoresPosition) {
       << text;
 }
 
+// Two cores load the same 4 KiB at 32 B/cycle, latency 100. As plain loads both arrive at 100
+// and share the bus: 256 beats, the run ends at 356. As one multicast group on a memory that
+// multicasts: one request of 128 beats, both cores have the data at 228, and the memory read 4 KiB.
+TEST(Simulator, AMulticastGroupIsReadOnceForAllItsCores) {
+  const std::string trace = "tetris-trace 3\ncores 2\nelement_bytes 2\nlayer 0 l conv\ntensor 0 x 4096 input -\n"
+                            "core 0\nlayer l\nmload 0 all 0 0 4096 nbin\ncore 1\nlayer l\nmload 0 all 0 0 4096 nbin\n";
+  MachineConfig config = machine(2, 32, 100);
+  const RunResult plain = Simulation(trace, config).run();
+  ASSERT_EQ(plain.layers.size(), 1u);
+  EXPECT_EQ(plain.layers[0].bytes, 8192u);
+  EXPECT_EQ(plain.cycles, 356u);
+  EXPECT_EQ(plain.bytes_read, 8192u);
+  EXPECT_EQ(plain.multicast_bytes, 0u);
+  config.memory.multicast = 1;
+  const RunResult r = Simulation(trace, config).run();
+  EXPECT_EQ(r.cycles, 228u);
+  EXPECT_EQ(r.memory_busy_cycles, 128u);
+  EXPECT_EQ(r.bytes_read, 4096u);
+  EXPECT_EQ(r.multicast_bytes, 4096u);
+  EXPECT_EQ(r.cores[0].bytes_read, 4096u);
+  EXPECT_EQ(r.cores[1].bytes_read, 4096u);
+  EXPECT_EQ(r.conflict_count, 0u);
+  // The trace-traffic roofline counts the group once too: 128 beats, at or below the 228 cycles.
+  EXPECT_EQ(r.layers[0].bytes, 4096u);
+  EXPECT_EQ(r.layers[0].roofline_cycles, 128.0);
+}
+
+// The group is read when its last member issues: core 1 first loads 4 KiB alone (done at 228),
+// then issues the group, which is read from 228: arrival 328, 128 beats, both done at 456. Core 0
+// waited for it from cycle 0.
+TEST(Simulator, AMulticastGroupIsReadWhenItsLastMemberIssues) {
+  const std::string trace = "tetris-trace 3\ncores 2\nelement_bytes 2\ntensor 0 x 8192 input -\n"
+                            "core 0\nmload 0 all 0 0 4096 nbin\n"
+                            "core 1\nload 0 4096 4096 nbin\nmload 0 all 0 0 4096 nbin\n";
+  MachineConfig config = machine(2, 32, 100);
+  config.memory.multicast = 1;
+  const RunResult r = Simulation(trace, config).run();
+  EXPECT_EQ(r.cycles, 456u);
+  EXPECT_EQ(r.cores[0].memory_stall, 456u);
+  EXPECT_EQ(r.cores[0].finish, 456u);
+  EXPECT_EQ(r.memory_busy_cycles, 256u);
+  EXPECT_EQ(r.conflict_count, 0u);
+}
+
+TEST(Simulator, CrossedMulticastGroupsDeadlockAndTheReportSaysWhichGroup) {
+  const std::string trace = "tetris-trace 3\ncores 2\nelement_bytes 2\ntensor 0 x 128 input -\n"
+                            "core 0\nmload 0 all 0 0 64 nbin\nmload 1 all 0 64 64 nbin\n"
+                            "core 1\nmload 1 all 0 64 64 nbin\nmload 0 all 0 0 64 nbin\n";
+  MachineConfig config = machine(2);
+  EXPECT_FALSE(Simulation(trace, config).run().deadlock);  // plain loads when the memory does not multicast
+  config.memory.multicast = 1;
+  const RunResult r = Simulation(trace, config).run();
+  ASSERT_TRUE(r.deadlock);
+  ASSERT_EQ(r.deadlock->cores.size(), 2u);
+  EXPECT_EQ(r.deadlock->cores[0].instruction, "mload 0 of tensor 0");
+  const std::string text = r.deadlock->describe();
+  EXPECT_NE(text.find("core 1 blocked at line 9, instruction 0 (mload 1 of tensor 0): multicast 1 is read once all of "
+                      "cores 0,1 issue it"),
+            std::string::npos)
+      << text;
+}
+
 TEST(Simulator, BarrierOrderDeadlockIsReported) {
   const Simulation sim(kHeader2 +
                            "tensor 0 x 64 input -\n"
