@@ -133,7 +133,7 @@ double estimated_cycles(const WorkPlan& work, const WorkItem& item, const Cascad
   }
   const ConvGeometry& g = item.conv;
   const double macs = static_cast<double>(rows * g.out.w * channels * g.in_per_group() * g.kernel_area());
-  return std::max({active * item.conv_tiling.traffic_bytes / costs.bytes_per_cycle, item.conv_tiling.memory_cycles,
+  return std::max({active * item.conv_tiling.bus_bytes / costs.bytes_per_cycle, item.conv_tiling.memory_cycles,
                    macs / costs.macs_per_core_cycle});
 }
 

@@ -65,7 +65,8 @@ TileBudget TileBudget::of(const MachineConfig& config) {
           static_cast<double>(config.memory.latency_cycles),
           static_cast<double>(std::max<std::uint64_t>(1, config.peak_bandwidth_bytes_per_cycle())),
           std::max<std::uint64_t>(1, config.memory.alignment_bytes),
-          static_cast<double>(std::max<std::uint32_t>(1, config.cores))};
+          static_cast<double>(std::max<std::uint32_t>(1, config.cores)),
+          config.multicasts()};
 }
 
 namespace {
@@ -199,12 +200,15 @@ std::optional<ConvTiling> choose_conv_tiling(const ConvGeometry& g, const TileBu
       const double instructions = in_loads * in_tile.instructions + w_loads * w_tile.instructions + computes +
                                   outputs_moved * out_tile.instructions;
       const double traffic = in_loads * in_tile.bytes + w_loads * w_tile.bytes + outputs_moved * out_tile.bytes;
+      const double bus = b.multicast ? in_loads * in_tile.bytes / b.input_sharers + w_loads * w_tile.bytes / b.weight_sharers +
+                                           outputs_moved * out_tile.bytes
+                                     : traffic;
       const double serial = traffic / b.bytes_per_cycle + b.latency_cycles * instructions;
-      const double cost = memory_time(serial, traffic, b);
+      const double cost = memory_time(serial, bus, b);
       if (!best || cost < best_cost) {
         best_cost = cost;
         best = ConvTiling{s.rows, s.cols, s.samples, toc, spans ? icg : tic, whole, static_cast<std::uint64_t>(strip),
-                          traffic, serial};
+                          traffic, serial, bus};
       }
     }
   }

@@ -25,6 +25,11 @@ struct TileBudget {
   // larger of the core's serial memory time and its share of the bus. `of` takes every core of
   // the config; choose_partition, the cores with a part of the layer.
   double bus_sharers = 1;
+  // On a memory that multicasts (memory.multicast: on), the cores that load the same input
+  // slices together (the channel groups of a row band) and the same weight slices (the row
+  // bands of a channel group): the bus moves each such slice once for all of them.
+  bool multicast = false;
+  double input_sharers = 1, weight_sharers = 1;
 
   static TileBudget of(const MachineConfig& config);
 };
@@ -109,6 +114,9 @@ struct ConvTiling {
   // its serial memory time (bytes / bandwidth + latency per instruction), in cycles.
   double traffic_bytes = 0;
   double memory_cycles = 0;
+  // Its share of the bus: traffic_bytes with each multicast slice divided among its sharers
+  // (TileBudget::input_sharers, weight_sharers); traffic_bytes without multicast.
+  double bus_bytes = 0;
 };
 
 // `rows_per_core` and `channels_per_core`: the largest part (combined N x H rows, out channels)

@@ -103,13 +103,20 @@ std::optional<PartitionChoice> choose_partition(const ConvGeometry& g, const Til
         std::count_if(regions.begin(), regions.end(), [](const CoreRegion& r) { return !r.empty(); }));
     TileBudget shared = budget;
     shared.bus_sharers = std::max(1.0, active);
+    if (budget.multicast) {
+      // partition_grid's bands x channel groups: a band's groups read its input slices together,
+      // a group's bands its weight slices.
+      const double g_count = static_cast<double>(std::max<u64>(1, std::min<u64>(groups, g.out.c)));
+      shared.input_sharers = g_count;
+      shared.weight_sharers = std::max(1.0, active / g_count);
+    }
     const std::optional<ConvTiling> tiling = choose_conv_tiling(g, shared, rows, channels);
     if (!tiling) continue;
     const double macs = static_cast<double>(rows) * static_cast<double>(g.out.w) * static_cast<double>(channels) *
                         static_cast<double>(g.in_per_group() * g.kernel_area());
     // The bus is shared: all cores' bytes pass through it; each core also waits for its own
     // requests one by one, and computes its part.
-    const double cycles = std::max({active * tiling->traffic_bytes / budget.bytes_per_cycle, tiling->memory_cycles,
+    const double cycles = std::max({active * tiling->bus_bytes / budget.bytes_per_cycle, tiling->memory_cycles,
                                     macs / macs_per_core_cycle});
     // More row bands keep bytes dying behind the band (smaller plans): a grid with more channel
     // groups (strided stores: more pieces, later deaths) must be clearly faster to be chosen.
