@@ -8,6 +8,12 @@
 
 namespace tetris::workloads {
 
+// Loads smaller than this stay plain: a group ties its members' load units together, which costs
+// more than a small load saves. Grouping the weights of depthwise tiles (a few hundred bytes)
+// made MobileNet-v1 on 4 cores 8% slower than without multicast; from 1 KiB it is 10% faster,
+// and 512 B, 2 KiB and 4 KiB were worse on the zoo (docs/simulator.md, "Multicast loads").
+inline constexpr std::uint64_t kMinMulticastBytes = 1024;
+
 struct MulticastSummary {
   std::uint64_t groups = 0;          // multicast groups made
   std::uint64_t loads = 0;           // loads in them
@@ -15,7 +21,9 @@ struct MulticastSummary {
 };
 
 // Groups each core's k-th load of one (layer, tensor, range, buffer) with the other cores' k-th
-// load of it. A group is a rendezvous: each member waits until all have issued it, so groups must
+// load of it, when they sit at about the same point of each core's loads of the layer (within an
+// eighth of them: a group read early by one core and late by another would hold the first back).
+// A group is a rendezvous: each member waits until all have issued it, so groups must
 // be met in one order every stream agrees with (and with the barriers and semaphores). The
 // program's synchronisation is run symbolically with the groups; while it is stuck, the group one
 // core waits at is left plain, until it completes. What is left can never deadlock.

@@ -1,5 +1,7 @@
 #include "workloads/tiling.h"
 
+#include "workloads/multicast_groups.h"
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -200,7 +202,11 @@ std::optional<ConvTiling> choose_conv_tiling(const ConvGeometry& g, const TileBu
       const double instructions = in_loads * in_tile.instructions + w_loads * w_tile.instructions + computes +
                                   outputs_moved * out_tile.instructions;
       const double traffic = in_loads * in_tile.bytes + w_loads * w_tile.bytes + outputs_moved * out_tile.bytes;
-      const double bus = b.multicast ? in_loads * in_tile.bytes / b.input_sharers + w_loads * w_tile.bytes / b.weight_sharers +
+      // Only loads of at least kMinMulticastBytes are grouped.
+      const double min_bytes = static_cast<double>(kMinMulticastBytes);
+      const double in_share = in_tile.bytes / std::max(1.0, in_tile.instructions) >= min_bytes ? b.input_sharers : 1;
+      const double w_share = w_tile.bytes / std::max(1.0, w_tile.instructions) >= min_bytes ? b.weight_sharers : 1;
+      const double bus = b.multicast ? in_loads * in_tile.bytes / in_share + w_loads * w_tile.bytes / w_share +
                                            outputs_moved * out_tile.bytes
                                      : traffic;
       const double serial = traffic / b.bytes_per_cycle + b.latency_cycles * instructions;
