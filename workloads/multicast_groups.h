@@ -9,10 +9,11 @@
 namespace tetris::workloads {
 
 // Loads smaller than this stay plain: a group ties its members' load units together, which costs
-// more than a small load saves. Grouping the weights of depthwise tiles (a few hundred bytes)
-// made MobileNet-v1 on 4 cores 8% slower than without multicast; from 1 KiB it is 10% faster,
-// and 512 B, 2 KiB and 4 KiB were worse on the zoo (docs/simulator.md, "Multicast loads").
-inline constexpr std::uint64_t kMinMulticastBytes = 1024;
+// more than a small load saves. Grouping every load, the weights of depthwise tiles (a few hundred
+// bytes) made MobileNet-v1 on 4 cores 8% slower than without multicast; from 512 B it is 3%
+// faster. 1 KiB gained more there (10%) but left ResNet-50's 896-byte input rows of its 3x3
+// layers plain: 16 cores under p2p 3.19 M -> 3.49 M cycles (docs/simulator.md, "Multicast loads").
+inline constexpr std::uint64_t kMinMulticastBytes = 512;
 
 struct MulticastSummary {
   std::uint64_t groups = 0;          // multicast groups made

@@ -203,6 +203,29 @@ TEST(Determinism, TheQuantumChangesNothingButSpeed) {
     }
 }
 
+// Four cores, each tile loading one weight slice all of them share (a multicast group), its own
+// input slice, computing and storing: the trace-traffic roofline counts each group once on a
+// memory that multicasts.
+std::string multicast_trace() {
+  std::string t = "tetris-trace 3\ncores 4\nelement_bytes 2\nlayer 0 conv conv\n"
+                  "tensor 0 w 24576 weight -\ntensor 1 x 49152 input -\ntensor 2 y 49152 output conv\n";
+  for (int core = 0; core < 4; ++core) {
+    t += "core " + std::to_string(core) + "\nlayer conv\n";
+    for (int tile = 0; tile < 6; ++tile) {
+      const int slice = (core * 6 + tile) * 2048;
+      t += "mload " + std::to_string(tile) + " all 0 " + std::to_string(tile * 4096) + " 4096 sb\n";
+      t += "load 1 " + std::to_string(slice) + " 2048 nbin\ncompute conv " + std::to_string(20000 + 5000 * core) +
+           "\nstore 2 " + std::to_string(slice) + " 2048 nbout\n";
+    }
+  }
+  return t;
+}
+
+MachineConfig multicasting(MachineConfig config) {
+  config.memory.multicast = 1;
+  return config;
+}
+
 TEST(Roofline, NoLayerIsEverFasterThanItsRoofline) {
   const std::vector<std::pair<std::string, MachineConfig>> cases = {
       {read_text_file(std::string(TETRIS_SOURCE_DIR) + "/docs/examples/two-core.trace"), machine(2)},
@@ -216,6 +239,10 @@ TEST(Roofline, NoLayerIsEverFasterThanItsRoofline) {
       {synthetic_trace(4, 3, 6), dram_machine(4, 0, 4)},
       {synthetic_trace(4, 3, 6), dram_machine(4, 100, 1)},
       {read_text_file(std::string(TETRIS_SOURCE_DIR) + "/docs/examples/two-core.trace"), dram_machine(2, 0, 8)},
+      {multicast_trace(), multicasting(machine(4, 8, 10))},  // memory bound: groups counted once
+      {multicast_trace(), multicasting(machine(4, 64, 100))},
+      {multicast_trace(), multicasting(dram_machine(4, 0, 4))},
+      {multicast_trace(), machine(4, 8, 10)},  // the same groups as plain loads
   };
   int layers_checked = 0;
   for (const auto& [trace, config] : cases) {

@@ -96,6 +96,26 @@ TEST(Tiling, CoresSharingTheBusTakeTilesThatMoveFewerBytes) {
   EXPECT_LT(s->traffic_bytes, a->traffic_bytes);
 }
 
+// On a memory that multicasts, the cores that load a slice together put it on the bus once: a
+// 3x3 layer whose 4 row bands share every weight slice and whose 4 channel groups share every
+// input slice charges the bus a quarter or less of what each core moves, and without multicast
+// all of it.
+TEST(Tiling, MulticastSlicesCountOnceOnTheBus) {
+  ConvGeometry g;
+  g.in = g.out = {1, 14, 14, 256};
+  g.kernel_h = g.kernel_w = 3, g.pad_top = g.pad_left = 1;
+  TileBudget plain = kCambriconX, multicast = kCambriconX;
+  plain.bus_sharers = multicast.bus_sharers = 16;
+  multicast.multicast = true;
+  multicast.input_sharers = multicast.weight_sharers = 4;
+  const auto p = choose_conv_tiling(g, plain, 4, 64);
+  const auto m = choose_conv_tiling(g, multicast, 4, 64);
+  ASSERT_TRUE(p && m);
+  expect_fits(g, *m, multicast);
+  EXPECT_EQ(p->bus_bytes, p->traffic_bytes);
+  EXPECT_LT(m->bus_bytes, 0.3 * m->traffic_bytes);
+}
+
 TEST(Tiling, NothingFitsWhenOneWindowIsLargerThanNbin) {
   ConvGeometry g;
   g.in = {1, 64, 64, 1}, g.out = {1, 58, 58, 1};
