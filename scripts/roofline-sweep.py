@@ -3,11 +3,12 @@
 overrides: each zoo model lowered for 1, 4 and 16 cores (barrier and p2p sync) under every
 combination of memory model, bandwidth (ideal bus) or channels (DRAM), latency and requests in
 flight, simulated with the naive plan, exact and with jitter (seed 1); every layer that moves or
-computes anything must take at least its roofline and its compulsory roofline. Prints how many layer-runs were checked, the tightest ratio
+computes anything must take at least its roofline and its compulsory roofline. With --multicast every
+machine multicasts (memory.multicast=on: lowered with multicast groups, each read once). Prints how many layer-runs were checked, the tightest ratio
 of each kind and every violation. Exit 0: none below; 1: some layer below a roofline (a simulator
 bug); 2: bad usage.
 
-  scripts/roofline-sweep.py [--tetris BIN] [--models "M..."] [--cores "1 4 16"] [--quick]
+  scripts/roofline-sweep.py [--tetris BIN] [--models "M..."] [--cores "1 4 16"] [--quick] [--multicast]
 """
 import argparse
 import itertools
@@ -43,6 +44,7 @@ def main():
     ap.add_argument("--models", default=ZOO)
     ap.add_argument("--cores", default="1 4 16")
     ap.add_argument("--quick", action="store_true", help="fewer values per key")
+    ap.add_argument("--multicast", action="store_true", help="every machine multicasts (memory.multicast=on)")
     args = ap.parse_args()
     if not os.access(args.tetris, os.X_OK):
         print(f"roofline-sweep.py: no {args.tetris} (scripts/build.sh)", file=sys.stderr)
@@ -57,6 +59,8 @@ def main():
             config = f"cambricon-x-{cores}core"
             for sync in ("barrier",) if cores == "1" else ("barrier", "p2p"):
                 for name, overrides in sweep(args.quick):
+                    if args.multicast:
+                        overrides = overrides + ["memory.multicast=on"]
                     params = [x for o in overrides for x in ("-p", o)]
                     trace = os.path.join(work, "t.trace")
                     # The lowering sizes tiles by the machine's memory, so each machine lowers its own.

@@ -58,6 +58,13 @@ LoweringSummary summarize_lowering(const Program& program, LoweringLabels labels
   s.macs += none.macs, s.element_ops += none.element_ops;
   s.bytes_loaded += none.bytes_loaded, s.bytes_stored += none.bytes_stored;
   for (const Tensor& t : program.tensors) (t.kind == TensorKind::weight ? s.weight_bytes : s.activation_bytes) += t.bytes;
+  s.multicast_groups = program.multicasts.size();
+  for (CoreId c = 0; c < program.streams.size(); ++c)
+    for (const Instruction& i : program.streams[c])
+      if (const auto* load = std::get_if<Load>(&i.op); load && load->multicast) {
+        ++s.multicast_loads;
+        if (program.multicasts.at(*load->multicast).front() != c) s.multicast_bytes += load->range.bytes();
+      }
   return s;
 }
 
@@ -92,6 +99,9 @@ std::string format_lowering_table(const LoweringSummary& s) {
                  s.instructions.empty() ? 0 : *lo, s.instructions.empty() ? 0 : *hi, s.barriers, s.signals, s.waits);
   fmt::format_to(out, "tensors: {} bytes of inputs, activations and outputs; {} bytes of weights\n", s.activation_bytes,
                  s.weight_bytes);
+  if (s.multicast_groups > 0)
+    fmt::format_to(out, "multicast: {} groups of {} loads; the memory reads {} bytes fewer than the cores load\n",
+                   s.multicast_groups, s.multicast_loads, s.multicast_bytes);
   return fmt::to_string(buffer);
 }
 
@@ -128,6 +138,8 @@ std::string lowering_to_json(const LoweringSummary& s) {
                     {"waits", s.waits},
                     {"activation_bytes", s.activation_bytes},
                     {"weight_bytes", s.weight_bytes}};
+  if (s.multicast_groups > 0)  // only where the machine multicasts: other reports stay as they were
+    json["multicast"] = {{"groups", s.multicast_groups}, {"loads", s.multicast_loads}, {"bytes_not_read", s.multicast_bytes}};
   return json_text(json, 2) + "\n";
 }
 

@@ -36,6 +36,9 @@ struct LoweringSummary {
   std::uint64_t macs = 0, element_ops = 0, bytes_loaded = 0, bytes_stored = 0;
   std::uint64_t barriers = 0, signals = 0, waits = 0;
   std::uint64_t activation_bytes = 0, weight_bytes = 0;  // tensor sizes: inputs/activations/outputs, weights
+  // Multicast groups (memory.multicast: on), the loads in them, and the bytes those loads move
+  // beyond one copy per group: what a memory that multicasts does not read.
+  std::uint64_t multicast_groups = 0, multicast_loads = 0, multicast_bytes = 0;
 };
 
 LoweringSummary summarize_lowering(const Program& program, LoweringLabels labels);
