@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <functional>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -169,7 +170,12 @@ void validate_program(const Program& program, std::string_view file) {
                                             core, program.cores));
   }
 
+  for (const auto& [id, participants] : program.barriers)
+    if (std::adjacent_find(participants.begin(), participants.end(), std::greater_equal<>()) != participants.end())
+      throw InputError(whole, fmt::format("barrier {} must list its participants once each, ascending", id));
   for (const auto& [id, participants] : program.multicasts) {
+    if (std::adjacent_find(participants.begin(), participants.end(), std::greater_equal<>()) != participants.end())
+      throw InputError(whole, fmt::format("multicast {} must list its participants once each, ascending", id));
     if (participants.size() < 2)
       throw InputError(whole, fmt::format("multicast {} has {} participant{}; a multicast needs at least 2", id,
                                           participants.size(), participants.size() == 1 ? "" : "s"));

@@ -138,6 +138,8 @@ std::string report_to_table(const SimReport& report, const Program& program) {
   }
   out += summary_table(run_statistics(), run);
   if (run.dram) out += "\nDRAM (memory.model: dram)\n" + summary_table(dram_statistics(), run);
+  if (run.multicast_bytes > 0)
+    out += "\nmulticast loads (memory.multicast: on)\n" + summary_table(multicast_statistics(), run);
 
   std::vector<std::vector<std::string>> rows;
   std::vector<std::string> header = {"core"};
@@ -207,6 +209,10 @@ std::string report_to_json(const SimReport& report, const Program& program) {
   if (run.dram) {
     j["statistics"]["dram"] = declarations(dram_statistics());
     j["dram"] = values(dram_statistics(), run);
+  }
+  if (run.multicast_bytes > 0) {
+    j["statistics"]["multicast"] = declarations(multicast_statistics());
+    j["multicast"] = values(multicast_statistics(), run);
   }
   j["cores"] = nlohmann::json::array();
   for (const CoreStats& c : run.cores) j["cores"].push_back(values(core_statistics(), c));

@@ -137,9 +137,17 @@ const Statistic<RunResult> kDramStatistics[] = {
      }},
 };
 
+const Statistic<RunResult> kMulticastStatistics[] = {
+    {"multicast_bytes", "bytes", "bytes multicast groups delivered beyond one copy each: loaded by cores, not read",
+     [](const RunResult& r) -> StatValue { return r.multicast_bytes; }},
+    {"bytes_loaded_by_cores", "bytes", "bytes the cores loaded: bytes_read + multicast_bytes",
+     [](const RunResult& r) -> StatValue { return r.bytes_read + r.multicast_bytes; }},
+};
+
 }  // namespace
 
 std::span<const Statistic<RunResult>> dram_statistics() { return kDramStatistics; }
+std::span<const Statistic<RunResult>> multicast_statistics() { return kMulticastStatistics; }
 std::span<const Statistic<RunResult>> run_statistics() { return kRunStatistics; }
 std::span<const Statistic<CoreStats>> core_statistics() { return kCoreStatistics; }
 std::span<const Statistic<LayerResult>> layer_statistics() { return kLayerStatistics; }

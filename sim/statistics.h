@@ -37,6 +37,8 @@ std::span<const Statistic<LayerResult>> layer_statistics();  // per layer
 std::span<const Statistic<RunSet>> run_set_statistics();     // over all runs
 // A run on DRAM (memory.model: dram): row buffers, refresh, what the channels moved.
 std::span<const Statistic<RunResult>> dram_statistics();
+// Only for a run in which multicast groups were read (memory.multicast: on).
+std::span<const Statistic<RunResult>> multicast_statistics();
 
 std::string format_value(const StatValue& value);
 

@@ -238,6 +238,7 @@ void cut_into_blocks(Program& program, BlockMode mode, std::span<const TensorId>
       parts.clear();
       split_range(program.tensors[load->tensor], load->range, parts);
       for (const TensorRange& part : parts)
+        // Blocks are cut before multicast groups are made (lowering.cc): a group's copy is never split.
         split.push_back({Load{load->tensor, part, load->buffer}, instruction.layer, instruction.line});
     }
     stream = std::move(split);

@@ -151,7 +151,7 @@ bool fast_enough(const WorkPlan& work, const WorkPlan& layered, std::uint32_t fi
     cascade += estimated_cycles(work, work.items[s][0], costs) + strips * 3 * costs.latency_cycles;
     for (const WorkItem& item : layered.items[s]) layer += estimated_cycles(layered, item, costs);
   }
-  cascade += active * reloaded / costs.bytes_per_cycle;
+  cascade += (costs.multicast ? 1 : active) * reloaded / costs.bytes_per_cycle;
   return cascade <= (1 + costs.slowdown) * layer;
 }
 
@@ -296,7 +296,8 @@ CascadeSegment make_segment(const WorkPlan& work, const std::vector<std::vector<
 CascadeCosts CascadeCosts::of(const MachineConfig& config) {
   const TileBudget budget = TileBudget::of(config);
   return {budget.bytes_per_cycle, budget.latency_cycles,
-          static_cast<double>(std::max<std::uint64_t>(1, config.core.pe_count * config.core.macs_per_pe_per_cycle))};
+          static_cast<double>(std::max<std::uint64_t>(1, config.core.pe_count * config.core.macs_per_pe_per_cycle)),
+          0.10, config.multicasts()};
 }
 
 CascadePlan plan_cascades(WorkPlan& work, const CascadeCosts& costs, const WorkPlan* layered) {

@@ -77,6 +77,7 @@ std::vector<TensorId> touched_tensors(const WorkPlan& work, const CascadePlan& c
 struct CascadeCosts {
   double bytes_per_cycle = 64, latency_cycles = 100, macs_per_core_cycle = 256;
   double slowdown = 0.10;
+  bool multicast = false;  // the cores' weight reloads are multicast groups, read once for all
 
   static CascadeCosts of(const MachineConfig& config);
 };

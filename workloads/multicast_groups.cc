@@ -26,7 +26,7 @@ struct Candidate {
   std::uint32_t k = 0;  // the how-many-th load of these bytes by this core in this layer
   CoreId core;
   std::uint32_t index;  // in the core's stream
-  double position = 0;  // its rank among the core's loads of the layer, over their count
+  double position = 0;  // its rank among the core's candidate loads of the layer, over their count
 
   auto key() const { return std::tie(layer, tensor, offset, row_bytes, row_stride, rows, buffer); }
 };

@@ -1,8 +1,10 @@
 #include "workloads/work_items.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <limits>
+#include <map>
 #include <set>
 #include <string>
 
@@ -89,6 +91,23 @@ std::pair<u64, u64> largest_part(const std::vector<CoreRegion>& regions) {
     if (!r.empty()) rows = std::max(rows, r.r1 - r.r0), channels = std::max(channels, r.c1 - r.c0);
   return {rows, channels};
 }
+
+// On a memory that multicasts, the budget with the most cores that load one input slice together
+// (the same output rows and the same groups of a grouped convolution, whose inputs are the
+// groups' own channels) and one weight slice together (the same output channels).
+TileBudget with_sharers(TileBudget budget, const ConvGeometry& g, const std::vector<CoreRegion>& regions) {
+  if (!budget.multicast) return budget;
+  const u64 ocg = std::max<u64>(1, g.out_per_group());
+  std::map<std::array<u64, 4>, double> by_input;
+  std::map<std::pair<u64, u64>, double> by_channels;
+  for (const CoreRegion& r : regions) {
+    if (r.empty()) continue;
+    const std::array<u64, 4> input = {r.r0, r.r1, g.groups > 1 ? r.c0 / ocg : 0, g.groups > 1 ? (r.c1 - 1) / ocg : 0};
+    budget.input_sharers = std::max(budget.input_sharers, ++by_input[input]);
+    budget.weight_sharers = std::max(budget.weight_sharers, ++by_channels[{r.c0, r.c1}]);
+  }
+  return budget;
+}
 }  // namespace
 
 std::optional<PartitionChoice> choose_partition(const ConvGeometry& g, const TileBudget& budget, std::uint32_t cores,
@@ -101,15 +120,8 @@ std::optional<PartitionChoice> choose_partition(const ConvGeometry& g, const Til
     const auto [rows, channels] = largest_part(regions);
     const double active = static_cast<double>(
         std::count_if(regions.begin(), regions.end(), [](const CoreRegion& r) { return !r.empty(); }));
-    TileBudget shared = budget;
+    TileBudget shared = with_sharers(budget, g, regions);
     shared.bus_sharers = std::max(1.0, active);
-    if (budget.multicast) {
-      // partition_grid's bands x channel groups: a band's groups read its input slices together,
-      // a group's bands its weight slices.
-      const double g_count = static_cast<double>(std::max<u64>(1, std::min<u64>(groups, g.out.c)));
-      shared.input_sharers = g_count;
-      shared.weight_sharers = std::max(1.0, active / g_count);
-    }
     const std::optional<ConvTiling> tiling = choose_conv_tiling(g, shared, rows, channels);
     if (!tiling) continue;
     const double macs = static_cast<double>(rows) * static_cast<double>(g.out.w) * static_cast<double>(channels) *
@@ -360,7 +372,7 @@ class WorkItemBuilder {
     } else {
       item.regions = partition(g.out, cores_, options_.partition, item.by_channels);
       const auto [rows, channels] = largest_part(item.regions);
-      tiling = choose_conv_tiling(g, budget_, rows, channels);
+      tiling = choose_conv_tiling(g, with_sharers(budget_, g, item.regions), rows, channels);
     }
     if (!tiling)
       throw InputError({model_.source},
