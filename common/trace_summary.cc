@@ -24,6 +24,7 @@ TraceSummary summarize(const Program& program) {
             if constexpr (std::is_same_v<T, Load>) {
               ++c.loads;
               c.bytes_loaded += op.range.bytes();
+              if (op.multicast) ++s.multicast_loads;
             } else if constexpr (std::is_same_v<T, Store>) {
               ++c.stores;
               c.bytes_stored += op.range.bytes();
@@ -41,6 +42,7 @@ TraceSummary summarize(const Program& program) {
           instruction.op);
     }
   }
+  s.multicast_groups = program.multicasts.size();
   for (const Tensor& t : program.tensors) {
     auto& totals = s.per_kind[static_cast<std::size_t>(t.kind)];
     ++totals.count;
@@ -76,6 +78,9 @@ std::string format_summary_table(const TraceSummary& s) {
     fmt::format_to(out, "{:<10} {:>8} {:>16}\n", to_string(static_cast<TensorKind>(k)), s.per_kind[k].count,
                    s.per_kind[k].bytes);
   fmt::format_to(out, "{:<10} {:>8} {:>16}\n", "all", s.all_tensors.count, s.all_tensors.bytes);
+  if (s.multicast_groups > 0)
+    fmt::format_to(out, "\nmulticast: {} groups of {} loads (counted above on each core)\n", s.multicast_groups,
+                   s.multicast_loads);
   return fmt::to_string(buffer);
 }
 
@@ -95,6 +100,7 @@ std::string summary_to_json(const TraceSummary& s) {
     json["tensors"][std::string(to_string(static_cast<TensorKind>(k)))] = {{"count", s.per_kind[k].count},
                                                                          {"bytes", s.per_kind[k].bytes}};
   json["tensors"]["all"] = {{"count", s.all_tensors.count}, {"bytes", s.all_tensors.bytes}};
+  if (s.multicast_groups > 0) json["multicast"] = {{"groups", s.multicast_groups}, {"loads", s.multicast_loads}};
   return json_text(json, 2) + "\n";
 }
 

@@ -29,6 +29,7 @@ struct TraceSummary {
   std::vector<CoreSummary> per_core;
   std::array<TensorTotals, 4> per_kind{};  // indexed by TensorKind
   TensorTotals all_tensors;
+  std::uint64_t multicast_groups = 0, multicast_loads = 0;  // loads counts every copy
 };
 
 TraceSummary summarize(const Program& program);

@@ -90,6 +90,11 @@ TEST(TraceIo, MulticastLoadsRoundTripAsVersionThree) {
   EXPECT_EQ(std::get<Load>(p.streams[0][1].op).range.rows, 4u);
   EXPECT_EQ(std::get<Load>(p.streams[1][1].op).multicast, std::nullopt);
   EXPECT_EQ(write_trace(p), v3);
+  const TraceSummary summary = summarize(p);
+  EXPECT_EQ(summary.multicast_groups, 2u);
+  EXPECT_EQ(summary.multicast_loads, 4u);
+  EXPECT_EQ(summary.per_core[1].loads, 2u);
+  EXPECT_NE(format_summary_table(summary).find("multicast: 2 groups of 4 loads"), std::string::npos);
   // Without groups the same program is version 1 again.
   Program plain = p;
   plain.multicasts.clear();
