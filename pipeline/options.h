@@ -41,6 +41,9 @@ struct SimulationOptions {
   std::uint64_t runs = 1;
   // Keep the first run's timeline (every instruction's start and end) for sim --timeline.
   bool timeline = false;
+  // What a simulation may hold (--max-memory; 0: half of physical memory): one whose estimate
+  // exceeds it is refused before it starts.
+  std::uint64_t max_memory_bytes = 0;
 };
 
 // The whole job (`tetris run`): lower, analyse, plan with every planner, simulate, report.

@@ -364,11 +364,24 @@ sim::SimReport simulate(const Program& program, const MachineConfig& config, con
                         const StatusFn& status) {
   if (options.runs == 0 || options.runs > kMaxSimulationRuns)
     throw InputError({"--runs"}, fmt::format("must be 1 to {}, got {}", kMaxSimulationRuns, options.runs));
-  if (const std::uint64_t rows = sim::access_rows(program); rows > sim::kMaxAccessRows)
+  const std::uint64_t rows = sim::access_rows(program);
+  if (rows > sim::kMaxAccessRows)
     throw InputError({std::string(trace_label)},
                      fmt::format("its loads and stores cover {} rows, more than the {} (2^27, about 4 GiB) the "
                                  "simulator's checker follows one by one: simulate a smaller batch or fewer cores",
                                  rows, sim::kMaxAccessRows));
+  // What the run holds beside the program: the checker's rows, each core's instruction records
+  // (a cache line per transfer) and, with a timeline, an event per instruction.
+  std::uint64_t instructions = 0;
+  for (const auto& stream : program.streams) instructions += stream.size();
+  const std::uint64_t needed = kProcessMemoryBytes + rows * sim::kCheckerBytesPerRow +
+                               instructions * (64 + (options.timeline ? sizeof(sim::TimelineEvent) : 0));
+  if (const MemoryBudget budget = memory_budget(options.max_memory_bytes); needed > budget.bytes)
+    throw InputError({std::string(trace_label)},
+                     fmt::format("simulating it would hold about {} (its loads and stores cover {} rows, which the "
+                                 "checker follows one by one), more than {}: simulate a smaller batch or fewer cores, "
+                                 "or give it more memory",
+                                 describe_bytes(needed), rows, budget.named));
   const sim::AddressMap addresses = plan ? sim::AddressMap::from_plan(program, config, *plan, plan_label)
                                          : sim::AddressMap::naive(program, config, trace_label);
   const sim::Simulator simulator(program, config, addresses);
@@ -547,7 +560,8 @@ Job run_job_with(const MachineConfig& config, const JobOptions& options, std::st
     // Every plan is simulated: a table ranks only plans the checker found safe.
     tell(status, fmt::format("simulating the {} plan", made.name()));
     const sim::SimReport simulated = simulate(simulated_program, config, made.file, trace_label, made.name(),
-                                              {.jitter_seed = std::nullopt, .runs = 1, .timeline = tetris_instruction});
+                                              {.jitter_seed = std::nullopt, .runs = 1, .timeline = tetris_instruction,
+                                               .max_memory_bytes = options.analysis.max_memory_bytes});
     const sim::RunResult& run = simulated.runs.front();
     if (tetris_instruction)
       report.bus_svg = bus_busy_svg(run.memory_busy, run.cycles,

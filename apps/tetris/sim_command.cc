@@ -45,13 +45,15 @@ int sim(std::span<const std::string> args) {
   config_options.add_to(options, "the built-in config with the trace's core count (1, 4 or 16), else "
                                   "cambricon-x-4core");
   output.add_to(options, "write the report (a table, or JSON with --json) to this file");
+  add_memory_option(options, simulation.max_memory_bytes);
   po::positional_options_description positional;
   positional.add("trace", 1);
   if (!parse("sim", "TRACE [--plan PLAN] [--config FILE|NAME] [-p KEY=VALUE] [--jitter SEED] [--runs N] [--json] "
-             "[--out FILE]",
+             "[--out FILE] [--max-memory SIZE]",
              args, options, positional))
     return kExitOk;
 
+  pipeline::check_trace_fits(trace_file, {.max_memory_bytes = simulation.max_memory_bytes});
   Program program = read_trace_file(trace_file);
   // Without --config, the machine the trace was lowered for, when it is a built-in one.
   const std::string matching = fmt::format("cambricon-x-{}core", program.cores);

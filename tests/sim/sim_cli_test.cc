@@ -106,5 +106,20 @@ TEST(SimCli, BadInputIsExitCode2NamingTheFile) {
   EXPECT_EQ(r.exit_code, 2);
 }
 
+// A simulation whose checker would hold more than --max-memory is refused before it starts, naming
+// the budget: ResNet-50 on 16 cores covers about 1.1 M access rows, some 34 MB at 32 bytes each
+// on top of the 32 MiB counted for the process; 256 MiB holds it.
+TEST(SimCli, ASimulationOverItsMemoryBudgetIsRefusedNamingIt) {
+  const std::string trace = ::testing::TempDir() + "tetris_sim_budget_" + std::to_string(::getpid()) + ".trace";
+  ASSERT_EQ(tetris("lower resnet50 -c cambricon-x-16core --quiet --out '" + trace + "'").exit_code, 0);
+  const CliResult tight = tetris("sim '" + trace + "' --max-memory 48MiB");
+  EXPECT_EQ(tight.exit_code, 2);
+  EXPECT_TRUE(contains(tight.err, "simulating it would hold about")) << tight.err;
+  EXPECT_TRUE(contains(tight.err, "more than --max-memory 48.0 MiB")) << tight.err;
+  EXPECT_EQ(tight.out, "");
+  const CliResult roomy = tetris("sim '" + trace + "' --max-memory 256MiB --quiet");
+  EXPECT_EQ(roomy.exit_code, 0) << roomy.err;
+}
+
 }  // namespace
 }  // namespace tetris::sim
