@@ -1,7 +1,7 @@
 // A trace that reads is simulated with the naive plan on the 16-core machine, on its DRAM and on
-// the ideal bus, exact and jittered, with the default quantum and with none to speak of (1 cycle):
-// temporal decoupling must never change a result, and a run that did not deadlock must have
-// executed every instruction.
+// the ideal bus, each with and without multicast, exact and jittered, with the default quantum
+// and with none to speak of (1 cycle): temporal decoupling must never change a result, and a run
+// that did not deadlock must have executed every instruction.
 #include <systemc>
 
 #include <cstdlib>
@@ -35,11 +35,22 @@ TETRIS_FUZZ_TARGET({
     config.memory.model = static_cast<std::uint64_t>(tetris::MemoryModel::ideal);
     return config;
   }();
+  // The same two memories reading a multicast group once (memory.multicast: on).
+  static const tetris::MachineConfig dram_multicast = [] {
+    tetris::MachineConfig config = dram;
+    config.memory.multicast = 1;
+    return config;
+  }();
+  static const tetris::MachineConfig ideal_multicast = [] {
+    tetris::MachineConfig config = ideal;
+    config.memory.multicast = 1;
+    return config;
+  }();
   if (program.cores > dram.cores || !small_enough(program)) return 0;
   const tetris::sim::AddressMap addresses = tetris::sim::AddressMap::naive(program, dram, "fuzz.trace");
   std::uint64_t instructions = 0;
   for (const auto& stream : program.streams) instructions += stream.size();
-  for (const tetris::MachineConfig* machine : {&dram, &ideal})
+  for (const tetris::MachineConfig* machine : {&dram, &ideal, &dram_multicast, &ideal_multicast})
   for (const tetris::sim::Jitter& jitter : {tetris::sim::Jitter(), tetris::sim::Jitter(1)}) {
     const tetris::MachineConfig& config = *machine;
     std::string reports[2];
